@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what building and testing Atrama needs on Debian 12, skipping what is there:
+# Debian packages, the UI's and the end-to-end tests' npm packages, and tauri-driver.
+# Safe to run again; it changes nothing when everything is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev
+  xvfb xauth webkit2gtk-driver)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "==> installing Debian packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+command -v cargo >/dev/null || { echo "error: cargo is missing; install Rust 1.95 with rustup" >&2; exit 1; }
+command -v node >/dev/null || { echo "error: Node.js >= 20.19 is missing; install it (Debian 12's nodejs 18 is too old for Vite 8)" >&2; exit 1; }
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
+  || { echo "error: Node.js $(node --version) is too old; Vite 8 needs >= 20.19" >&2; exit 1; }
+
+npm_install() {
+  local dir=$1
+  # npm ci only when the lock file changed since the last install.
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "==> npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+npm_install ui
+npm_install tests/e2e
+
+if ! command -v tauri-driver >/dev/null; then
+  echo "==> cargo install tauri-driver"
+  cargo install tauri-driver --locked --version 2.1.0
+fi

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds the desktop app and drives it end to end through tauri-driver + WebKitWebDriver,
+# under Xvfb when there is no display. Screenshots go to target/e2e-screenshots/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+[ -f ui/dist/index.html ] || (cd ui && npm run --silent build)
+cargo build -p atrama-desktop
+export ATRAMA_APP="$PWD/target/debug/atrama-desktop"
+export ATRAMA_SCREENSHOTS="$PWD/target/e2e-screenshots"
+# Keep WebKit from looking for accessibility and portal services a CI machine lacks.
+export NO_AT_BRIDGE=1 GTK_A11Y=none
+
+if [ -n "${DISPLAY:-}" ]; then
+  npm --prefix tests/e2e test
+else
+  xvfb-run -a -s "-screen 0 1280x800x24" npm --prefix tests/e2e test
+fi

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every test of Atrama on Debian 12, installing what is missing first:
+# formatting, clippy, Rust unit and integration tests, the TypeScript bindings check, the UI's
+# type check, lint and unit tests, and the end-to-end test of the real desktop app.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+bash scripts/install-deps.sh
+
+step() { echo; echo "==> $*"; }
+
+step "UI build (the desktop shell embeds ui/dist)"
+(cd ui && npm run --silent build)
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo test (also regenerates the TypeScript bindings)"
+cargo test --workspace
+
+if git rev-parse --git-dir >/dev/null 2>&1; then
+  step "TypeScript bindings are up to date"
+  if [ -n "$(git status --porcelain -- ui/src/lib/bindings)" ]; then
+    git status --porcelain -- ui/src/lib/bindings
+    echo "error: ui/src/lib/bindings differ from the Rust types; commit the regenerated files" >&2
+    exit 1
+  fi
+fi
+
+step "UI type check, lint and unit tests"
+(cd ui && npm run --silent check && npm run --silent lint && npm test --silent)
+
+step "end-to-end test of the desktop app"
+bash scripts/test-e2e.sh
+
+echo
+echo "All tests passed."

@@ -1,0 +1,65 @@
+//! The types that cross IPC. Their TypeScript twins in `ui/src/lib/bindings/` are generated
+//! from these by `cargo test` (ts-rs), never written by hand.
+
+use atrama::{CentreProfile, ErrorCode};
+use serde::{Deserialize, Serialize};
+
+/// An error as the UI sees it: a stable code to branch on and a message to show.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+pub(crate) struct IpcError {
+    code: ErrorCode,
+    message: String,
+}
+
+impl IpcError {
+    pub(crate) fn invalid(message: &str) -> Self {
+        IpcError {
+            code: ErrorCode::InvalidInput,
+            message: message.to_owned(),
+        }
+    }
+}
+
+impl From<atrama::Error> for IpcError {
+    fn from(e: atrama::Error) -> Self {
+        IpcError {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Where the app is.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(tag = "phase", rename_all = "lowercase")]
+pub(crate) enum AppPhase {
+    /// No store yet: show the setup screen.
+    Setup,
+    /// A store exists and is locked: show the neutral unlock screen.
+    Locked,
+    /// Unlocked.
+    Unlocked {
+        /// The centre profile.
+        centre: CentreProfile,
+        /// Who is signed in.
+        user: String,
+    },
+}
+
+/// The recovery key to write down, and which groups to type back.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+pub(crate) struct RecoveryKeyShown {
+    pub(crate) recovery_key: String,
+    pub(crate) check_groups: Vec<u8>,
+}
+
+/// One group of the recovery key typed back.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+pub(crate) struct GroupAnswer {
+    pub(crate) group: u8,
+    pub(crate) text: String,
+}

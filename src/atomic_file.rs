@@ -1,0 +1,94 @@
+//! Atomic file replacement: write a temporary file beside the target, fsync it, rename it
+//! over the target, then fsync the folder, so a crash leaves either the old or the new
+//! file and never a mix.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Replaces `path` with `bytes` atomically. The file is created readable by its owner only
+/// on Unix.
+pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| Error::invalid(format!("{} has no parent folder", path.display())))?;
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| Error::invalid(format!("{} is not a file path", path.display())))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(file_name);
+    tmp_name.push(format!(".tmp-{}", uuid::Uuid::now_v7().simple()));
+    let tmp = dir.join(tmp_name);
+    let result = (|| {
+        let mut file = owner_only(OpenOptions::new().write(true).create_new(true))
+            .open(&tmp)
+            .map_err(Error::io(&tmp))?;
+        file.write_all(bytes).map_err(Error::io(&tmp))?;
+        file.sync_all().map_err(Error::io(&tmp))?;
+        drop(file);
+        fs::rename(&tmp, path).map_err(Error::io(path))?;
+        sync_dir(dir)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Flushes a folder's entries (renames, new files) to disk. A no-op where the platform
+/// cannot open folders (Windows), where rename is already durable enough with NTFS's journal.
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(Error::io(dir))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// Creates a folder (and its parents) readable by its owner only on Unix.
+pub fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(Error::io(dir))
+}
+
+fn owner_only(options: &mut OpenOptions) -> &mut OpenOptions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_content_and_leaves_no_temp_file() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(Error::io("tempdir"))?;
+        let path = dir.path().join("slots.json");
+        write(&path, b"one")?;
+        write(&path, b"two")?;
+        assert_eq!(fs::read(&path).map_err(Error::io(&path))?, b"two");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .map_err(Error::io(dir.path()))?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("slots.json")]);
+        Ok(())
+    }
+}

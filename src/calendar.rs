@@ -1,0 +1,1 @@
+//! Working days and public holidays (placeholder; being written).

@@ -1,0 +1,144 @@
+//! Typed errors of the core, with a small stable [`ErrorCode`] the shells pass on.
+//!
+//! Messages are lowercase, say what happened and what to do next. Authentication
+//! failures stay deliberately opaque about *why* decryption failed.
+
+use std::path::PathBuf;
+
+/// The result type of the core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the core.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The passphrase did not unwrap the user's key slot.
+    #[error("wrong passphrase for user '{user}'")]
+    WrongPassphrase {
+        /// The user name that was tried.
+        user: String,
+    },
+    /// The recovery key did not unwrap the recovery slot.
+    #[error("wrong recovery key; check each group of characters and try again")]
+    WrongRecoveryKey,
+    /// No key slot exists for this user.
+    #[error("no user '{user}' in this store; check the spelling or ask the centre administrator")]
+    UnknownUser {
+        /// The user name that was tried.
+        user: String,
+    },
+    /// The folder holds no store.
+    #[error("no Atrama store in {}; create one with `atrama init` or the setup screen", path.display())]
+    StoreNotFound {
+        /// The store folder.
+        path: PathBuf,
+    },
+    /// A store (or other files) already exist where a new store was to be created.
+    #[error("{} is not empty; choose another folder or unlock the store that is there", path.display())]
+    StoreExists {
+        /// The store folder.
+        path: PathBuf,
+    },
+    /// The key-slot file cannot be read as a key-slot file.
+    #[error("the key-slot file {} is damaged ({detail}); restore it from a backup of this store", path.display())]
+    CorruptKeySlots {
+        /// The key-slot file.
+        path: PathBuf,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// The store or a file in it was written by a newer version of Atrama.
+    #[error(
+        "this store was written by a newer version of Atrama ({what} {found}, this app knows up to {supported}); update the app"
+    )]
+    NewerVersion {
+        /// What carries the version ("schema", "key-slot format").
+        what: &'static str,
+        /// The version found.
+        found: i64,
+        /// The newest version this build understands.
+        supported: i64,
+    },
+    /// The database key was unwrapped but does not open the database.
+    #[error(
+        "the database file does not open with this store's key; it is damaged or was replaced — restore the store from a backup"
+    )]
+    DatabaseDamaged,
+    /// Input that the core refuses, with a message naming the field.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// A database error not covered above.
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    /// A file could not be read or written.
+    #[error("could not access {}: {source}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// The operating system's random number generator failed.
+    #[error(
+        "the operating system could not provide random numbers ({0}); restart the computer and try again"
+    )]
+    Random(String),
+}
+
+/// A small stable code for each kind of error, mirrored by the UI; the UI never matches on
+/// message strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// See [`Error::WrongPassphrase`].
+    WrongPassphrase,
+    /// See [`Error::WrongRecoveryKey`].
+    WrongRecoveryKey,
+    /// See [`Error::UnknownUser`].
+    UnknownUser,
+    /// See [`Error::StoreNotFound`].
+    StoreNotFound,
+    /// See [`Error::StoreExists`].
+    StoreExists,
+    /// See [`Error::CorruptKeySlots`].
+    CorruptKeySlots,
+    /// See [`Error::NewerVersion`].
+    NewerVersion,
+    /// See [`Error::DatabaseDamaged`].
+    DatabaseDamaged,
+    /// See [`Error::InvalidInput`].
+    InvalidInput,
+    /// The store is locked (used by the shells).
+    Locked,
+    /// Any other failure.
+    Internal,
+}
+
+impl Error {
+    /// The stable code of this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::WrongPassphrase { .. } => ErrorCode::WrongPassphrase,
+            Error::WrongRecoveryKey => ErrorCode::WrongRecoveryKey,
+            Error::UnknownUser { .. } => ErrorCode::UnknownUser,
+            Error::StoreNotFound { .. } => ErrorCode::StoreNotFound,
+            Error::StoreExists { .. } => ErrorCode::StoreExists,
+            Error::CorruptKeySlots { .. } => ErrorCode::CorruptKeySlots,
+            Error::NewerVersion { .. } => ErrorCode::NewerVersion,
+            Error::DatabaseDamaged => ErrorCode::DatabaseDamaged,
+            Error::InvalidInput(_) => ErrorCode::InvalidInput,
+            Error::Database(_) | Error::Io { .. } | Error::Random(_) => ErrorCode::Internal,
+        }
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io { path, source }
+    }
+
+    pub(crate) fn invalid(message: impl Into<String>) -> Error {
+        Error::InvalidInput(message.into())
+    }
+}

@@ -1,0 +1,20 @@
+//! Atrama core: the encrypted case store of a help centre for victims of domestic and
+//! gender-based violence, and everything the desktop app and the `atrama` command-line
+//! tool do with it.
+//!
+//! The core knows nothing of Tauri, IPC or JSON transport: the shells (`src-tauri`, the
+//! CLI in `src/main.rs`) call the plain Rust functions exported here. See
+//! `ARCHITECTURE.md` for the map.
+
+pub mod atomic_file;
+pub mod calendar;
+pub mod centre;
+pub mod codes;
+pub mod crypto;
+pub mod error;
+pub mod store;
+
+pub use centre::{CentreProfile, Country, Language, Mode, NewCentre};
+pub use crypto::{KdfParams, Passphrase, RecoveryKey};
+pub use error::{Error, ErrorCode, Result};
+pub use store::{RecordCount, Store, StoreStatus};

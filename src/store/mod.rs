@@ -1,0 +1,442 @@
+//! The encrypted case store: one SQLCipher database (`atrama.db`) opened with a random
+//! 256-bit raw key, and the key slots (`keyslots.json`) that wrap that key for each person
+//! and for the printed recovery key.
+//!
+//! A store folder holds nothing else: no plaintext case data, no centre name, no temp
+//! files (`temp_store = MEMORY`). The WAL is encrypted by SQLCipher; the `-shm` index holds
+//! no row data.
+
+pub mod keyslots;
+pub mod migrations;
+
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+use crate::atomic_file;
+use crate::centre::{self, CentreProfile, Country, Language, Mode, NewCentre};
+use crate::crypto::{KdfParams, Passphrase, RecoveryKey, SecretKey};
+use crate::error::{Error, Result};
+use keyslots::{KeySlotFile, SlotKind};
+
+/// The database file name inside a store folder.
+pub const DB_FILE: &str = "atrama.db";
+/// The application identifier; the default store lives in the platform's data folder under it.
+pub const APP_IDENTIFIER: &str = "org.atrama.desktop";
+/// Page cache per connection, in KiB. SQLCipher decrypts every page it reads, so a page
+/// cache large enough for the working set makes it nearly as fast as plain SQLite
+/// (TOOLCHAIN.md: 64 MB cache → FTS queries as fast as unencrypted).
+const CACHE_KIB: i64 = 64 * 1024;
+
+/// The store folder to use: `ATRAMA_STORE` if set, else `<data dir>/org.atrama.desktop/store`
+/// (`~/.local/share/…` on Linux, `%APPDATA%\…` on Windows).
+pub fn default_dir() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("ATRAMA_STORE").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    dirs::data_dir()
+        .map(|d| d.join(APP_IDENTIFIER).join("store"))
+        .ok_or_else(|| {
+            Error::invalid("this system has no data folder for applications; set ATRAMA_STORE to a folder for the store")
+        })
+}
+
+/// An unlocked store. Dropping it closes the database; SQLCipher wipes its copy of the key.
+pub struct Store {
+    dir: PathBuf,
+    conn: Connection,
+    user: String,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("dir", &self.dir)
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How many records of one kind a store holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct RecordCount {
+    /// The kind of record, e.g. `staff`.
+    pub kind: String,
+    /// How many.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub count: i64,
+}
+
+/// What `atrama status` shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct StoreStatus {
+    /// The centre profile.
+    pub centre: CentreProfile,
+    /// The schema version of the database.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub schema_version: i64,
+    /// The store folder.
+    pub store_dir: String,
+    /// The unlocked user.
+    pub user: String,
+    /// Record counts by kind.
+    pub counts: Vec<RecordCount>,
+}
+
+/// Tables counted by `status`, with the name shown for each.
+const COUNTED: &[(&str, &str)] = &[("staff", "staff")];
+
+impl Store {
+    /// Whether `dir` holds a store (its key-slot file exists).
+    pub fn exists(dir: &Path) -> bool {
+        keyslots::path_in(dir).is_file()
+    }
+
+    /// Creates a new store in `dir` (which must not exist or be empty), with the first
+    /// administrator's key slot and a new recovery key, and returns it unlocked together
+    /// with the recovery key to show once.
+    pub fn create(
+        dir: &Path,
+        centre: &NewCentre,
+        passphrase: &Passphrase,
+        kdf: KdfParams,
+    ) -> Result<(Store, RecoveryKey)> {
+        let recovery = RecoveryKey::generate()?;
+        let store = Store::create_with_recovery(dir, centre, passphrase, &recovery, kdf)?;
+        Ok((store, recovery))
+    }
+
+    /// Like [`Store::create`] with a recovery key chosen by the caller (the setup screen
+    /// shows the key before the store is written).
+    ///
+    /// The store is built in a temporary sibling folder and renamed into place, so an
+    /// interrupted setup leaves no half-made store behind.
+    pub fn create_with_recovery(
+        dir: &Path,
+        centre: &NewCentre,
+        passphrase: &Passphrase,
+        recovery: &RecoveryKey,
+        kdf: KdfParams,
+    ) -> Result<Store> {
+        let centre = centre.normalised()?;
+        passphrase.check_new()?;
+        let dir_is_empty = match std::fs::read_dir(dir) {
+            Ok(mut entries) => entries.next().is_none(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
+            Err(e) => return Err(Error::io(dir)(e)),
+        };
+        if !dir_is_empty {
+            return Err(Error::StoreExists { path: dir.into() });
+        }
+        let parent = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = dir
+            .file_name()
+            .ok_or_else(|| Error::invalid(format!("{} cannot be a store folder", dir.display())))?;
+        atomic_file::create_private_dir(parent)?;
+        let mut tmp_name = std::ffi::OsString::from(".");
+        tmp_name.push(name);
+        tmp_name.push(format!(".creating-{}", Uuid::now_v7().simple()));
+        let tmp = parent.join(tmp_name);
+        atomic_file::create_private_dir(&tmp)?;
+
+        let db_key = SecretKey::random()?;
+        let built = (|| {
+            let store_id = Uuid::now_v7();
+            let mut conn = open_db(&tmp.join(DB_FILE), &db_key, true)?;
+            restrict_to_owner(&tmp.join(DB_FILE))?;
+            migrations::migrate(&mut conn)?;
+            write_initial_rows(&mut conn, store_id, &centre)?;
+            // Closing checkpoints the WAL into the database file before the rename.
+            conn.close().map_err(|(_, e)| Error::from(e))?;
+            let mut slots = KeySlotFile::new(store_id);
+            slots.put(
+                SlotKind::User,
+                Some(&centre.admin_user),
+                passphrase.dangerously_expose(),
+                &db_key,
+                kdf,
+            )?;
+            slots.put(
+                SlotKind::Recovery,
+                None,
+                recovery.dangerously_expose(),
+                &db_key,
+                kdf,
+            )?;
+            slots.save(&keyslots::path_in(&tmp))?;
+            if dir.exists() {
+                std::fs::remove_dir(dir).map_err(Error::io(dir))?;
+            }
+            std::fs::rename(&tmp, dir).map_err(Error::io(dir))?;
+            atomic_file::sync_dir(parent)
+        })();
+        if let Err(e) = built {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+        let conn = open_db(&dir.join(DB_FILE), &db_key, false)?;
+        Ok(Store {
+            dir: dir.to_owned(),
+            conn,
+            user: centre.admin_user,
+        })
+    }
+
+    /// Unlocks the store with a person's passphrase.
+    pub fn unlock(dir: &Path, user: &str, passphrase: &Passphrase) -> Result<Store> {
+        let user = centre::normalise_user_name(user)?;
+        let slots = load_slots(dir)?;
+        let db_key = slots.unwrap_user(&user, passphrase.dangerously_expose())?;
+        let mut conn = open_db(&dir.join(DB_FILE), &db_key, false)?;
+        migrations::migrate(&mut conn)?;
+        let store = Store {
+            dir: dir.to_owned(),
+            conn,
+            user,
+        };
+        store.check_active_staff(&store.user)?;
+        Ok(store)
+    }
+
+    /// Changes a person's passphrase; the old one must be right.
+    pub fn change_passphrase(
+        dir: &Path,
+        user: &str,
+        old: &Passphrase,
+        new: &Passphrase,
+        kdf: KdfParams,
+    ) -> Result<()> {
+        new.check_new()?;
+        let user = centre::normalise_user_name(user)?;
+        let mut slots = load_slots(dir)?;
+        let db_key = slots.unwrap_user(&user, old.dangerously_expose())?;
+        // Proves the key still opens this database before anything is rewritten.
+        open_db(&dir.join(DB_FILE), &db_key, false)?;
+        slots.put(
+            SlotKind::User,
+            Some(&user),
+            new.dangerously_expose(),
+            &db_key,
+            kdf,
+        )?;
+        slots.save(&keyslots::path_in(dir))
+    }
+
+    /// Sets a new passphrase for an existing person with the recovery key (a forgotten
+    /// passphrase).
+    pub fn reset_passphrase(
+        dir: &Path,
+        recovery: &RecoveryKey,
+        user: &str,
+        new: &Passphrase,
+        kdf: KdfParams,
+    ) -> Result<()> {
+        new.check_new()?;
+        let user = centre::normalise_user_name(user)?;
+        let mut slots = load_slots(dir)?;
+        let db_key = slots.unwrap_recovery(recovery.dangerously_expose())?;
+        let mut conn = open_db(&dir.join(DB_FILE), &db_key, false)?;
+        migrations::migrate(&mut conn)?;
+        let store = Store {
+            dir: dir.to_owned(),
+            conn,
+            user: user.clone(),
+        };
+        store.check_active_staff(&user)?;
+        slots.put(
+            SlotKind::User,
+            Some(&user),
+            new.dangerously_expose(),
+            &db_key,
+            kdf,
+        )?;
+        slots.save(&keyslots::path_in(dir))
+    }
+
+    /// The store folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The unlocked user.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// The centre profile.
+    pub fn profile(&self) -> Result<CentreProfile> {
+        let row = self.conn.query_row(
+            "SELECT code, name, country, default_language, mode FROM centre_profile WHERE id = 1",
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            },
+        )?;
+        Ok(CentreProfile {
+            code: row.0,
+            name: row.1,
+            country: Country::parse(&row.2)?,
+            language: Language::parse(&row.3)?,
+            mode: Mode::parse(&row.4)?,
+        })
+    }
+
+    /// Centre, mode, schema version and record counts.
+    pub fn status(&self) -> Result<StoreStatus> {
+        let mut counts = Vec::with_capacity(COUNTED.len());
+        for (table, kind) in COUNTED {
+            let count = self
+                .conn
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+            counts.push(RecordCount {
+                kind: (*kind).to_owned(),
+                count,
+            });
+        }
+        Ok(StoreStatus {
+            centre: self.profile()?,
+            schema_version: migrations::version(&self.conn)?,
+            store_dir: self.dir.display().to_string(),
+            user: self.user.clone(),
+            counts,
+        })
+    }
+
+    fn check_active_staff(&self, user: &str) -> Result<()> {
+        let disabled: Option<Option<String>> = self
+            .conn
+            .query_row(
+                "SELECT disabled_at FROM staff WHERE username = ?1",
+                [user],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match disabled {
+            Some(None) => Ok(()),
+            Some(Some(_)) => Err(Error::invalid(format!(
+                "the account of '{user}' is disabled; ask the centre administrator"
+            ))),
+            None => Err(Error::UnknownUser { user: user.into() }),
+        }
+    }
+}
+
+fn load_slots(dir: &Path) -> Result<KeySlotFile> {
+    let path = keyslots::path_in(dir);
+    if !path.is_file() {
+        return Err(Error::StoreNotFound { path: dir.into() });
+    }
+    KeySlotFile::load(&path)
+}
+
+/// SQLite creates the database readable by everyone (0644); the WAL and shared-memory files
+/// it creates later copy the database file's mode, so restricting it once is enough.
+fn restrict_to_owner(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(Error::io(path))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+fn write_initial_rows(conn: &mut Connection, store_id: Uuid, centre: &NewCentre) -> Result<()> {
+    let now = Utc::now().to_rfc3339();
+    let tx = conn.transaction()?;
+    tx.execute(
+        "INSERT INTO store_meta (key, value) VALUES ('store_id', ?1), ('created_at', ?2), ('created_by_version', ?3)",
+        params![store_id.to_string(), now, env!("CARGO_PKG_VERSION")],
+    )?;
+    tx.execute(
+        "INSERT INTO centre_profile (id, code, name, country, default_language, mode, created_at, updated_at)
+         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+        params![
+            centre.code,
+            centre.name,
+            centre.country.code(),
+            centre.language.code(),
+            centre.mode.code(),
+            now
+        ],
+    )?;
+    tx.execute(
+        "INSERT INTO staff (id, username, role, created_at) VALUES (?1, ?2, 'administrator', ?3)",
+        params![Uuid::now_v7().to_string(), centre.admin_user, now],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Opens (or creates) the database with its raw key and sets the connection up.
+///
+/// # Why this order
+/// `PRAGMA key` must be the very first statement: anything before it would read or write
+/// a plaintext header. The key is given as a raw 256-bit key (`x'…'`), so SQLCipher runs no
+/// KDF of its own; the hex text lives in a buffer that is zeroed on drop.
+fn open_db(path: &Path, key: &SecretKey, create: bool) -> Result<Connection> {
+    if !create && !path.is_file() {
+        return Err(Error::StoreNotFound {
+            path: path.parent().unwrap_or(path).into(),
+        });
+    }
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let conn = Connection::open_with_flags(path, flags)?;
+    let mut statement = Zeroizing::new(String::with_capacity(80));
+    statement.push_str("PRAGMA key = \"x'");
+    statement.push_str(&key.dangerously_expose_hex());
+    statement.push_str("'\";");
+    conn.execute_batch(&statement)?;
+    drop(statement);
+    // SQLCipher would otherwise print "hmac check failed" and similar to stderr.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Ok(_) => {}
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            return Err(Error::DatabaseDamaged);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(Error::invalid(format!(
+            "the store could not switch to WAL journaling (got {mode}); check that the folder is on a local disk"
+        )));
+    }
+    conn.execute_batch(&format!(
+        "PRAGMA cache_size = -{CACHE_KIB};
+         PRAGMA temp_store = MEMORY;
+         PRAGMA foreign_keys = ON;
+         PRAGMA secure_delete = ON;
+         PRAGMA synchronous = NORMAL;"
+    ))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+#[cfg(test)]
+mod tests;

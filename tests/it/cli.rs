@@ -1,0 +1,253 @@
+//! The `atrama` binary end to end: exit codes, messages, passphrases from the environment.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const PASS: &str = "integration passphrase";
+
+fn atrama(store: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_atrama"));
+    cmd.arg("--store").arg(store).args(args);
+    for var in [
+        "ATRAMA_PASSPHRASE",
+        "ATRAMA_NEW_PASSPHRASE",
+        "ATRAMA_RECOVERY_KEY",
+        "ATRAMA_USER",
+        "ATRAMA_STORE",
+    ] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdin(std::process::Stdio::null());
+    cmd.output().expect("atrama runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Creates a store and returns its recovery key.
+fn init(store: &Path) -> String {
+    let out = atrama(
+        store,
+        &[
+            "--json",
+            "init",
+            "--centre-code",
+            "klp-01",
+            "--centre-name",
+            "Klaipėdos centras",
+            "--country",
+            "lt",
+            "--admin",
+            "Ona",
+        ],
+        &[("ATRAMA_PASSPHRASE", PASS)],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("init --json prints JSON");
+    assert_eq!(json["admin_user"], "ona");
+    json["recovery_key"]
+        .as_str()
+        .expect("recovery key")
+        .to_owned()
+}
+
+#[test]
+fn init_then_status_with_the_right_and_a_wrong_passphrase() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = tmp.path().join("store");
+    init(&store);
+
+    let ok = atrama(
+        &store,
+        &["--user", "ona", "status"],
+        &[("ATRAMA_PASSPHRASE", PASS)],
+    );
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    let text = stdout(&ok);
+    assert!(
+        text.contains("centre:   KLP-01 Klaipėdos centras (LT)"),
+        "{text}"
+    );
+    assert!(text.contains("mode:     centre"), "{text}");
+    assert!(text.contains("schema:   1"), "{text}");
+    assert!(text.contains("staff:    1"), "{text}");
+
+    let json = atrama(
+        &store,
+        &["--user", "ona", "--json", "status"],
+        &[("ATRAMA_PASSPHRASE", PASS)],
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&json.stdout).expect("status --json prints JSON");
+    assert_eq!(v["centre"]["country"], "LT");
+    assert_eq!(v["centre"]["mode"], "centre");
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["counts"][0]["kind"], "staff");
+
+    let wrong = atrama(
+        &store,
+        &["--user", "ona", "status"],
+        &[("ATRAMA_PASSPHRASE", "not the passphrase")],
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+    assert_eq!(stderr(&wrong), "atrama: wrong passphrase for user 'ona'\n");
+    assert!(stdout(&wrong).is_empty());
+}
+
+#[test]
+fn passwd_changes_and_recovery_resets_a_passphrase() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = tmp.path().join("store");
+    let recovery = init(&store);
+
+    let changed = atrama(
+        &store,
+        &["--user", "ona", "passwd"],
+        &[
+            ("ATRAMA_PASSPHRASE", PASS),
+            ("ATRAMA_NEW_PASSPHRASE", "changed passphrase"),
+        ],
+    );
+    assert_eq!(changed.status.code(), Some(0), "{}", stderr(&changed));
+    let old = atrama(
+        &store,
+        &["--user", "ona", "status"],
+        &[("ATRAMA_PASSPHRASE", PASS)],
+    );
+    assert_eq!(old.status.code(), Some(1));
+
+    let wrong_key = atrama(
+        &store,
+        &["--user", "ona", "passwd", "--recovery"],
+        &[
+            (
+                "ATRAMA_RECOVERY_KEY",
+                "0000-0000-0000-0000-0000-0000-0000-0000",
+            ),
+            ("ATRAMA_NEW_PASSPHRASE", "recovered passphrase"),
+        ],
+    );
+    assert_eq!(wrong_key.status.code(), Some(1));
+    assert!(
+        stderr(&wrong_key).contains("wrong recovery key"),
+        "{}",
+        stderr(&wrong_key)
+    );
+
+    // Typed in lower case with spaces, as a person might.
+    let typed = recovery.to_lowercase().replace('-', " ");
+    let reset = atrama(
+        &store,
+        &["--user", "ona", "passwd", "--recovery"],
+        &[
+            ("ATRAMA_RECOVERY_KEY", &typed),
+            ("ATRAMA_NEW_PASSPHRASE", "recovered passphrase"),
+        ],
+    );
+    assert_eq!(reset.status.code(), Some(0), "{}", stderr(&reset));
+    let now = atrama(
+        &store,
+        &["--user", "ona", "status"],
+        &[("ATRAMA_PASSPHRASE", "recovered passphrase")],
+    );
+    assert_eq!(now.status.code(), Some(0), "{}", stderr(&now));
+}
+
+#[test]
+fn a_corrupted_key_slot_file_gives_one_clear_line_and_no_panic() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = tmp.path().join("store");
+    init(&store);
+    let slots = store.join("keyslots.json");
+    let mut bytes = std::fs::read(&slots).expect("reads");
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(&slots, &bytes).expect("writes");
+    let out = atrama(
+        &store,
+        &["--user", "ona", "status"],
+        &[("ATRAMA_PASSPHRASE", PASS)],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("atrama: the key-slot file ") && err.contains("is damaged"),
+        "{err}"
+    );
+    assert!(err.contains("restore it from a backup"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn usage_errors_exit_2_and_missing_things_exit_1() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = tmp.path().join("store");
+    let usage = atrama(&store, &["frobnicate"], &[]);
+    assert_eq!(usage.status.code(), Some(2));
+    let missing = atrama(
+        &store,
+        &["--user", "ona", "status"],
+        &[("ATRAMA_PASSPHRASE", PASS)],
+    );
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        stderr(&missing).contains("no Atrama store in"),
+        "{}",
+        stderr(&missing)
+    );
+    let no_user = atrama(&store, &["status"], &[("ATRAMA_PASSPHRASE", PASS)]);
+    assert_eq!(no_user.status.code(), Some(1));
+    assert!(stderr(&no_user).contains("--user"), "{}", stderr(&no_user));
+    init(&store);
+    let again = atrama(
+        &store,
+        &[
+            "init",
+            "--centre-code",
+            "X1",
+            "--centre-name",
+            "x",
+            "--country",
+            "LT",
+            "--admin",
+            "ona",
+        ],
+        &[("ATRAMA_PASSPHRASE", PASS)],
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("is not empty"),
+        "{}",
+        stderr(&again)
+    );
+    let bad_country = atrama(
+        &tmp.path().join("other"),
+        &[
+            "init",
+            "--centre-code",
+            "X1",
+            "--centre-name",
+            "x",
+            "--country",
+            "EE",
+            "--admin",
+            "ona",
+        ],
+        &[("ATRAMA_PASSPHRASE", PASS)],
+    );
+    assert_eq!(bad_country.status.code(), Some(1));
+    assert!(
+        stderr(&bad_country).contains("use LT, LV, AZ or other"),
+        "{}",
+        stderr(&bad_country)
+    );
+}

@@ -1,0 +1,10 @@
+//! Integration tests of the `atrama` core and CLI, in one binary (modules per area).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failing test should stop at the first surprise"
+)]
+
+mod cli;
+mod on_disk;

@@ -1,0 +1,48 @@
+// Component test of the unlock screen against a test double of the backend. (End-to-end
+// tests in tests/e2e drive the real app against the real core.)
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
+import Unlock from './Unlock.svelte';
+import { setBackend, type Backend } from '../lib/backend';
+import { session } from '../lib/session.svelte';
+
+function fakeBackend(unlock: Backend['unlock']): Backend {
+  const never = () => Promise.reject(new Error('not used in this test'));
+  return { appPhase: never, beginSetup: never, finishSetup: never, cancelSetup: never, lock: never, unlock };
+}
+
+describe('Unlock', () => {
+  beforeEach(() => session.set({ phase: 'locked' }));
+  afterEach(() => cleanup());
+
+  it('shows the core error and clears the passphrase on a wrong passphrase', async () => {
+    const unlock = vi.fn<Backend['unlock']>().mockRejectedValue({
+      code: 'wrong_passphrase',
+      message: "wrong passphrase for user 'ona'",
+    });
+    setBackend(fakeBackend(unlock));
+    render(Unlock);
+    await fireEvent.input(screen.getByLabelText('User name'), { target: { value: 'ona' } });
+    const pass = screen.getByLabelText('Passphrase') as HTMLInputElement;
+    await fireEvent.input(pass, { target: { value: 'not it at all' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Unlock' }));
+    expect(await screen.findByRole('alert')).toHaveProperty('textContent', "wrong passphrase for user 'ona'");
+    expect(unlock).toHaveBeenCalledWith('ona', 'not it at all');
+    expect(pass.value).toBe('');
+    expect(session.phase).toEqual({ phase: 'locked' });
+  });
+
+  it('moves the session to the phase the core returns', async () => {
+    const unlocked = {
+      phase: 'unlocked' as const,
+      user: 'ona',
+      centre: { code: 'KLP-01', name: 'Centre', country: 'LT' as const, language: 'lt' as const, mode: 'centre' as const },
+    };
+    setBackend(fakeBackend(vi.fn<Backend['unlock']>().mockResolvedValue(unlocked)));
+    render(Unlock);
+    await fireEvent.input(screen.getByLabelText('User name'), { target: { value: 'ona' } });
+    await fireEvent.input(screen.getByLabelText('Passphrase'), { target: { value: 'the right one' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Unlock' }));
+    await vi.waitFor(() => expect(session.phase).toEqual(unlocked));
+  });
+});
