@@ -64,6 +64,17 @@ pub enum Error {
         "the database file does not open with this store's key; it is damaged or was replaced — restore the store from a backup"
     )]
     DatabaseDamaged,
+    /// A record that does not exist (or not in this store).
+    #[error("no {what} with id {id} in this store; check the id or search for the case")]
+    NotFound {
+        /// What kind of record.
+        what: &'static str,
+        /// The id that was asked for.
+        id: String,
+    },
+    /// The signed-in person may not do this.
+    #[error("{0}")]
+    NotAllowed(String),
     /// Input that the core refuses, with a message naming the field.
     #[error("{0}")]
     InvalidInput(String),
@@ -110,6 +121,10 @@ pub enum ErrorCode {
     DatabaseDamaged,
     /// See [`Error::InvalidInput`].
     InvalidInput,
+    /// See [`Error::NotFound`].
+    NotFound,
+    /// See [`Error::NotAllowed`].
+    NotAllowed,
     /// The store is locked (used by the shells).
     Locked,
     /// Any other failure.
@@ -129,6 +144,8 @@ impl Error {
             Error::NewerVersion { .. } => ErrorCode::NewerVersion,
             Error::DatabaseDamaged => ErrorCode::DatabaseDamaged,
             Error::InvalidInput(_) => ErrorCode::InvalidInput,
+            Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::NotAllowed(_) => ErrorCode::NotAllowed,
             Error::Database(_) | Error::Io { .. } | Error::Random(_) => ErrorCode::Internal,
         }
     }

@@ -7,14 +7,22 @@
 //! `ARCHITECTURE.md` for the map.
 
 pub mod atomic_file;
+pub mod audit;
 pub mod calendar;
+pub mod cases;
 pub mod centre;
 pub mod codes;
 pub mod crypto;
+pub mod demo;
+pub mod drafts;
 pub mod error;
+pub mod hlc;
+pub mod ids;
+pub mod staff;
 pub mod store;
 
 pub use centre::{CentreProfile, Country, Language, Mode, NewCentre};
 pub use crypto::{KdfParams, Passphrase, RecoveryKey};
 pub use error::{Error, ErrorCode, Result};
+pub use staff::Role;
 pub use store::{RecordCount, Store, StoreStatus};

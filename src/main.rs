@@ -12,6 +12,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use atrama::cases::{CaseDetail, CaseFilter};
+use atrama::ids::CaseId;
 use atrama::{
     Country, Error, KdfParams, Language, Mode, NewCentre, Passphrase, RecoveryKey, Store,
 };
@@ -64,6 +66,53 @@ enum Command {
         /// Use the recovery key instead of the current passphrase.
         #[arg(long)]
         recovery: bool,
+    },
+    /// List and show cases.
+    #[command(subcommand)]
+    Case(CaseCommand),
+    /// Search names, pseudonyms, phone numbers, case numbers and notes.
+    Search {
+        /// Words to look for (each as a prefix; diacritics do not matter).
+        text: String,
+        /// At most this many results.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Fill the store with realistic, clearly fictitious demo data.
+    Demo {
+        /// How many clients.
+        #[arg(long)]
+        clients: u32,
+        /// Over how many months before today.
+        #[arg(long, default_value_t = 36)]
+        months: u32,
+        /// Seed: the same seed gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum CaseCommand {
+    /// List cases, newest first.
+    List {
+        /// Only open cases.
+        #[arg(long)]
+        open: bool,
+        /// Only cases where I am the lead worker or on the team.
+        #[arg(long)]
+        mine: bool,
+        /// At most this many.
+        #[arg(long, default_value_t = 200)]
+        limit: u32,
+    },
+    /// Show a case with everything recorded in it.
+    Show {
+        /// The case number (e.g. KLP-01-2026-0042) or id.
+        case: String,
+        /// Also show the client's names, phone and address.
+        #[arg(long)]
+        identity: bool,
     },
 }
 
@@ -181,7 +230,279 @@ fn run(cli: Cli) -> Result<(), Error> {
             println!("The passphrase of {user} was changed.");
             Ok(())
         }
+        Command::Case(CaseCommand::List { open, mine, limit }) => {
+            let store = unlock(&dir, cli.user)?;
+            let filter = CaseFilter {
+                status: open.then(|| "open".to_owned()),
+                worker: mine.then(|| store.user().to_owned()),
+                limit: Some(limit),
+                ..CaseFilter::default()
+            };
+            let cases = store.case_list(&filter)?;
+            if cli.json {
+                return print_json(&cases);
+            }
+            for c in &cases {
+                println!(
+                    "{:<20} {:<10} {:<12} {} {:<10} {}",
+                    c.case_number, c.pseudonym, c.status, c.opened_on, c.lead_worker, c.id
+                );
+            }
+            println!("{} case(s)", cases.len());
+            Ok(())
+        }
+        Command::Case(CaseCommand::Show { case, identity }) => {
+            let store = unlock(&dir, cli.user)?;
+            let id = case_id(&store, &case)?;
+            let detail = store.case_detail(id)?;
+            if cli.json {
+                if identity {
+                    let identity = store.client_identity(detail.client.id)?;
+                    return print_json(
+                        &serde_json::json!({ "detail": detail, "identity": identity }),
+                    );
+                }
+                return print_json(&detail);
+            }
+            show_case(&store, &detail, identity)
+        }
+        Command::Search { text, limit } => {
+            let store = unlock(&dir, cli.user)?;
+            let hits = store.search(&text, Some(limit))?;
+            if cli.json {
+                return print_json(&hits);
+            }
+            for h in &hits {
+                println!(
+                    "{:<20} {:<10} {:<8} {:<5} {}",
+                    h.case_number,
+                    h.pseudonym,
+                    h.status,
+                    h.kind,
+                    h.snippet.as_deref().unwrap_or("")
+                );
+            }
+            println!("{} result(s)", hits.len());
+            Ok(())
+        }
+        Command::Demo {
+            clients,
+            months,
+            seed,
+        } => {
+            let mut store = unlock(&dir, cli.user)?;
+            let today = chrono::Local::now().date_naive();
+            let summary = atrama::demo::generate(
+                &mut store,
+                &atrama::demo::DemoOptions {
+                    clients,
+                    months,
+                    seed,
+                    today,
+                },
+            )?;
+            if cli.json {
+                return print_json(&summary);
+            }
+            println!("{summary}");
+            Ok(())
+        }
     }
+}
+
+/// Unlocks the store as the `--user`, with the passphrase from the environment or a prompt.
+fn unlock(dir: &std::path::Path, user: Option<String>) -> Result<Store, Error> {
+    let user = need_user(user)?;
+    let passphrase = secret("ATRAMA_PASSPHRASE", &format!("passphrase for {user}: "))?;
+    Store::unlock(dir, &user, &passphrase)
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
+    let json = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::InvalidInput(format!("cannot print as JSON: {e}")))?;
+    println!("{json}");
+    Ok(())
+}
+
+fn case_id(store: &Store, text: &str) -> Result<CaseId, Error> {
+    match CaseId::parse(text) {
+        Ok(id) => Ok(id),
+        Err(_) => store.case_by_number(text),
+    }
+}
+
+fn show_case(store: &Store, detail: &CaseDetail, identity: bool) -> Result<(), Error> {
+    let codes = store.context().codes();
+    let lang = store.profile()?.language;
+    let label = |list: &str, code: &str| -> String {
+        match codes.label(list, code, lang) {
+            Some(l) => l.to_owned(),
+            None => format!("{code} (unknown code)"),
+        }
+    };
+    let c = &detail.case;
+    let cl = &detail.client;
+    println!(
+        "{}  {}  [{}]",
+        c.case_number,
+        cl.pseudonym,
+        label("case_status", &c.status)
+    );
+    println!(
+        "  opened {}  source {}  lead {}  team {}",
+        c.opened_on,
+        label("referral_source", &c.referral_source),
+        c.lead_worker,
+        if c.team.is_empty() {
+            "-".to_owned()
+        } else {
+            c.team.join(", ")
+        }
+    );
+    if let Some(d) = c.police_notified_on {
+        println!(
+            "  police notification {d}, first contact {}",
+            c.first_contact_on
+                .map_or("not yet".to_owned(), |d| d.to_string())
+        );
+    }
+    if let Some(d) = c.follow_up_on {
+        println!("  follow-up {d}");
+    }
+    if let (Some(d), Some(r)) = (c.closed_on, &c.closure_reason) {
+        println!("  closed {d}: {}", label("closure_reason", r));
+    }
+    println!(
+        "client: {} {}  born {}",
+        label("sex", &cl.sex),
+        label("age_band", &cl.age_band),
+        cl.birth_year.map_or("?".to_owned(), |y| y.to_string())
+    );
+    let cs = &cl.contact_safety;
+    println!(
+        "  safe to call {:?}, text {:?}, visit {:?}",
+        cs.safe_to_call, cs.safe_to_text, cs.safe_to_visit
+    );
+    if let Some(say) = &cs.if_someone_else_answers {
+        println!("  if someone else answers: {say}");
+    }
+    if identity {
+        let id = store.client_identity(cl.id)?;
+        println!(
+            "  name: {} {}",
+            id.given_name.unwrap_or_default(),
+            id.family_name.unwrap_or_default()
+        );
+        println!("  phone: {}", id.phone.unwrap_or_default());
+        println!("  address: {}", id.address.unwrap_or_default());
+    }
+    println!("incidents ({}):", detail.incidents.len());
+    for i in &detail.incidents {
+        let forms: Vec<String> = i
+            .fields
+            .violence_forms
+            .iter()
+            .map(|f| label("violence_form", f))
+            .collect();
+        let by: Vec<String> = i
+            .fields
+            .perpetrators
+            .iter()
+            .map(|p| label("relationship", &p.relationship))
+            .collect();
+        println!(
+            "  {}  {}  GBVIMS {}  by {}",
+            i.fields
+                .occurred_on
+                .or(i.fields.ongoing_since)
+                .map_or("?".to_owned(), |d| d.to_string()),
+            forms.join(", "),
+            label("gbvims_type", &i.gbvims_type),
+            by.join(", ")
+        );
+    }
+    println!("children ({}):", detail.children.len());
+    for ch in &detail.children {
+        println!(
+            "  {} {}  witnessed {:?}  harmed {:?}",
+            label("sex", &ch.fields.sex),
+            label("age_band", &ch.fields.age_band),
+            ch.fields.witnessed,
+            ch.fields.directly_harmed
+        );
+    }
+    println!("service contacts ({}):", detail.service_contacts.len());
+    for s in detail.service_contacts.iter().take(20) {
+        println!(
+            "  {}  {}  {}  {} min  {}",
+            s.fields.on_date,
+            label("service_discipline", &s.fields.discipline),
+            label("service_mode", &s.fields.mode),
+            s.fields.minutes,
+            s.fields.staff.as_deref().unwrap_or("")
+        );
+    }
+    println!("referrals ({}):", detail.referrals.len());
+    for r in &detail.referrals {
+        println!(
+            "  {}  {}  {}",
+            r.fields.on_date,
+            label("referral_agency", &r.fields.agency_type),
+            label("referral_status", &r.fields.status)
+        );
+    }
+    println!("protection orders ({}):", detail.protection_orders.len());
+    for o in &detail.protection_orders {
+        println!(
+            "  {}  {}  {}  {} – {}",
+            label("protection_order_issuer", &o.fields.issuer),
+            label("protection_order_type", &o.fields.order_type),
+            label("protection_order_status", &o.fields.status),
+            o.fields.starts_on.map_or("?".to_owned(), |d| d.to_string()),
+            o.fields.ends_on.map_or("?".to_owned(), |d| d.to_string())
+        );
+    }
+    println!("consents ({}):", detail.consents.len());
+    for e in &detail.consents {
+        println!(
+            "  {}  {}{}  {}",
+            e.fields.on_date,
+            label("consent_purpose", &e.fields.purpose),
+            e.fields
+                .agency_type
+                .as_deref()
+                .map_or(String::new(), |a| format!(
+                    " ({})",
+                    label("referral_agency", a)
+                )),
+            if e.fields.given { "given" } else { "withdrawn" }
+        );
+    }
+    println!(
+        "notes ({}{}):",
+        detail.notes.len(),
+        if detail.restricted_notes_hidden > 0 {
+            format!(
+                ", {} restricted to another discipline",
+                detail.restricted_notes_hidden
+            )
+        } else {
+            String::new()
+        }
+    );
+    for n in &detail.notes {
+        println!(
+            "  {} {}: {}",
+            n.meta.created_at.format("%Y-%m-%d"),
+            n.meta.created_by,
+            n.fields.body
+        );
+    }
+    println!("documents ({}):", detail.documents.len());
+    for d in &detail.documents {
+        println!("  {}  {}  {} bytes", d.file_name, d.media_type, d.size);
+    }
+    Ok(())
 }
 
 fn need_user(user: Option<String>) -> Result<String, Error> {

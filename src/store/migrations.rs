@@ -9,10 +9,16 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// Every migration ever shipped, oldest first. Never edit or reorder; only append.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "20261122_0001_initial",
-    include_str!("migrations/20261122_0001_initial.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "20261122_0001_initial",
+        include_str!("migrations/20261122_0001_initial.sql"),
+    ),
+    (
+        "20261124_0002_case_record",
+        include_str!("migrations/20261124_0002_case_record.sql"),
+    ),
+];
 
 /// The schema version this build writes: the number of migrations.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -18,7 +18,9 @@ use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use crate::atomic_file;
+use crate::cases::WriteContext;
 use crate::centre::{self, CentreProfile, Country, Language, Mode, NewCentre};
+use crate::codes::CodeLists;
 use crate::crypto::{KdfParams, Passphrase, RecoveryKey, SecretKey};
 use crate::error::{Error, Result};
 use keyslots::{KeySlotFile, SlotKind};
@@ -48,15 +50,17 @@ pub fn default_dir() -> Result<PathBuf> {
 /// An unlocked store. Dropping it closes the database; SQLCipher wipes its copy of the key.
 pub struct Store {
     dir: PathBuf,
-    conn: Connection,
-    user: String,
+    pub(crate) conn: Connection,
+    pub(crate) ctx: WriteContext,
+    /// Kept while unlocked to wrap it for new staff; zeroed when the store is dropped.
+    pub(crate) db_key: SecretKey,
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store")
             .field("dir", &self.dir)
-            .field("user", &self.user)
+            .field("user", &self.ctx.user)
             .finish_non_exhaustive()
     }
 }
@@ -90,7 +94,15 @@ pub struct StoreStatus {
 }
 
 /// Tables counted by `status`, with the name shown for each.
-const COUNTED: &[(&str, &str)] = &[("staff", "staff")];
+const COUNTED: &[(&str, &str)] = &[
+    ("staff", "staff"),
+    ("client", "clients"),
+    ("case_file", "cases"),
+    ("incident", "incidents"),
+    ("service_contact", "service contacts"),
+    ("note", "notes"),
+    ("document", "documents"),
+];
 
 impl Store {
     /// Whether `dir` holds a store (its key-slot file exists).
@@ -184,11 +196,7 @@ impl Store {
             return Err(e);
         }
         let conn = open_db(&dir.join(DB_FILE), &db_key, false)?;
-        Ok(Store {
-            dir: dir.to_owned(),
-            conn,
-            user: centre.admin_user,
-        })
+        Store::with_context(dir, conn, db_key, &centre.admin_user)
     }
 
     /// Unlocks the store with a person's passphrase.
@@ -198,13 +206,8 @@ impl Store {
         let db_key = slots.unwrap_user(&user, passphrase.dangerously_expose())?;
         let mut conn = open_db(&dir.join(DB_FILE), &db_key, false)?;
         migrations::migrate(&mut conn)?;
-        let store = Store {
-            dir: dir.to_owned(),
-            conn,
-            user,
-        };
-        store.check_active_staff(&store.user)?;
-        Ok(store)
+        check_active_staff(&conn, &user)?;
+        Store::with_context(dir, conn, db_key, &user)
     }
 
     /// Changes a person's passphrase; the old one must be right.
@@ -246,12 +249,8 @@ impl Store {
         let db_key = slots.unwrap_recovery(recovery.dangerously_expose())?;
         let mut conn = open_db(&dir.join(DB_FILE), &db_key, false)?;
         migrations::migrate(&mut conn)?;
-        let store = Store {
-            dir: dir.to_owned(),
-            conn,
-            user: user.clone(),
-        };
-        store.check_active_staff(&user)?;
+        check_active_staff(&conn, &user)?;
+        drop(conn);
         slots.put(
             SlotKind::User,
             Some(&user),
@@ -269,7 +268,47 @@ impl Store {
 
     /// The unlocked user.
     pub fn user(&self) -> &str {
-        &self.user
+        &self.ctx.user
+    }
+
+    /// Sets up what every write needs: the owner (centre code and installation id), the
+    /// user and their disciplines, the country, the clock after the newest version.
+    fn with_context(dir: &Path, conn: Connection, db_key: SecretKey, user: &str) -> Result<Store> {
+        let (centre, country): (String, String) = conn.query_row(
+            "SELECT code, country FROM centre_profile WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let install: String = conn.query_row(
+            "SELECT value FROM store_meta WHERE key = 'store_id'",
+            [],
+            |r| r.get(0),
+        )?;
+        let disciplines: String = conn.query_row(
+            "SELECT disciplines FROM staff WHERE username = ?1",
+            [user],
+            |r| r.get(0),
+        )?;
+        let ctx = WriteContext {
+            centre,
+            install,
+            user: user.to_owned(),
+            country: Country::parse(&country)?,
+            disciplines: disciplines
+                .split(',')
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            hlc: crate::cases::changes::last_hlc(&conn)?,
+            codes: CodeLists::builtin()?,
+        };
+        Ok(Store {
+            dir: dir.to_owned(),
+            conn,
+            ctx,
+            db_key,
+        })
     }
 
     /// The centre profile.
@@ -312,31 +351,30 @@ impl Store {
             centre: self.profile()?,
             schema_version: migrations::version(&self.conn)?,
             store_dir: self.dir.display().to_string(),
-            user: self.user.clone(),
+            user: self.ctx.user.clone(),
             counts,
         })
     }
+}
 
-    fn check_active_staff(&self, user: &str) -> Result<()> {
-        let disabled: Option<Option<String>> = self
-            .conn
-            .query_row(
-                "SELECT disabled_at FROM staff WHERE username = ?1",
-                [user],
-                |r| r.get(0),
-            )
-            .optional()?;
-        match disabled {
-            Some(None) => Ok(()),
-            Some(Some(_)) => Err(Error::invalid(format!(
-                "the account of '{user}' is disabled; ask the centre administrator"
-            ))),
-            None => Err(Error::UnknownUser { user: user.into() }),
-        }
+fn check_active_staff(conn: &Connection, user: &str) -> Result<()> {
+    let disabled: Option<Option<String>> = conn
+        .query_row(
+            "SELECT disabled_at FROM staff WHERE username = ?1",
+            [user],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match disabled {
+        Some(None) => Ok(()),
+        Some(Some(_)) => Err(Error::invalid(format!(
+            "the account of '{user}' is disabled; ask the centre administrator"
+        ))),
+        None => Err(Error::UnknownUser { user: user.into() }),
     }
 }
 
-fn load_slots(dir: &Path) -> Result<KeySlotFile> {
+pub(crate) fn load_slots(dir: &Path) -> Result<KeySlotFile> {
     let path = keyslots::path_in(dir);
     if !path.is_file() {
         return Err(Error::StoreNotFound { path: dir.into() });

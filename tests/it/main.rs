@@ -6,5 +6,6 @@
     reason = "a failing test should stop at the first surprise"
 )]
 
+mod case_record;
 mod cli;
 mod on_disk;

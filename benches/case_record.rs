@@ -1,0 +1,412 @@
+//! Case-record benchmark at a centre's and a coordinator's size, each figure beside the raw
+//! SQLCipher engine doing the same work, so that every figure is also a ratio.
+//!
+//! `cargo bench --bench case_record -- centre` (5,000 clients, ~200,000 service contacts,
+//! ~100,000 notes), `-- coordinator` (100,000 cases, ~2,000,000 service contacts,
+//! ~1,000,000 notes), or `-- smoke` (a tiny run that proves the bench works). Figures go to
+//! `docs/performance.md`.
+
+#![allow(
+    clippy::print_stdout,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_docs,
+    reason = "a benchmark binary prints its figures and stops at the first failure"
+)]
+
+use std::time::{Duration, Instant};
+
+use atrama::cases::CaseFilter;
+use atrama::demo::{DemoOptions, DemoShape, generate_shaped};
+use atrama::ids::CaseId;
+use atrama::{Country, KdfParams, Language, Mode, NewCentre, Passphrase, Store};
+use chrono::NaiveDate;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rusqlite::Connection;
+
+struct Size {
+    name: &'static str,
+    clients: u32,
+    shape: DemoShape,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[rank.min(sorted.len() - 1)].as_secs_f64() * 1e3
+}
+
+struct Stats {
+    p50: f64,
+    p95: f64,
+}
+
+fn measure(mut samples: Vec<Duration>) -> Stats {
+    samples.sort();
+    Stats {
+        p50: percentile(&samples, 0.5),
+        p95: percentile(&samples, 0.95),
+    }
+}
+
+fn line(what: &str, ours: &Stats, raw: &Stats) {
+    println!(
+        "| {what} | {:.2} / {:.2} ms | {:.2} / {:.2} ms | {:.2}× |",
+        ours.p50,
+        ours.p95,
+        raw.p50,
+        raw.p95,
+        ours.p95 / raw.p95.max(1e-6)
+    );
+}
+
+/// The raw engine: a SQLCipher database with a raw key and the same page cache, plain
+/// tables, one prepared INSERT per table, the same batch size.
+fn raw_db(path: &std::path::Path) -> Connection {
+    let conn = Connection::open(path).unwrap();
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", "ab".repeat(32)))
+        .unwrap();
+    conn.execute_batch(
+        "PRAGMA cipher_log_level = NONE; PRAGMA journal_mode = WAL; PRAGMA cache_size = -65536;
+         PRAGMA temp_store = MEMORY; PRAGMA synchronous = NORMAL;
+         CREATE TABLE contact (id TEXT PRIMARY KEY, case_id TEXT, on_date TEXT, discipline TEXT,
+                               mode TEXT, minutes INTEGER, staff TEXT);
+         CREATE TABLE note (id TEXT PRIMARY KEY, case_id TEXT, body TEXT);
+         CREATE VIRTUAL TABLE note_fts USING fts5 (body, tokenize = 'unicode61 remove_diacritics 2');",
+    )
+    .unwrap();
+    conn
+}
+
+fn main() {
+    let which = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .unwrap_or_else(|| "smoke".into());
+    let size = match which.as_str() {
+        "centre" => Size {
+            name: "centre",
+            clients: 5_000,
+            shape: DemoShape {
+                contacts_per_case: 40.0,
+                notes_per_case: 20.0,
+                clients_per_batch: 250,
+            },
+        },
+        "coordinator" => Size {
+            name: "coordinator",
+            clients: 100_000,
+            shape: DemoShape {
+                contacts_per_case: 20.0,
+                notes_per_case: 10.0,
+                clients_per_batch: 500,
+            },
+        },
+        _ => Size {
+            name: "smoke",
+            clients: 200,
+            shape: DemoShape::default(),
+        },
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let centre = NewCentre {
+        code: "BEN-01".into(),
+        name: "Benchmark centre".into(),
+        country: Country::Lt,
+        language: Language::Lt,
+        mode: Mode::Centre,
+        admin_user: "ona".into(),
+    };
+    let (mut store, _) = Store::create(
+        &tmp.path().join("store"),
+        &centre,
+        &Passphrase::new("benchmark passphrase"),
+        KdfParams::INSECURE_FOR_TESTS,
+    )
+    .unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+
+    // ---- bulk create ------------------------------------------------------------------
+    let start = Instant::now();
+    let summary = generate_shaped(
+        &mut store,
+        &DemoOptions {
+            clients: size.clients,
+            months: 120,
+            seed: 42,
+            today,
+        },
+        size.shape,
+    )
+    .unwrap();
+    let ours_secs = start.elapsed().as_secs_f64();
+    let rows = u64::from(
+        summary.clients
+            + summary.cases
+            + summary.incidents
+            + summary.children
+            + summary.service_contacts
+            + summary.referrals
+            + summary.protection_orders
+            + summary.consents
+            + summary.notes
+            + summary.closed,
+    );
+    println!("## {} size: {summary}", size.name);
+    println!();
+
+    // The raw engine inserting as many rows (contacts and notes, the bulk of the data),
+    // with the same note texts, once without and once with the full-text index.
+    let notes: Vec<String> = {
+        let mut v = Vec::new();
+        for c in store
+            .case_list(&CaseFilter {
+                limit: Some(50),
+                ..CaseFilter::default()
+            })
+            .unwrap()
+        {
+            for n in store.case_detail(c.id).unwrap().notes {
+                v.push(n.fields.body);
+            }
+        }
+        if v.is_empty() {
+            v.push("Klientė atvyko į konsultaciją kartu su dukra.".into());
+        }
+        v
+    };
+    let raw_rate = |with_fts: bool| -> f64 {
+        let path = tmp.path().join(format!("raw-{with_fts}.db"));
+        let mut conn = raw_db(&path);
+        let per_batch =
+            (rows / u64::from(size.clients).max(1)) * u64::from(size.shape.clients_per_batch);
+        let start = Instant::now();
+        let mut written = 0u64;
+        let mut i = 0usize;
+        while written < rows {
+            let tx = conn.transaction().unwrap();
+            {
+                let mut contact = tx
+                    .prepare_cached("INSERT INTO contact VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+                    .unwrap();
+                let mut note = tx
+                    .prepare_cached("INSERT INTO note VALUES (?1, ?2, ?3)")
+                    .unwrap();
+                let mut fts = tx
+                    .prepare_cached("INSERT INTO note_fts (rowid, body) VALUES (?1, ?2)")
+                    .unwrap();
+                let case = uuid::Uuid::now_v7().to_string();
+                for _ in 0..per_batch.min(rows - written) {
+                    i += 1;
+                    if i.is_multiple_of(3) {
+                        let body = &notes[i % notes.len()];
+                        note.execute(rusqlite::params![
+                            uuid::Uuid::now_v7().to_string(),
+                            case,
+                            body
+                        ])
+                        .unwrap();
+                        if with_fts {
+                            fts.execute(rusqlite::params![i as i64, body]).unwrap();
+                        }
+                    } else {
+                        contact
+                            .execute(rusqlite::params![
+                                uuid::Uuid::now_v7().to_string(),
+                                case,
+                                "2026-01-01",
+                                "social_work",
+                                "phone",
+                                30,
+                                "ona"
+                            ])
+                            .unwrap();
+                    }
+                    written += 1;
+                }
+            }
+            tx.commit().unwrap();
+        }
+        rows as f64 / start.elapsed().as_secs_f64()
+    };
+    let raw_plain = raw_rate(false);
+    let raw_fts = raw_rate(true);
+    let ours_rate = rows as f64 / ours_secs;
+    println!("| bulk create | rows/s | ratio |");
+    println!("|---|---|---|");
+    println!(
+        "| Atrama (`demo` through `Batch`: versions, change log, search index) | {ours_rate:.0} | |"
+    );
+    println!(
+        "| raw SQLCipher batched INSERT, no index | {raw_plain:.0} | {:.2}× |",
+        ours_rate / raw_plain
+    );
+    println!(
+        "| raw SQLCipher batched INSERT + FTS5 on notes | {raw_fts:.0} | {:.2}× |",
+        ours_rate / raw_fts
+    );
+    println!();
+
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    // ---- search -----------------------------------------------------------------------
+    let vocabulary: Vec<String> = notes
+        .iter()
+        .flat_map(|n| {
+            n.split(|c: char| !c.is_alphanumeric())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .filter(|w| w.chars().count() >= 4)
+        .chain(
+            [
+                "Kazlauskienė",
+                "Jankauskaitė",
+                "Ieva",
+                "Rūta",
+                "kazlausk",
+                "ieskin",
+                "D-0012",
+                "6000",
+            ]
+            .map(String::from),
+        )
+        .collect();
+    let terms: Vec<String> = (0..200)
+        .map(|_| {
+            let w = vocabulary.choose(&mut rng).unwrap();
+            // Half the queries are prefixes, as typed while the results update.
+            if rng.gen_bool(0.5) && w.chars().count() > 5 {
+                w.chars().take(w.chars().count() - 2).collect()
+            } else {
+                w.clone()
+            }
+        })
+        .collect();
+    // Warm the cache once, as a running app would be.
+    for t in &terms {
+        store.search(t, None).unwrap();
+    }
+    let ours: Vec<Duration> = terms
+        .iter()
+        .map(|t| {
+            let s = Instant::now();
+            let hits = store.search(t, None).unwrap();
+            let e = s.elapsed();
+            std::hint::black_box(hits);
+            e
+        })
+        .collect();
+    // The engine's own FTS5 query on the same index: MATCH, rank, top 50 rowids.
+    let conn = store.dangerously_raw_connection();
+    let raw: Vec<Duration> = terms
+        .iter()
+        .map(|t| {
+            let q = atrama::cases::search::fts_query(t).unwrap();
+            let s = Instant::now();
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT rowid FROM search_fts WHERE search_fts MATCH ?1 ORDER BY rank LIMIT 50",
+                )
+                .unwrap();
+            let ids: Vec<i64> = stmt
+                .query_map([&q], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            let e = s.elapsed();
+            std::hint::black_box(ids);
+            e
+        })
+        .collect();
+    println!("| operation | Atrama p50 / p95 | raw engine p50 / p95 | ratio (p95) |");
+    println!("|---|---|---|---|");
+    line("search, 200 terms (top 50)", &measure(ours), &measure(raw));
+
+    // ---- open a case -------------------------------------------------------------------
+    let all: Vec<CaseId> = store
+        .case_list(&CaseFilter {
+            limit: Some(1_000_000),
+            ..CaseFilter::default()
+        })
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    let sample: Vec<CaseId> = all.choose_multiple(&mut rng, 200).copied().collect();
+    let ours: Vec<Duration> = sample
+        .iter()
+        .map(|id| {
+            let s = Instant::now();
+            let d = store.case_detail(*id).unwrap();
+            let e = s.elapsed();
+            std::hint::black_box(d);
+            e
+        })
+        .collect();
+    let raw: Vec<Duration> = sample
+        .iter()
+        .map(|id| {
+            let s = Instant::now();
+            let mut n = 0usize;
+            for table in [
+                "case_file",
+                "incident",
+                "child",
+                "service_contact",
+                "referral",
+                "protection_order",
+                "consent_event",
+                "note",
+                "document",
+                "case_status_event",
+            ] {
+                let col = if table == "case_file" {
+                    "id"
+                } else {
+                    "case_id"
+                };
+                let mut stmt = conn
+                    .prepare_cached(&format!("SELECT * FROM {table} WHERE {col} = ?1"))
+                    .unwrap();
+                let mut rows = stmt.query([id.to_string()]).unwrap();
+                while let Some(r) = rows.next().unwrap() {
+                    std::hint::black_box(r.get_ref(0).unwrap());
+                    n += 1;
+                }
+            }
+            let e = s.elapsed();
+            std::hint::black_box(n);
+            e
+        })
+        .collect();
+    line(
+        "open a case with all sub-records (200 cases)",
+        &measure(ours),
+        &measure(raw),
+    );
+
+    // ---- work queues -------------------------------------------------------------------
+    let users = ["ona", "jurgita", "tomas", "ieva", "aleksandr", "gunel"];
+    let mut ours = Vec::new();
+    for _ in 0..20 {
+        for u in users {
+            let t = Instant::now();
+            let q = atrama::cases::queues::work_queues(
+                conn,
+                u,
+                Country::Lt,
+                atrama::calendar::Holidays::builtin().unwrap(),
+                today,
+            )
+            .unwrap();
+            ours.push(t.elapsed());
+            std::hint::black_box(q);
+        }
+    }
+    let ours = measure(ours);
+    println!(
+        "| work queues (6 users × 20) | {:.2} / {:.2} ms | | |",
+        ours.p50, ours.p95
+    );
+}

@@ -1,0 +1,205 @@
+//! The access log: who looked at or did what, when — every view of a case and of a real
+//! name, every change, export, print and purge — append-only and hash-chained inside the
+//! encrypted store, so that a removed or edited entry is detected.
+//!
+//! Entry hash = SHA-256 over the previous entry's hash and the entry's fields, each
+//! length-prefixed (`u32` big-endian byte length, then UTF-8), in this frozen order:
+//! `seq, at, username, action, case_id ("" if none), detail ("" if none)`. The first
+//! entry's previous hash is 64 zeros.
+
+use chrono::Utc;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::cases::write::hex;
+use crate::error::{Error, Result};
+use crate::ids::CaseId;
+use crate::store::Store;
+
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// What was done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Opened a case.
+    ViewCase,
+    /// Revealed a client's names, phone and address.
+    ViewIdentity,
+    /// Opened a document.
+    ViewDocument,
+    /// Changed a case or something in it.
+    Change,
+    /// Exported data (bundle, report).
+    Export,
+    /// Printed.
+    Print,
+    /// Purged data under the retention policy.
+    Purge,
+}
+
+impl Action {
+    /// The stored name.
+    pub fn code(self) -> &'static str {
+        match self {
+            Action::ViewCase => "view_case",
+            Action::ViewIdentity => "view_identity",
+            Action::ViewDocument => "view_document",
+            Action::Change => "change",
+            Action::Export => "export",
+            Action::Print => "print",
+            Action::Purge => "purge",
+        }
+    }
+}
+
+/// One entry of the access log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct AccessEntry {
+    /// Position in the log.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub seq: i64,
+    /// When (RFC 3339, UTC).
+    pub at: String,
+    /// Who.
+    pub username: String,
+    /// What (an [`Action`] code).
+    pub action: String,
+    /// Which case, if any.
+    pub case_id: Option<String>,
+    /// More about it (e.g. which document).
+    pub detail: Option<String>,
+}
+
+fn entry_hash(prev: &str, e: &AccessEntry) -> String {
+    let mut h = Sha256::new();
+    h.update(prev.as_bytes());
+    let seq = e.seq.to_string();
+    for field in [
+        seq.as_str(),
+        &e.at,
+        &e.username,
+        &e.action,
+        e.case_id.as_deref().unwrap_or(""),
+        e.detail.as_deref().unwrap_or(""),
+    ] {
+        let len = u32::try_from(field.len()).unwrap_or(u32::MAX);
+        h.update(len.to_be_bytes());
+        h.update(field.as_bytes());
+    }
+    hex(&h.finalize())
+}
+
+/// Appends an entry (in the caller's transaction, if any).
+pub(crate) fn append(
+    conn: &Connection,
+    user: &str,
+    action: Action,
+    case: Option<CaseId>,
+    detail: Option<&str>,
+) -> Result<()> {
+    let last: Option<(i64, String)> = conn
+        .prepare_cached("SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let (seq, prev) = last.map_or((1, GENESIS.to_owned()), |(s, h)| (s + 1, h));
+    let entry = AccessEntry {
+        seq,
+        at: Utc::now().to_rfc3339(),
+        username: user.to_owned(),
+        action: action.code().to_owned(),
+        case_id: case.map(|c| c.to_string()),
+        detail: detail.map(str::to_owned),
+    };
+    let hash = entry_hash(&prev, &entry);
+    conn.prepare_cached(
+        "INSERT INTO access_log (seq, at, username, action, case_id, detail, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        entry.seq,
+        entry.at,
+        entry.username,
+        entry.action,
+        entry.case_id,
+        entry.detail,
+        prev,
+        hash
+    ])?;
+    Ok(())
+}
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccessEntry> {
+    Ok(AccessEntry {
+        seq: r.get("seq")?,
+        at: r.get("at")?,
+        username: r.get("username")?,
+        action: r.get("action")?,
+        case_id: r.get("case_id")?,
+        detail: r.get("detail")?,
+    })
+}
+
+impl Store {
+    /// Records an action in the access log.
+    pub fn log_access(
+        &self,
+        action: Action,
+        case: Option<CaseId>,
+        detail: Option<&str>,
+    ) -> Result<()> {
+        append(&self.conn, &self.ctx.user, action, case, detail)
+    }
+
+    /// The access log of one case, newest first.
+    pub fn access_log_for_case(&self, case: CaseId) -> Result<Vec<AccessEntry>> {
+        let rows = self
+            .conn
+            .prepare_cached("SELECT * FROM access_log WHERE case_id = ?1 ORDER BY seq DESC")?
+            .query_map([case.to_string()], row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// The newest entries of the whole access log.
+    pub fn access_log(&self, limit: u32) -> Result<Vec<AccessEntry>> {
+        let rows = self
+            .conn
+            .prepare_cached("SELECT * FROM access_log ORDER BY seq DESC LIMIT ?1")?
+            .query_map([limit], row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Checks the hash chain of the whole log; returns how many entries it holds.
+    pub fn verify_access_log(&self) -> Result<u64> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT *, prev_hash, hash FROM access_log ORDER BY seq")?;
+        let mut rows = stmt.query([])?;
+        let mut prev = GENESIS.to_owned();
+        let mut expected_seq = 1;
+        let mut count = 0u64;
+        while let Some(r) = rows.next()? {
+            let entry = row(r)?;
+            let stored_prev: String = r.get("prev_hash")?;
+            let stored: String = r.get("hash")?;
+            if entry.seq != expected_seq
+                || stored_prev != prev
+                || entry_hash(&prev, &entry) != stored
+            {
+                return Err(Error::invalid(format!(
+                    "the access log was altered at entry {} (an entry was removed or edited); keep this store as evidence and restore from a backup",
+                    entry.seq
+                )));
+            }
+            prev = stored;
+            expected_seq += 1;
+            count += 1;
+        }
+        Ok(count)
+    }
+}

@@ -1,0 +1,156 @@
+//! The case record: clients, cases and everything recorded in them, versioned for sync,
+//! searchable, and the work queues built on them.
+//!
+//! - `model` — the types the shells send and receive;
+//! - `write` — [`Batch`], the one way to write (one transaction, versions, change log);
+//! - `read` — a case with its sub-records, case lists, protected identity, documents;
+//! - `search` — FTS5 over names, pseudonyms, phones, case numbers and notes;
+//! - `queues` — my work, follow-ups, police notifications with their deadline;
+//! - `changes` — the change log a bundle export reads.
+
+pub mod changes;
+pub mod model;
+pub mod queues;
+pub mod read;
+pub mod search;
+pub mod write;
+
+pub use changes::Change;
+pub use model::*;
+pub use queues::{PoliceNotification, WorkQueues};
+pub use search::SearchHit;
+pub use write::{Batch, WriteContext};
+
+use chrono::{NaiveDate, Utc};
+use rusqlite::OptionalExtension;
+
+use crate::audit::Action;
+
+use crate::calendar::Holidays;
+use crate::error::Result;
+use crate::ids::{CaseId, ClientId, DocumentId};
+use crate::store::Store;
+
+impl Store {
+    /// Runs `write` in one transaction: everything it does is committed together, or —
+    /// if it returns an error — nothing is.
+    pub fn batch<T>(&mut self, write: impl FnOnce(&mut Batch<'_>) -> Result<T>) -> Result<T> {
+        let tx = self.conn.transaction()?;
+        let mut batch = Batch {
+            tx,
+            ctx: &mut self.ctx,
+            now: Utc::now().to_rfc3339(),
+            touched: Vec::new(),
+        };
+        let value = write(&mut batch)?;
+        for case in &batch.touched {
+            crate::audit::append(
+                &batch.tx,
+                &batch.ctx.user,
+                Action::Change,
+                Some(*case),
+                None,
+            )?;
+        }
+        batch.tx.commit()?;
+        Ok(value)
+    }
+
+    /// Who writes, for which centre, with which code lists.
+    pub fn context(&self) -> &WriteContext {
+        &self.ctx
+    }
+
+    /// A client, without names, phone or address.
+    pub fn client(&self, id: ClientId) -> Result<Client> {
+        read::client(&self.conn, id)
+    }
+
+    /// A client's names, phone and address; the view is recorded in the access log.
+    pub fn client_identity(&self, id: ClientId) -> Result<ClientIdentity> {
+        let identity = read::client_identity(&self.conn, id)?;
+        let case: Option<CaseId> = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM case_file WHERE client_id = ?1 ORDER BY opened_on DESC LIMIT 1",
+            )?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        self.log_access(Action::ViewIdentity, case, Some(&format!("client {id}")))?;
+        Ok(identity)
+    }
+
+    /// A case.
+    pub fn case(&self, id: CaseId) -> Result<Case> {
+        read::case(&self.conn, id)
+    }
+
+    /// The case with this number (e.g. `KLP-01-2026-0042`).
+    pub fn case_by_number(&self, number: &str) -> Result<CaseId> {
+        read::case_by_number(&self.conn, number)
+    }
+
+    /// A case with all the current sub-records the signed-in person may see; the view is
+    /// recorded in the access log.
+    pub fn case_detail(&self, id: CaseId) -> Result<CaseDetail> {
+        let detail = read::case_detail(&self.conn, &self.ctx.user, &self.ctx.disciplines, id)?;
+        self.log_access(Action::ViewCase, Some(id), None)?;
+        Ok(detail)
+    }
+
+    /// Cases matching a filter, newest first.
+    pub fn case_list(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>> {
+        read::case_list(&self.conn, filter)
+    }
+
+    /// A document's media type and content; the view is recorded in the access log.
+    pub fn document_content(&self, id: DocumentId) -> Result<(String, Vec<u8>)> {
+        let (case, media_type, content) = read::document_content(&self.conn, id)?;
+        self.log_access(
+            Action::ViewDocument,
+            Some(case),
+            Some(&format!("document {id}")),
+        )?;
+        Ok((media_type, content))
+    }
+
+    /// Full-text search, best matches first (at most `limit`, default 50).
+    pub fn search(&self, text: &str, limit: Option<u32>) -> Result<Vec<SearchHit>> {
+        search::search(
+            &self.conn,
+            &self.ctx.user,
+            &self.ctx.disciplines,
+            text,
+            limit.unwrap_or(search::DEFAULT_LIMIT),
+        )
+    }
+
+    /// The signed-in person's work queues on `today`.
+    pub fn work_queues(&self, today: NaiveDate) -> Result<WorkQueues> {
+        queues::work_queues(
+            &self.conn,
+            &self.ctx.user,
+            self.ctx.country,
+            Holidays::builtin()?,
+            today,
+        )
+    }
+
+    /// Changes after sequence `since`, oldest first.
+    pub fn changes_since(&self, since: i64, limit: u32) -> Result<Vec<Change>> {
+        changes::changes_since(&self.conn, since, limit)
+    }
+
+    /// The database connection itself, for benchmarks and tests that measure the raw engine
+    /// beside Atrama. It bypasses versions, the change log and permissions: the shells never
+    /// use it.
+    #[doc(hidden)]
+    pub fn dangerously_raw_connection(&self) -> &rusqlite::Connection {
+        &self.conn
+    }
+
+    /// The newest change-log sequence number.
+    pub fn last_change_seq(&self) -> Result<i64> {
+        changes::last_seq(&self.conn)
+    }
+}

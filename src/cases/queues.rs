@@ -1,0 +1,119 @@
+//! The work queues of the home screen: my open cases, follow-ups due, police notifications
+//! still to be contacted (with the next-working-day deadline the law sets), recently
+//! opened cases.
+
+use chrono::NaiveDate;
+use rusqlite::{Connection, params};
+use serde::{Deserialize, Serialize};
+
+use super::model::CaseSummary;
+use super::read::{SUMMARY_COLUMNS, summary_row};
+use crate::calendar::{Holidays, next_working_day};
+use crate::centre::Country;
+use crate::error::Result;
+
+/// How many rows each queue shows at most.
+pub const QUEUE_LIMIT: u32 = 200;
+/// Follow-ups due within this many days are shown.
+pub const FOLLOW_UP_DAYS: i64 = 7;
+
+/// A police notification whose client has not been contacted yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PoliceNotification {
+    /// The case.
+    pub case: CaseSummary,
+    /// When the police notification arrived.
+    pub notified_on: NaiveDate,
+    /// The next working day after it: the client must be contacted by then.
+    pub deadline: NaiveDate,
+    /// The deadline has passed.
+    pub overdue: bool,
+}
+
+/// Everything the home screen lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct WorkQueues {
+    /// The day the queues were computed for.
+    pub today: NaiveDate,
+    /// Open cases where I am the lead worker or on the team, newest first.
+    pub my_open_cases: Vec<CaseSummary>,
+    /// My open cases with a follow-up due within a week (or overdue), soonest first.
+    pub follow_ups_due: Vec<CaseSummary>,
+    /// The centre's police notifications not yet contacted, earliest deadline first.
+    pub police_to_contact: Vec<PoliceNotification>,
+    /// Cases opened most recently in the centre.
+    pub recently_opened: Vec<CaseSummary>,
+}
+
+/// The work queues of `user` on `today`.
+pub fn work_queues(
+    conn: &Connection,
+    user: &str,
+    country: Country,
+    holidays: &Holidays,
+    today: NaiveDate,
+) -> Result<WorkQueues> {
+    let mine = format!(
+        "WITH mine(id) AS (
+             SELECT id FROM case_file WHERE status = 'open' AND lead_worker = ?1
+             UNION SELECT case_id FROM case_team WHERE username = ?1)
+         SELECT {SUMMARY_COLUMNS} FROM mine
+         JOIN case_file c ON c.id = mine.id JOIN client cl ON cl.id = c.client_id
+         WHERE c.status = 'open' AND c.deleted_at IS NULL"
+    );
+    let my_open_cases = conn
+        .prepare_cached(&format!(
+            "{mine} ORDER BY c.opened_on DESC, c.case_number DESC LIMIT ?2"
+        ))?
+        .query_map(params![user, QUEUE_LIMIT], summary_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let horizon = today + chrono::Duration::days(FOLLOW_UP_DAYS);
+    let follow_ups_due = conn
+        .prepare_cached(&format!(
+            "{mine} AND c.follow_up_on <= ?3 ORDER BY c.follow_up_on, c.case_number LIMIT ?2"
+        ))?
+        .query_map(params![user, QUEUE_LIMIT, horizon.to_string()], summary_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let uncontacted = conn
+        .prepare_cached(&format!(
+            "SELECT {SUMMARY_COLUMNS}, c.police_notified_on
+             FROM case_file c JOIN client cl ON cl.id = c.client_id
+             WHERE c.police_notified_on IS NOT NULL AND c.first_contact_on IS NULL
+               AND c.status = 'open' AND c.deleted_at IS NULL
+             ORDER BY c.police_notified_on, c.case_number LIMIT ?1"
+        ))?
+        .query_map([QUEUE_LIMIT], |r| {
+            let notified: String = r.get("police_notified_on")?;
+            Ok((summary_row(r)?, notified))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut police_to_contact = Vec::with_capacity(uncontacted.len());
+    for (case, notified) in uncontacted {
+        let Ok(notified_on) = notified.parse::<NaiveDate>() else {
+            continue;
+        };
+        let deadline = next_working_day(holidays, country, notified_on);
+        police_to_contact.push(PoliceNotification {
+            case,
+            notified_on,
+            deadline,
+            overdue: today > deadline,
+        });
+    }
+    let recently_opened = conn
+        .prepare_cached(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM case_file c JOIN client cl ON cl.id = c.client_id
+             WHERE c.deleted_at IS NULL ORDER BY c.opened_on DESC, c.case_number DESC LIMIT 20"
+        ))?
+        .query_map([], summary_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(WorkQueues {
+        today,
+        my_open_cases,
+        follow_ups_due,
+        police_to_contact,
+        recently_opened,
+    })
+}

@@ -1,0 +1,154 @@
+//! Staff accounts: who may unlock the store, in which role, with which disciplines. Each
+//! person has their own key slot (their passphrase wraps the database key).
+
+use chrono::Utc;
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::centre::normalise_user_name;
+use crate::crypto::{KdfParams, Passphrase};
+use crate::error::{Error, Result};
+use crate::store::keyslots::{self, SlotKind};
+use crate::store::{Store, load_slots};
+
+/// What a person may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Social worker, lawyer or psychologist working on cases.
+    Counsellor,
+    /// Centre administrator: staff, backups, bundles, retention.
+    Administrator,
+    /// Coordinator at a coordination centre.
+    Coordinator,
+}
+
+impl Role {
+    /// The stored name.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Counsellor => "counsellor",
+            Role::Administrator => "administrator",
+            Role::Coordinator => "coordinator",
+        }
+    }
+}
+
+impl Store {
+    /// The role of the signed-in person.
+    pub fn role(&self) -> Result<String> {
+        Ok(self.conn.query_row(
+            "SELECT role FROM staff WHERE username = ?1",
+            [&self.ctx.user],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Adds a person with their own passphrase (administrators only). A staff row that
+    /// exists without a key slot (e.g. demo staff) gets its slot and new details.
+    pub fn add_staff(
+        &mut self,
+        user: &str,
+        role: Role,
+        disciplines: &[String],
+        passphrase: &Passphrase,
+        kdf: KdfParams,
+    ) -> Result<()> {
+        if self.role()? != "administrator" {
+            return Err(Error::NotAllowed(
+                "only a centre administrator can add staff".into(),
+            ));
+        }
+        let user = normalise_user_name(user)?;
+        passphrase.check_new()?;
+        for d in disciplines {
+            self.ctx.codes.check("service_discipline", d)?;
+        }
+        let slot_path = keyslots::path_in(self.dir());
+        let mut slots = load_slots(self.dir())?;
+        if slots.users().contains(&user) {
+            return Err(Error::invalid(format!(
+                "'{user}' already has an account; choose another user name"
+            )));
+        }
+        let tx = self.conn.transaction()?;
+        let existing: Option<String> = tx
+            .query_row("SELECT id FROM staff WHERE username = ?1", [&user], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let joined = disciplines.join(",");
+        match existing {
+            Some(id) => tx.execute(
+                "UPDATE staff SET role = ?1, disciplines = ?2, disabled_at = NULL WHERE id = ?3",
+                params![role.code(), joined, id],
+            )?,
+            None => tx.execute(
+                "INSERT INTO staff (id, username, role, created_at, disciplines)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    Uuid::now_v7().to_string(),
+                    user,
+                    role.code(),
+                    Utc::now().to_rfc3339(),
+                    joined
+                ],
+            )?,
+        };
+        // The slot file is written before the commit: if writing it fails, the staff row
+        // is rolled back; if the commit fails after, the slot opens a store that does not
+        // list the person, and unlocking says so.
+        slots.put(
+            SlotKind::User,
+            Some(&user),
+            passphrase.dangerously_expose(),
+            &self.db_key,
+            kdf,
+        )?;
+        slots.save(&slot_path)?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// A staff member as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct StaffMember {
+    /// User name.
+    pub username: String,
+    /// `counsellor`, `administrator` or `coordinator`.
+    pub role: String,
+    /// `service_discipline` codes.
+    pub disciplines: Vec<String>,
+    /// The account is disabled.
+    pub disabled: bool,
+}
+
+impl Store {
+    /// Everyone with an account (for team pickers and administration), by user name.
+    pub fn staff(&self) -> Result<Vec<StaffMember>> {
+        let rows = self
+            .conn
+            .prepare_cached(
+                "SELECT username, role, disciplines, disabled_at IS NOT NULL FROM staff ORDER BY username",
+            )?
+            .query_map([], |r| {
+                let disciplines: String = r.get(2)?;
+                Ok(StaffMember {
+                    username: r.get(0)?,
+                    role: r.get(1)?,
+                    disciplines: disciplines
+                        .split(',')
+                        .filter(|d| !d.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                    disabled: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}
