@@ -37,6 +37,82 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     result
 }
 
+/// A file being written beside its final path, for output too large to hold in memory
+/// (a bundle, a backup). [`AtomicFile::commit`] fsyncs it and renames it into place;
+/// dropping it without commit removes the temporary file, so a failed export leaves nothing
+/// half-written where the user looks.
+#[derive(Debug)]
+pub struct AtomicFile {
+    file: Option<File>,
+    tmp: std::path::PathBuf,
+    path: std::path::PathBuf,
+}
+
+impl AtomicFile {
+    /// Starts writing `path` (through a temporary sibling, owner-only on Unix).
+    pub fn create(path: &Path) -> Result<AtomicFile> {
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let file_name = path
+            .file_name()
+            .ok_or_else(|| Error::invalid(format!("{} is not a file path", path.display())))?;
+        let mut tmp_name = std::ffi::OsString::from(".");
+        tmp_name.push(file_name);
+        tmp_name.push(format!(".tmp-{}", uuid::Uuid::now_v7().simple()));
+        let tmp = dir.join(tmp_name);
+        let file = owner_only(OpenOptions::new().write(true).create_new(true))
+            .open(&tmp)
+            .map_err(Error::io(&tmp))?;
+        Ok(AtomicFile {
+            file: Some(file),
+            tmp,
+            path: path.to_owned(),
+        })
+    }
+
+    /// Flushes the data to disk and renames the file into place.
+    pub fn commit(mut self) -> Result<()> {
+        let Some(file) = self.file.take() else {
+            return Err(Error::invalid("the file was already committed"));
+        };
+        file.sync_all().map_err(Error::io(&self.tmp))?;
+        drop(file);
+        fs::rename(&self.tmp, &self.path).map_err(Error::io(&self.path))?;
+        let dir = self
+            .path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        sync_dir(dir)
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.file.as_mut() {
+            Some(f) => f.write(buf),
+            None => Err(std::io::Error::other("file already committed")),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.file.as_mut() {
+            Some(f) => f.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
 /// Flushes a folder's entries (renames, new files) to disk. A no-op where the platform
 /// cannot open folders (Windows), where rename is already durable enough with NTFS's journal.
 pub fn sync_dir(dir: &Path) -> Result<()> {

@@ -38,6 +38,10 @@ pub enum Action {
     Print,
     /// Purged data under the retention policy.
     Purge,
+    /// Enrolled a centre or coordination centre (pinned its keys).
+    Enrol,
+    /// Imported a bundle.
+    Import,
 }
 
 impl Action {
@@ -51,6 +55,8 @@ impl Action {
             Action::Export => "export",
             Action::Print => "print",
             Action::Purge => "purge",
+            Action::Enrol => "enrol",
+            Action::Import => "import",
         }
     }
 }

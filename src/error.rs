@@ -49,7 +49,7 @@ pub enum Error {
     },
     /// The store or a file in it was written by a newer version of Atrama.
     #[error(
-        "this store was written by a newer version of Atrama ({what} {found}, this app knows up to {supported}); update the app"
+        "this was written by a newer version of Atrama ({what} {found}; this app reads up to {supported}); update the app"
     )]
     NewerVersion {
         /// What carries the version ("schema", "key-slot format").
@@ -64,6 +64,18 @@ pub enum Error {
         "the database file does not open with this store's key; it is damaged or was replaced — restore the store from a backup"
     )]
     DatabaseDamaged,
+    /// A bundle whose signature, encryption or structure does not check out. Deliberately
+    /// says nothing about which check failed.
+    #[error(
+        "the bundle is damaged or was changed on the way; ask the sender to export it again and send a fresh copy"
+    )]
+    BundleDamaged,
+    /// A bundle sealed for another recipient.
+    #[error("{0}")]
+    WrongRecipient(String),
+    /// A bundle (or a sender) that is not enrolled here.
+    #[error("{0}")]
+    UnknownSender(String),
     /// A record that does not exist (or not in this store).
     #[error("no {what} with id {id} in this store; check the id or search for the case")]
     NotFound {
@@ -123,6 +135,12 @@ pub enum ErrorCode {
     InvalidInput,
     /// See [`Error::NotFound`].
     NotFound,
+    /// See [`Error::BundleDamaged`].
+    BundleDamaged,
+    /// See [`Error::WrongRecipient`].
+    WrongRecipient,
+    /// See [`Error::UnknownSender`].
+    UnknownSender,
     /// See [`Error::NotAllowed`].
     NotAllowed,
     /// The store is locked (used by the shells).
@@ -146,6 +164,9 @@ impl Error {
             Error::InvalidInput(_) => ErrorCode::InvalidInput,
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::NotAllowed(_) => ErrorCode::NotAllowed,
+            Error::BundleDamaged => ErrorCode::BundleDamaged,
+            Error::WrongRecipient(_) => ErrorCode::WrongRecipient,
+            Error::UnknownSender(_) => ErrorCode::UnknownSender,
             Error::Database(_) | Error::Io { .. } | Error::Random(_) => ErrorCode::Internal,
         }
     }

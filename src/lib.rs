@@ -8,6 +8,7 @@
 
 pub mod atomic_file;
 pub mod audit;
+pub mod bundle;
 pub mod calendar;
 pub mod cases;
 pub mod centre;
@@ -20,6 +21,7 @@ pub mod hlc;
 pub mod ids;
 pub mod staff;
 pub mod store;
+pub mod sync;
 
 pub use centre::{CentreProfile, Country, Language, Mode, NewCentre};
 pub use crypto::{KdfParams, Passphrase, RecoveryKey};

@@ -78,6 +78,23 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// This store's keys for sync: show the fingerprint, or export the enrolment file.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Pin the other side (coordination centre or centre) from its enrolment file, only if
+    /// the fingerprint read to you over the phone matches.
+    Enrol {
+        /// The other side's enrolment file.
+        file: PathBuf,
+        /// The fingerprint as the other side read it to you (groups of four characters).
+        #[arg(long)]
+        fingerprint: String,
+    },
+    /// The enrolled centres or coordination centre, with the sync state of each.
+    Peers,
+    /// Export and import bundles.
+    #[command(subcommand)]
+    Bundle(BundleCommand),
     /// Fill the store with realistic, clearly fictitious demo data.
     Demo {
         /// How many clients.
@@ -89,6 +106,46 @@ enum Command {
         /// Seed: the same seed gives the same data.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Print this store's fingerprint, to read to the other side over the phone.
+    Show,
+    /// Write this store's enrolment file (public keys only: safe to e-mail).
+    Export {
+        /// Where to write it.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum BundleCommand {
+    /// Seal a bundle for an enrolled centre or coordination centre.
+    Export {
+        /// The recipient's centre code.
+        #[arg(long)]
+        to: String,
+        /// Where to write the bundle.
+        #[arg(long, required_unless_present = "preview")]
+        out: Option<PathBuf>,
+        /// The month the bundle reports on (YYYY-MM); default: this month.
+        #[arg(long)]
+        period: Option<String>,
+        /// Only show what would be exported; write nothing.
+        #[arg(long)]
+        preview: bool,
+    },
+    /// Import bundle files (each applied in one transaction, or not at all).
+    Import {
+        /// Bundle files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Check and count everything, change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -285,6 +342,153 @@ fn run(cli: Cli) -> Result<(), Error> {
             println!("{} result(s)", hits.len());
             Ok(())
         }
+        Command::Keys(KeysCommand::Show) => {
+            let store = unlock(&dir, cli.user)?;
+            let fp = store.fingerprint()?;
+            if cli.json {
+                return print_json(&fp);
+            }
+            let p = store.profile()?;
+            println!("{} ({}) fingerprint:", p.code, p.name);
+            println!();
+            println!("    {}", fp.short);
+            Ok(())
+        }
+        Command::Keys(KeysCommand::Export { out }) => {
+            let store = unlock(&dir, cli.user)?;
+            let text = store.enrolment_file()?;
+            atrama::atomic_file::write(&out, text.as_bytes())?;
+            println!(
+                "Wrote the enrolment file {}. Send it to the other side, then read them this fingerprint over the phone: {}",
+                out.display(),
+                store.fingerprint()?.short
+            );
+            Ok(())
+        }
+        Command::Enrol { file, fingerprint } => {
+            let mut store = unlock(&dir, cli.user)?;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| Error::InvalidInput(format!("cannot read {}: {e}", file.display())))?;
+            let peer = store.enrol(&text, &fingerprint)?;
+            if cli.json {
+                return print_json(&peer);
+            }
+            println!(
+                "Enrolled {} ({}, {}), fingerprint {}.",
+                peer.centre_code,
+                peer.name,
+                peer.mode.code(),
+                peer.fingerprint.short
+            );
+            Ok(())
+        }
+        Command::Peers => {
+            let store = unlock(&dir, cli.user)?;
+            let status = store.sync_status()?;
+            if cli.json {
+                return print_json(&status);
+            }
+            for s in &status {
+                println!(
+                    "{:<12} {:<11} {}  {}",
+                    s.peer.centre_code,
+                    s.peer.mode.code(),
+                    s.peer.fingerprint.short,
+                    s.peer.name
+                );
+                println!(
+                    "    sent: {}  last confirmed: {}  unconfirmed bundles: {}  pending changes: {}",
+                    s.last_sent_sequence
+                        .map_or("none".to_owned(), |n| format!("#{n}")),
+                    s.last_confirmed_at
+                        .as_deref()
+                        .map_or("never", |d| &d[..d.len().min(10)]),
+                    s.unconfirmed_bundles,
+                    s.pending_changes
+                );
+                println!(
+                    "    received: {}{}",
+                    s.last_received_sequence
+                        .map_or("none".to_owned(), |n| format!("#{n}")),
+                    if s.missing_sequences.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  missing: {:?}", s.missing_sequences)
+                    }
+                );
+            }
+            if status.is_empty() {
+                println!(
+                    "Nothing enrolled yet: exchange enrolment files with `atrama keys export` and `atrama enrol`."
+                );
+            }
+            Ok(())
+        }
+        Command::Bundle(BundleCommand::Export {
+            to,
+            out,
+            period,
+            preview,
+        }) => {
+            let mut store = unlock(&dir, cli.user)?;
+            let period = period.map(|p| parse_period(&p)).transpose()?;
+            if preview {
+                let p = store.export_preview(&to)?;
+                if cli.json {
+                    return print_json(&p);
+                }
+                print_preview(&p);
+                return Ok(());
+            }
+            let Some(out) = out else {
+                return Err(Error::InvalidInput("give --out FILE".into()));
+            };
+            let report = store.export_bundle(&to, &out, period)?;
+            if cli.json {
+                return print_json(&report);
+            }
+            print_preview(&report.preview);
+            println!(
+                "Wrote bundle #{} ({} bytes) to {}.",
+                report.preview.sequence, report.size, report.path
+            );
+            Ok(())
+        }
+        Command::Bundle(BundleCommand::Import { files, dry_run }) => {
+            let mut store = unlock(&dir, cli.user)?;
+            let mut summaries = Vec::new();
+            let mut failed = 0;
+            for file in &files {
+                match store.import_bundle(file, dry_run) {
+                    Ok(s) => {
+                        if !cli.json {
+                            print_summary(&s);
+                        }
+                        summaries.push(serde_json::to_value(&s).unwrap_or_default());
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        if !cli.json {
+                            eprintln!("atrama: {}: {e}", file.display());
+                        }
+                        summaries.push(serde_json::json!({
+                            "file_name": file.display().to_string(),
+                            "error": { "code": e.code(), "message": e.to_string() },
+                        }));
+                    }
+                }
+            }
+            if cli.json {
+                print_json(&summaries)?;
+            }
+            if failed > 0 {
+                return Err(Error::InvalidInput(format!(
+                    "{failed} of {} bundle(s) were refused; nothing of those was applied",
+                    files.len()
+                )));
+            }
+            Ok(())
+        }
         Command::Demo {
             clients,
             months,
@@ -307,6 +511,86 @@ fn run(cli: Cli) -> Result<(), Error> {
             println!("{summary}");
             Ok(())
         }
+    }
+}
+
+fn parse_period(text: &str) -> Result<atrama::bundle::Period, Error> {
+    let ok = text.len() == 7
+        && chrono::NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d").is_ok();
+    if !ok {
+        return Err(Error::InvalidInput(format!(
+            "'{text}' is not a month; write it as YYYY-MM, e.g. 2026-10"
+        )));
+    }
+    Ok(atrama::bundle::Period {
+        from: text.to_owned(),
+        to: text.to_owned(),
+    })
+}
+
+fn print_preview(p: &atrama::sync::ExportPreview) {
+    println!(
+        "Bundle #{} for {} ({}), sharing level: {}",
+        p.sequence, p.recipient, p.recipient_name, p.sharing
+    );
+    for (table, n) in p.counts.iter().filter(|(_, n)| **n > 0) {
+        println!(
+            "  {n:>8} {table}: {}",
+            p.fields
+                .get(table)
+                .map(|f| f.join(", "))
+                .unwrap_or_default()
+        );
+    }
+    if p.cases_without_consent > 0 {
+        println!(
+            "  {} changed case(s) stay here: no consent to non-identifiable statistics",
+            p.cases_without_consent
+        );
+    }
+    if p.withdrawn > 0 {
+        println!("  {} case(s) withdrawn (consent withdrawn)", p.withdrawn);
+    }
+    if p.acks > 0 {
+        println!("  acknowledges {} bundle(s)", p.acks);
+    }
+}
+
+fn print_summary(s: &atrama::sync::ImportSummary) {
+    let t = s.totals();
+    println!(
+        "{}: bundle #{} from {} ({}) — {}: {} new, {} updated, {} unchanged, {} rejected{}{}",
+        s.file_name,
+        s.sequence,
+        s.sender,
+        s.sender_name,
+        s.outcome.replace('_', " "),
+        t.new,
+        t.updated,
+        t.unchanged,
+        t.rejected,
+        if s.withdrawn > 0 {
+            format!(", {} withdrawn", s.withdrawn)
+        } else {
+            String::new()
+        },
+        if s.acknowledged > 0 {
+            format!(", {} of our bundles confirmed", s.acknowledged)
+        } else {
+            String::new()
+        }
+    );
+    for n in &s.notes {
+        println!("  note: {n}");
+    }
+    for r in &s.rejected {
+        println!("  rejected {} {}: {}", r.table, r.id, r.reason);
+    }
+    for u in &s.unknown_codes {
+        println!(
+            "  unknown code kept: {} '{}' ({} record(s)) — update Atrama's code lists",
+            u.list, u.code, u.count
+        );
     }
 }
 

@@ -3,12 +3,14 @@
 //!
 //! - `model` — the types the shells send and receive;
 //! - `write` — [`Batch`], the one way to write (one transaction, versions, change log);
+//! - `intake` — a new case recorded whole in one transaction ([`Intake`]);
 //! - `read` — a case with its sub-records, case lists, protected identity, documents;
 //! - `search` — FTS5 over names, pseudonyms, phones, case numbers and notes;
 //! - `queues` — my work, follow-ups, police notifications with their deadline;
 //! - `changes` — the change log a bundle export reads.
 
 pub mod changes;
+pub mod intake;
 pub mod model;
 pub mod queues;
 pub mod read;
@@ -16,6 +18,7 @@ pub mod search;
 pub mod write;
 
 pub use changes::Change;
+pub use intake::Intake;
 pub use model::*;
 pub use queues::{PoliceNotification, WorkQueues};
 pub use search::SearchHit;
@@ -41,6 +44,7 @@ impl Store {
             ctx: &mut self.ctx,
             now: Utc::now().to_rfc3339(),
             touched: Vec::new(),
+            live: Vec::new(),
         };
         let value = write(&mut batch)?;
         for case in &batch.touched {

@@ -75,6 +75,9 @@ pub struct Batch<'a> {
     pub(crate) now: String,
     /// Cases changed in this batch: each gets one `change` entry in the access log.
     pub(crate) touched: Vec<CaseId>,
+    /// Cases already checked to be live and ours in this batch (a batch that adds many
+    /// sub-records to one case checks it once). Cleared whenever a case's state changes.
+    pub(crate) live: Vec<CaseId>,
 }
 
 /// A column name and its value.
@@ -215,6 +218,9 @@ impl Batch<'_> {
     /// The case a sub-record goes into: it must exist, be live and be ours.
     fn live_case(&mut self, case: CaseId) -> Result<()> {
         self.touch(case);
+        if self.live.contains(&case) {
+            return Ok(());
+        }
         let ok: Option<i64> = self
             .tx
             .prepare_cached(
@@ -223,7 +229,13 @@ impl Batch<'_> {
             .query_row(params![case, self.ctx.centre], |r| r.get(0))
             .optional()?;
         match ok {
-            Some(_) => Ok(()),
+            Some(_) => {
+                if self.live.len() >= 64 {
+                    self.live.clear();
+                }
+                self.live.push(case);
+                Ok(())
+            }
             None => Err(self.missing("case_file", &case.to_string())),
         }
     }
@@ -265,6 +277,7 @@ impl Batch<'_> {
     /// Tombstones a record: it stays, marked deleted, so that the deletion propagates.
     pub fn delete<K: RecordKey>(&mut self, id: K) -> Result<()> {
         let table = K::TABLE;
+        self.live.clear();
         let id = id.to_string();
         let hlc = self.stamp();
         let extra = if table == "document" {
@@ -752,7 +765,13 @@ impl Batch<'_> {
         let cols = self.contact_cols(f)?;
         let id = ServiceContactId::new();
         self.append_event("service_contact", &id.to_string(), case, None, cols)?;
-        self.refresh_first_contact(case)?;
+        // A new contact can only move the first contact earlier: no need to rescan.
+        self.tx
+            .prepare_cached(
+                "UPDATE case_file SET first_contact_on = ?2
+                 WHERE id = ?1 AND (first_contact_on IS NULL OR first_contact_on > ?2)",
+            )?
+            .execute(params![case, f.on_date.to_string()])?;
         Ok(id)
     }
 

@@ -18,6 +18,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261124_0002_case_record",
         include_str!("migrations/20261124_0002_case_record.sql"),
     ),
+    (
+        "20261125_0003_sync",
+        include_str!("migrations/20261125_0003_sync.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the number of migrations.

@@ -9,3 +9,4 @@
 mod case_record;
 mod cli;
 mod on_disk;
+mod sync;

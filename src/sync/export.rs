@@ -1,0 +1,514 @@
+//! Export: a centre's bundle for its coordination centre (everything changed since the last
+//! acknowledged bundle, pseudonymised, only for clients who consented to non-identifiable
+//! statistics), and a coordination centre's return bundle for a centre (the
+//! acknowledgement of what was applied). A preview shows what would leave before anything
+//! is written; the file is written atomically.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Write;
+use std::path::Path;
+
+use chrono::Utc;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::identity::{self, PeerKeys, peer_by};
+use super::payload::{
+    self, Ack, AckedBundle, Line, Manifest, PAYLOAD_FORMAT, TABLES, pseudonymised_columns,
+};
+use crate::atomic_file::AtomicFile;
+use crate::bundle::format::{self, BundleKind, Period, Routing};
+use crate::centre::Mode;
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+/// What an export would write (shown before anything leaves the centre).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ExportPreview {
+    /// The recipient's centre code.
+    pub recipient: String,
+    /// The recipient's name.
+    pub recipient_name: String,
+    /// `centre_export` or `return`.
+    pub kind: BundleKind,
+    /// `pseudonymised`, or `none` for a return bundle.
+    pub sharing: String,
+    /// The sequence number the bundle will have.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub sequence: u64,
+    /// Change-log range covered, `(from, to]`.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub change_seq_from: i64,
+    /// End of the range.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub change_seq_to: i64,
+    /// Records per table.
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, number>"))]
+    pub counts: BTreeMap<String, u64>,
+    /// The columns that leave, per table.
+    pub fields: BTreeMap<String, Vec<String>>,
+    /// Cases with changes that stay at the centre because the client has not consented to
+    /// non-identifiable statistics.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub cases_without_consent: u64,
+    /// Cases whose consent was withdrawn: the coordinator is told to remove its copy.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub withdrawn: u64,
+    /// Bundles acknowledged in a return bundle.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub acks: u64,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ExportReport {
+    /// What was in it.
+    pub preview: ExportPreview,
+    /// The bundle's id.
+    pub bundle_id: String,
+    /// SHA-256 of the file.
+    pub file_hash: String,
+    /// Its size in bytes.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub size: u64,
+    /// Where it was written.
+    pub path: String,
+}
+
+/// The plan of a centre export: which records of which tables, which cases withdrawn.
+struct Plan {
+    preview: ExportPreview,
+    records: BTreeMap<&'static str, BTreeSet<String>>,
+    withdrawn: BTreeSet<String>,
+    acks: Vec<Ack>,
+}
+
+/// The highest change-log sequence the recipient has confirmed.
+fn acked_watermark(conn: &Connection, recipient: &str) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT coalesce(max(change_seq_to), 0) FROM bundle_out
+         WHERE recipient = ?1 AND acked_at IS NOT NULL",
+        [recipient],
+        |r| r.get(0),
+    )?)
+}
+
+fn next_sequence(conn: &Connection, recipient: &str) -> Result<(u64, Option<String>)> {
+    let last: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT sequence, file_hash FROM bundle_out WHERE recipient = ?1
+             ORDER BY sequence DESC LIMIT 1",
+            [recipient],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(match last {
+        Some((seq, hash)) => (u64::try_from(seq).unwrap_or(0) + 1, Some(hash)),
+        None => (1, None),
+    })
+}
+
+/// Whether the client of `case` currently consents to non-identifiable statistics: the
+/// newest current (not superseded, not deleted) `statistics` consent event says given.
+fn consents(conn: &Connection, case: &str) -> Result<bool> {
+    let given: Option<i64> = conn
+        .prepare_cached(
+            "SELECT given FROM consent_event e
+             WHERE case_id = ?1 AND purpose = 'statistics' AND deleted_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM consent_event n WHERE n.supersedes = e.id)
+             ORDER BY on_date DESC, hlc DESC LIMIT 1",
+        )?
+        .query_row([case], |r| r.get(0))
+        .optional()?;
+    Ok(given == Some(1))
+}
+
+/// Whether the client of `case` ever gave consent to statistics (so the case may be at the
+/// coordinator, and a withdrawal must reach it).
+fn ever_consented(conn: &Connection, case: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM consent_event
+             WHERE case_id = ?1 AND purpose = 'statistics' AND given = 1)",
+        )?
+        .query_row([case], |r| r.get(0))?)
+}
+
+fn plan_centre_export(store: &Store, peer: &PeerKeys) -> Result<Plan> {
+    let conn = &store.conn;
+    let from = acked_watermark(conn, &peer.peer.fingerprint.hex)?;
+    let to = crate::cases::changes::last_seq(conn)?;
+    let (sequence, _) = next_sequence(conn, &peer.peer.fingerprint.hex)?;
+    // Every record changed in (from, to], and the case it belongs to.
+    let mut changed: HashMap<String, BTreeSet<String>> = HashMap::new();
+    {
+        let mut stmt = conn.prepare(
+            "SELECT DISTINCT kind, record_id FROM change_log WHERE seq > ?1 AND seq <= ?2",
+        )?;
+        let rows = stmt.query_map(params![from, to], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        for row in rows {
+            let (kind, id) = row?;
+            changed.entry(kind).or_default().insert(id);
+        }
+    }
+    let mut cases: BTreeSet<String> = BTreeSet::new();
+    let mut whole_cases: BTreeSet<String> = BTreeSet::new();
+    for (kind, ids) in &changed {
+        for id in ids {
+            match kind.as_str() {
+                "case_file" => {
+                    cases.insert(id.clone());
+                }
+                "client" => {
+                    let mut stmt =
+                        conn.prepare_cached("SELECT id FROM case_file WHERE client_id = ?1")?;
+                    for c in stmt.query_map([id], |r| r.get::<_, String>(0))? {
+                        cases.insert(c?);
+                    }
+                }
+                k if TABLES.contains(&k) => {
+                    let case: Option<String> = conn
+                        .prepare_cached(&format!("SELECT case_id FROM {k} WHERE id = ?1"))?
+                        .query_row([id], |r| r.get(0))
+                        .optional()?;
+                    if let Some(case) = case {
+                        // A consent change may make a case shareable (or not) as a whole.
+                        if k == "consent_event" {
+                            whole_cases.insert(case.clone());
+                        }
+                        cases.insert(case);
+                    }
+                }
+                _ => {} // notes, documents, drafts: never leave the centre
+            }
+        }
+    }
+    let mut records: BTreeMap<&'static str, BTreeSet<String>> = BTreeMap::new();
+    let mut withdrawn = BTreeSet::new();
+    let mut without_consent = 0u64;
+    for case in &cases {
+        if !consents(conn, case)? {
+            if whole_cases.contains(case) && ever_consented(conn, case)? {
+                withdrawn.insert(case.clone());
+            } else {
+                without_consent += 1;
+            }
+            continue;
+        }
+        let whole = whole_cases.contains(case);
+        let client: String = conn
+            .prepare_cached("SELECT client_id FROM case_file WHERE id = ?1")?
+            .query_row([case], |r| r.get(0))?;
+        if whole || changed.get("client").is_some_and(|s| s.contains(&client)) {
+            records.entry("client").or_default().insert(client);
+        }
+        if whole || changed.get("case_file").is_some_and(|s| s.contains(case)) {
+            records.entry("case_file").or_default().insert(case.clone());
+        }
+        for &table in &TABLES[2..] {
+            let mut stmt =
+                conn.prepare_cached(&format!("SELECT id FROM {table} WHERE case_id = ?1"))?;
+            for id in stmt.query_map([case], |r| r.get::<_, String>(0))? {
+                let id = id?;
+                if whole || changed.get(table).is_some_and(|s| s.contains(&id)) {
+                    records.entry(table).or_default().insert(id);
+                }
+            }
+        }
+    }
+    let counts = TABLES
+        .iter()
+        .map(|t| {
+            (
+                (*t).to_owned(),
+                records.get(t).map_or(0, |s| s.len() as u64),
+            )
+        })
+        .collect();
+    let fields = TABLES
+        .iter()
+        .map(|t| {
+            (
+                (*t).to_owned(),
+                pseudonymised_columns(t)
+                    .into_iter()
+                    .map(|(c, _)| c.to_owned())
+                    .collect(),
+            )
+        })
+        .collect();
+    Ok(Plan {
+        preview: ExportPreview {
+            recipient: peer.peer.centre_code.clone(),
+            recipient_name: peer.peer.name.clone(),
+            kind: BundleKind::CentreExport,
+            sharing: "pseudonymised".into(),
+            sequence,
+            change_seq_from: from,
+            change_seq_to: to,
+            counts,
+            fields,
+            cases_without_consent: without_consent,
+            withdrawn: withdrawn.len() as u64,
+            acks: 0,
+        },
+        records,
+        withdrawn,
+        acks: Vec::new(),
+    })
+}
+
+fn plan_return(store: &Store, peer: &PeerKeys) -> Result<Plan> {
+    let conn = &store.conn;
+    let (sequence, _) = next_sequence(conn, &peer.peer.fingerprint.hex)?;
+    let mut applied = Vec::new();
+    let mut stmt = conn.prepare(
+        "SELECT bundle_id, file_hash, sequence FROM bundle_in WHERE sender = ?1 ORDER BY sequence",
+    )?;
+    for row in stmt.query_map([&peer.peer.fingerprint.hex], |r| {
+        Ok(AckedBundle {
+            bundle_id: r.get(0)?,
+            file_hash: r.get(1)?,
+            sequence: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+        })
+    })? {
+        applied.push(row?);
+    }
+    let highest = applied.iter().map(|a| a.sequence).max().unwrap_or(0);
+    let acks = vec![Ack {
+        centre: peer.peer.centre_code.clone(),
+        applied,
+        highest_sequence: highest,
+    }];
+    Ok(Plan {
+        preview: ExportPreview {
+            recipient: peer.peer.centre_code.clone(),
+            recipient_name: peer.peer.name.clone(),
+            kind: BundleKind::Return,
+            sharing: "none".into(),
+            sequence,
+            change_seq_from: 0,
+            change_seq_to: 0,
+            counts: BTreeMap::new(),
+            fields: BTreeMap::new(),
+            cases_without_consent: 0,
+            withdrawn: 0,
+            acks: acks.iter().map(|a| a.applied.len() as u64).sum(),
+        },
+        records: BTreeMap::new(),
+        withdrawn: BTreeSet::new(),
+        acks,
+    })
+}
+
+/// A stored value as JSON (integers, text, null; blobs never travel).
+fn to_json(v: rusqlite::types::ValueRef<'_>) -> Value {
+    use rusqlite::types::ValueRef;
+    match v {
+        ValueRef::Null | ValueRef::Blob(_) => Value::Null,
+        ValueRef::Integer(i) => Value::from(i),
+        ValueRef::Real(f) => Value::from(f),
+        ValueRef::Text(t) => Value::String(String::from_utf8_lossy(t).into_owned()),
+    }
+}
+
+fn write_line<W: Write>(out: &mut W, line: &Line) -> Result<()> {
+    serde_json::to_writer(&mut *out, line)
+        .map_err(|e| Error::invalid(format!("cannot write the bundle: {e}")))?;
+    out.write_all(b"\n")
+        .map_err(|e| Error::invalid(format!("cannot write the bundle: {e}")))
+}
+
+impl Store {
+    fn export_peer(&self, to: &str) -> Result<PeerKeys> {
+        let code = crate::centre::normalise_centre_code(to)?;
+        peer_by(&self.conn, "centre_code", &code)?.ok_or_else(|| {
+            Error::UnknownSender(format!(
+                "{code} is not enrolled here; enrol it first with its enrolment file (`atrama enrol`)"
+            ))
+        })
+    }
+
+    fn plan_export(&self, to: &str) -> Result<(PeerKeys, Plan)> {
+        self.require_role(&["administrator", "coordinator"], "export bundles")?;
+        let peer = self.export_peer(to)?;
+        let plan = match self.profile()?.mode {
+            Mode::Centre => plan_centre_export(self, &peer)?,
+            Mode::Coordinator => plan_return(self, &peer)?,
+        };
+        Ok((peer, plan))
+    }
+
+    /// What an export to `to` (a centre code) would write: counts, fields, sharing level.
+    /// Writes nothing.
+    pub fn export_preview(&self, to: &str) -> Result<ExportPreview> {
+        Ok(self.plan_export(to)?.1.preview)
+    }
+
+    /// Seals a bundle for `to` into `out` (atomically: a temporary file renamed into
+    /// place). A centre sends what changed since the last acknowledged bundle; a
+    /// coordination centre sends its acknowledgement.
+    pub fn export_bundle(
+        &mut self,
+        to: &str,
+        out: &Path,
+        period: Option<Period>,
+    ) -> Result<ExportReport> {
+        let (peer, plan) = self.plan_export(to)?;
+        let me = identity::identity(&self.conn)?;
+        let profile = self.profile()?;
+        let (sequence, prev_hash) = next_sequence(&self.conn, &peer.peer.fingerprint.hex)?;
+        let bundle_id = uuid::Uuid::now_v7();
+        let now = Utc::now();
+        let period = period.or_else(|| {
+            let month = now.format("%Y-%m").to_string();
+            Some(Period {
+                from: month.clone(),
+                to: month,
+            })
+        });
+        let routing = Routing {
+            bundle_id,
+            kind: plan.preview.kind,
+            sender: me.fingerprint().hex,
+            recipient: peer.peer.fingerprint.hex.clone(),
+            sequence,
+            period: period.clone(),
+            created_at: now.to_rfc3339(),
+            app_version: env!("CARGO_PKG_VERSION").into(),
+            schema_version: crate::store::migrations::LATEST,
+            codes_version: self.ctx.codes.version().to_owned(),
+            prev_hash,
+        };
+        let file = AtomicFile::create(out)?;
+        let buffered = std::io::BufWriter::with_capacity(256 * 1024, file);
+        let mut w = format::seal(
+            buffered,
+            routing,
+            &peer.recipient,
+            &me.signing,
+            &mut rand_core_09::UnwrapErr(rand_core_09::OsRng),
+        )?;
+        let centre = profile.code.clone();
+        write_line(
+            &mut w,
+            &Line::Manifest(Manifest {
+                payload_format: PAYLOAD_FORMAT,
+                centre: centre.clone(),
+                sharing: plan.preview.sharing.clone(),
+                change_seq_from: plan.preview.change_seq_from,
+                change_seq_to: plan.preview.change_seq_to,
+                counts: plan.preview.counts.clone(),
+                withdrawn: plan.preview.withdrawn,
+                fields: plan.preview.fields.clone(),
+            }),
+        )?;
+        let mut records = 0u64;
+        for table in TABLES {
+            let Some(ids) = plan.records.get(table) else {
+                continue;
+            };
+            let columns = pseudonymised_columns(table);
+            let names: Vec<&str> = columns.iter().map(|(c, _)| *c).collect();
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {} FROM {table} WHERE id = ?1",
+                names.join(", ")
+            ))?;
+            for id in ids {
+                let row = stmt.query_row([id], |r| {
+                    let mut row = BTreeMap::new();
+                    for (i, (name, p)) in columns.iter().enumerate() {
+                        row.insert(
+                            (*name).to_owned(),
+                            payload::project(*p, to_json(r.get_ref(i)?), &centre),
+                        );
+                    }
+                    Ok(row)
+                })?;
+                write_line(
+                    &mut w,
+                    &Line::Record {
+                        table: (*table).to_owned(),
+                        row,
+                    },
+                )?;
+                records += 1;
+            }
+        }
+        for case in &plan.withdrawn {
+            write_line(
+                &mut w,
+                &Line::Withdraw {
+                    case_id: case.clone(),
+                },
+            )?;
+        }
+        for ack in &plan.acks {
+            write_line(&mut w, &Line::Ack(ack.clone()))?;
+        }
+        write_line(
+            &mut w,
+            &Line::End {
+                records,
+                withdrawn: plan.withdrawn.len() as u64,
+                acks: plan.acks.len() as u64,
+            },
+        )?;
+        let (buffered, sealed) = w.finish()?;
+        let file = buffered
+            .into_inner()
+            .map_err(|e| Error::invalid(format!("cannot write the bundle: {}", e.error())))?;
+        // The bundle is recorded as sent in the same step that puts the file in place: if
+        // recording fails, the file is removed with the temporary one.
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO bundle_out (bundle_id, recipient, sequence, kind, sharing, period_from,
+                                     period_to, change_seq_from, change_seq_to, records,
+                                     file_hash, prev_hash, created_at, created_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            params![
+                bundle_id.to_string(),
+                peer.peer.fingerprint.hex,
+                i64::try_from(sequence).unwrap_or(i64::MAX),
+                match plan.preview.kind {
+                    BundleKind::CentreExport => "centre_export",
+                    BundleKind::Return => "return",
+                },
+                plan.preview.sharing,
+                period.as_ref().map(|p| p.from.clone()),
+                period.as_ref().map(|p| p.to.clone()),
+                plan.preview.change_seq_from,
+                plan.preview.change_seq_to,
+                i64::try_from(records).unwrap_or(i64::MAX),
+                sealed.file_hash,
+                sealed.header.prev_hash,
+                now.to_rfc3339(),
+                self.ctx.user,
+            ],
+        )?;
+        crate::audit::append(
+            &tx,
+            &self.ctx.user,
+            crate::audit::Action::Export,
+            None,
+            Some(&format!(
+                "bundle {} to {} ({records} records)",
+                bundle_id, peer.peer.centre_code
+            )),
+        )?;
+        file.commit()?;
+        tx.commit()?;
+        Ok(ExportReport {
+            preview: plan.preview,
+            bundle_id: bundle_id.to_string(),
+            file_hash: sealed.file_hash,
+            size: sealed.size,
+            path: out.display().to_string(),
+        })
+    }
+}

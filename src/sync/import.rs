@@ -1,0 +1,797 @@
+//! Import: verify → route → idempotency → gaps and chain → decrypt → validate → apply in
+//! one transaction → summary. A dry run does everything but commit.
+//!
+//! Merging follows ownership: a record is only ever written by its owner centre, so a
+//! bundle may only carry its sender's records; a record replaces the copy here only if its
+//! version (HLC) is newer, so bundles can arrive in any order, twice, or late, and the
+//! result is the same.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use chrono::Utc;
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::identity::{self, Fingerprint, PeerKeys, peer_by};
+use super::payload::{Line, TABLES};
+use crate::bundle::format::{self, BundleKind, Header};
+use crate::centre::Mode;
+use crate::codes::CodeLists;
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+/// The longest payload line accepted (a record is far smaller).
+const MAX_LINE: usize = 8 * 1024 * 1024;
+/// Rejected records listed one by one in a summary (the rest are counted).
+const MAX_LISTED: usize = 200;
+
+/// Counts for one table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct TableCounts {
+    /// Records not here before.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub new: u64,
+    /// Records replaced by a newer version.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub updated: u64,
+    /// Records already here in this (or a newer) version.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub unchanged: u64,
+    /// Records refused (see the reasons).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub rejected: u64,
+}
+
+/// A record that was refused, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Rejected {
+    /// Table.
+    pub table: String,
+    /// Record id (as sent).
+    pub id: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// A code this build does not know, kept as sent and flagged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct UnknownCode {
+    /// The code list.
+    pub list: String,
+    /// The code.
+    pub code: String,
+    /// How many records carry it.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub count: u64,
+}
+
+/// What an import did (or, in a dry run, would do).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ImportSummary {
+    /// The file's name (no folder).
+    pub file_name: String,
+    /// The bundle's id.
+    pub bundle_id: String,
+    /// The sender's centre code.
+    pub sender: String,
+    /// The sender's name.
+    pub sender_name: String,
+    /// `centre_export` or `return`.
+    pub kind: BundleKind,
+    /// The sender's sequence number.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub sequence: u64,
+    /// Months covered, `YYYY-MM – YYYY-MM`.
+    pub period: Option<String>,
+    /// `applied`, `already_applied` or `dry_run`.
+    pub outcome: String,
+    /// Gaps, chain breaks, late arrivals: noted, never a reason to refuse.
+    pub notes: Vec<String>,
+    /// Counts per table.
+    pub tables: BTreeMap<String, TableCounts>,
+    /// Cases removed because the centre no longer shares them.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub withdrawn: u64,
+    /// Own bundles confirmed by this (return) bundle.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub acknowledged: u64,
+    /// Refused records (the first 200).
+    pub rejected: Vec<Rejected>,
+    /// Codes kept but not known here.
+    pub unknown_codes: Vec<UnknownCode>,
+}
+
+impl ImportSummary {
+    /// Totals over all tables.
+    pub fn totals(&self) -> TableCounts {
+        let mut t = TableCounts::default();
+        for c in self.tables.values() {
+            t.new += c.new;
+            t.updated += c.updated;
+            t.unchanged += c.unchanged;
+            t.rejected += c.rejected;
+        }
+        t
+    }
+}
+
+/// Code columns checked against the code lists on import (unknown codes are kept, flagged).
+fn code_columns(table: &str) -> &'static [(&'static str, &'static str)] {
+    match table {
+        "client" => &[("sex", "sex"), ("age_band", "age_band")],
+        "case_file" => &[
+            ("referral_source", "referral_source"),
+            ("intake_outcome", "intake_outcome"),
+            ("status", "case_status"),
+            ("closure_reason", "closure_reason"),
+        ],
+        "consent_event" => &[
+            ("purpose", "consent_purpose"),
+            ("given_by", "consent_by"),
+            ("agency_type", "referral_agency"),
+        ],
+        "incident" => &[("place_type", "place_type"), ("gbvims_type", "gbvims_type")],
+        "child" => &[("sex", "sex"), ("age_band", "age_band")],
+        "service_contact" => &[
+            ("discipline", "service_discipline"),
+            ("mode", "service_mode"),
+        ],
+        "referral" => &[
+            ("agency_type", "referral_agency"),
+            ("status", "referral_status"),
+        ],
+        "protection_order" => &[
+            ("issuer", "protection_order_issuer"),
+            ("order_type", "protection_order_type"),
+            ("status", "protection_order_status"),
+        ],
+        _ => &[],
+    }
+}
+
+/// Applies records to the store inside one transaction.
+struct Applier<'a> {
+    tx: &'a Transaction<'a>,
+    sender_centre: String,
+    codes: &'static CodeLists,
+    columns: HashMap<&'static str, Vec<String>>,
+    summary: &'a mut ImportSummary,
+    unknown: BTreeMap<(String, String), u64>,
+}
+
+impl Applier<'_> {
+    fn columns_of(&mut self, table: &'static str) -> Result<&Vec<String>> {
+        if !self.columns.contains_key(table) {
+            let cols: Vec<String> = self
+                .tx
+                .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            self.columns.insert(table, cols);
+        }
+        Ok(&self.columns[table])
+    }
+
+    fn reject(&mut self, table: &str, id: &str, reason: String) {
+        self.summary
+            .tables
+            .entry(table.to_owned())
+            .or_default()
+            .rejected += 1;
+        if self.summary.rejected.len() < MAX_LISTED {
+            self.summary.rejected.push(Rejected {
+                table: table.to_owned(),
+                id: id.to_owned(),
+                reason,
+            });
+        }
+    }
+
+    fn flag_codes(&mut self, table: &str, row: &BTreeMap<String, Value>) {
+        for (col, list) in code_columns(table) {
+            if let Some(Value::String(code)) = row.get(*col)
+                && !self.codes.contains(list, code)
+            {
+                *self
+                    .unknown
+                    .entry(((*list).to_owned(), code.clone()))
+                    .or_default() += 1;
+            }
+        }
+        if table == "incident"
+            && let Some(Value::String(forms)) = row.get("violence_forms")
+            && let Ok(forms) = serde_json::from_str::<Vec<String>>(forms)
+        {
+            for f in forms {
+                if !self.codes.contains("violence_form", &f) {
+                    *self
+                        .unknown
+                        .entry(("violence_form".to_owned(), f))
+                        .or_default() += 1;
+                }
+            }
+        }
+    }
+
+    fn record(&mut self, table: &str, row: BTreeMap<String, Value>) -> Result<()> {
+        let id = match row.get("id") {
+            Some(Value::String(s)) => s.clone(),
+            _ => String::new(),
+        };
+        let Some(&table) = TABLES.iter().find(|t| **t == table) else {
+            self.reject(
+                table,
+                &id,
+                format!("'{table}' is not a table that travels in bundles"),
+            );
+            return Ok(());
+        };
+        if uuid::Uuid::parse_str(&id).is_err() {
+            self.reject(table, &id, "the record has no valid id".into());
+            return Ok(());
+        }
+        match row.get("owner_centre") {
+            Some(Value::String(owner)) if *owner == self.sender_centre => {}
+            other => {
+                let owner = other.and_then(Value::as_str).unwrap_or("nobody");
+                self.reject(
+                    table,
+                    &id,
+                    format!(
+                        "the record belongs to {owner}, not to the sender {}; only the owner centre sends its records",
+                        self.sender_centre
+                    ),
+                );
+                return Ok(());
+            }
+        }
+        let Some(hlc) = row.get("hlc").and_then(Value::as_i64) else {
+            self.reject(table, &id, "the record has no version".into());
+            return Ok(());
+        };
+        let known = self.columns_of(table)?.clone();
+        let mut names = Vec::with_capacity(row.len());
+        let mut values = Vec::with_capacity(row.len());
+        for (name, value) in &row {
+            if !known.iter().any(|k| k == name) {
+                self.reject(table, &id, format!("unknown column '{name}'"));
+                return Ok(());
+            }
+            let v = match value {
+                Value::Null => SqlValue::Null,
+                Value::String(s) => SqlValue::Text(s.clone()),
+                Value::Number(n) if n.is_i64() => SqlValue::Integer(n.as_i64().unwrap_or(0)),
+                Value::Bool(b) => SqlValue::Integer(i64::from(*b)),
+                _ => {
+                    self.reject(
+                        table,
+                        &id,
+                        format!("column '{name}' holds an unusable value"),
+                    );
+                    return Ok(());
+                }
+            };
+            names.push(name.as_str());
+            values.push(v);
+        }
+        let existing: Option<(String, i64)> = self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT owner_centre, hlc FROM {table} WHERE id = ?1"
+            ))?
+            .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let counts_key = table.to_owned();
+        let result = match existing {
+            Some((owner, _)) if owner != self.sender_centre => {
+                self.reject(
+                    table,
+                    &id,
+                    format!("a record with this id already belongs to {owner}"),
+                );
+                return Ok(());
+            }
+            Some((_, have)) if have >= hlc => {
+                self.summary.tables.entry(counts_key).or_default().unchanged += 1;
+                return Ok(());
+            }
+            Some(_) => {
+                let sets: Vec<String> = names.iter().map(|n| format!("{n} = ?")).collect();
+                let mut vals = values;
+                vals.push(SqlValue::Text(id.clone()));
+                self.tx
+                    .prepare_cached(&format!(
+                        "UPDATE {table} SET {} WHERE id = ?",
+                        sets.join(", ")
+                    ))?
+                    .execute(rusqlite::params_from_iter(vals))
+                    .map(|_| false)
+            }
+            None => {
+                let marks = vec!["?"; names.len()].join(", ");
+                self.tx
+                    .prepare_cached(&format!(
+                        "INSERT INTO {table} ({}) VALUES ({marks})",
+                        names.join(", ")
+                    ))?
+                    .execute(rusqlite::params_from_iter(values))
+                    .map(|_| true)
+            }
+        };
+        match result {
+            Ok(new) => {
+                self.flag_codes(table, &row);
+                let c = self.summary.tables.entry(counts_key).or_default();
+                if new {
+                    c.new += 1;
+                } else {
+                    c.updated += 1;
+                }
+            }
+            // A constraint refuses this record only; the rest of the bundle still applies.
+            Err(rusqlite::Error::SqliteFailure(e, msg))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                let why = msg.unwrap_or_else(|| e.to_string());
+                let why = if why.contains("FOREIGN KEY") {
+                    "it refers to a record that has not arrived (an earlier bundle may be missing)"
+                        .to_owned()
+                } else {
+                    format!("it does not fit this store ({why})")
+                };
+                self.reject(table, &id, why);
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(())
+    }
+
+    /// Removes this store's copy of a case the sender no longer shares.
+    fn withdraw(&mut self, case: &str) -> Result<()> {
+        let owner: Option<(String, String)> = self
+            .tx
+            .query_row(
+                "SELECT owner_centre, client_id FROM case_file WHERE id = ?1",
+                [case],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((owner, client)) = owner else {
+            return Ok(()); // never had it
+        };
+        if owner != self.sender_centre {
+            self.reject(
+                "case_file",
+                case,
+                format!("the case belongs to {owner}; the sender cannot withdraw it"),
+            );
+            return Ok(());
+        }
+        // Children of the case first; referrals before the consents they name.
+        for table in TABLES[2..].iter().rev() {
+            self.tx
+                .execute(&format!("DELETE FROM {table} WHERE case_id = ?1"), [case])?;
+        }
+        self.tx
+            .execute("DELETE FROM case_file WHERE id = ?1", [case])?;
+        self.tx.execute(
+            "DELETE FROM client WHERE id = ?1
+             AND NOT EXISTS (SELECT 1 FROM case_file WHERE client_id = ?1)",
+            [&client],
+        )?;
+        self.summary.withdrawn += 1;
+        Ok(())
+    }
+}
+
+fn read_lines<R: Read>(payload: R) -> impl Iterator<Item = Result<Line>> {
+    let mut reader = BufReader::with_capacity(256 * 1024, payload);
+    let mut buf = Vec::new();
+    std::iter::from_fn(move || {
+        buf.clear();
+        let mut limited = (&mut reader).take(MAX_LINE as u64 + 1);
+        match limited.read_until(b'\n', &mut buf) {
+            Ok(0) => None,
+            Ok(n) if n > MAX_LINE => Some(Err(Error::BundleDamaged)),
+            Ok(_) => Some(serde_json::from_slice::<Line>(&buf).map_err(|_| Error::BundleDamaged)),
+            Err(_) => Some(Err(Error::BundleDamaged)),
+        }
+    })
+}
+
+/// Finds the sender and checks that the bundle is for this store.
+fn route(conn: &Connection, header: &Header, me: &Fingerprint, own_code: &str) -> Result<PeerKeys> {
+    if header.recipient != me.hex {
+        let who = peer_by(conn, "fingerprint", &header.recipient)?
+            .map(|p| format!("centre {} ({})", p.peer.centre_code, p.peer.name));
+        return Err(Error::WrongRecipient(match who {
+            Some(who) => format!(
+                "this bundle was sealed for {who}, not for this store ({own_code}); pass it on to them, or ask the sender to export it again for {own_code}"
+            ),
+            None => format!(
+                "this bundle was sealed for another store (fingerprint {}), not for this one ({own_code}); ask the sender to export it again for {own_code}",
+                Fingerprint::short_of_hex(&header.recipient)
+            ),
+        }));
+    }
+    peer_by(conn, "fingerprint", &header.sender)?.ok_or_else(|| {
+        Error::UnknownSender(format!(
+            "this bundle comes from a sender that is not enrolled here (fingerprint {}); enrol them with their enrolment file first, confirming the fingerprint by phone",
+            Fingerprint::short_of_hex(&header.sender)
+        ))
+    })
+}
+
+impl Store {
+    /// Imports one bundle file. With `dry_run`, everything is checked and counted but nothing
+    /// is changed (the attempt is still logged).
+    pub fn import_bundle(&mut self, path: &Path, dry_run: bool) -> Result<ImportSummary> {
+        self.require_role(&["administrator", "coordinator"], "import bundles")?;
+        let file_name = path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let result = self.import_inner(path, &file_name, dry_run);
+        if let Err(e) = &result {
+            // A refused file is logged with its reason (no content: nothing was decrypted
+            // into the log).
+            let _ = self.conn.execute(
+                "INSERT INTO import_log (at, username, file_name, outcome, summary)
+                 VALUES (?1, ?2, ?3, 'refused', ?4)",
+                params![
+                    Utc::now().to_rfc3339(),
+                    self.ctx.user,
+                    file_name,
+                    serde_json::json!({ "error": e.to_string(), "code": e.code() }).to_string()
+                ],
+            );
+        }
+        result
+    }
+
+    fn import_inner(
+        &mut self,
+        path: &Path,
+        file_name: &str,
+        dry_run: bool,
+    ) -> Result<ImportSummary> {
+        let mut file = std::fs::File::open(path).map_err(Error::io(path))?;
+        let (header, _) = format::read_header(&mut file)?;
+        let me = identity::identity(&self.conn)?;
+        let profile = self.profile()?;
+        let peer = route(&self.conn, &header, &me.fingerprint(), &profile.code)?;
+        let (file_hash, len) = format::verify_signature(&mut file, &peer.verifying)?;
+        if header.schema_version > crate::store::migrations::LATEST {
+            return Err(Error::NewerVersion {
+                what: "bundle schema",
+                found: header.schema_version,
+                supported: crate::store::migrations::LATEST,
+            });
+        }
+        match (profile.mode, header.kind) {
+            (Mode::Coordinator, BundleKind::CentreExport) | (Mode::Centre, BundleKind::Return) => {}
+            (Mode::Centre, BundleKind::CentreExport) => {
+                return Err(Error::invalid(
+                    "this bundle holds a centre's records for a coordination centre; import it in the coordination centre's Atrama",
+                ));
+            }
+            (Mode::Coordinator, BundleKind::Return) => {
+                return Err(Error::invalid(
+                    "this is a coordination centre's return bundle; import it at the centre it was made for",
+                ));
+            }
+        }
+        let bundle_id = header.bundle_id.to_string();
+        let mut summary = ImportSummary {
+            file_name: file_name.to_owned(),
+            bundle_id: bundle_id.clone(),
+            sender: peer.peer.centre_code.clone(),
+            sender_name: peer.peer.name.clone(),
+            kind: header.kind,
+            sequence: header.sequence,
+            period: header
+                .period
+                .as_ref()
+                .map(|p| format!("{} – {}", p.from, p.to)),
+            outcome: if dry_run { "dry_run" } else { "applied" }.into(),
+            notes: Vec::new(),
+            tables: BTreeMap::new(),
+            withdrawn: 0,
+            acknowledged: 0,
+            rejected: Vec::new(),
+            unknown_codes: Vec::new(),
+        };
+        let already: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT imported_at FROM bundle_in WHERE bundle_id = ?1",
+                [&bundle_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(at) = already {
+            summary.outcome = "already_applied".into();
+            summary.notes.push(format!(
+                "this bundle was already applied on {}; nothing was changed",
+                &at[..at.len().min(10)]
+            ));
+            self.log_import(&summary, &peer)?;
+            return Ok(summary);
+        }
+        self.note_sequence(&header, &peer, &mut summary)?;
+        let (_, payload) = format::open_payload(file, len, &me.opening)?;
+        let codes = self.ctx.codes;
+        let user = self.ctx.user.clone();
+        let tx = self.conn.transaction()?;
+        {
+            let mut applier = Applier {
+                tx: &tx,
+                sender_centre: peer.peer.centre_code.clone(),
+                codes,
+                columns: HashMap::new(),
+                summary: &mut summary,
+                unknown: BTreeMap::new(),
+            };
+            let mut lines = read_lines(payload);
+            match lines.next() {
+                Some(Ok(Line::Manifest(m))) if m.centre == peer.peer.centre_code => {}
+                Some(Ok(Line::Manifest(_))) => {
+                    return Err(Error::invalid(
+                        "the bundle's content names another centre than its signature; it was not applied — tell the sender",
+                    ));
+                }
+                _ => return Err(Error::BundleDamaged),
+            }
+            let (mut records, mut withdrawn, mut acks) = (0u64, 0u64, 0u64);
+            let mut ended = false;
+            for line in lines {
+                if ended {
+                    return Err(Error::BundleDamaged);
+                }
+                match line? {
+                    Line::Record { table, row } => {
+                        records += 1;
+                        if header.kind != BundleKind::CentreExport {
+                            return Err(Error::BundleDamaged);
+                        }
+                        applier.record(&table, row)?;
+                    }
+                    Line::Withdraw { case_id } => {
+                        withdrawn += 1;
+                        applier.withdraw(&case_id)?;
+                    }
+                    Line::Ack(ack) => {
+                        acks += 1;
+                        if header.kind != BundleKind::Return {
+                            return Err(Error::BundleDamaged);
+                        }
+                        if ack.centre == profile.code {
+                            for b in &ack.applied {
+                                applier.summary.acknowledged += applier.tx.execute(
+                                    "UPDATE bundle_out SET acked_at = ?1
+                                     WHERE bundle_id = ?2 AND file_hash = ?3 AND recipient = ?4
+                                       AND acked_at IS NULL",
+                                    params![
+                                        header.created_at,
+                                        b.bundle_id,
+                                        b.file_hash,
+                                        peer.peer.fingerprint.hex
+                                    ],
+                                )?
+                                    as u64;
+                            }
+                        }
+                    }
+                    Line::End {
+                        records: r,
+                        withdrawn: w,
+                        acks: a,
+                    } => {
+                        if (r, w, a) != (records, withdrawn, acks) {
+                            return Err(Error::BundleDamaged);
+                        }
+                        ended = true;
+                    }
+                    Line::Manifest(_) => return Err(Error::BundleDamaged),
+                }
+            }
+            if !ended {
+                return Err(Error::BundleDamaged);
+            }
+            let unknown = std::mem::take(&mut applier.unknown);
+            applier.summary.unknown_codes = unknown
+                .into_iter()
+                .map(|((list, code), count)| UnknownCode { list, code, count })
+                .collect();
+        }
+        let now = Utc::now().to_rfc3339();
+        tx.execute(
+            "INSERT INTO bundle_in (bundle_id, sender, sequence, kind, period_from, period_to,
+                                    file_hash, prev_hash, sealed_at, imported_at, imported_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                bundle_id,
+                peer.peer.fingerprint.hex,
+                i64::try_from(header.sequence).unwrap_or(i64::MAX),
+                match header.kind {
+                    BundleKind::CentreExport => "centre_export",
+                    BundleKind::Return => "return",
+                },
+                header.period.as_ref().map(|p| p.from.clone()),
+                header.period.as_ref().map(|p| p.to.clone()),
+                file_hash,
+                header.prev_hash,
+                header.created_at,
+                now,
+                user
+            ],
+        )?;
+        if dry_run {
+            drop(tx); // rolls back
+        } else {
+            insert_import_log(&tx, &user, &summary, &peer)?;
+            crate::audit::append(
+                &tx,
+                &user,
+                crate::audit::Action::Import,
+                None,
+                Some(&format!(
+                    "bundle {} from {} (sequence {})",
+                    summary.bundle_id, summary.sender, summary.sequence
+                )),
+            )?;
+            tx.commit()?;
+            return Ok(summary);
+        }
+        self.log_import(&summary, &peer)?;
+        Ok(summary)
+    }
+
+    /// Notes gaps, late arrivals and chain breaks (never a reason to refuse: ownership makes
+    /// the order of bundles irrelevant).
+    fn note_sequence(
+        &self,
+        header: &Header,
+        peer: &PeerKeys,
+        summary: &mut ImportSummary,
+    ) -> Result<()> {
+        let last: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT sequence, file_hash FROM bundle_in WHERE sender = ?1
+                 ORDER BY sequence DESC LIMIT 1",
+                [&peer.peer.fingerprint.hex],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let seq = i64::try_from(header.sequence).unwrap_or(i64::MAX);
+        let last_seq = last.as_ref().map_or(0, |l| l.0);
+        if seq > last_seq + 1 {
+            summary.notes.push(format!(
+                "bundle {} of {} arrived but {} before it did not (yet); it was applied anyway — ask {} to check that every bundle was sent",
+                seq,
+                peer.peer.centre_code,
+                if seq == last_seq + 2 {
+                    format!("number {}", last_seq + 1)
+                } else {
+                    format!("numbers {}–{}", last_seq + 1, seq - 1)
+                },
+                peer.peer.centre_code
+            ));
+        } else if seq <= last_seq {
+            summary.notes.push(format!(
+                "bundle {seq} arrived after bundle {last_seq}; applied (newer versions already here are kept)"
+            ));
+        }
+        let before: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT file_hash FROM bundle_in WHERE sender = ?1 AND sequence = ?2",
+                params![peer.peer.fingerprint.hex, seq - 1],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(before) = before
+            && header.prev_hash.as_deref() != Some(before.as_str())
+        {
+            summary.notes.push(format!(
+                "bundle {seq} does not follow the bundle {} imported here as number {}: the chain is broken (was a bundle re-made or restored from a backup?); applied anyway",
+                peer.peer.centre_code,
+                seq - 1
+            ));
+        }
+        Ok(())
+    }
+
+    fn log_import(&self, summary: &ImportSummary, peer: &PeerKeys) -> Result<()> {
+        insert_import_log(&self.conn, &self.ctx.user, summary, peer)
+    }
+
+    /// The decrypted payload (JSON Lines) of a bundle sealed for this store, after checking
+    /// its signature: what exactly a centre sent. Nothing is applied.
+    pub fn read_bundle_payload(&self, path: &Path) -> Result<String> {
+        self.require_role(&["administrator", "coordinator"], "read bundles")?;
+        let mut file = std::fs::File::open(path).map_err(Error::io(path))?;
+        let (header, _) = format::read_header(&mut file)?;
+        let me = identity::identity(&self.conn)?;
+        let peer = route(
+            &self.conn,
+            &header,
+            &me.fingerprint(),
+            &self.profile()?.code,
+        )?;
+        let (_, len) = format::verify_signature(&mut file, &peer.verifying)?;
+        let (_, mut payload) = format::open_payload(file, len, &me.opening)?;
+        let mut text = String::new();
+        payload
+            .read_to_string(&mut text)
+            .map_err(|_| Error::BundleDamaged)?;
+        Ok(text)
+    }
+
+    /// The import history, newest first.
+    pub fn import_history(&self, limit: u32) -> Result<Vec<ImportLogEntry>> {
+        let rows = self
+            .conn
+            .prepare(
+                "SELECT at, username, file_name, outcome, summary FROM import_log
+                 ORDER BY seq DESC LIMIT ?1",
+            )?
+            .query_map([limit], |r| {
+                Ok(ImportLogEntry {
+                    at: r.get(0)?,
+                    user: r.get(1)?,
+                    file_name: r.get(2)?,
+                    outcome: r.get(3)?,
+                    summary: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}
+
+/// One import attempt, as logged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ImportLogEntry {
+    /// When.
+    pub at: String,
+    /// Who.
+    pub user: String,
+    /// Which file.
+    pub file_name: String,
+    /// `applied`, `already_applied`, `dry_run` or `refused`.
+    pub outcome: String,
+    /// The summary (JSON), or the error of a refused file.
+    pub summary: String,
+}
+
+fn insert_import_log(
+    conn: &Connection,
+    user: &str,
+    summary: &ImportSummary,
+    peer: &PeerKeys,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO import_log (at, username, file_name, bundle_id, sender, outcome, summary)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            Utc::now().to_rfc3339(),
+            user,
+            summary.file_name,
+            summary.bundle_id,
+            peer.peer.fingerprint.hex,
+            summary.outcome,
+            serde_json::to_string(summary).unwrap_or_default()
+        ],
+    )?;
+    Ok(())
+}

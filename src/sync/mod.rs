@@ -1,0 +1,123 @@
+//! Sync with the coordination centre: identities and enrolment, export, import,
+//! acknowledgements, and the sync status both sides show. The bytes of a bundle are
+//! `crate::bundle`'s business; this module decides what goes in and what comes out.
+//!
+//! - `identity` — key pairs inside the encrypted database, fingerprints, enrolment files,
+//!   pinned peers;
+//! - `payload` — the JSON Lines inside a bundle and the pseudonymised projection;
+//! - `export` — preview and export (centre → coordinator; coordinator → centre: return);
+//! - `import` — verify, route, apply in one transaction, summarise.
+
+pub mod export;
+pub mod identity;
+pub mod import;
+pub mod payload;
+
+pub use export::{ExportPreview, ExportReport};
+pub use identity::{EnrolmentInfo, Fingerprint, Peer};
+pub use import::{ImportLogEntry, ImportSummary, TableCounts};
+
+use rusqlite::OptionalExtension;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::store::Store;
+
+/// The sync state with one peer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PeerSync {
+    /// Who.
+    pub peer: Peer,
+    /// Changes recorded here that the peer has not confirmed (re-sent by the next export).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub pending_changes: i64,
+    /// The last bundle sent to it: sequence and when.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub last_sent_sequence: Option<i64>,
+    /// When the last bundle was sent.
+    pub last_sent_at: Option<String>,
+    /// "Last confirmed by the coordinator on …": when the newest confirmed bundle was sealed.
+    pub last_confirmed_at: Option<String>,
+    /// Bundles sent and not yet confirmed.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub unconfirmed_bundles: i64,
+    /// The last bundle received from it.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub last_received_sequence: Option<i64>,
+    /// When the last bundle received was imported.
+    pub last_received_at: Option<String>,
+    /// Sequence numbers from the peer that never arrived.
+    #[cfg_attr(feature = "ts", ts(type = "Array<number>"))]
+    pub missing_sequences: Vec<i64>,
+}
+
+impl Store {
+    /// The sync state with every enrolled peer.
+    pub fn sync_status(&self) -> Result<Vec<PeerSync>> {
+        let last_seq = crate::cases::changes::last_seq(&self.conn)?;
+        let mut out = Vec::new();
+        for peer in self.peers()? {
+            let fp = peer.fingerprint.hex.clone();
+            let watermark: i64 = self.conn.query_row(
+                "SELECT coalesce(max(change_seq_to), 0) FROM bundle_out
+                 WHERE recipient = ?1 AND acked_at IS NOT NULL",
+                [&fp],
+                |r| r.get(0),
+            )?;
+            let sent: Option<(i64, String)> = self
+                .conn
+                .query_row(
+                    "SELECT sequence, created_at FROM bundle_out WHERE recipient = ?1
+                     ORDER BY sequence DESC LIMIT 1",
+                    [&fp],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let confirmed: Option<String> = self.conn.query_row(
+                "SELECT max(acked_at) FROM bundle_out WHERE recipient = ?1",
+                [&fp],
+                |r| r.get(0),
+            )?;
+            let unconfirmed: i64 = self.conn.query_row(
+                "SELECT count(*) FROM bundle_out WHERE recipient = ?1 AND acked_at IS NULL",
+                [&fp],
+                |r| r.get(0),
+            )?;
+            let received: Vec<(i64, String)> = self
+                .conn
+                .prepare(
+                    "SELECT sequence, imported_at FROM bundle_in WHERE sender = ?1 ORDER BY sequence",
+                )?
+                .query_map([&fp], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut missing = Vec::new();
+            let mut expect = 1;
+            for (seq, _) in &received {
+                while expect < *seq && missing.len() < 100 {
+                    missing.push(expect);
+                    expect += 1;
+                }
+                expect = expect.max(seq + 1);
+            }
+            let last_received = received.iter().max_by_key(|r| r.0);
+            let pending = if peer.mode == crate::centre::Mode::Coordinator {
+                last_seq - watermark
+            } else {
+                0
+            };
+            out.push(PeerSync {
+                pending_changes: pending,
+                last_sent_sequence: sent.as_ref().map(|s| s.0),
+                last_sent_at: sent.map(|s| s.1),
+                last_confirmed_at: confirmed,
+                unconfirmed_bundles: unconfirmed,
+                last_received_sequence: last_received.map(|r| r.0),
+                last_received_at: last_received.map(|r| r.1.clone()),
+                missing_sequences: missing,
+                peer,
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,326 @@
+//! What travels inside a bundle: JSON Lines (one JSON object per line, UTF-8), and which
+//! columns of each record leave a centre at the `pseudonymised` sharing level.
+//!
+//! Line types (`type`): `manifest` (first line), `record`, `withdraw`, `ack`, `end` (last
+//! line). See `docs/bundle-format.md` for each field.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The payload format version inside bundle format 1.
+pub const PAYLOAD_FORMAT: u32 = 1;
+
+/// Tables whose records travel, parents before children (the order a bundle lists them in,
+/// so that an importer can insert each record after what it refers to).
+pub const TABLES: &[&str] = &[
+    "client",
+    "case_file",
+    "consent_event",
+    "incident",
+    "child",
+    "service_contact",
+    "referral",
+    "protection_order",
+    "case_status_event",
+];
+
+/// How one column leaves the centre at the pseudonymised level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Projection {
+    /// As stored.
+    Keep,
+    /// A date (`YYYY-MM-DD`) or timestamp reduced to the first day of its month.
+    Month,
+    /// Replaced by this constant (a required column whose content stays at the centre).
+    Const(&'static str),
+    /// Prefixed with the centre code, so that codes from different centres cannot collide.
+    CentrePrefixed,
+}
+
+use Projection::{CentrePrefixed, Const, Keep, Month};
+
+/// The sync columns every record has.
+const META: &[(&str, Projection)] = &[
+    ("id", Keep),
+    ("owner_centre", Keep),
+    ("owner_install", Keep),
+    ("hlc", Keep),
+    ("created_at", Month),
+    ("created_by", Const("")),
+    ("deleted_at", Month),
+];
+
+/// The columns of `table` that a pseudonymised bundle carries, with how each is reduced.
+/// Columns not listed (names, phone, address, contact safety, birth year, municipality,
+/// staff names, follow-up dates, notes, documents) never leave the centre.
+pub fn pseudonymised_columns(table: &str) -> Vec<(&'static str, Projection)> {
+    let own: &[(&str, Projection)] = match table {
+        "client" => &[
+            ("pseudonym", CentrePrefixed),
+            ("sex", Keep),
+            ("age_band", Keep),
+            ("disability", Keep),
+            ("migrant", Keep),
+            ("safe_to_call", Const("unknown")),
+            ("safe_to_text", Const("unknown")),
+            ("safe_to_visit", Const("unknown")),
+        ],
+        "case_file" => &[
+            ("client_id", Keep),
+            ("case_number", Keep),
+            ("opened_on", Month),
+            ("referral_source", Keep),
+            ("police_notified_on", Month),
+            ("first_contact_on", Month),
+            ("intake_outcome", Keep),
+            ("status", Keep),
+            ("closed_on", Month),
+            ("closure_reason", Keep),
+            ("lead_worker", Const("")),
+            ("updated_at", Month),
+        ],
+        "consent_event" => &[
+            ("supersedes", Keep),
+            ("case_id", Keep),
+            ("purpose", Keep),
+            ("agency_type", Keep),
+            ("given", Keep),
+            ("given_by", Keep),
+            ("on_date", Month),
+        ],
+        "incident" => &[
+            ("supersedes", Keep),
+            ("case_id", Keep),
+            ("occurred_on", Month),
+            ("ongoing_since", Month),
+            ("violence_forms", Keep),
+            ("gbvims_type", Keep),
+            ("place_type", Keep),
+            ("reported_to_police", Keep),
+            ("perpetrators", Keep),
+        ],
+        "child" => &[
+            ("case_id", Keep),
+            ("sex", Keep),
+            ("age_band", Keep),
+            ("lives_with_client", Keep),
+            ("witnessed", Keep),
+            ("directly_harmed", Keep),
+            ("child_protection_referral", Keep),
+        ],
+        "service_contact" => &[
+            ("supersedes", Keep),
+            ("case_id", Keep),
+            ("on_date", Month),
+            ("discipline", Keep),
+            ("mode", Keep),
+            ("minutes", Keep),
+            ("is_group", Keep),
+            ("staff", Const("")),
+        ],
+        "referral" => &[
+            ("supersedes", Keep),
+            ("case_id", Keep),
+            ("on_date", Month),
+            ("agency_type", Keep),
+            ("status", Keep),
+            ("consent_event_id", Keep),
+        ],
+        "protection_order" => &[
+            ("case_id", Keep),
+            ("issuer", Keep),
+            ("order_type", Keep),
+            ("status", Keep),
+            ("applied_on", Month),
+            ("decided_on", Month),
+            ("starts_on", Month),
+            ("ends_on", Month),
+            ("breaches", Keep),
+        ],
+        "case_status_event" => &[
+            ("supersedes", Keep),
+            ("case_id", Keep),
+            ("kind", Keep),
+            ("on_date", Month),
+            ("reason", Keep),
+        ],
+        _ => &[],
+    };
+    META.iter().chain(own.iter()).copied().collect()
+}
+
+/// Applies a projection to one stored value.
+pub fn project(p: Projection, value: Value, centre: &str) -> Value {
+    match (p, value) {
+        (Keep, v) => v,
+        (Const(c), _) => Value::String(c.to_owned()),
+        (_, Value::Null) => Value::Null,
+        (Month, Value::String(s)) => {
+            // `YYYY-MM-DD…` → `YYYY-MM-01` (timestamps keep their form: `…-01T00:00:00+00:00`).
+            if s.len() >= 10 && s.is_char_boundary(7) {
+                let rest = if s.len() > 10 { "T00:00:00+00:00" } else { "" };
+                Value::String(format!("{}-01{rest}", &s[..7]))
+            } else {
+                Value::Null
+            }
+        }
+        (CentrePrefixed, Value::String(s)) => Value::String(format!("{centre}:{s}")),
+        (_, _) => Value::Null,
+    }
+}
+
+/// One line of a payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Line {
+    /// First line: what the bundle holds.
+    Manifest(Manifest),
+    /// A record's current state.
+    Record {
+        /// Its table.
+        table: String,
+        /// Column → value (strings, integers or null).
+        row: BTreeMap<String, Value>,
+    },
+    /// The centre no longer shares this case (consent withdrawn): the coordinator removes
+    /// its copy of everything in it.
+    Withdraw {
+        /// The case.
+        case_id: String,
+    },
+    /// The coordinator's acknowledgement of a centre's bundles.
+    Ack(Ack),
+    /// Last line: totals, so that a payload cut short is noticed.
+    End {
+        /// Number of `record` lines.
+        records: u64,
+        /// Number of `withdraw` lines.
+        withdrawn: u64,
+        /// Number of `ack` lines.
+        acks: u64,
+    },
+}
+
+/// The first line of a payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// [`PAYLOAD_FORMAT`].
+    pub payload_format: u32,
+    /// The sender's centre code.
+    pub centre: String,
+    /// `pseudonymised` (records), or `none` for a return bundle.
+    pub sharing: String,
+    /// The change-log sequence range covered: `(from, to]`.
+    pub change_seq_from: i64,
+    /// End of the range.
+    pub change_seq_to: i64,
+    /// Records per table.
+    pub counts: BTreeMap<String, u64>,
+    /// Cases withdrawn.
+    pub withdrawn: u64,
+    /// The columns sent per table.
+    pub fields: BTreeMap<String, Vec<String>>,
+}
+
+/// An acknowledgement, in a return bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ack {
+    /// The centre acknowledged.
+    pub centre: String,
+    /// Bundles of that centre applied here.
+    pub applied: Vec<AckedBundle>,
+    /// The highest sequence number seen from that centre.
+    pub highest_sequence: u64,
+}
+
+/// One applied bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AckedBundle {
+    /// Its id.
+    pub bundle_id: String,
+    /// SHA-256 of its file.
+    pub file_hash: String,
+    /// Its sequence number.
+    pub sequence: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_reduced_to_their_month_and_private_columns_replaced() {
+        assert_eq!(
+            project(Month, Value::String("2026-03-17".into()), "X"),
+            Value::String("2026-03-01".into())
+        );
+        assert_eq!(
+            project(
+                Month,
+                Value::String("2026-03-17T09:15:00.123+00:00".into()),
+                "X"
+            ),
+            Value::String("2026-03-01T00:00:00+00:00".into())
+        );
+        assert_eq!(project(Month, Value::Null, "X"), Value::Null);
+        assert_eq!(
+            project(Const(""), Value::String("ona".into()), "X"),
+            Value::String(String::new())
+        );
+        assert_eq!(
+            project(CentrePrefixed, Value::String("K7Q-2MD".into()), "KLP-01"),
+            Value::String("KLP-01:K7Q-2MD".into())
+        );
+    }
+
+    #[test]
+    fn no_protected_column_is_ever_projected() {
+        for table in TABLES {
+            let cols = pseudonymised_columns(table);
+            assert!(cols.len() > META.len(), "{table} has no columns");
+            for (name, p) in cols {
+                for private in [
+                    "given_name",
+                    "family_name",
+                    "phone",
+                    "address",
+                    "if_someone_else_answers",
+                    "safety_notes",
+                    "birth_year",
+                    "municipality",
+                    "body",
+                    "content",
+                    "file_name",
+                ] {
+                    assert_ne!(name, private, "{table}.{private} would leave the centre");
+                }
+                if name == "created_by" || name == "staff" || name == "lead_worker" {
+                    assert!(matches!(p, Const(_)), "{table}.{name} names staff");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lines_round_trip_and_unknown_fields_are_refused() {
+        let line = Line::End {
+            records: 3,
+            withdrawn: 0,
+            acks: 0,
+        };
+        let text = serde_json::to_string(&line).unwrap();
+        assert_eq!(text, r#"{"type":"end","records":3,"withdrawn":0,"acks":0}"#);
+        assert_eq!(serde_json::from_str::<Line>(&text).unwrap(), line);
+        assert!(
+            serde_json::from_str::<Line>(
+                r#"{"type":"end","records":3,"withdrawn":0,"acks":0,"x":1}"#
+            )
+            .is_err()
+        );
+    }
+}

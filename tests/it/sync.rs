@@ -1,0 +1,468 @@
+//! Sync end to end through the core: enrolment, export, import, acknowledgement, order
+//! independence, refusals with their own messages, and what a pseudonymised bundle leaves out.
+
+use std::path::{Path, PathBuf};
+
+use atrama::cases::{CaseFields, CaseFilter, ServiceContactFields};
+use atrama::{Country, ErrorCode, KdfParams, Language, Mode, NewCentre, Passphrase, Store};
+use chrono::NaiveDate;
+
+struct Site {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+    store: Store,
+}
+
+fn site(code: &str, mode: Mode) -> Site {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let centre = NewCentre {
+        code: code.into(),
+        name: format!("{code} test site"),
+        country: Country::Lt,
+        language: Language::En,
+        mode,
+        admin_user: "ona".into(),
+    };
+    let (store, _) = Store::create(
+        &dir,
+        &centre,
+        &Passphrase::new("a passphrase for tests"),
+        KdfParams::INSECURE_FOR_TESTS,
+    )
+    .unwrap();
+    Site {
+        _tmp: tmp,
+        dir,
+        store,
+    }
+}
+
+fn demo(site: &mut Site, clients: u32) {
+    atrama::demo::generate(
+        &mut site.store,
+        &atrama::demo::DemoOptions {
+            clients,
+            months: 24,
+            seed: 3,
+            today: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+        },
+    )
+    .unwrap();
+}
+
+/// Each side enrols the other, as after a phone call comparing fingerprints.
+fn enrol(a: &mut Site, b: &mut Site) {
+    let fa = a.store.enrolment_file().unwrap();
+    let fb = b.store.enrolment_file().unwrap();
+    let pa = a.store.fingerprint().unwrap().short;
+    let pb = b.store.fingerprint().unwrap().short;
+    a.store.enrol(&fb, &pb).unwrap();
+    b.store.enrol(&fa, &pa).unwrap();
+}
+
+fn out(site: &Site, name: &str) -> PathBuf {
+    site.dir.parent().unwrap().join(name)
+}
+
+/// The replicated state: every record's table, id and version.
+fn state(store: &Store) -> Vec<(String, String, i64, bool)> {
+    let conn = store.dangerously_raw_connection();
+    let mut all = Vec::new();
+    for table in atrama::sync::payload::TABLES {
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT id, hlc, deleted_at IS NOT NULL FROM {table} ORDER BY id"
+            ))
+            .unwrap();
+        for row in stmt
+            .query_map([], |r| {
+                Ok((
+                    (*table).to_owned(),
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, bool>(2)?,
+                ))
+            })
+            .unwrap()
+        {
+            all.push(row.unwrap());
+        }
+    }
+    all
+}
+
+#[test]
+fn a_wrong_fingerprint_pins_nothing() {
+    let mut centre = site("KLP-01", Mode::Centre);
+    let coord = site("KOORD", Mode::Coordinator);
+    let file = coord.store.enrolment_file().unwrap();
+    let info = centre.store.inspect_enrolment(&file).unwrap();
+    assert_eq!(info.centre_code, "KOORD");
+    let err = centre
+        .store
+        .enrol(&file, "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF")
+        .unwrap_err();
+    assert!(err.to_string().contains("does not match"), "{err}");
+    assert!(centre.store.peers().unwrap().is_empty());
+    // Typed in lower case with spaces, the right one is accepted.
+    let typed = info.fingerprint.short.to_lowercase().replace('-', " ");
+    centre.store.enrol(&file, &typed).unwrap();
+    assert_eq!(centre.store.peers().unwrap().len(), 1);
+    // A changed file (another name under the same signature) is refused.
+    let forged = file.replace("KOORD test site", "Someone else");
+    let err = centre.store.inspect_enrolment(&forged).unwrap_err();
+    assert!(err.to_string().contains("signature"), "{err}");
+}
+
+#[test]
+fn round_trip_centre_to_coordinator_and_back() {
+    let mut centre = site("KLP-01", Mode::Centre);
+    let mut coord = site("KOORD", Mode::Coordinator);
+    demo(&mut centre, 40);
+    enrol(&mut centre, &mut coord);
+
+    let preview = centre.store.export_preview("KOORD").unwrap();
+    let sent_cases = preview.counts["case_file"];
+    assert!(
+        sent_cases > 0 && sent_cases < 40,
+        "only consenting clients: {preview:?}"
+    );
+    assert!(preview.cases_without_consent > 0);
+    assert!(!preview.fields["client"].contains(&"family_name".to_owned()));
+    let first = out(&centre, "klp-1.atrama");
+    let report = centre.store.export_bundle("KOORD", &first, None).unwrap();
+    assert_eq!(report.preview, preview);
+    assert_eq!(report.preview.sequence, 1);
+
+    let summary = coord.store.import_bundle(&first, false).unwrap();
+    assert_eq!(summary.outcome, "applied");
+    assert_eq!(summary.sender, "KLP-01");
+    for (table, n) in &preview.counts {
+        assert_eq!(
+            summary.tables.get(table).map_or(0, |c| c.new),
+            *n,
+            "{table}: {summary:?}"
+        );
+    }
+    assert!(summary.rejected.is_empty(), "{:?}", summary.rejected);
+    assert_eq!(
+        coord
+            .store
+            .case_list(&CaseFilter {
+                limit: Some(1000),
+                ..CaseFilter::default()
+            })
+            .unwrap()
+            .len() as u64,
+        sent_cases
+    );
+    // The coordinator cannot change a centre's record.
+    let case = coord.store.case_list(&CaseFilter::default()).unwrap()[0].id;
+    let err = coord
+        .store
+        .batch(|b| {
+            b.update_case(
+                case,
+                &CaseFields {
+                    referral_source: "self".into(),
+                    police_notified_on: None,
+                    intake_outcome: "accepted".into(),
+                    lead_worker: None,
+                    team: vec![],
+                    follow_up_on: None,
+                },
+            )
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("KLP-01"), "{err}");
+
+    // Importing the same file again changes nothing and says so.
+    let before = state(&coord.store);
+    let again = coord.store.import_bundle(&first, false).unwrap();
+    assert_eq!(again.outcome, "already_applied");
+    assert_eq!(state(&coord.store), before);
+
+    // Until the coordinator confirms, the centre re-sends everything.
+    assert_eq!(
+        centre.store.export_preview("KOORD").unwrap().counts,
+        preview.counts
+    );
+    let ret = out(&coord, "ack-1.atrama");
+    let r = coord.store.export_bundle("KLP-01", &ret, None).unwrap();
+    assert_eq!(r.preview.acks, 1);
+    let ack = centre.store.import_bundle(&ret, false).unwrap();
+    assert_eq!(ack.acknowledged, 1);
+    let status = centre.store.sync_status().unwrap();
+    assert_eq!(status[0].pending_changes, 0);
+    assert_eq!(status[0].unconfirmed_bundles, 0);
+    assert!(status[0].last_confirmed_at.is_some());
+    assert_eq!(
+        centre
+            .store
+            .export_preview("KOORD")
+            .unwrap()
+            .counts
+            .values()
+            .sum::<u64>(),
+        0
+    );
+
+    // One new service contact in a shared case → a bundle with exactly that.
+    let shared = coord.store.case_list(&CaseFilter::default()).unwrap()[0].id;
+    centre
+        .store
+        .batch(|b| {
+            b.log_service_contact(
+                shared,
+                &ServiceContactFields {
+                    on_date: NaiveDate::from_ymd_opt(2026, 11, 21).unwrap(),
+                    discipline: "legal".into(),
+                    mode: "phone".into(),
+                    minutes: 25,
+                    is_group: false,
+                    staff: None,
+                },
+            )
+        })
+        .unwrap();
+    let second = out(&centre, "klp-2.atrama");
+    let report = centre.store.export_bundle("KOORD", &second, None).unwrap();
+    assert_eq!(report.preview.counts.values().sum::<u64>(), 1);
+    let s = coord.store.import_bundle(&second, false).unwrap();
+    assert_eq!(s.tables["service_contact"].new, 1);
+    assert!(s.notes.is_empty(), "{:?}", s.notes);
+    assert_eq!(
+        coord.store.sync_status().unwrap()[0].last_received_sequence,
+        Some(2)
+    );
+}
+
+#[test]
+fn bundles_in_any_order_give_the_same_state() {
+    let mut centre = site("KLP-01", Mode::Centre);
+    let mut coord = site("KOORD", Mode::Coordinator);
+    demo(&mut centre, 12);
+    enrol(&mut centre, &mut coord);
+    // The coordinator's store, closed, is the template every order starts from.
+    let template = coord.dir.clone();
+    let coord_tmp = coord._tmp;
+    drop(coord.store);
+    let cases = centre.store.case_list(&CaseFilter::default()).unwrap();
+    // Three bundles, none acknowledged, with changes to the same cases in between.
+    let mut files = Vec::new();
+    for (i, day) in [5u32, 6, 7].into_iter().enumerate() {
+        if i > 0 {
+            centre
+                .store
+                .batch(|b| {
+                    for c in cases.iter().filter(|c| c.status == "open") {
+                        b.update_case(
+                            c.id,
+                            &CaseFields {
+                                referral_source: "self".into(),
+                                police_notified_on: None,
+                                intake_outcome: "accepted".into(),
+                                lead_worker: None,
+                                team: vec![],
+                                follow_up_on: NaiveDate::from_ymd_opt(2026, 12, day),
+                            },
+                        )?;
+                    }
+                    Ok(())
+                })
+                .unwrap();
+        }
+        let f = out(&centre, &format!("b{i}.atrama"));
+        centre.store.export_bundle("KOORD", &f, None).unwrap();
+        files.push(f);
+    }
+    let orders: [[usize; 3]; 6] = [
+        [0, 1, 2],
+        [0, 2, 1],
+        [1, 0, 2],
+        [1, 2, 0],
+        [2, 0, 1],
+        [2, 1, 0],
+    ];
+    let mut states = Vec::new();
+    for order in orders {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("store");
+        copy_dir(&template, &dir);
+        let mut c = Store::unlock(&dir, "ona", &Passphrase::new("a passphrase for tests")).unwrap();
+        for &i in &order {
+            let s = c.import_bundle(&files[i], false).unwrap();
+            assert!(s.rejected.is_empty(), "{:?}", s.rejected);
+        }
+        let settled = state(&c);
+        // Replaying the oldest bundle afterwards changes nothing.
+        let replay = c.import_bundle(&files[0], false).unwrap();
+        assert_eq!(replay.outcome, "already_applied");
+        assert_eq!(state(&c), settled);
+        states.push(settled);
+    }
+    assert!(!states[0].is_empty());
+    for s in &states[1..] {
+        assert_eq!(s, &states[0]);
+    }
+    // The newest version of each changed case won, whatever the order.
+    drop(coord_tmp);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+#[test]
+fn refusals_say_what_happened_and_change_nothing() {
+    let mut centre = site("KLP-01", Mode::Centre);
+    let mut coord = site("KOORD", Mode::Coordinator);
+    let mut other = site("RIGA", Mode::Coordinator);
+    demo(&mut centre, 6);
+    enrol(&mut centre, &mut coord);
+    let file = out(&centre, "k.atrama");
+    centre.store.export_bundle("KOORD", &file, None).unwrap();
+    let bytes = std::fs::read(&file).unwrap();
+
+    // Sealed for KOORD; RIGA has not even enrolled the centre.
+    let err = other.store.import_bundle(&file, false).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::WrongRecipient, "{err}");
+    assert!(err.to_string().contains("RIGA"), "{err}");
+    // A centre's bundle from a sender nobody enrolled: a second centre's bundle to KOORD.
+    let mut stranger = site("LIE-01", Mode::Centre);
+    demo(&mut stranger, 3);
+    let coord_file = coord.store.enrolment_file().unwrap();
+    let coord_fp = coord.store.fingerprint().unwrap().short;
+    stranger.store.enrol(&coord_file, &coord_fp).unwrap();
+    let strange = out(&stranger, "s.atrama");
+    stranger
+        .store
+        .export_bundle("KOORD", &strange, None)
+        .unwrap();
+    let err = coord.store.import_bundle(&strange, false).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::UnknownSender, "{err}");
+    assert!(err.to_string().contains("enrol"), "{err}");
+
+    let before = state(&coord.store);
+    // Every single-byte change and every truncation is refused, and nothing is applied.
+    let bad = out(&coord, "bad.atrama");
+    let mut refused = 0;
+    // (Every byte and every truncation of a small bundle is covered at the format level in
+    // `bundle::format`; here a spread of positions goes through the whole import.)
+    for i in (0..bytes.len()).step_by(97) {
+        let mut b = bytes.clone();
+        b[i] ^= 0x20;
+        std::fs::write(&bad, &b).unwrap();
+        assert!(
+            coord.store.import_bundle(&bad, false).is_err(),
+            "flip at {i}"
+        );
+        refused += 1;
+    }
+    for cut in (0..bytes.len()).step_by(211) {
+        std::fs::write(&bad, &bytes[..cut]).unwrap();
+        assert!(
+            coord.store.import_bundle(&bad, false).is_err(),
+            "cut at {cut}"
+        );
+        refused += 1;
+    }
+    assert!(refused > 10);
+    assert_eq!(state(&coord.store), before);
+    // A newer format version has its own message.
+    let mut newer = bytes.clone();
+    newer[9] = 9;
+    std::fs::write(&bad, &newer).unwrap();
+    let err = coord.store.import_bundle(&bad, false).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NewerVersion, "{err}");
+    // The untouched file still imports, and every refusal was logged.
+    assert_eq!(
+        coord.store.import_bundle(&file, false).unwrap().outcome,
+        "applied"
+    );
+    let history = coord.store.import_history(10_000).unwrap();
+    assert!(history.iter().filter(|h| h.outcome == "refused").count() >= refused);
+    // A dry run of a new bundle counts but changes nothing.
+    let mut centre2 = centre;
+    let file2 = out(&centre2, "k2.atrama");
+    let shared = coord.store.case_list(&CaseFilter::default()).unwrap()[0].id;
+    centre2
+        .store
+        .batch(|b| {
+            b.log_service_contact(
+                shared,
+                &ServiceContactFields {
+                    on_date: NaiveDate::from_ymd_opt(2026, 11, 21).unwrap(),
+                    discipline: "social_work".into(),
+                    mode: "in_person".into(),
+                    minutes: 50,
+                    is_group: false,
+                    staff: None,
+                },
+            )
+        })
+        .unwrap();
+    centre2.store.export_bundle("KOORD", &file2, None).unwrap();
+    let before = state(&coord.store);
+    let dry = coord.store.import_bundle(&file2, true).unwrap();
+    assert_eq!(dry.outcome, "dry_run");
+    assert_eq!(state(&coord.store), before);
+    assert_eq!(
+        coord.store.import_bundle(&file2, false).unwrap().outcome,
+        "applied"
+    );
+}
+
+#[test]
+fn a_pseudonymised_bundle_carries_no_protected_value() {
+    let mut centre = site("KLP-01", Mode::Centre);
+    let mut coord = site("KOORD", Mode::Coordinator);
+    demo(&mut centre, 60);
+    enrol(&mut centre, &mut coord);
+    let file = out(&centre, "k.atrama");
+    let report = centre.store.export_bundle("KOORD", &file, None).unwrap();
+    assert!(report.preview.counts["client"] > 0);
+    let payload = coord.store.read_bundle_payload(&file).unwrap();
+    let mut checked = 0;
+    for c in centre
+        .store
+        .case_list(&CaseFilter {
+            limit: Some(1000),
+            ..CaseFilter::default()
+        })
+        .unwrap()
+    {
+        let d = centre.store.case_detail(c.id).unwrap();
+        let id = centre.store.client_identity(d.client.id).unwrap();
+        for value in [id.given_name, id.family_name, id.phone, id.address]
+            .into_iter()
+            .flatten()
+            .chain(d.client.contact_safety.if_someone_else_answers.clone())
+        {
+            assert!(!payload.contains(&value), "'{value}' left the centre");
+            checked += 1;
+        }
+        for n in &d.notes {
+            assert!(!payload.contains(&n.fields.body), "a note left the centre");
+        }
+        for s in &d.service_contacts {
+            if let Some(staff) = &s.fields.staff {
+                assert!(
+                    !payload.contains(&format!("\"{staff}\"")),
+                    "staff name left"
+                );
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} values checked");
+    // Dates travel as months.
+    assert!(
+        !payload.contains("-15\""),
+        "a day of the month left the centre"
+    );
+}
