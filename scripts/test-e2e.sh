@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Builds the desktop app and drives it end to end through tauri-driver + WebKitWebDriver,
-# under Xvfb when there is no display. Screenshots go to target/e2e-screenshots/.
+# under Xvfb when there is no display. Screenshots of the main screens go to docs/screenshots/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-[ -f ui/dist/index.html ] || (cd ui && npm run --silent build)
+# Always rebuild the UI: the shell embeds ui/dist, and a stale one would test old screens.
+(cd ui && npm run --silent build)
 cargo build -p atrama-desktop
 export ATRAMA_APP="$PWD/target/debug/atrama-desktop"
-export ATRAMA_SCREENSHOTS="$PWD/target/e2e-screenshots"
+export ATRAMA_SCREENSHOTS="$PWD/docs/screenshots"
 # Keep WebKit from looking for accessibility and portal services a CI machine lacks.
 export NO_AT_BRIDGE=1 GTK_A11Y=none
 

@@ -1,7 +1,10 @@
 //! The types that cross IPC. Their TypeScript twins in `ui/src/lib/bindings/` are generated
 //! from these by `cargo test` (ts-rs), never written by hand.
 
-use atrama::{CentreProfile, ErrorCode};
+use std::collections::BTreeMap;
+
+use atrama::codes::CodeOption;
+use atrama::{CentreProfile, ErrorCode, Language};
 use serde::{Deserialize, Serialize};
 
 /// An error as the UI sees it: a stable code to branch on and a message to show.
@@ -17,6 +20,13 @@ impl IpcError {
         IpcError {
             code: ErrorCode::InvalidInput,
             message: message.to_owned(),
+        }
+    }
+
+    pub(crate) fn locked() -> Self {
+        IpcError {
+            code: ErrorCode::Locked,
+            message: "the store is locked; unlock it first".to_owned(),
         }
     }
 }
@@ -62,4 +72,14 @@ pub(crate) struct RecoveryKeyShown {
 pub(crate) struct GroupAnswer {
     pub(crate) group: u8,
     pub(crate) text: String,
+}
+
+/// Every code list's options, labelled in one language, for the centre's country.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+pub(crate) struct CodeCatalogue {
+    /// The language of the labels.
+    pub(crate) language: Language,
+    /// List name → its codes in display order.
+    pub(crate) lists: BTreeMap<String, Vec<CodeOption>>,
 }

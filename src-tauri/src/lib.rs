@@ -10,8 +10,21 @@ mod ipc;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use atrama::{KdfParams, NewCentre, Passphrase, RecoveryKey, Store};
-use ipc::{AppPhase, GroupAnswer, IpcError, RecoveryKeyShown};
+use atrama::cases::{
+    CaseDetail, CaseFilter, CaseSummary, ChildFields, ClientIdentity, ConsentFields,
+    IncidentFields, Intake, NoteFields, ProtectionOrderFields, ReferralFields, SearchHit,
+    ServiceContactFields, WorkQueues,
+};
+use atrama::codes::CodeLists;
+use atrama::drafts::Draft;
+use atrama::ids::{
+    CaseId, ChildId, ClientId, ConsentEventId, DocumentId, IncidentId, NoteId, ProtectionOrderId,
+    ReferralId, ServiceContactId, StatusEventId,
+};
+use atrama::staff::StaffMember;
+use atrama::{KdfParams, Language, NewCentre, Passphrase, RecoveryKey, Store};
+use chrono::NaiveDate;
+use ipc::{AppPhase, CodeCatalogue, GroupAnswer, IpcError, RecoveryKeyShown};
 
 /// The groups of the recovery key a person types back at setup (1-based).
 const CHECK_GROUPS: [usize; 2] = [3, 6];
@@ -38,6 +51,17 @@ impl AppState {
     fn session(&self) -> std::sync::MutexGuard<'_, Session> {
         // A panic while holding the lock leaves the state as it was; keep serving.
         self.session.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `call` on the unlocked store, or answers `locked`.
+    fn with_store<T>(
+        &self,
+        call: impl FnOnce(&mut Store) -> atrama::Result<T>,
+    ) -> Result<T, IpcError> {
+        match &mut *self.session() {
+            Session::Unlocked(store) => Ok(call(store)?),
+            _ => Err(IpcError::locked()),
+        }
     }
 
     fn phase(&self, session: &Session) -> Result<AppPhase, IpcError> {
@@ -144,6 +168,206 @@ fn lock(state: State<'_>) -> Result<AppPhase, IpcError> {
     state.phase(&session)
 }
 
+// The case record. Each command is one core call on the unlocked store; commands marked
+// `async` run off the main thread so that the window stays responsive while they work.
+
+/// The signed-in person's work queues on `today` (the UI's local date).
+#[tauri::command(async)]
+fn work_queues(state: State<'_>, today: NaiveDate) -> Result<WorkQueues, IpcError> {
+    state.with_store(|s| s.work_queues(today))
+}
+
+/// Full-text search over names, pseudonyms, phones, case numbers and notes.
+#[tauri::command(async)]
+fn search(state: State<'_>, text: String, limit: Option<u32>) -> Result<Vec<SearchHit>, IpcError> {
+    state.with_store(|s| s.search(&text, limit))
+}
+
+/// Cases matching a filter, newest first.
+#[tauri::command(async)]
+fn case_list(state: State<'_>, filter: CaseFilter) -> Result<Vec<CaseSummary>, IpcError> {
+    state.with_store(|s| s.case_list(&filter))
+}
+
+/// A case with everything the signed-in person may see (the view is logged).
+#[tauri::command(async)]
+fn case_detail(state: State<'_>, case_id: CaseId) -> Result<CaseDetail, IpcError> {
+    state.with_store(|s| s.case_detail(case_id))
+}
+
+/// A client's names, phone and address, on demand (the view is logged).
+#[tauri::command(async)]
+fn client_identity(state: State<'_>, client_id: ClientId) -> Result<ClientIdentity, IpcError> {
+    state.with_store(|s| s.client_identity(client_id))
+}
+
+/// Everyone with an account, for team pickers.
+#[tauri::command(async)]
+fn staff(state: State<'_>) -> Result<Vec<StaffMember>, IpcError> {
+    state.with_store(|s| s.staff())
+}
+
+/// Every code list's options with labels in `language`, for the centre's country.
+#[tauri::command(async)]
+fn code_lists(state: State<'_>, language: Language) -> Result<CodeCatalogue, IpcError> {
+    let country = state.with_store(|s| s.profile())?.country;
+    let codes = CodeLists::builtin()?;
+    Ok(CodeCatalogue {
+        language,
+        lists: codes
+            .list_names()
+            .map(|name| {
+                (
+                    name.to_owned(),
+                    codes.options(name, language, Some(country)),
+                )
+            })
+            .collect(),
+    })
+}
+
+/// Records a whole intake in one transaction; returns the new case.
+#[tauri::command(async)]
+fn intake(state: State<'_>, intake: Intake) -> Result<CaseId, IpcError> {
+    state.with_store(|s| s.intake(&intake))
+}
+
+/// Records an incident.
+#[tauri::command(async)]
+fn record_incident(
+    state: State<'_>,
+    case_id: CaseId,
+    fields: IncidentFields,
+) -> Result<IncidentId, IpcError> {
+    state.with_store(|s| s.batch(|b| b.record_incident(case_id, &fields)))
+}
+
+/// Adds a child affected by the case.
+#[tauri::command(async)]
+fn add_child(state: State<'_>, case_id: CaseId, fields: ChildFields) -> Result<ChildId, IpcError> {
+    state.with_store(|s| s.batch(|b| b.add_child(case_id, &fields)))
+}
+
+/// Logs a service contact.
+#[tauri::command(async)]
+fn log_service_contact(
+    state: State<'_>,
+    case_id: CaseId,
+    fields: ServiceContactFields,
+) -> Result<ServiceContactId, IpcError> {
+    state.with_store(|s| s.batch(|b| b.log_service_contact(case_id, &fields)))
+}
+
+/// Records a referral to another agency.
+#[tauri::command(async)]
+fn record_referral(
+    state: State<'_>,
+    case_id: CaseId,
+    fields: ReferralFields,
+) -> Result<ReferralId, IpcError> {
+    state.with_store(|s| s.batch(|b| b.record_referral(case_id, &fields)))
+}
+
+/// Records a protection order.
+#[tauri::command(async)]
+fn add_protection_order(
+    state: State<'_>,
+    case_id: CaseId,
+    fields: ProtectionOrderFields,
+) -> Result<ProtectionOrderId, IpcError> {
+    state.with_store(|s| s.batch(|b| b.add_protection_order(case_id, &fields)))
+}
+
+/// Records a consent given or withdrawn.
+#[tauri::command(async)]
+fn record_consent(
+    state: State<'_>,
+    case_id: CaseId,
+    fields: ConsentFields,
+) -> Result<ConsentEventId, IpcError> {
+    state.with_store(|s| s.batch(|b| b.record_consent(case_id, &fields)))
+}
+
+/// Adds a note.
+#[tauri::command(async)]
+fn add_note(state: State<'_>, case_id: CaseId, fields: NoteFields) -> Result<NoteId, IpcError> {
+    state.with_store(|s| s.batch(|b| b.add_note(case_id, &fields)))
+}
+
+/// Attaches a document; its content goes into the encrypted database only.
+#[tauri::command(async)]
+fn attach_document(
+    state: State<'_>,
+    case_id: CaseId,
+    file_name: String,
+    media_type: String,
+    content: Vec<u8>,
+) -> Result<DocumentId, IpcError> {
+    state.with_store(|s| s.batch(|b| b.attach_document(case_id, &file_name, &media_type, &content)))
+}
+
+/// A document's content as raw bytes, to show inside the app (the view is logged).
+#[tauri::command(async)]
+fn document_content(
+    state: State<'_>,
+    document_id: DocumentId,
+) -> Result<tauri::ipc::Response, IpcError> {
+    let (_media_type, content) = state.with_store(|s| s.document_content(document_id))?;
+    Ok(tauri::ipc::Response::new(content))
+}
+
+/// Closes a case with a `closure_reason` code.
+#[tauri::command(async)]
+fn close_case(
+    state: State<'_>,
+    case_id: CaseId,
+    on: NaiveDate,
+    reason: String,
+) -> Result<StatusEventId, IpcError> {
+    state.with_store(|s| s.batch(|b| b.close_case(case_id, on, &reason)))
+}
+
+/// Reopens a closed case.
+#[tauri::command(async)]
+fn reopen_case(
+    state: State<'_>,
+    case_id: CaseId,
+    on: NaiveDate,
+    reason: Option<String>,
+) -> Result<StatusEventId, IpcError> {
+    state.with_store(|s| s.batch(|b| b.reopen_case(case_id, on, reason.as_deref())))
+}
+
+/// Saves a draft (a new one when `id` is null); returns its id.
+#[tauri::command(async)]
+fn save_draft(
+    state: State<'_>,
+    id: Option<String>,
+    kind: String,
+    title: String,
+    body: String,
+) -> Result<String, IpcError> {
+    state.with_store(|s| s.save_draft(id.as_deref(), &kind, &title, &body))
+}
+
+/// The signed-in person's drafts, newest first.
+#[tauri::command(async)]
+fn drafts(state: State<'_>) -> Result<Vec<Draft>, IpcError> {
+    state.with_store(|s| s.drafts())
+}
+
+/// One of the signed-in person's drafts.
+#[tauri::command(async)]
+fn draft(state: State<'_>, id: String) -> Result<Draft, IpcError> {
+    state.with_store(|s| s.draft(&id))
+}
+
+/// Deletes a draft.
+#[tauri::command(async)]
+fn delete_draft(state: State<'_>, id: String) -> Result<(), IpcError> {
+    state.with_store(|s| s.delete_draft(&id))
+}
+
 /// Starts the desktop app.
 pub fn run() {
     let dir = match atrama::store::default_dir() {
@@ -161,7 +385,30 @@ pub fn run() {
             finish_setup,
             cancel_setup,
             unlock,
-            lock
+            lock,
+            work_queues,
+            search,
+            case_list,
+            case_detail,
+            client_identity,
+            staff,
+            code_lists,
+            intake,
+            record_incident,
+            add_child,
+            log_service_contact,
+            record_referral,
+            add_protection_order,
+            record_consent,
+            add_note,
+            attach_document,
+            document_content,
+            close_case,
+            reopen_case,
+            save_draft,
+            drafts,
+            draft,
+            delete_draft
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

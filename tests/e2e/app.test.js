@@ -16,6 +16,7 @@ const PASS = 'tylus rytas prie jūros';
 
 let driver;
 let storeRoot;
+let profileRoot;
 
 async function waitForHttp(url, ms) {
   const deadline = Date.now() + ms;
@@ -70,11 +71,46 @@ async function textOf(browser, selector, timeout = 15000) {
   return el.getText();
 }
 
+async function choose(browser, selector, value) {
+  const el = await browser.$(selector);
+  await el.waitForDisplayed({ timeout: 10000 });
+  await el.selectByAttribute('value', value);
+}
+
+/** Waits until the text of `selector` satisfies `ok`, then returns it. */
+async function waitText(browser, selector, ok, timeout = 15000) {
+  let last = '';
+  await browser.waitUntil(
+    async () => {
+      const el = await browser.$(selector);
+      if (!(await el.isDisplayed())) return false;
+      last = await el.getText();
+      return ok(last);
+    },
+    { timeout, timeoutMsg: `${selector} never matched; last text: ${JSON.stringify(last)}` },
+  );
+  return last;
+}
+
+async function unlockAs(browser, user, pass) {
+  await type(browser, '#unlock-user', user);
+  await type(browser, '#unlock-passphrase', pass);
+  await click(browser, '#unlock-submit');
+  await textOf(browser, '#centre-name', 30000);
+}
+
 before(async () => {
   assert.ok(APP, 'ATRAMA_APP must name the built desktop binary');
   storeRoot = mkdtempSync(join(tmpdir(), 'atrama-e2e-'));
+  profileRoot = mkdtempSync(join(tmpdir(), 'atrama-e2e-profile-'));
   driver = spawn('tauri-driver', [], {
-    env: { ...process.env, ATRAMA_STORE: join(storeRoot, 'store') },
+    // A fresh webview profile too, so that preferences (language) never leak between runs.
+    env: {
+      ...process.env,
+      ATRAMA_STORE: join(storeRoot, 'store'),
+      XDG_DATA_HOME: join(profileRoot, 'data'),
+      XDG_CACHE_HOME: join(profileRoot, 'cache'),
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   // WebKitWebDriver first: tauri-driver's own /status proxies to it.
@@ -85,6 +121,7 @@ before(async () => {
 after(() => {
   driver?.kill();
   if (storeRoot) rmSync(storeRoot, { recursive: true, force: true });
+  if (profileRoot) rmSync(profileRoot, { recursive: true, force: true });
 });
 
 test('setup, lock, wrong passphrase, unlock, restart', async () => {
@@ -155,6 +192,171 @@ test('setup, lock, wrong passphrase, unlock, restart', async () => {
     await type(app, '#unlock-passphrase', PASS);
     await click(app, '#unlock-submit');
     assert.equal(await textOf(app, '#centre-name', 30000), CENTRE);
+  } finally {
+    await app.deleteSession();
+  }
+});
+
+test('counsellor workspace: intake, search, service contacts, close and reopen, quick hide, Lithuanian', async () => {
+  const app = await openApp();
+  try {
+    await textOf(app, '#unlock-title');
+    await unlockAs(app, 'ona', PASS);
+    assert.equal(await textOf(app, '#home-title'), 'My work');
+
+    // Intake of a police-referred case, step by step.
+    await click(app, '#nav-intake');
+    assert.equal(await textOf(app, '#intake-step-title'), 'Referral');
+    await choose(app, '#intake-source', 'police');
+    await textOf(app, '#intake-police-date');
+    await click(app, '#intake-next');
+    assert.equal(await textOf(app, '#intake-step-title'), 'Client');
+    await type(app, '#intake-given', 'Žydrūnė');
+    await type(app, '#intake-family', 'Šimkutė');
+    await type(app, '#intake-phone', '+370 612 98765');
+    await choose(app, '#intake-sex', 'female');
+    await click(app, '#intake-next');
+    assert.equal(await textOf(app, '#intake-step-title'), 'Contact safety');
+    await choose(app, '#intake-safe-call', 'no');
+    await choose(app, '#intake-safe-text', 'yes');
+    await type(app, '#intake-someone-else', 'Say it is the pharmacy');
+    await click(app, '#intake-next');
+    assert.equal(await textOf(app, '#intake-step-title'), 'First incident');
+    await click(app, '#intake-incident-forms input[value="physical"]');
+    await click(app, '#intake-incident-forms input[value="threats"]');
+    await choose(app, '#intake-incident-place', 'home');
+    await choose(app, '#intake-incident-perp-0-relationship', 'current_spouse');
+    await choose(app, '#intake-incident-perp-0-sex', 'male');
+    // Saved part-way: the draft is listed on the home screen, and opens where it was left.
+    await click(app, '#intake-save-draft');
+    await click(app, '#nav-home');
+    const draftLink = await app.$('#drafts-list button');
+    await draftLink.waitForDisplayed({ timeout: 10000 });
+    assert.match(await draftLink.getText(), /Police notification/);
+    await shot(app, '04-home-with-draft');
+    await draftLink.click();
+    assert.equal(await textOf(app, '#intake-step-title'), 'First incident');
+    assert.ok(await (await app.$('#intake-incident-forms input[value="threats"]')).isSelected());
+    await click(app, '#intake-next');
+    assert.equal(await textOf(app, '#intake-step-title'), 'Children');
+    await click(app, '#intake-add-child');
+    await choose(app, '#intake-child-0-witnessed', 'yes');
+    await click(app, '#intake-next');
+    await choose(app, '#intake-consent-services', 'yes');
+    await choose(app, '#intake-consent-statistics', 'yes');
+    await click(app, '#intake-next');
+    assert.equal(await textOf(app, '#intake-step-title'), 'Team');
+    await shot(app, '05-intake-team');
+    await click(app, '#intake-finish');
+
+    // The new case: pseudonym in the header, never the name until asked for.
+    const pseudonym = await textOf(app, '#case-pseudonym');
+    const caseNumber = await textOf(app, '#case-number');
+    assert.match(caseNumber, /^KLP-E2E-\d{4}-0001$/);
+    assert.equal(await textOf(app, '#case-status'), 'Open');
+    assert.equal(await textOf(app, '#overview-source'), 'Police notification');
+    assert.ok(!(await (await app.$('body')).getText()).includes('Šimkutė'), 'the name shows before it is asked for');
+    assert.ok(!(await app.getTitle()).includes(pseudonym), 'case content in the window title');
+    await click(app, '#tab-incidents');
+    await waitText(app, '#panel', (t) => t.includes('Physical violence') || t.includes('Physical'));
+    await click(app, '#tab-children');
+    await waitText(app, '#panel', (t) => t.includes('Witnessed violence: Yes'));
+    await click(app, '#tab-consents');
+    await waitText(app, '#consents-table', (t) => (t.match(/Given/g) ?? []).length >= 2);
+
+    // My work lists the police notification still to contact, with its deadline.
+    await click(app, '#nav-home');
+    await waitText(app, '#police-queue', (t) => t.includes(caseNumber) && /By |Overdue/.test(t));
+    await shot(app, '06-my-work');
+
+    // Find it by the name typed without diacritics (Ctrl+K, results as you type).
+    await app.keys(['Control', 'k']);
+    await type(app, '#search-input', 'zydrune simkute');
+    await waitText(app, '#search-results', (t) => t.includes(caseNumber));
+    await shot(app, '07-search');
+    await app.keys('Enter');
+    assert.equal(await textOf(app, '#case-number'), caseNumber);
+
+    // The real name only on demand.
+    await click(app, '#show-name');
+    assert.equal(await textOf(app, '#client-name'), 'Žydrūnė Šimkutė');
+    await click(app, '#hide-name');
+    await textOf(app, '#show-name');
+
+    // Two service contacts; the date defaults to today.
+    for (const [discipline, mode, minutes] of [
+      ['social_work', 'phone', '25'],
+      ['legal', 'in_person', '50'],
+    ]) {
+      await click(app, '#log-contact');
+      await choose(app, '#contact-discipline', discipline);
+      await choose(app, '#contact-mode', mode);
+      await (await app.$('#contact-minutes')).setValue(minutes);
+      await click(app, '#contact-save');
+      await waitText(app, '#case-notice', (t) => t === 'Service contact saved.');
+    }
+    await click(app, '#tab-services');
+    await waitText(app, '#contacts-table', (t) => t.includes('Social work') && t.includes('Legal counselling') && t.includes('50 minutes'));
+    await shot(app, '08-case-services');
+    await click(app, '#tab-overview');
+    await waitText(app, '#overview-first-contact', (t) => t !== 'Not contacted yet');
+
+    // Once contacted, the notification leaves the police queue.
+    await click(app, '#nav-home');
+    await waitText(app, '#mine-queue', (t) => t.includes(caseNumber));
+    assert.ok(!(await (await app.$('#police-queue')).isExisting()) || !(await textOf(app, '#police-queue')).includes(caseNumber));
+
+    // Close with a reason, then reopen.
+    await app.keys(['Control', 'k']);
+    await type(app, '#search-input', caseNumber);
+    await waitText(app, '#search-results', (t) => t.includes(caseNumber));
+    await app.keys('Enter');
+    await click(app, '#close-case');
+    await choose(app, '#status-reason', 'needs_met');
+    await click(app, '#status-save');
+    assert.equal(await waitText(app, '#case-status', (t) => t !== 'Open'), 'Closed');
+    await click(app, '#reopen-case');
+    await type(app, '#status-reason', 'came back');
+    await click(app, '#status-save');
+    await waitText(app, '#case-status', (t) => t === 'Open');
+    await click(app, '#tab-history');
+    await waitText(app, '#history-list', (t) => t.includes('closed by ona: Needs met') || t.includes('closed by ona'));
+    await waitText(app, '#history-list', (t) => t.includes('reopened by ona: came back'));
+    await shot(app, '09-case-history');
+
+    // Quick hide: Escape twice blanks and locks; only a new unlock brings the case back.
+    await app.keys('Escape');
+    await app.keys('Escape');
+    assert.equal(await textOf(app, '#unlock-title'), 'Unlock');
+    const lockedText = await (await app.$('body')).getText();
+    assert.ok(!lockedText.includes(pseudonym) && !lockedText.includes(caseNumber), 'case content left on screen');
+    await unlockAs(app, 'ona', PASS);
+    assert.equal(await textOf(app, '#home-title'), 'My work');
+
+    // The visible Hide button does the same.
+    await click(app, '#quick-hide');
+    await textOf(app, '#unlock-title');
+    await unlockAs(app, 'ona', PASS);
+
+    // Lithuanian: UI labels from the catalogue, code labels from the core's code lists.
+    await click(app, '#nav-settings');
+    await choose(app, '#settings-language', 'lt');
+    assert.equal(await textOf(app, '#settings-title'), 'Nustatymai');
+    await click(app, '#nav-home');
+    assert.equal(await textOf(app, '#home-title'), 'Mano darbas');
+    await waitText(app, '#mine-queue', (t) => t.includes('Atviras'));
+    await shot(app, '10-my-work-lt');
+    await (await app.$('#mine-queue button')).click();
+    assert.equal(await waitText(app, '#case-status', (t) => t !== 'Open'), 'Atviras');
+    await waitText(app, '#overview-source', (t) => t === 'Policijos pranešimas');
+    await shot(app, '11-case-lt');
+
+    // The unlock screen speaks the chosen language, and switches back to English there.
+    await click(app, '#lock');
+    await waitText(app, '#unlock-title', (t) => t === 'Atrakinti');
+    await shot(app, '12-unlock-lt');
+    await choose(app, '#unlock-language', 'en');
+    await waitText(app, '#unlock-title', (t) => t === 'Unlock');
   } finally {
     await app.deleteSession();
   }

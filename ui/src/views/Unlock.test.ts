@@ -4,11 +4,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
 import Unlock from './Unlock.svelte';
 import { setBackend, type Backend } from '../lib/backend';
+import { fakeBackend } from '../lib/backend/testing';
 import { session } from '../lib/session.svelte';
 
-function fakeBackend(unlock: Backend['unlock']): Backend {
-  const never = () => Promise.reject(new Error('not used in this test'));
-  return { appPhase: never, beginSetup: never, finishSetup: never, cancelSetup: never, lock: never, unlock };
+function withUnlock(unlock: Backend['unlock']): Backend {
+  return fakeBackend({ unlock });
 }
 
 describe('Unlock', () => {
@@ -20,7 +20,7 @@ describe('Unlock', () => {
       code: 'wrong_passphrase',
       message: "wrong passphrase for user 'ona'",
     });
-    setBackend(fakeBackend(unlock));
+    setBackend(withUnlock(unlock));
     render(Unlock);
     await fireEvent.input(screen.getByLabelText('User name'), { target: { value: 'ona' } });
     const pass = screen.getByLabelText('Passphrase') as HTMLInputElement;
@@ -38,7 +38,7 @@ describe('Unlock', () => {
       user: 'ona',
       centre: { code: 'KLP-01', name: 'Centre', country: 'LT' as const, language: 'lt' as const, mode: 'centre' as const },
     };
-    setBackend(fakeBackend(vi.fn<Backend['unlock']>().mockResolvedValue(unlocked)));
+    setBackend(withUnlock(vi.fn<Backend['unlock']>().mockResolvedValue(unlocked)));
     render(Unlock);
     await fireEvent.input(screen.getByLabelText('User name'), { target: { value: 'ona' } });
     await fireEvent.input(screen.getByLabelText('Passphrase'), { target: { value: 'the right one' } });

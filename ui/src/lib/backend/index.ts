@@ -1,12 +1,42 @@
 // The one door from the UI to the Rust core. Components never call `invoke` themselves:
 // they call `backend()`, which is the Tauri implementation in the app and a test double
-// only in component unit tests (never in end-to-end tests).
+// only in component unit tests (never in end-to-end tests). Every type here is generated
+// from the Rust types (src/lib/bindings), never written by hand.
 import type { AppPhase } from '../bindings/AppPhase';
+import type { CaseDetail } from '../bindings/CaseDetail';
+import type { CaseFilter } from '../bindings/CaseFilter';
+import type { CaseId } from '../bindings/CaseId';
+import type { CaseSummary } from '../bindings/CaseSummary';
+import type { ChildFields } from '../bindings/ChildFields';
+import type { ChildId } from '../bindings/ChildId';
+import type { ClientId } from '../bindings/ClientId';
+import type { ClientIdentity } from '../bindings/ClientIdentity';
+import type { CodeCatalogue } from '../bindings/CodeCatalogue';
+import type { ConsentEventId } from '../bindings/ConsentEventId';
+import type { ConsentFields } from '../bindings/ConsentFields';
+import type { DocumentId } from '../bindings/DocumentId';
+import type { Draft } from '../bindings/Draft';
 import type { ErrorCode } from '../bindings/ErrorCode';
 import type { GroupAnswer } from '../bindings/GroupAnswer';
+import type { IncidentFields } from '../bindings/IncidentFields';
+import type { IncidentId } from '../bindings/IncidentId';
+import type { Intake } from '../bindings/Intake';
 import type { IpcError } from '../bindings/IpcError';
+import type { Language } from '../bindings/Language';
 import type { NewCentre } from '../bindings/NewCentre';
+import type { NoteFields } from '../bindings/NoteFields';
+import type { NoteId } from '../bindings/NoteId';
+import type { ProtectionOrderFields } from '../bindings/ProtectionOrderFields';
+import type { ProtectionOrderId } from '../bindings/ProtectionOrderId';
 import type { RecoveryKeyShown } from '../bindings/RecoveryKeyShown';
+import type { ReferralFields } from '../bindings/ReferralFields';
+import type { ReferralId } from '../bindings/ReferralId';
+import type { SearchHit } from '../bindings/SearchHit';
+import type { ServiceContactFields } from '../bindings/ServiceContactFields';
+import type { ServiceContactId } from '../bindings/ServiceContactId';
+import type { StaffMember } from '../bindings/StaffMember';
+import type { StatusEventId } from '../bindings/StatusEventId';
+import type { WorkQueues } from '../bindings/WorkQueues';
 
 export type { AppPhase, ErrorCode, GroupAnswer, IpcError, NewCentre, RecoveryKeyShown };
 
@@ -17,6 +47,32 @@ export interface Backend {
   cancelSetup(): Promise<AppPhase>;
   unlock(user: string, passphrase: string): Promise<AppPhase>;
   lock(): Promise<AppPhase>;
+
+  workQueues(today: string): Promise<WorkQueues>;
+  search(text: string, limit?: number): Promise<SearchHit[]>;
+  caseList(filter: CaseFilter): Promise<CaseSummary[]>;
+  caseDetail(caseId: CaseId): Promise<CaseDetail>;
+  clientIdentity(clientId: ClientId): Promise<ClientIdentity>;
+  staff(): Promise<StaffMember[]>;
+  codeLists(language: Language): Promise<CodeCatalogue>;
+
+  intake(intake: Intake): Promise<CaseId>;
+  recordIncident(caseId: CaseId, fields: IncidentFields): Promise<IncidentId>;
+  addChild(caseId: CaseId, fields: ChildFields): Promise<ChildId>;
+  logServiceContact(caseId: CaseId, fields: ServiceContactFields): Promise<ServiceContactId>;
+  recordReferral(caseId: CaseId, fields: ReferralFields): Promise<ReferralId>;
+  addProtectionOrder(caseId: CaseId, fields: ProtectionOrderFields): Promise<ProtectionOrderId>;
+  recordConsent(caseId: CaseId, fields: ConsentFields): Promise<ConsentEventId>;
+  addNote(caseId: CaseId, fields: NoteFields): Promise<NoteId>;
+  attachDocument(caseId: CaseId, fileName: string, mediaType: string, content: Uint8Array): Promise<DocumentId>;
+  documentContent(documentId: DocumentId): Promise<ArrayBuffer>;
+  closeCase(caseId: CaseId, on: string, reason: string): Promise<StatusEventId>;
+  reopenCase(caseId: CaseId, on: string, reason: string | null): Promise<StatusEventId>;
+
+  saveDraft(id: string | null, kind: string, title: string, body: string): Promise<string>;
+  drafts(): Promise<Draft[]>;
+  draft(id: string): Promise<Draft>;
+  deleteDraft(id: string): Promise<void>;
 }
 
 let current: Backend | undefined;

@@ -17,4 +17,31 @@ export const tauriBackend: Backend = {
   cancelSetup: () => call('cancel_setup'),
   unlock: (user, passphrase) => call('unlock', { user, passphrase }),
   lock: () => call('lock'),
+
+  workQueues: (today) => call('work_queues', { today }),
+  search: (text, limit) => call('search', { text, limit: limit ?? null }),
+  caseList: (filter) => call('case_list', { filter }),
+  caseDetail: (caseId) => call('case_detail', { caseId }),
+  clientIdentity: (clientId) => call('client_identity', { clientId }),
+  staff: () => call('staff'),
+  codeLists: (language) => call('code_lists', { language }),
+
+  intake: (intake) => call('intake', { intake }),
+  recordIncident: (caseId, fields) => call('record_incident', { caseId, fields }),
+  addChild: (caseId, fields) => call('add_child', { caseId, fields }),
+  logServiceContact: (caseId, fields) => call('log_service_contact', { caseId, fields }),
+  recordReferral: (caseId, fields) => call('record_referral', { caseId, fields }),
+  addProtectionOrder: (caseId, fields) => call('add_protection_order', { caseId, fields }),
+  recordConsent: (caseId, fields) => call('record_consent', { caseId, fields }),
+  addNote: (caseId, fields) => call('add_note', { caseId, fields }),
+  attachDocument: (caseId, fileName, mediaType, content) =>
+    call('attach_document', { caseId, fileName, mediaType, content: Array.from(content) }),
+  documentContent: (documentId) => call('document_content', { documentId }),
+  closeCase: (caseId, on, reason) => call('close_case', { caseId, on, reason }),
+  reopenCase: (caseId, on, reason) => call('reopen_case', { caseId, on, reason }),
+
+  saveDraft: (id, kind, title, body) => call('save_draft', { id, kind, title, body }),
+  drafts: () => call('drafts'),
+  draft: (id) => call('draft', { id }),
+  deleteDraft: (id) => call('delete_draft', { id }),
 };

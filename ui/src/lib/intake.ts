@@ -1,0 +1,101 @@
+// The intake form's state as it is kept in a draft (JSON inside the encrypted store), and
+// the record it becomes. The core checks every code when the intake is recorded.
+import type { ConsentFields } from './bindings/ConsentFields';
+import type { Intake } from './bindings/Intake';
+import type { Tri } from './bindings/Tri';
+import { blankClient, blankIncident } from './blank';
+import { today } from './dates';
+
+export const INTAKE_STEPS = ['referral', 'client', 'safety', 'incident', 'children', 'consents', 'team'] as const;
+export type IntakeStep = (typeof INTAKE_STEPS)[number];
+
+export interface IntakeForm {
+  version: 1;
+  step: number;
+  intake: Intake;
+  hasIncident: boolean;
+  consentServices: Tri;
+  consentStatistics: Tri;
+  consentBy: string;
+}
+
+export function blankIntake(lead: string): IntakeForm {
+  return {
+    version: 1,
+    step: 0,
+    intake: {
+      client: blankClient(),
+      opened_on: today(),
+      case: {
+        referral_source: '',
+        police_notified_on: today(),
+        intake_outcome: 'accepted',
+        lead_worker: lead,
+        team: [],
+        follow_up_on: null,
+      },
+      incident: blankIncident(),
+      children: [],
+      consents: [],
+    },
+    hasIncident: true,
+    consentServices: 'unknown',
+    consentStatistics: 'unknown',
+    consentBy: 'self',
+  };
+}
+
+/** Reads a draft's body; anything unreadable starts a fresh form. */
+export function parseIntake(body: string, lead: string): IntakeForm {
+  try {
+    const form = JSON.parse(body) as IntakeForm;
+    if (form && form.version === 1 && form.intake) return form;
+  } catch {
+    // fall through
+  }
+  return blankIntake(lead);
+}
+
+const empty = (s: string | null) => (s === null || s.trim() === '' ? null : s.trim());
+
+/** The intake to record: empty text as null, consents answered yes or no recorded. */
+export function toIntake(form: IntakeForm): Intake {
+  const { intake } = form;
+  const consents: ConsentFields[] = [];
+  for (const [purpose, answer] of [
+    ['services', form.consentServices],
+    ['statistics', form.consentStatistics],
+  ] as const) {
+    if (answer !== 'unknown') {
+      consents.push({ purpose, agency_type: null, given: answer === 'yes', given_by: form.consentBy, on_date: intake.opened_on });
+    }
+  }
+  const c = intake.client;
+  return {
+    client: {
+      ...c,
+      pseudonym: empty(c.pseudonym),
+      given_name: empty(c.given_name),
+      family_name: empty(c.family_name),
+      phone: empty(c.phone),
+      address: empty(c.address),
+      language: empty(c.language),
+      municipality: empty(c.municipality),
+      birth_year: c.birth_year === null || String(c.birth_year) === '' ? null : Number(c.birth_year),
+      contact_safety: {
+        ...c.contact_safety,
+        if_someone_else_answers: empty(c.contact_safety.if_someone_else_answers),
+        notes: empty(c.contact_safety.notes),
+      },
+    },
+    opened_on: intake.opened_on,
+    case: {
+      ...intake.case,
+      police_notified_on: intake.case.referral_source === 'police' ? intake.case.police_notified_on || null : null,
+      follow_up_on: intake.case.follow_up_on || null,
+    },
+    incident: form.hasIncident && intake.incident ? { ...intake.incident, occurred_on: intake.incident.occurred_on || null } : null,
+    children: intake.children,
+    consents,
+  };
+}

@@ -1,0 +1,53 @@
+// Which screen of the unlocked workspace is shown. Ids only: case content stays in the
+// screens that read it, and goes when they close.
+import type { CaseId } from './bindings/CaseId';
+
+export type Section =
+  | 'overview'
+  | 'incidents'
+  | 'services'
+  | 'referrals'
+  | 'orders'
+  | 'children'
+  | 'consents'
+  | 'notes'
+  | 'documents'
+  | 'history';
+
+export const SECTIONS: readonly Section[] = [
+  'overview',
+  'incidents',
+  'services',
+  'referrals',
+  'orders',
+  'children',
+  'consents',
+  'notes',
+  'documents',
+  'history',
+];
+
+export type Route =
+  | { name: 'home' }
+  | { name: 'cases' }
+  | { name: 'case'; caseId: CaseId; section: Section }
+  | { name: 'intake'; draftId: string | null }
+  | { name: 'settings' };
+
+class Nav {
+  route = $state<Route>({ name: 'home' });
+
+  go(route: Route): void {
+    this.route = route;
+  }
+
+  openCase(caseId: CaseId, section: Section = 'overview'): void {
+    this.route = { name: 'case', caseId, section };
+  }
+
+  reset(): void {
+    this.route = { name: 'home' };
+  }
+}
+
+export const nav = new Nav();

@@ -1,0 +1,62 @@
+// Preferences of this computer's UI: the language and the auto-lock delay. They hold no case
+// content, so they are kept in the webview's local storage, readable before unlocking (the
+// unlock screen speaks the chosen language).
+import type { Language } from './bindings/Language';
+import { isLanguage, setLanguage } from './i18n';
+
+const KEY = 'atrama.prefs';
+export const AUTO_LOCK_CHOICES = [1, 2, 5, 10, 15, 30] as const;
+export const DEFAULT_AUTO_LOCK_MINUTES = 5;
+
+type Stored = { language?: string; autoLockMinutes?: number };
+
+function read(): Stored {
+  try {
+    const text = globalThis.localStorage?.getItem(KEY);
+    return text ? (JSON.parse(text) as Stored) : {};
+  } catch {
+    return {};
+  }
+}
+
+function fromBrowser(): Language {
+  const code = (globalThis.navigator?.language ?? 'en').slice(0, 2).toLowerCase();
+  return isLanguage(code) ? code : 'en';
+}
+
+class Prefs {
+  language = $state<Language>('en');
+  autoLockMinutes = $state<number>(DEFAULT_AUTO_LOCK_MINUTES);
+
+  load(): void {
+    const s = read();
+    this.language = isLanguage(s.language) ? s.language : fromBrowser();
+    this.autoLockMinutes =
+      typeof s.autoLockMinutes === 'number' && s.autoLockMinutes > 0 ? s.autoLockMinutes : DEFAULT_AUTO_LOCK_MINUTES;
+    setLanguage(this.language);
+  }
+
+  setLanguage(code: Language): void {
+    this.language = code;
+    setLanguage(code);
+    this.save();
+  }
+
+  setAutoLock(minutes: number): void {
+    if (minutes > 0) this.autoLockMinutes = minutes;
+    this.save();
+  }
+
+  private save(): void {
+    try {
+      globalThis.localStorage?.setItem(
+        KEY,
+        JSON.stringify({ language: this.language, autoLockMinutes: this.autoLockMinutes }),
+      );
+    } catch {
+      // Storage unavailable: the choice lasts until the app closes.
+    }
+  }
+}
+
+export const prefs = new Prefs();

@@ -1,0 +1,59 @@
+// The case header shows the pseudonym; the real name only after "Show name".
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
+import CaseView from './CaseView.svelte';
+import { setBackend, type Backend } from '../lib/backend';
+import { fakeBackend } from '../lib/backend/testing';
+import { codes } from '../lib/codes.svelte';
+import { nav } from '../lib/nav.svelte';
+import { catalogue, detail } from '../test/fixtures';
+
+describe('CaseView', () => {
+  beforeEach(async () => {
+    setBackend(fakeBackend({ codeLists: () => Promise.resolve(catalogue) }));
+    codes.clear();
+    await codes.load('en');
+  });
+  afterEach(() => cleanup());
+
+  it('asks the core for the name only when shown', async () => {
+    const d = detail();
+    nav.openCase(d.case.id);
+    const clientIdentity = vi.fn<Backend['clientIdentity']>().mockResolvedValue({
+      given_name: 'Žydrūnė',
+      family_name: 'Šimkutė',
+      phone: '+370 612 98765',
+      address: null,
+    });
+    setBackend(fakeBackend({ caseDetail: () => Promise.resolve(d), clientIdentity }));
+    render(CaseView, { caseId: d.case.id });
+    expect((await screen.findByRole('heading', { level: 1 })).textContent).toBe('Gintarė-7');
+    expect(document.body.textContent).not.toMatch(/Šimkutė/);
+    expect(clientIdentity).not.toHaveBeenCalled();
+    await fireEvent.click(screen.getByRole('button', { name: 'Show name' }));
+    expect((await screen.findByText('Žydrūnė Šimkutė')).textContent).toBe('Žydrūnė Šimkutė');
+    expect(clientIdentity).toHaveBeenCalledWith(d.client.id);
+    await fireEvent.click(screen.getByRole('button', { name: 'Hide name' }));
+    expect(document.body.textContent).not.toMatch(/Šimkutė/);
+  });
+
+  it('logs a service contact dated today and reloads the case', async () => {
+    const d = detail();
+    nav.openCase(d.case.id);
+    const logServiceContact = vi.fn<Backend['logServiceContact']>().mockResolvedValue('sc1');
+    const caseDetail = vi.fn<Backend['caseDetail']>().mockResolvedValue(d);
+    setBackend(fakeBackend({ caseDetail, logServiceContact }));
+    render(CaseView, { caseId: d.case.id });
+    await fireEvent.click(await screen.findByRole('button', { name: 'Log a service contact' }));
+    await fireEvent.change(screen.getByLabelText('Discipline'), { target: { value: 'social_work' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await vi.waitFor(() => expect(logServiceContact).toHaveBeenCalled());
+    const [caseId, fields] = logServiceContact.mock.calls[0]!;
+    expect(caseId).toBe(d.case.id);
+    const now = new Date();
+    const today = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
+    expect(fields).toMatchObject({ on_date: today, discipline: 'social_work', minutes: 60 });
+    expect(await screen.findByText('Service contact saved.')).toBeTruthy();
+    expect(caseDetail).toHaveBeenCalledTimes(2);
+  });
+});

@@ -1,0 +1,57 @@
+// My work: overdue police notifications say so in words, not only in colour.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cleanup, render, screen, within } from '@testing-library/svelte';
+import MyWork from './MyWork.svelte';
+import { setBackend } from '../lib/backend';
+import { fakeBackend } from '../lib/backend/testing';
+import { codes } from '../lib/codes.svelte';
+import { catalogue, summary } from '../test/fixtures';
+
+describe('MyWork', () => {
+  beforeEach(async () => {
+    setBackend(fakeBackend({ codeLists: () => Promise.resolve(catalogue) }));
+    codes.clear();
+    await codes.load('en');
+  });
+  afterEach(() => cleanup());
+
+  it('lists police notifications with their deadline, overdue ones marked in words', async () => {
+    setBackend(
+      fakeBackend({
+        workQueues: (today) =>
+          Promise.resolve({
+            today,
+            my_open_cases: [summary(1), summary(2)],
+            follow_ups_due: [],
+            police_to_contact: [
+              { case: summary(1), notified_on: '2026-11-16', deadline: '2026-11-17', overdue: true },
+              { case: summary(2), notified_on: '2026-11-20', deadline: '2026-11-23', overdue: false },
+            ],
+            recently_opened: [],
+          }),
+        drafts: () => Promise.resolve([]),
+      }),
+    );
+    render(MyWork);
+    await screen.findByText('Notified');
+    const police = document.getElementById('police-queue') as HTMLElement;
+    const rows = within(police).getAllByRole('row');
+    expect(rows[1]!.textContent).toMatch(/KLP-01-2026-0001.*Overdue: was due 17 Nov 2026/);
+    expect(rows[2]!.textContent).toMatch(/By 23 Nov 2026/);
+    expect(rows[2]!.textContent).not.toMatch(/Overdue/);
+    expect(screen.getByText(/My open cases/).textContent).toMatch(/2 cases/);
+    expect(screen.getByText(/Police notifications to contact/).textContent).toMatch(/2 cases/);
+  });
+
+  it('lists drafts to finish', async () => {
+    setBackend(
+      fakeBackend({
+        workQueues: (today) => Promise.resolve({ today, my_open_cases: [], follow_ups_due: [], police_to_contact: [], recently_opened: [] }),
+        drafts: () => Promise.resolve([{ id: 'd1', kind: 'intake', title: 'Intake — Police notification', body: '{}', updated_at: '2026-11-20T10:00:00Z' }]),
+      }),
+    );
+    render(MyWork);
+    expect(await screen.findByText('Intake — Police notification')).toBeTruthy();
+    expect(screen.getByText(/You have no open cases/)).toBeTruthy();
+  });
+});
