@@ -55,12 +55,14 @@ pub fn work_queues(
     holidays: &Holidays,
     today: NaiveDate,
 ) -> Result<WorkQueues> {
+    // CROSS JOIN keeps the person's own cases as the outer loop: left to itself the planner
+    // walks every open case of the centre by status (seen at 100,000 cases: ~0.5 s).
     let mine = format!(
         "WITH mine(id) AS (
              SELECT id FROM case_file WHERE status = 'open' AND lead_worker = ?1
              UNION SELECT case_id FROM case_team WHERE username = ?1)
          SELECT {SUMMARY_COLUMNS} FROM mine
-         JOIN case_file c ON c.id = mine.id JOIN client cl ON cl.id = c.client_id
+         CROSS JOIN case_file c ON c.id = mine.id CROSS JOIN client cl ON cl.id = c.client_id
          WHERE c.status = 'open' AND c.deleted_at IS NULL"
     );
     let my_open_cases = conn

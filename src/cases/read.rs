@@ -198,8 +198,15 @@ fn live<T>(
     order: &str,
     map: impl Fn(&Row<'_>) -> rusqlite::Result<T>,
 ) -> Result<Vec<T>> {
+    // A document's content is read only when it is opened, never with the case.
+    let columns = if table == "document" {
+        "id, owner_centre, owner_install, hlc, created_at, created_by, deleted_at, case_id,
+         file_name, media_type, size, sha256"
+    } else {
+        "*"
+    };
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT * FROM {table} WHERE case_id = ?1 AND deleted_at IS NULL ORDER BY {order}"
+        "SELECT {columns} FROM {table} WHERE case_id = ?1 AND deleted_at IS NULL ORDER BY {order}"
     ))?;
     let rows = stmt
         .query_map([case], |r| map(r))?
