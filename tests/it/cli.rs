@@ -251,3 +251,180 @@ fn usage_errors_exit_2_and_missing_things_exit_1() {
         stderr(&bad_country)
     );
 }
+
+/// Runs a command as `ona` that must succeed, and returns its standard output.
+fn ok(store: &Path, args: &[&str]) -> String {
+    let mut all = vec!["--user", "ona"];
+    all.extend_from_slice(args);
+    let out = atrama(store, &all, &[("ATRAMA_PASSPHRASE", PASS)]);
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+#[test]
+fn demo_then_search_then_a_round_trip_with_the_coordinator() {
+    let tmp = tempfile::tempdir().unwrap();
+    let centre = tmp.path().join("centre");
+    let coord = tmp.path().join("coord");
+    init(&centre);
+    let out = atrama(
+        &coord,
+        &[
+            "init",
+            "--centre-code",
+            "KOORD",
+            "--centre-name",
+            "Regional coordination centre",
+            "--country",
+            "LT",
+            "--admin",
+            "ona",
+            "--mode",
+            "coordinator",
+        ],
+        &[("ATRAMA_PASSPHRASE", PASS)],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    // Demo data, then search for a name without its diacritics.
+    let summary: serde_json::Value =
+        serde_json::from_str(&ok(&centre, &["--json", "demo", "--clients", "40"])).unwrap();
+    assert_eq!(summary["clients"], 40);
+    let cases: serde_json::Value =
+        serde_json::from_str(&ok(&centre, &["--json", "case", "list"])).unwrap();
+    let number = cases[0]["case_number"].as_str().unwrap().to_owned();
+    let hits: serde_json::Value =
+        serde_json::from_str(&ok(&centre, &["--json", "search", &number])).unwrap();
+    assert_eq!(hits[0]["case_number"], number.as_str());
+    let shown = ok(&centre, &["case", "show", &number]);
+    assert!(
+        shown.contains(&number) && shown.contains("incidents"),
+        "{shown}"
+    );
+
+    // Enrolment both ways, with the fingerprints as read over the phone.
+    let fp = |store: &Path| -> String {
+        let v: serde_json::Value =
+            serde_json::from_str(&ok(store, &["--json", "keys", "show"])).unwrap();
+        v["short"].as_str().unwrap().to_owned()
+    };
+    let (fp_centre, fp_coord) = (fp(&centre), fp(&coord));
+    let centre_file = tmp.path().join("klp.enrol");
+    let coord_file = tmp.path().join("koord.enrol");
+    ok(
+        &centre,
+        &["keys", "export", "--out", centre_file.to_str().unwrap()],
+    );
+    ok(
+        &coord,
+        &["keys", "export", "--out", coord_file.to_str().unwrap()],
+    );
+    let wrong = atrama(
+        &centre,
+        &[
+            "--user",
+            "ona",
+            "enrol",
+            coord_file.to_str().unwrap(),
+            "--fingerprint",
+            &fp_centre,
+        ],
+        &[("ATRAMA_PASSPHRASE", PASS)],
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(
+        stderr(&wrong).contains("does not match"),
+        "{}",
+        stderr(&wrong)
+    );
+    ok(
+        &centre,
+        &[
+            "enrol",
+            coord_file.to_str().unwrap(),
+            "--fingerprint",
+            &fp_coord,
+        ],
+    );
+    ok(
+        &coord,
+        &[
+            "enrol",
+            centre_file.to_str().unwrap(),
+            "--fingerprint",
+            &fp_centre,
+        ],
+    );
+
+    // Centre → coordinator.
+    let preview = ok(&centre, &["bundle", "export", "--to", "KOORD", "--preview"]);
+    assert!(preview.contains("pseudonymised"), "{preview}");
+    let bundle = tmp.path().join("klp-1.atrama");
+    ok(
+        &centre,
+        &[
+            "bundle",
+            "export",
+            "--to",
+            "KOORD",
+            "--period",
+            "2026-10",
+            "--out",
+            bundle.to_str().unwrap(),
+        ],
+    );
+    let dry: serde_json::Value = serde_json::from_str(&ok(
+        &coord,
+        &[
+            "--json",
+            "bundle",
+            "import",
+            "--dry-run",
+            bundle.to_str().unwrap(),
+        ],
+    ))
+    .unwrap();
+    assert_eq!(dry[0]["outcome"], "dry_run");
+    let applied = ok(&coord, &["bundle", "import", bundle.to_str().unwrap()]);
+    assert!(
+        applied.contains("applied") && applied.contains("KLP-01"),
+        "{applied}"
+    );
+    let again = ok(&coord, &["bundle", "import", bundle.to_str().unwrap()]);
+    assert!(again.contains("already applied"), "{again}");
+
+    // Coordinator → centre: the acknowledgement.
+    let ret = tmp.path().join("ack.atrama");
+    ok(
+        &coord,
+        &[
+            "bundle",
+            "export",
+            "--to",
+            "KLP-01",
+            "--out",
+            ret.to_str().unwrap(),
+        ],
+    );
+    let acked = ok(&centre, &["bundle", "import", ret.to_str().unwrap()]);
+    assert!(acked.contains("1 of our bundles confirmed"), "{acked}");
+    let peers: serde_json::Value =
+        serde_json::from_str(&ok(&centre, &["--json", "peers"])).unwrap();
+    assert_eq!(peers[0]["pending_changes"], 0);
+    assert!(peers[0]["last_confirmed_at"].is_string());
+
+    // A bundle given to the wrong store is refused with a message saying so (exit 1).
+    let wrong = atrama(
+        &centre,
+        &[
+            "--user",
+            "ona",
+            "bundle",
+            "import",
+            bundle.to_str().unwrap(),
+        ],
+        &[("ATRAMA_PASSPHRASE", PASS)],
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(stderr(&wrong).contains("sealed for"), "{}", stderr(&wrong));
+}
