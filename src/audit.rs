@@ -12,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::cases::write::hex;
+use crate::crypto::hex;
 use crate::error::{Error, Result};
 use crate::ids::CaseId;
 use crate::store::Store;

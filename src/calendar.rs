@@ -168,14 +168,17 @@ impl Holidays {
         days.into_iter().collect()
     }
 
-    /// Whether `date` is a public holiday (or a day off moved onto it) in `country`.
-    pub fn is_holiday(&self, country: Country, date: NaiveDate) -> bool {
-        let set: BTreeSet<NaiveDate> = self
-            .in_year(country, date.year())
+    /// The days off (not counting ordinary weekends) of `country` in `year`.
+    fn days_off(&self, country: Country, year: i32) -> BTreeSet<NaiveDate> {
+        self.in_year(country, year)
             .into_iter()
             .map(|(d, _)| d)
-            .collect();
-        set.contains(&date)
+            .collect()
+    }
+
+    /// Whether `date` is a public holiday (or a day off moved onto it) in `country`.
+    pub fn is_holiday(&self, country: Country, date: NaiveDate) -> bool {
+        self.days_off(country, date.year()).contains(&date)
     }
 
     /// Whether people work on `date` in `country`.
@@ -211,9 +214,14 @@ pub fn easter_sunday(year: i32) -> Option<NaiveDate> {
 /// the police on `date` must be contacted.
 pub fn next_working_day(holidays: &Holidays, country: Country, date: NaiveDate) -> NaiveDate {
     let mut d = date + Duration::days(1);
+    // The year's days off are worked out once, not for every day looked at.
+    let mut year = (d.year(), holidays.days_off(country, d.year()));
     // Bounded: no calendar has more than a few weeks of consecutive days off.
     for _ in 0..60 {
-        if holidays.is_working_day(country, d) {
+        if d.year() != year.0 {
+            year = (d.year(), holidays.days_off(country, d.year()));
+        }
+        if !is_weekend(d) && !year.1.contains(&d) {
             return d;
         }
         d += Duration::days(1);

@@ -40,6 +40,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
+use crate::crypto::hex;
 use crate::error::{Error, Result};
 
 /// The first eight bytes of every bundle.
@@ -209,11 +210,6 @@ impl std::fmt::Debug for OpeningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("OpeningKey(<redacted>)")
     }
-}
-
-/// SHA-256 of a whole bundle file, lowercase hex.
-pub fn hex32(bytes: &[u8; 32]) -> String {
-    crate::cases::write::hex(bytes)
 }
 
 /// The prefix (magic, version, header length, header) as written.
@@ -422,7 +418,7 @@ impl<W: Write> BundleWriter<W> {
             hashed.out,
             Sealed {
                 header: self.header,
-                file_hash: hex32(&file_hash),
+                file_hash: hex(&file_hash),
                 size: hashed.written,
             },
         ))
@@ -514,7 +510,7 @@ pub fn verify_signature<R: Read + Seek>(
         .map_err(|_| Error::BundleDamaged)?;
     hash.update(signature);
     let file_hash: [u8; 32] = hash.finalize().into();
-    Ok((hex32(&file_hash), len))
+    Ok((hex(&file_hash), len))
 }
 
 /// Decrypts the chunks of a bundle in order, yielding the compressed payload.
@@ -540,7 +536,9 @@ impl<R: Read> ChunkReader<R> {
         if take < TAG_LEN as u64 {
             return Err(io::Error::other("truncated"));
         }
-        let mut block = vec![0u8; take as usize];
+        // The previous chunk's buffer is reused: one allocation for the whole bundle.
+        let mut block = std::mem::take(&mut self.plain);
+        block.resize(take as usize, 0);
         self.input.read_exact(&mut block)?;
         self.remaining -= take;
         if last {

@@ -19,6 +19,7 @@ use super::model::{
 use super::search;
 use crate::centre::Country;
 use crate::codes::CodeLists;
+use crate::crypto::hex;
 use crate::error::{Error, Result};
 use crate::hlc::Hlc;
 use crate::ids::{
@@ -440,7 +441,7 @@ impl Batch<'_> {
     }
 
     fn new_pseudonym(&self) -> Result<String> {
-        const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+        use crate::crypto::recovery::ALPHABET;
         for _ in 0..16 {
             let bytes = crate::crypto::random_bytes::<6>()?;
             let code: String = bytes
@@ -1135,14 +1136,4 @@ pub(crate) fn kind_name(table: &str) -> &'static str {
         "case_status_event" => "closure or reopening",
         _ => "record",
     }
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(HEX[usize::from(b >> 4)] as char);
-        out.push(HEX[usize::from(b & 0x0f)] as char);
-    }
-    out
 }

@@ -5,7 +5,7 @@
 //! Secret types have no `Serialize`, a redacted `Debug`, and are zeroed on drop; the raw
 //! bytes are reached only through methods named `dangerously_*`.
 
-mod recovery;
+pub(crate) mod recovery;
 
 pub use recovery::{RECOVERY_KEY_BYTES, RECOVERY_KEY_GROUPS, RecoveryKey};
 
@@ -47,13 +47,8 @@ impl SecretKey {
 
     /// The key as 64 lowercase hex characters, in a buffer zeroed on drop.
     pub fn dangerously_expose_hex(&self) -> Zeroizing<String> {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut out = Zeroizing::new(String::with_capacity(KEY_LEN * 2));
-        for byte in self.0 {
-            out.push(HEX[usize::from(byte >> 4)] as char);
-            out.push(HEX[usize::from(byte & 0x0f)] as char);
-        }
-        out
+        // `hex` allocates its exact size once, so no copy of the key is left behind.
+        Zeroizing::new(hex(&self.0))
     }
 }
 
@@ -200,6 +195,17 @@ pub fn open(
         .decrypt(Nonce::from_slice(nonce), payload)
         .ok()
         .map(Zeroizing::new)
+}
+
+/// Bytes as lowercase hex, in one allocation of the exact size.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 0x0f)] as char);
+    }
+    out
 }
 
 /// `N` bytes from the operating system's random number generator.

@@ -6,7 +6,43 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 use super::random_bytes;
 use crate::error::{Error, Result};
 
-const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/// Crockford's base32 alphabet: no I, L, O or U, so nothing reads as something else.
+pub(crate) const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// A character as a person typed it, read as Crockford base32 does: case does not matter,
+/// and the look-alikes O, I and L are 0, 1 and 1.
+pub(crate) fn read_typed(c: char) -> char {
+    match c.to_ascii_uppercase() {
+        'O' => '0',
+        'I' | 'L' => '1',
+        other => other,
+    }
+}
+
+/// Bytes in Crockford base32, most significant bit first, in groups of four joined by `-`
+/// (trailing bits that do not fill a character are dropped: callers pass multiples of 5
+/// bytes). Zeroed on drop, as it may spell a key.
+pub(crate) fn crockford_groups(bytes: &[u8]) -> Zeroizing<String> {
+    let chars = bytes.len() * 8 / 5;
+    let mut out = Zeroizing::new(String::with_capacity(chars + chars / 4));
+    let mut acc: u64 = 0;
+    let mut bits = 0;
+    let mut written = 0;
+    for &b in bytes {
+        acc = (acc << 8) | u64::from(b);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            if written > 0 && written % 4 == 0 {
+                out.push('-');
+            }
+            out.push(ALPHABET[((acc >> bits) & 31) as usize] as char);
+            written += 1;
+        }
+    }
+    acc.zeroize();
+    out
+}
 /// Bytes of entropy in a recovery key.
 pub const RECOVERY_KEY_BYTES: usize = 20;
 /// Number of four-character groups in a written recovery key.
@@ -31,11 +67,7 @@ impl RecoveryKey {
             if c.is_whitespace() || c == '-' {
                 continue;
             }
-            let c = match c.to_ascii_uppercase() {
-                'O' => '0',
-                'I' | 'L' => '1',
-                other => other,
-            };
+            let c = read_typed(c);
             let value = ALPHABET
                 .iter()
                 .position(|&a| a as char == c)
@@ -67,24 +99,7 @@ impl RecoveryKey {
 
     /// The key as written down: `XXXX-XXXX-…`, eight groups.
     pub fn to_display(&self) -> Zeroizing<String> {
-        let mut out = Zeroizing::new(String::with_capacity(CHARS + RECOVERY_KEY_GROUPS));
-        let mut acc: u64 = 0;
-        let mut bits = 0;
-        let mut written = 0;
-        for &b in &self.0 {
-            acc = (acc << 8) | u64::from(b);
-            bits += 8;
-            while bits >= 5 {
-                bits -= 5;
-                if written > 0 && written % 4 == 0 {
-                    out.push('-');
-                }
-                out.push(ALPHABET[((acc >> bits) & 31) as usize] as char);
-                written += 1;
-            }
-        }
-        acc.zeroize();
-        out
+        crockford_groups(&self.0)
     }
 
     /// Checks groups typed back by a person (1-based group numbers), as the setup screen
@@ -107,11 +122,7 @@ impl RecoveryKey {
             let normalised: String = typed
                 .chars()
                 .filter(|c| !c.is_whitespace())
-                .map(|c| match c.to_ascii_uppercase() {
-                    'O' => '0',
-                    'I' | 'L' => '1',
-                    other => other,
-                })
+                .map(read_typed)
                 .collect();
             if normalised != *expected {
                 return Err(Error::invalid(format!(

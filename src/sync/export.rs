@@ -81,13 +81,15 @@ pub struct ExportReport {
 /// The plan of a centre export: which records of which tables, which cases withdrawn.
 struct Plan {
     preview: ExportPreview,
+    /// Hash of the previous bundle to this recipient (the chain).
+    prev_hash: Option<String>,
     records: BTreeMap<&'static str, BTreeSet<String>>,
     withdrawn: BTreeSet<String>,
     acks: Vec<Ack>,
 }
 
 /// The highest change-log sequence the recipient has confirmed.
-fn acked_watermark(conn: &Connection, recipient: &str) -> Result<i64> {
+pub(crate) fn acked_watermark(conn: &Connection, recipient: &str) -> Result<i64> {
     Ok(conn.query_row(
         "SELECT coalesce(max(change_seq_to), 0) FROM bundle_out
          WHERE recipient = ?1 AND acked_at IS NOT NULL",
@@ -141,7 +143,7 @@ fn plan_centre_export(store: &Store, peer: &PeerKeys) -> Result<Plan> {
     let conn = &store.conn;
     let from = acked_watermark(conn, &peer.peer.fingerprint.hex)?;
     let to = crate::cases::changes::last_seq(conn)?;
-    let (sequence, _) = next_sequence(conn, &peer.peer.fingerprint.hex)?;
+    let (sequence, prev_hash) = next_sequence(conn, &peer.peer.fingerprint.hex)?;
     // Every record changed in (from, to], and the case it belongs to.
     let mut changed: HashMap<String, BTreeSet<String>> = HashMap::new();
     {
@@ -257,6 +259,7 @@ fn plan_centre_export(store: &Store, peer: &PeerKeys) -> Result<Plan> {
             withdrawn: withdrawn.len() as u64,
             acks: 0,
         },
+        prev_hash,
         records,
         withdrawn,
         acks: Vec::new(),
@@ -265,7 +268,7 @@ fn plan_centre_export(store: &Store, peer: &PeerKeys) -> Result<Plan> {
 
 fn plan_return(store: &Store, peer: &PeerKeys) -> Result<Plan> {
     let conn = &store.conn;
-    let (sequence, _) = next_sequence(conn, &peer.peer.fingerprint.hex)?;
+    let (sequence, prev_hash) = next_sequence(conn, &peer.peer.fingerprint.hex)?;
     let mut applied = Vec::new();
     let mut stmt = conn.prepare(
         "SELECT bundle_id, file_hash, sequence FROM bundle_in WHERE sender = ?1 ORDER BY sequence",
@@ -300,6 +303,7 @@ fn plan_return(store: &Store, peer: &PeerKeys) -> Result<Plan> {
             withdrawn: 0,
             acks: acks.iter().map(|a| a.applied.len() as u64).sum(),
         },
+        prev_hash,
         records: BTreeMap::new(),
         withdrawn: BTreeSet::new(),
         acks,
@@ -362,7 +366,6 @@ impl Store {
         let (peer, plan) = self.plan_export(to)?;
         let me = identity::identity(&self.conn)?;
         let profile = self.profile()?;
-        let (sequence, prev_hash) = next_sequence(&self.conn, &peer.peer.fingerprint.hex)?;
         let bundle_id = uuid::Uuid::now_v7();
         let now = Utc::now();
         let period = period.or_else(|| {
@@ -377,13 +380,13 @@ impl Store {
             kind: plan.preview.kind,
             sender: me.fingerprint().hex,
             recipient: peer.peer.fingerprint.hex.clone(),
-            sequence,
+            sequence: plan.preview.sequence,
             period: period.clone(),
             created_at: now.to_rfc3339(),
             app_version: env!("CARGO_PKG_VERSION").into(),
             schema_version: crate::store::migrations::LATEST,
             codes_version: self.ctx.codes.version().to_owned(),
-            prev_hash,
+            prev_hash: plan.prev_hash.clone(),
         };
         let file = AtomicFile::create(out)?;
         let buffered = std::io::BufWriter::with_capacity(256 * 1024, file);
@@ -474,7 +477,7 @@ impl Store {
             params![
                 bundle_id.to_string(),
                 peer.peer.fingerprint.hex,
-                i64::try_from(sequence).unwrap_or(i64::MAX),
+                i64::try_from(plan.preview.sequence).unwrap_or(i64::MAX),
                 match plan.preview.kind {
                     BundleKind::CentreExport => "centre_export",
                     BundleKind::Return => "return",

@@ -28,7 +28,6 @@ const ENROLMENT_CONTEXT: &[u8] = b"atrama enrolment v1\0";
 pub const ENROLMENT_FORMAT: &str = "atrama-enrolment";
 /// Bytes of the fingerprint shown to people (120 bits: 6 groups of 4 characters).
 const SHORT_BYTES: usize = 15;
-const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /// An identity's fingerprint: the full SHA-256 (in bundle headers) and the short form people
 /// read aloud.
@@ -50,7 +49,7 @@ impl Fingerprint {
         h.update(ed25519);
         let digest: [u8; 32] = h.finalize().into();
         Fingerprint {
-            hex: crate::cases::write::hex(&digest),
+            hex: crate::crypto::hex(&digest),
             short: short_form(&digest[..SHORT_BYTES]),
         }
     }
@@ -68,22 +67,7 @@ impl Fingerprint {
 }
 
 fn short_form(bytes: &[u8]) -> String {
-    let mut bits: u32 = 0;
-    let mut n = 0;
-    let mut out = String::new();
-    for &b in bytes {
-        bits = (bits << 8) | u32::from(b);
-        n += 8;
-        while n >= 5 {
-            n -= 5;
-            out.push(ALPHABET[((bits >> n) & 31) as usize] as char);
-        }
-    }
-    out.as_bytes()
-        .chunks(4)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect::<Vec<_>>()
-        .join("-")
+    crate::crypto::recovery::crockford_groups(bytes).to_string()
 }
 
 /// What a person typed as a fingerprint, normalised: case, spaces and dashes ignored, O/I/L
@@ -91,11 +75,7 @@ fn short_form(bytes: &[u8]) -> String {
 fn normalise_typed(text: &str) -> String {
     text.chars()
         .filter(|c| !c.is_whitespace() && *c != '-')
-        .map(|c| match c.to_ascii_uppercase() {
-            'O' => '0',
-            'I' | 'L' => '1',
-            other => other,
-        })
+        .map(crate::crypto::recovery::read_typed)
         .collect()
 }
 
@@ -298,31 +278,45 @@ fn parse_enrolment(text: &str) -> Result<(EnrolmentFile, [u8; 32], [u8; 32], Enr
     Ok((f, x, e, info))
 }
 
+const PEER_COLUMNS: &str = "fingerprint, centre_code, name, country, mode, enrolled_at,
+                            x25519_public, ed25519_public";
+
+/// A `sync_peer` row as read (columns in [`PEER_COLUMNS`] order).
+type PeerRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Vec<u8>,
+    Vec<u8>,
+);
+
+fn peer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PeerRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
 pub(crate) fn peer_by(conn: &Connection, column: &str, value: &str) -> Result<Option<PeerKeys>> {
-    let sql = format!(
-        "SELECT fingerprint, centre_code, name, country, mode, enrolled_at, x25519_public,
-                ed25519_public
-         FROM sync_peer WHERE {column} = ?1"
-    );
-    let row = conn
-        .query_row(&sql, [value], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, Vec<u8>>(6)?,
-                r.get::<_, Vec<u8>>(7)?,
-            ))
-        })
-        .optional()?;
-    let Some((hex, code, name, country, mode, at, x, e)) = row else {
-        return Ok(None);
-    };
+    let sql = format!("SELECT {PEER_COLUMNS} FROM sync_peer WHERE {column} = ?1");
+    conn.query_row(&sql, [value], peer_row)
+        .optional()?
+        .map(peer_keys)
+        .transpose()
+}
+
+fn peer_keys((hex, code, name, country, mode, at, x, e): PeerRow) -> Result<PeerKeys> {
     let e: [u8; 32] = e.try_into().map_err(|_| Error::DatabaseDamaged)?;
-    Ok(Some(PeerKeys {
+    Ok(PeerKeys {
         peer: Peer {
             fingerprint: Fingerprint {
                 short: Fingerprint::short_of_hex(&hex),
@@ -337,7 +331,7 @@ pub(crate) fn peer_by(conn: &Connection, column: &str, value: &str) -> Result<Op
         recipient: RecipientKey::from_bytes(&x).map_err(|_| Error::DatabaseDamaged)?,
         verifying: ed25519_dalek::VerifyingKey::from_bytes(&e)
             .map_err(|_| Error::DatabaseDamaged)?,
-    }))
+    })
 }
 
 impl Store {
@@ -482,18 +476,16 @@ impl Store {
 
     /// The enrolled peers, by centre code.
     pub fn peers(&self) -> Result<Vec<Peer>> {
-        let codes: Vec<String> = self
+        let rows: Vec<PeerRow> = self
             .conn
-            .prepare("SELECT centre_code FROM sync_peer ORDER BY centre_code")?
-            .query_map([], |r| r.get(0))?
+            .prepare(&format!(
+                "SELECT {PEER_COLUMNS} FROM sync_peer ORDER BY centre_code"
+            ))?
+            .query_map([], peer_row)?
             .collect::<rusqlite::Result<_>>()?;
-        let mut out = Vec::with_capacity(codes.len());
-        for code in codes {
-            if let Some(p) = peer_by(&self.conn, "centre_code", &code)? {
-                out.push(p.peer);
-            }
-        }
-        Ok(out)
+        rows.into_iter()
+            .map(|row| peer_keys(row).map(|k| k.peer))
+            .collect()
     }
 }
 

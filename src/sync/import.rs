@@ -257,14 +257,15 @@ impl Applier<'_> {
             self.reject(table, &id, "the record has no version".into());
             return Ok(());
         };
-        let known = self.columns_of(table)?.clone();
+        let known = self.columns_of(table)?;
+        if let Some(name) = row.keys().find(|name| !known.contains(name)) {
+            let reason = format!("unknown column '{name}'");
+            self.reject(table, &id, reason);
+            return Ok(());
+        }
         let mut names = Vec::with_capacity(row.len());
         let mut values = Vec::with_capacity(row.len());
         for (name, value) in &row {
-            if !known.iter().any(|k| k == name) {
-                self.reject(table, &id, format!("unknown column '{name}'"));
-                return Ok(());
-            }
             let v = match value {
                 Value::Null => SqlValue::Null,
                 Value::String(s) => SqlValue::Text(s.clone()),
@@ -462,12 +463,15 @@ impl Store {
         file_name: &str,
         dry_run: bool,
     ) -> Result<ImportSummary> {
-        let mut file = std::fs::File::open(path).map_err(Error::io(path))?;
-        let (header, _) = format::read_header(&mut file)?;
-        let me = identity::identity(&self.conn)?;
         let profile = self.profile()?;
-        let peer = route(&self.conn, &header, &me.fingerprint(), &profile.code)?;
-        let (file_hash, len) = format::verify_signature(&mut file, &peer.verifying)?;
+        let Verified {
+            file,
+            header,
+            me,
+            peer,
+            file_hash,
+            len,
+        } = self.verify_bundle(path)?;
         if header.schema_version > crate::store::migrations::LATEST {
             return Err(Error::NewerVersion {
                 what: "bundle schema",
@@ -718,17 +722,8 @@ impl Store {
     /// its signature: what exactly a centre sent. Nothing is applied.
     pub fn read_bundle_payload(&self, path: &Path) -> Result<String> {
         self.require_role(&["administrator", "coordinator"], "read bundles")?;
-        let mut file = std::fs::File::open(path).map_err(Error::io(path))?;
-        let (header, _) = format::read_header(&mut file)?;
-        let me = identity::identity(&self.conn)?;
-        let peer = route(
-            &self.conn,
-            &header,
-            &me.fingerprint(),
-            &self.profile()?.code,
-        )?;
-        let (_, len) = format::verify_signature(&mut file, &peer.verifying)?;
-        let (_, mut payload) = format::open_payload(file, len, &me.opening)?;
+        let v = self.verify_bundle(path)?;
+        let (_, mut payload) = format::open_payload(v.file, v.len, &v.me.opening)?;
         let mut text = String::new();
         payload
             .read_to_string(&mut text)
@@ -755,6 +750,42 @@ impl Store {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+}
+
+/// A bundle file that is addressed to this store and signed by its pinned sender; nothing
+/// decrypted yet.
+struct Verified {
+    file: std::fs::File,
+    header: Header,
+    me: identity::Identity,
+    peer: PeerKeys,
+    file_hash: String,
+    len: u64,
+}
+
+impl Store {
+    /// Reads the header, checks that the bundle is for this store and from an enrolled
+    /// sender, and verifies the signature over the whole file.
+    fn verify_bundle(&self, path: &Path) -> Result<Verified> {
+        let mut file = std::fs::File::open(path).map_err(Error::io(path))?;
+        let (header, _) = format::read_header(&mut file)?;
+        let me = identity::identity(&self.conn)?;
+        let peer = route(
+            &self.conn,
+            &header,
+            &me.fingerprint(),
+            &self.profile()?.code,
+        )?;
+        let (file_hash, len) = format::verify_signature(&mut file, &peer.verifying)?;
+        Ok(Verified {
+            file,
+            header,
+            me,
+            peer,
+            file_hash,
+            len,
+        })
     }
 }
 

@@ -59,12 +59,6 @@ impl Store {
         let mut out = Vec::new();
         for peer in self.peers()? {
             let fp = peer.fingerprint.hex.clone();
-            let watermark: i64 = self.conn.query_row(
-                "SELECT coalesce(max(change_seq_to), 0) FROM bundle_out
-                 WHERE recipient = ?1 AND acked_at IS NOT NULL",
-                [&fp],
-                |r| r.get(0),
-            )?;
             let sent: Option<(i64, String)> = self
                 .conn
                 .query_row(
@@ -102,7 +96,7 @@ impl Store {
             }
             let last_received = received.iter().max_by_key(|r| r.0);
             let pending = if peer.mode == crate::centre::Mode::Coordinator {
-                last_seq - watermark
+                last_seq - export::acked_watermark(&self.conn, &fp)?
             } else {
                 0
             };

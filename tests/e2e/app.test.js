@@ -67,7 +67,13 @@ async function click(browser, selector) {
 
 async function textOf(browser, selector, timeout = 15000) {
   const el = await browser.$(selector);
-  await el.waitForDisplayed({ timeout });
+  try {
+    await el.waitForDisplayed({ timeout });
+  } catch (e) {
+    // Say what the window showed instead (test data only: the stores here are throwaway).
+    const body = await (await browser.$('body')).getText().catch(() => '(no body)');
+    throw new Error(`${selector} not shown within ${timeout} ms; the window showed: ${JSON.stringify(body)}`, { cause: e });
+  }
   return el.getText();
 }
 
