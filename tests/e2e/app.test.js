@@ -3,132 +3,20 @@
 // which builds the app and provides ATRAMA_APP and a display.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { remote } from 'webdriverio';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { openApp, shot, type, click, textOf, choose, waitText, unlockAs, startDriver, stopDriver } from './harness.js';
 
-const APP = process.env.ATRAMA_APP;
-const SHOTS = process.env.ATRAMA_SCREENSHOTS ?? join(tmpdir(), 'atrama-e2e-shots');
 const CENTRE = 'Klaipėdos pagalbos centras E2E';
 const PASS = 'tylus rytas prie jūros';
 
-let driver;
 let storeRoot;
-let profileRoot;
-
-async function waitForHttp(url, ms) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      const res = await fetch(url);
-      if (res.ok) return;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function openApp() {
-  const browser = await remote({
-    hostname: '127.0.0.1',
-    port: 4444,
-    logLevel: 'warn',
-    // WebKitWebDriver speaks classic WebDriver only: keep webdriverio 9 from asking for BiDi.
-    capabilities: {
-      browserName: 'wry',
-      'wdio:enforceWebDriverClassic': true,
-      'tauri:options': { application: APP },
-    },
-  });
-  await browser.setTimeout({ implicit: 0 });
-  return browser;
-}
-
-async function shot(browser, name) {
-  mkdirSync(SHOTS, { recursive: true });
-  await browser.saveScreenshot(join(SHOTS, `${name}.png`));
-}
-
-async function type(browser, selector, text) {
-  const el = await browser.$(selector);
-  await el.waitForDisplayed({ timeout: 10000 });
-  await el.setValue(text);
-}
-
-async function click(browser, selector) {
-  const el = await browser.$(selector);
-  await el.waitForClickable({ timeout: 10000 });
-  await el.click();
-}
-
-async function textOf(browser, selector, timeout = 15000) {
-  const el = await browser.$(selector);
-  try {
-    await el.waitForDisplayed({ timeout });
-  } catch (e) {
-    // Say what the window showed instead (test data only: the stores here are throwaway).
-    const body = await (await browser.$('body')).getText().catch(() => '(no body)');
-    throw new Error(`${selector} not shown within ${timeout} ms; the window showed: ${JSON.stringify(body)}`, { cause: e });
-  }
-  return el.getText();
-}
-
-async function choose(browser, selector, value) {
-  const el = await browser.$(selector);
-  await el.waitForDisplayed({ timeout: 10000 });
-  await el.selectByAttribute('value', value);
-}
-
-/** Waits until the text of `selector` satisfies `ok`, then returns it. */
-async function waitText(browser, selector, ok, timeout = 15000) {
-  let last = '';
-  await browser.waitUntil(
-    async () => {
-      const el = await browser.$(selector);
-      if (!(await el.isDisplayed())) return false;
-      last = await el.getText();
-      return ok(last);
-    },
-    { timeout, timeoutMsg: `${selector} never matched; last text: ${JSON.stringify(last)}` },
-  );
-  return last;
-}
-
-async function unlockAs(browser, user, pass) {
-  await type(browser, '#unlock-user', user);
-  await type(browser, '#unlock-passphrase', pass);
-  await click(browser, '#unlock-submit');
-  await textOf(browser, '#centre-name', 30000);
-}
 
 before(async () => {
-  assert.ok(APP, 'ATRAMA_APP must name the built desktop binary');
-  storeRoot = mkdtempSync(join(tmpdir(), 'atrama-e2e-'));
-  profileRoot = mkdtempSync(join(tmpdir(), 'atrama-e2e-profile-'));
-  driver = spawn('tauri-driver', [], {
-    // A fresh webview profile too, so that preferences (language) never leak between runs.
-    env: {
-      ...process.env,
-      ATRAMA_STORE: join(storeRoot, 'store'),
-      XDG_DATA_HOME: join(profileRoot, 'data'),
-      XDG_CACHE_HOME: join(profileRoot, 'cache'),
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  // WebKitWebDriver first: tauri-driver's own /status proxies to it.
-  await waitForHttp('http://127.0.0.1:4445/status', 20000);
-  await waitForHttp('http://127.0.0.1:4444/status', 20000);
+  storeRoot = dirname(await startDriver());
 });
 
-after(() => {
-  driver?.kill();
-  if (storeRoot) rmSync(storeRoot, { recursive: true, force: true });
-  if (profileRoot) rmSync(profileRoot, { recursive: true, force: true });
-});
+after(stopDriver);
 
 test('setup, lock, wrong passphrase, unlock, restart', async () => {
   let app = await openApp();

@@ -1,0 +1,156 @@
+// Shared harness of the end-to-end tests: starts tauri-driver with a throwaway store and
+// webview profile, opens the real desktop app (ATRAMA_APP, built by scripts/test-e2e.sh) and
+// offers small, patient helpers over webdriverio. Every *.test.js file in this folder calls
+// startDriver() in its `before` and stopDriver() in its `after`; files run one at a time.
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { remote } from 'webdriverio';
+
+export const APP = process.env.ATRAMA_APP;
+export const SHOTS = process.env.ATRAMA_SCREENSHOTS ?? join(tmpdir(), 'atrama-e2e-shots');
+
+export async function waitForHttp(url, ms) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export async function openApp() {
+  const browser = await remote({
+    hostname: '127.0.0.1',
+    port: 4444,
+    logLevel: 'warn',
+    // WebKitWebDriver speaks classic WebDriver only: keep webdriverio 9 from asking for BiDi.
+    capabilities: {
+      browserName: 'wry',
+      'wdio:enforceWebDriverClassic': true,
+      'tauri:options': { application: APP },
+    },
+  });
+  await browser.setTimeout({ implicit: 0 });
+  return browser;
+}
+
+export async function shot(browser, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  await browser.saveScreenshot(join(SHOTS, `${name}.png`));
+}
+
+export async function type(browser, selector, text) {
+  const el = await browser.$(selector);
+  await el.waitForDisplayed({ timeout: 10000 });
+  await el.setValue(text);
+}
+
+export async function click(browser, selector) {
+  const el = await browser.$(selector);
+  await el.waitForClickable({ timeout: 10000 });
+  await el.click();
+}
+
+export async function textOf(browser, selector, timeout = 15000) {
+  const el = await browser.$(selector);
+  try {
+    await el.waitForDisplayed({ timeout });
+  } catch (e) {
+    // Say what the window showed instead (test data only: the stores here are throwaway).
+    const body = await (await browser.$('body')).getText().catch(() => '(no body)');
+    throw new Error(`${selector} not shown within ${timeout} ms; the window showed: ${JSON.stringify(body)}`, { cause: e });
+  }
+  return el.getText();
+}
+
+export async function choose(browser, selector, value) {
+  const el = await browser.$(selector);
+  await el.waitForDisplayed({ timeout: 10000 });
+  await el.selectByAttribute('value', value);
+}
+
+/** Waits until the text of `selector` satisfies `ok`, then returns it. */
+export async function waitText(browser, selector, ok, timeout = 15000) {
+  let last = '';
+  await browser.waitUntil(
+    async () => {
+      const el = await browser.$(selector);
+      if (!(await el.isDisplayed())) return false;
+      last = await el.getText();
+      return ok(last);
+    },
+    { timeout, timeoutMsg: `${selector} never matched; last text: ${JSON.stringify(last)}` },
+  );
+  return last;
+}
+
+export async function unlockAs(browser, user, pass) {
+  await type(browser, '#unlock-user', user);
+  await type(browser, '#unlock-passphrase', pass);
+  await click(browser, '#unlock-submit');
+  await textOf(browser, '#centre-name', 30000);
+}
+
+
+let driver;
+const roots = [];
+
+/**
+ * Starts tauri-driver for an app whose store lives in a fresh temporary folder; returns that
+ * store folder. `extraEnv` is passed to the app (e.g. ATRAMA_INBOX for a test folder).
+ */
+export async function startDriver(extraEnv = {}) {
+  assert.ok(APP, 'ATRAMA_APP must name the built desktop binary');
+  const storeRoot = mkdtempSync(join(tmpdir(), 'atrama-e2e-'));
+  const profileRoot = mkdtempSync(join(tmpdir(), 'atrama-e2e-profile-'));
+  roots.push(storeRoot, profileRoot);
+  const store = join(storeRoot, 'store');
+  driver = spawn('tauri-driver', [], {
+    // A fresh webview profile too, so that preferences (language) never leak between runs.
+    env: {
+      ...process.env,
+      ATRAMA_STORE: store,
+      XDG_DATA_HOME: join(profileRoot, 'data'),
+      XDG_CACHE_HOME: join(profileRoot, 'cache'),
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  // WebKitWebDriver first: tauri-driver's own /status proxies to it.
+  await waitForHttp('http://127.0.0.1:4445/status', 20000);
+  await waitForHttp('http://127.0.0.1:4444/status', 20000);
+  return store;
+}
+
+/** Stops tauri-driver and removes every temporary folder this file made. */
+export async function stopDriver() {
+  if (driver) {
+    const exited = new Promise((r) => driver.once('exit', r));
+    driver.kill();
+    await exited;
+    driver = undefined;
+  }
+  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
+}
+
+/** The command-line tool built beside the app (target/debug/atrama). */
+export const CLI = APP ? join(dirname(APP), 'atrama') : undefined;
+
+/**
+ * Runs the command-line tool on `store` as `user` with `passphrase` (never on the command
+ * line: through ATRAMA_PASSPHRASE) and returns its standard output.
+ */
+export function cli(store, user, passphrase, args) {
+  return execFileSync(CLI, ['--store', store, ...(user ? ['--user', user] : []), ...args], {
+    env: { ...process.env, ATRAMA_PASSPHRASE: passphrase },
+    encoding: 'utf8',
+  });
+}
