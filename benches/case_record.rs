@@ -131,37 +131,72 @@ fn main() {
         },
     };
     let tmp = tempfile::tempdir().unwrap();
-    let centre = NewCentre {
-        code: "BEN-01".into(),
-        name: "Benchmark centre".into(),
-        country: Country::Lt,
-        language: Language::Lt,
-        mode: Mode::Centre,
-        admin_user: "ona".into(),
-    };
-    let (mut store, _) = Store::create(
-        &tmp.path().join("store"),
-        &centre,
-        &Passphrase::new("benchmark passphrase"),
-        KdfParams::INSECURE_FOR_TESTS,
-    )
-    .unwrap();
+    // ATRAMA_BENCH_STORE=DIR keeps the generated store in DIR and, on later runs, reuses it
+    // and skips the bulk-create figures: for iterating on read paths at the coordinator's
+    // size without regenerating 100,000 cases each time.
+    let kept = std::env::var_os("ATRAMA_BENCH_STORE").map(std::path::PathBuf::from);
+    let store_dir = kept
+        .as_ref()
+        .map_or_else(|| tmp.path().join("store"), |d| d.join(size.name));
+    let passphrase = Passphrase::new("benchmark passphrase");
     let today = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let reused = Store::exists(&store_dir);
+    let (mut store, summary, ours_secs) = if reused {
+        println!(
+            "(reusing the store in {}: bulk create not measured)",
+            store_dir.display()
+        );
+        (
+            Store::unlock(&store_dir, "ona", &passphrase).unwrap(),
+            None,
+            0.0,
+        )
+    } else {
+        let centre = NewCentre {
+            code: "BEN-01".into(),
+            name: "Benchmark centre".into(),
+            country: Country::Lt,
+            language: Language::Lt,
+            mode: Mode::Centre,
+            admin_user: "ona".into(),
+        };
+        let (mut store, _) = Store::create(
+            &store_dir,
+            &centre,
+            &passphrase,
+            KdfParams::INSECURE_FOR_TESTS,
+        )
+        .unwrap();
+        let start = Instant::now();
+        let summary = generate_shaped(
+            &mut store,
+            &DemoOptions {
+                clients: size.clients,
+                months: 120,
+                seed: 42,
+                today,
+            },
+            size.shape,
+        )
+        .unwrap();
+        let secs = start.elapsed().as_secs_f64();
+        (store, Some(summary), secs)
+    };
+    if let Some(summary) = summary {
+        bulk_figures(&mut store, &size, &summary, ours_secs, tmp.path());
+    }
+    reads(&mut store, today);
+}
 
-    // ---- bulk create ------------------------------------------------------------------
-    let start = Instant::now();
-    let summary = generate_shaped(
-        &mut store,
-        &DemoOptions {
-            clients: size.clients,
-            months: 120,
-            seed: 42,
-            today,
-        },
-        size.shape,
-    )
-    .unwrap();
-    let ours_secs = start.elapsed().as_secs_f64();
+/// The bulk-create figures: Atrama's demo generator against the raw engine inserting as
+/// many rows.
+fn bulk_figures(
+    store: &mut Store,
+    size: &Size,
+    summary: &atrama::demo::DemoSummary,
+    ours_secs: f64,
+    tmp: &std::path::Path,
+) {
     let rows = u64::from(
         summary.clients
             + summary.cases
@@ -179,29 +214,12 @@ fn main() {
 
     // The raw engine inserting as many rows (contacts and notes, the bulk of the data),
     // with the same note texts, once without and once with the full-text index.
-    let notes: Vec<String> = {
-        let mut v = Vec::new();
-        for c in store
-            .case_list(&CaseFilter {
-                limit: Some(50),
-                ..CaseFilter::default()
-            })
-            .unwrap()
-        {
-            for n in store.case_detail(c.id).unwrap().notes {
-                v.push(n.fields.body);
-            }
-        }
-        if v.is_empty() {
-            v.push("Klientė atvyko į konsultaciją kartu su dukra.".into());
-        }
-        v
-    };
+    let notes = note_texts(store);
     // `same_schema`: the raw engine writes the same rows into Atrama's own tables (same
     // columns, same indexes, the same full-text index of notes), one prepared INSERT per
     // row — everything but Atrama's checks, versions and change log.
     let raw_rate = |same_schema: bool| -> f64 {
-        let path = tmp.path().join(format!("raw-{same_schema}.db"));
+        let path = tmp.join(format!("raw-{same_schema}.db"));
         let mut conn = if same_schema {
             raw_db_same_schema(&path)
         } else {
@@ -293,7 +311,11 @@ fn main() {
         ours_rate / raw_plain
     );
     println!();
+}
 
+/// Search, case views and work queues, each beside the raw engine where there is one.
+fn reads(store: &mut Store, today: NaiveDate) {
+    let notes = note_texts(store);
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     // ---- search -----------------------------------------------------------------------
     let vocabulary: Vec<String> = notes
@@ -460,4 +482,24 @@ fn main() {
         "| work queues (6 users × 20) | {:.2} / {:.2} ms | | |",
         ours.p50, ours.p95
     );
+}
+
+/// Note texts of the first cases, for realistic raw inserts and search terms.
+fn note_texts(store: &Store) -> Vec<String> {
+    let mut v = Vec::new();
+    for c in store
+        .case_list(&CaseFilter {
+            limit: Some(50),
+            ..CaseFilter::default()
+        })
+        .unwrap()
+    {
+        for n in store.case_detail(c.id).unwrap().notes {
+            v.push(n.fields.body);
+        }
+    }
+    if v.is_empty() {
+        v.push("Klientė atvyko į konsultaciją kartu su dukra.".into());
+    }
+    v
 }

@@ -808,3 +808,117 @@ fn drafts_are_kept_per_person_until_deleted() {
     assert!(f.store.drafts().unwrap().is_empty());
     assert_eq!(f.store.draft(&id).unwrap_err().code(), ErrorCode::NotFound);
 }
+
+/// The queues of `user` (any staff member) on `today`, from the store's own connection.
+fn queues_of(store: &Store, user: &str, today: &str) -> atrama::cases::queues::WorkQueues {
+    atrama::cases::queues::work_queues(
+        store.dangerously_raw_connection(),
+        user,
+        Country::Lt,
+        atrama::calendar::Holidays::builtin().unwrap(),
+        day(today),
+    )
+    .unwrap()
+}
+
+fn ids(cases: &[atrama::cases::CaseSummary]) -> Vec<CaseId> {
+    cases.iter().map(|c| c.id).collect()
+}
+
+#[test]
+fn my_open_cases_follow_lead_worker_team_status_and_deletion() {
+    let mut f = store(Country::Lt);
+    f.store
+        .add_staff(
+            "tomas",
+            Role::Counsellor,
+            &["legal".into()],
+            &Passphrase::new("colleague passphrase"),
+            KdfParams::INSECURE_FOR_TESTS,
+        )
+        .unwrap();
+    let (_, a) = open(&mut f.store, "Anna", "Bērziņa", "2026-01-10");
+    let (_, b) = open(&mut f.store, "Ilze", "Kalniņa", "2026-02-10");
+    let today = "2026-02-18";
+    assert_eq!(
+        ids(&queues_of(&f.store, "ona", today).my_open_cases),
+        [b, a]
+    );
+    assert!(queues_of(&f.store, "tomas", today).my_open_cases.is_empty());
+
+    // Tomas takes the lead of both; Ona stays on the team of the first only.
+    f.store
+        .batch(|w| {
+            let mut fields = case_fields("self", None);
+            fields.lead_worker = Some("tomas".into());
+            fields.team = vec!["ona".into()];
+            fields.follow_up_on = Some(day("2026-02-20"));
+            w.update_case(a, &fields)?;
+            fields.team = vec![];
+            fields.follow_up_on = None;
+            w.update_case(b, &fields)
+        })
+        .unwrap();
+    let ona = queues_of(&f.store, "ona", today);
+    assert_eq!(ids(&ona.my_open_cases), [a]);
+    assert_eq!(ids(&ona.follow_ups_due), [a]);
+    assert_eq!(
+        ids(&queues_of(&f.store, "tomas", today).my_open_cases),
+        [b, a]
+    );
+
+    // Off the team: gone from Ona's list, still Tomas's as the lead.
+    f.store
+        .batch(|w| {
+            let mut fields = case_fields("self", None);
+            fields.lead_worker = Some("tomas".into());
+            fields.follow_up_on = Some(day("2026-02-20"));
+            w.update_case(a, &fields)
+        })
+        .unwrap();
+    assert!(queues_of(&f.store, "ona", today).my_open_cases.is_empty());
+    assert_eq!(
+        ids(&queues_of(&f.store, "tomas", today).follow_ups_due),
+        [a]
+    );
+
+    // Closed cases leave every queue; reopened ones come back.
+    f.store
+        .batch(|w| w.close_case(a, day("2026-02-17"), "needs_met").map(|_| ()))
+        .unwrap();
+    let tomas = queues_of(&f.store, "tomas", today);
+    assert_eq!(ids(&tomas.my_open_cases), [b]);
+    assert!(tomas.follow_ups_due.is_empty());
+    f.store
+        .batch(|w| {
+            w.reopen_case(a, day("2026-02-18"), Some("came back"))
+                .map(|_| ())
+        })
+        .unwrap();
+    assert_eq!(
+        ids(&queues_of(&f.store, "tomas", today).my_open_cases),
+        [b, a]
+    );
+
+    // A deleted case is nobody's.
+    f.store.batch(|w| w.delete(b)).unwrap();
+    assert_eq!(ids(&queues_of(&f.store, "tomas", today).my_open_cases), [a]);
+
+    // The migration's back-fill of existing stores gives exactly what the triggers keep.
+    let conn = f.store.dangerously_raw_connection();
+    let members = |conn: &rusqlite::Connection| -> Vec<(String, String, Option<String>)> {
+        conn.prepare("SELECT username, case_id, follow_up_on FROM open_case_member ORDER BY 1, 2")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let kept = members(conn);
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let migration = include_str!("../../src/store/migrations/20261126_0006_queues.sql");
+    let backfill = &migration[migration.find("-- The cases that exist already.").unwrap()..];
+    conn.execute_batch(&format!("DELETE FROM open_case_member; {backfill}"))
+        .unwrap();
+    assert_eq!(members(conn), kept);
+}
