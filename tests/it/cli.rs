@@ -78,7 +78,10 @@ fn init_then_status_with_the_right_and_a_wrong_passphrase() {
         "{text}"
     );
     assert!(text.contains("mode:     centre"), "{text}");
-    assert!(text.contains("schema:   3"), "{text}");
+    assert!(
+        text.contains(&format!("schema:   {}", atrama::store::migrations::LATEST)),
+        "{text}"
+    );
     assert!(text.contains("staff:    1"), "{text}");
 
     let json = atrama(
