@@ -74,6 +74,23 @@ pub struct PurgeReport {
     pub tombstones: u64,
 }
 
+/// One archived monthly count of purged cases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ArchivedCount {
+    /// The owner centre's code.
+    pub centre: String,
+    /// `YYYY-MM`.
+    pub month: String,
+    /// e.g. `t6_minutes` (see `docs/retention.md`).
+    pub measure: String,
+    /// A code, or codes joined with `|`.
+    pub dimension: String,
+    /// The count (or minutes).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub value: i64,
+}
+
 /// The tables of a case, children first (referrals before the consents they name).
 const CASE_TABLES: &[&str] = &[
     "referral",
@@ -490,7 +507,7 @@ impl Store {
     }
 
     /// The monthly counts kept of purged cases, by centre, month, measure and dimension.
-    pub fn archived_statistics(&self) -> Result<Vec<(String, String, String, String, i64)>> {
+    pub fn archived_statistics(&self) -> Result<Vec<ArchivedCount>> {
         let rows = self
             .conn
             .prepare(
@@ -498,7 +515,13 @@ impl Store {
                  ORDER BY centre, month, measure, dimension",
             )?
             .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                Ok(ArchivedCount {
+                    centre: r.get(0)?,
+                    month: r.get(1)?,
+                    measure: r.get(2)?,
+                    dimension: r.get(3)?,
+                    value: r.get(4)?,
+                })
             })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)

@@ -381,8 +381,8 @@ impl Applier<'_> {
             );
             return Ok(());
         }
-        crate::admin::retention::archive_case(&self.tx, case)?;
-        crate::admin::retention::delete_case_rows(&self.tx, case)?;
+        crate::admin::retention::archive_case(self.tx, case)?;
+        crate::admin::retention::delete_case_rows(self.tx, case)?;
         self.summary.purged += 1;
         Ok(())
     }

@@ -93,7 +93,7 @@ fn init_then_status_with_the_right_and_a_wrong_passphrase() {
         serde_json::from_slice(&json.stdout).expect("status --json prints JSON");
     assert_eq!(v["centre"]["country"], "LT");
     assert_eq!(v["centre"]["mode"], "centre");
-    assert_eq!(v["schema_version"], 3);
+    assert_eq!(v["schema_version"], atrama::store::migrations::LATEST);
     assert_eq!(v["counts"][0]["kind"], "staff");
 
     let wrong = atrama(
