@@ -988,3 +988,139 @@ fn a_purge_reaches_the_coordinator_whose_monthly_counts_stay() {
         "the same monthly counts on both sides"
     );
 }
+
+#[test]
+fn cli_staff_audit_backup_and_retention_round_trip() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let run = |dir: &Path, args: &[&str], env: &[(&str, &str)]| {
+        let out = cli(dir, args, env).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let admin = [("ATRAMA_PASSPHRASE", ADMIN_PASS)];
+    let (code, out, err) = run(
+        &dir,
+        &[
+            "--json",
+            "init",
+            "--centre-code",
+            "cli-01",
+            "--centre-name",
+            "CLI centre",
+            "--country",
+            "lv",
+            "--admin",
+            "ona",
+        ],
+        &admin,
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let recovery = serde_json::from_str::<serde_json::Value>(&out).unwrap()["recovery_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let as_ona = |args: &[&str]| {
+        let mut all = vec!["--user", "ona"];
+        all.extend_from_slice(args);
+        run(
+            &dir,
+            &all,
+            &[
+                ("ATRAMA_PASSPHRASE", ADMIN_PASS),
+                ("ATRAMA_NEW_PASSPHRASE", PASS),
+            ],
+        )
+    };
+    let (code, out, err) = as_ona(&[
+        "staff",
+        "add",
+        "tomas",
+        "--role",
+        "counsellor",
+        "--disciplines",
+        "legal,social_work",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("Added tomas"), "{out}");
+    let (_, out, _) = as_ona(&["staff", "list"]);
+    assert!(
+        out.contains("tomas") && out.contains("legal,social_work") && out.contains("active"),
+        "{out}"
+    );
+    // The colleague signs in; a counsellor may not manage staff.
+    let tomas = [("ATRAMA_PASSPHRASE", PASS)];
+    assert_eq!(run(&dir, &["--user", "tomas", "status"], &tomas).0, Some(0));
+    let (code, _, err) = run(&dir, &["--user", "tomas", "staff", "list"], &tomas);
+    assert_eq!(code, Some(0), "listing is for pickers: {err}");
+    let (code, _, err) = run(
+        &dir,
+        &["--user", "tomas", "staff", "disable", "ona"],
+        &tomas,
+    );
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("only a centre administrator may manage staff"),
+        "{err}"
+    );
+    // Disable, rotate, and the colleague is out.
+    let (code, out, err) = as_ona(&["staff", "disable", "tomas"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("Rotate the key"), "{out}");
+    let (code, out, err) = as_ona(&["staff", "rotate-key"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("key slots resealed"), "{out}");
+    assert!(err.contains("Copying"), "progress on stderr: {err}");
+    let (code, _, err) = run(&dir, &["--user", "tomas", "status"], &tomas);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("no user 'tomas'"), "{err}");
+    // The access log.
+    let (code, out, err) = as_ona(&["audit", "verify"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("intact"), "{out}");
+    let (_, out, _) = as_ona(&["audit", "show"]);
+    for action in ["staff_add", "staff_disable", "rotate_key"] {
+        assert!(out.contains(action), "{action}: {out}");
+    }
+    // Backups.
+    let file = tmp.path().join("b.atrbak");
+    let file_s = file.to_string_lossy().into_owned();
+    let (code, _, err) = as_ona(&["backup", "create", "--out", &file_s]);
+    assert_eq!(code, Some(0), "{err}");
+    let (_, out, _) = as_ona(&["backup", "status"]);
+    assert!(out.contains("a checked backup is due"), "{out}");
+    let (code, out, err) = as_ona(&["backup", "verify", &file_s]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("opens and is intact"), "{out}");
+    let (_, out, _) = as_ona(&["backup", "status", "--reminder-days", "14"]);
+    assert!(
+        out.contains("reminder after 14 days") && !out.contains("due"),
+        "{out}"
+    );
+    let restored = tmp.path().join("restored");
+    let (code, _, err) = run(
+        &restored,
+        &["backup", "restore", &file_s],
+        &[("ATRAMA_RECOVERY_KEY", &recovery)],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        run(&restored, &["--user", "ona", "audit", "verify"], &admin).0,
+        Some(0)
+    );
+    // Retention.
+    let (code, out, err) = as_ona(&["retention", "set", "--closed-cases", "5"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("5 years") && out.contains("never"), "{out}");
+    let (code, out, _) = as_ona(&["retention", "preview"]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains("removes 0 case(s)"), "{out}");
+    let (code, _, err) = as_ona(&["retention", "purge"]);
+    assert_eq!(code, Some(1), "no confirmation, no purge: {err}");
+    let (code, out, err) = as_ona(&["retention", "purge", "--yes"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("Purged 0 case(s)"), "{out}");
+}
