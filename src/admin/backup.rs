@@ -220,7 +220,8 @@ struct Scratch(PathBuf);
 
 impl Scratch {
     fn new(dir: &Path, what: &str) -> Scratch {
-        Scratch(dir.join(format!(".{what}-{}.tmp-db", Uuid::now_v7().simple())))
+        // Not ".tmp-": a concurrent unlock removes those as leftovers of atomic writes.
+        Scratch(dir.join(format!(".{what}-{}.scratch-db", Uuid::now_v7().simple())))
     }
 }
 
