@@ -32,6 +32,22 @@ fn main() {
         "drafts",
         "draft",
         "delete_draft",
+        "permissions",
+        "add_staff",
+        "disable_staff",
+        "enable_staff",
+        "rotate_key",
+        "access_log",
+        "access_log_for_case",
+        "verify_access_log",
+        "create_backup",
+        "verify_backup",
+        "backup_status",
+        "set_backup_reminder",
+        "retention_policy",
+        "set_retention_policy",
+        "retention_preview",
+        "purge",
     ]);
     if let Err(e) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {
         panic!("tauri build script failed: {e:#}");

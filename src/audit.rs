@@ -6,12 +6,19 @@
 //! length-prefixed (`u32` big-endian byte length, then UTF-8), in this frozen order:
 //! `seq, at, username, action, case_id ("" if none), detail ("" if none)`. The first
 //! entry's previous hash is 64 zeros.
+//!
+//! The newest entry's number and hash are also kept in `store_meta` (`access_log_head`),
+//! written in the same transaction as the entry, so that removing the newest entries is
+//! detected too. The chain detects removed and edited entries; it does not stop someone who
+//! holds the database key from rewriting the whole chain (that needs a key they lack; the
+//! backups keep older copies of the chain to compare with).
 
 use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::admin::Permission;
 use crate::crypto::hex;
 use crate::error::{Error, Result};
 use crate::ids::CaseId;
@@ -42,6 +49,20 @@ pub enum Action {
     Enrol,
     /// Imported a bundle.
     Import,
+    /// Added a person (or gave an existing staff row an account).
+    StaffAdd,
+    /// Disabled a person's account (their key slot removed).
+    StaffDisable,
+    /// Re-enabled a person's account with a new passphrase.
+    StaffEnable,
+    /// Re-encrypted the store with a new database key.
+    RotateKey,
+    /// Wrote a backup.
+    Backup,
+    /// Checked a backup.
+    BackupVerify,
+    /// Changed the retention policy or the backup reminder.
+    Settings,
 }
 
 impl Action {
@@ -57,6 +78,13 @@ impl Action {
             Action::Purge => "purge",
             Action::Enrol => "enrol",
             Action::Import => "import",
+            Action::StaffAdd => "staff_add",
+            Action::StaffDisable => "staff_disable",
+            Action::StaffEnable => "staff_enable",
+            Action::RotateKey => "rotate_key",
+            Action::Backup => "backup",
+            Action::BackupVerify => "backup_verify",
+            Action::Settings => "settings",
         }
     }
 }
@@ -135,7 +163,63 @@ pub(crate) fn append(
         prev,
         hash
     ])?;
+    conn.prepare_cached(
+        "INSERT INTO store_meta (key, value) VALUES ('access_log_head', ?1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute([format!("{seq}:{hash}")])?;
     Ok(())
+}
+
+/// Checks the chain on `conn`; returns how many entries it holds.
+pub(crate) fn verify(conn: &Connection) -> Result<u64> {
+    let mut stmt = conn.prepare("SELECT *, prev_hash, hash FROM access_log ORDER BY seq")?;
+    let mut rows = stmt.query([])?;
+    let mut prev = GENESIS.to_owned();
+    let mut expected_seq = 1;
+    let mut count = 0u64;
+    let altered = |seq: i64, what: &'static str| Error::AccessLogAltered { seq, what };
+    while let Some(r) = rows.next()? {
+        let entry = row(r)?;
+        let stored_prev: String = r.get("prev_hash")?;
+        let stored: String = r.get("hash")?;
+        if entry.seq > expected_seq {
+            return Err(altered(expected_seq, "was removed"));
+        }
+        if entry.seq != expected_seq {
+            return Err(altered(entry.seq, "is out of order"));
+        }
+        if entry_hash(&stored_prev, &entry) != stored {
+            return Err(altered(entry.seq, "was edited"));
+        }
+        if stored_prev != prev {
+            return Err(altered(entry.seq, "does not follow the entry before it"));
+        }
+        prev = stored;
+        expected_seq += 1;
+        count += 1;
+    }
+    let head: Option<String> = conn
+        .query_row(
+            "SELECT value FROM store_meta WHERE key = 'access_log_head'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(head) = head {
+        let (seq, hash) = head.split_once(':').unwrap_or(("0", ""));
+        let seq: i64 = seq.parse().unwrap_or(0);
+        if seq >= expected_seq {
+            return Err(altered(
+                expected_seq,
+                "and the entries after it were removed",
+            ));
+        }
+        if seq == expected_seq - 1 && hash != prev {
+            return Err(altered(seq, "was edited"));
+        }
+    }
+    Ok(count)
 }
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccessEntry> {
@@ -162,6 +246,7 @@ impl Store {
 
     /// The access log of one case, newest first.
     pub fn access_log_for_case(&self, case: CaseId) -> Result<Vec<AccessEntry>> {
+        self.require(Permission::ReadAccessLog)?;
         let rows = self
             .conn
             .prepare_cached("SELECT * FROM access_log WHERE case_id = ?1 ORDER BY seq DESC")?
@@ -172,6 +257,7 @@ impl Store {
 
     /// The newest entries of the whole access log.
     pub fn access_log(&self, limit: u32) -> Result<Vec<AccessEntry>> {
+        self.require(Permission::ReadAccessLog)?;
         let rows = self
             .conn
             .prepare_cached("SELECT * FROM access_log ORDER BY seq DESC LIMIT ?1")?
@@ -180,32 +266,10 @@ impl Store {
         Ok(rows)
     }
 
-    /// Checks the hash chain of the whole log; returns how many entries it holds.
+    /// Checks the hash chain of the whole log; returns how many entries it holds. A
+    /// removed or edited entry gives [`Error::AccessLogAltered`] naming it.
     pub fn verify_access_log(&self) -> Result<u64> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT *, prev_hash, hash FROM access_log ORDER BY seq")?;
-        let mut rows = stmt.query([])?;
-        let mut prev = GENESIS.to_owned();
-        let mut expected_seq = 1;
-        let mut count = 0u64;
-        while let Some(r) = rows.next()? {
-            let entry = row(r)?;
-            let stored_prev: String = r.get("prev_hash")?;
-            let stored: String = r.get("hash")?;
-            if entry.seq != expected_seq
-                || stored_prev != prev
-                || entry_hash(&prev, &entry) != stored
-            {
-                return Err(Error::invalid(format!(
-                    "the access log was altered at entry {} (an entry was removed or edited); keep this store as evidence and restore from a backup",
-                    entry.seq
-                )));
-            }
-            prev = stored;
-            expected_seq += 1;
-            count += 1;
-        }
-        Ok(count)
+        self.require(Permission::ReadAccessLog)?;
+        verify(&self.conn)
     }
 }

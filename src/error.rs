@@ -90,6 +90,16 @@ pub enum Error {
     /// Input that the core refuses, with a message naming the field.
     #[error("{0}")]
     InvalidInput(String),
+    /// The access log's hash chain is broken at an entry.
+    #[error(
+        "the access log was altered: entry {seq} {what}; keep this store as evidence and compare it with a backup"
+    )]
+    AccessLogAltered {
+        /// The entry (its position in the log).
+        seq: i64,
+        /// What happened to it.
+        what: &'static str,
+    },
     /// A database error not covered above.
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
@@ -143,6 +153,8 @@ pub enum ErrorCode {
     UnknownSender,
     /// See [`Error::NotAllowed`].
     NotAllowed,
+    /// See [`Error::AccessLogAltered`].
+    AccessLogAltered,
     /// The store is locked (used by the shells).
     Locked,
     /// Any other failure.
@@ -167,6 +179,7 @@ impl Error {
             Error::BundleDamaged => ErrorCode::BundleDamaged,
             Error::WrongRecipient(_) => ErrorCode::WrongRecipient,
             Error::UnknownSender(_) => ErrorCode::UnknownSender,
+            Error::AccessLogAltered { .. } => ErrorCode::AccessLogAltered,
             Error::Database(_) | Error::Io { .. } | Error::Random(_) => ErrorCode::Internal,
         }
     }

@@ -6,6 +6,7 @@
 //! CLI in `src/main.rs`) call the plain Rust functions exported here. See
 //! `ARCHITECTURE.md` for the map.
 
+pub mod admin;
 pub mod atomic_file;
 pub mod audit;
 pub mod bundle;

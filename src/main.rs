@@ -95,6 +95,18 @@ enum Command {
     /// Export and import bundles.
     #[command(subcommand)]
     Bundle(BundleCommand),
+    /// Staff accounts and the database key (administrators).
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// The access log: check its chain, show it (administrators).
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Backups: write, check, restore.
+    #[command(subcommand)]
+    Backup(BackupCommand),
+    /// The retention policy and the purge (administrators).
+    #[command(subcommand)]
+    Retention(RetentionCommand),
     /// Fill the store with realistic, clearly fictitious demo data.
     Demo {
         /// How many clients.
@@ -106,6 +118,102 @@ enum Command {
         /// Seed: the same seed gives the same data.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Add a person with their own passphrase (from ATRAMA_NEW_PASSPHRASE or typed twice).
+    Add {
+        /// Their user name.
+        name: String,
+        /// counsellor, administrator or coordinator.
+        #[arg(long)]
+        role: String,
+        /// Disciplines, comma-separated (social_work, legal, psychological, …).
+        #[arg(long, value_delimiter = ',')]
+        disciplines: Vec<String>,
+    },
+    /// Everyone with an account.
+    List,
+    /// Disable an account (its key slot is removed); then rotate the key.
+    Disable {
+        /// The user name.
+        name: String,
+    },
+    /// Re-enable an account with a new passphrase (ATRAMA_NEW_PASSPHRASE or typed twice).
+    Enable {
+        /// The user name.
+        name: String,
+    },
+    /// Re-encrypt the store with a new database key, resealed for everyone who remains.
+    RotateKey,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain of the whole access log.
+    Verify,
+    /// Show the newest entries, overall or of one case.
+    Show {
+        /// Only this case (number or id).
+        #[arg(long)]
+        case: Option<String>,
+        /// At most this many entries.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum BackupCommand {
+    /// Write a backup (a consistent snapshot, even while the app is in use).
+    Create {
+        /// The backup file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check that a backup opens and is intact (with --recovery: any backup, no login).
+    Verify {
+        /// The backup file.
+        file: PathBuf,
+        /// Use the recovery key (ATRAMA_RECOVERY_KEY or a prompt) instead of signing in.
+        #[arg(long)]
+        recovery: bool,
+    },
+    /// Restore a backup into a new store folder with the recovery key.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+    },
+    /// When the last backups were made and checked; set the reminder with --reminder-days.
+    Status {
+        /// Remind when the last checked backup is older than this many days.
+        #[arg(long)]
+        reminder_days: Option<u32>,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Show the policy.
+    Show,
+    /// Set the policy ("never" or a number of years for each).
+    Set {
+        /// Purge closed cases this many years after closure ("never" to keep them).
+        #[arg(long)]
+        closed_cases: Option<String>,
+        /// Purge documents this many years after they were attached ("never" to keep them).
+        #[arg(long)]
+        documents: Option<String>,
+    },
+    /// What a purge would remove today.
+    Preview,
+    /// Purge what the preview shows (asks for confirmation unless --yes).
+    Purge {
+        /// Do not ask.
+        #[arg(long)]
+        yes: bool,
     },
 }
 
@@ -489,6 +597,10 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
             Ok(())
         }
+        Command::Staff(cmd) => staff(&dir, cli.user, cli.json, cmd),
+        Command::Audit(cmd) => audit(&dir, cli.user, cli.json, cmd),
+        Command::Backup(cmd) => backup(&dir, cli.user, cli.json, cmd),
+        Command::Retention(cmd) => retention(&dir, cli.user, cli.json, cmd),
         Command::Demo {
             clients,
             months,
@@ -512,6 +624,294 @@ fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
     }
+}
+
+fn staff(
+    dir: &std::path::Path,
+    user: Option<String>,
+    json: bool,
+    cmd: StaffCommand,
+) -> Result<(), Error> {
+    let mut store = unlock(dir, user)?;
+    match cmd {
+        StaffCommand::Add {
+            name,
+            role,
+            disciplines,
+        } => {
+            let role = atrama::Role::parse(&role)?;
+            let pass = new_passphrase("ATRAMA_NEW_PASSPHRASE", &format!("passphrase for {name}"))?;
+            store.add_staff(&name, role, &disciplines, &pass, KdfParams::DEFAULT)?;
+            println!("Added {name} ({}).", role.code());
+        }
+        StaffCommand::List => {
+            let staff = store.staff()?;
+            if json {
+                return print_json(&staff);
+            }
+            for m in &staff {
+                println!(
+                    "{:<16} {:<14} {:<30} {}",
+                    m.username,
+                    m.role,
+                    m.disciplines.join(","),
+                    if m.disabled {
+                        "disabled"
+                    } else if m.has_key_slot {
+                        "active"
+                    } else {
+                        "no account"
+                    }
+                );
+            }
+        }
+        StaffCommand::Disable { name } => {
+            store.disable_staff(&name)?;
+            println!(
+                "Disabled {name}: their passphrase no longer opens the store. Rotate the key now (`atrama staff rotate-key`) so that nothing they kept opens it either."
+            );
+        }
+        StaffCommand::Enable { name } => {
+            let pass = new_passphrase(
+                "ATRAMA_NEW_PASSPHRASE",
+                &format!("new passphrase for {name}"),
+            )?;
+            store.enable_staff(&name, &pass, KdfParams::DEFAULT)?;
+            println!("Re-enabled {name} with the new passphrase; ask them to change it.");
+        }
+        StaffCommand::RotateKey => {
+            let last = std::sync::atomic::AtomicU64::new(u64::MAX);
+            let report = store.rotate_key(|p| {
+                let pct = (p.pages_done * 100)
+                    .checked_div(p.pages_total)
+                    .unwrap_or(100);
+                if !json && last.swap(pct, std::sync::atomic::Ordering::Relaxed) != pct {
+                    eprintln!(
+                        "{:?}: {pct}% ({} of {} pages)",
+                        p.phase, p.pages_done, p.pages_total
+                    );
+                }
+            })?;
+            if json {
+                return print_json(&report);
+            }
+            println!(
+                "Rotated the database key: {} pages re-encrypted, {} key slots resealed.",
+                report.pages, report.slots
+            );
+        }
+    }
+    Ok(())
+}
+
+fn audit(
+    dir: &std::path::Path,
+    user: Option<String>,
+    json: bool,
+    cmd: AuditCommand,
+) -> Result<(), Error> {
+    let store = unlock(dir, user)?;
+    match cmd {
+        AuditCommand::Verify => {
+            let n = store.verify_access_log()?;
+            if json {
+                return print_json(&serde_json::json!({ "entries": n, "intact": true }));
+            }
+            println!("The access log is intact: {n} entries, chain checked.");
+        }
+        AuditCommand::Show { case, limit } => {
+            let entries = match case {
+                Some(c) => {
+                    let id = case_id(&store, &c)?;
+                    let mut e = store.access_log_for_case(id)?;
+                    e.truncate(limit as usize);
+                    e
+                }
+                None => store.access_log(limit)?,
+            };
+            if json {
+                return print_json(&entries);
+            }
+            for e in &entries {
+                println!(
+                    "{:>6} {} {:<12} {:<14} {} {}",
+                    e.seq,
+                    &e.at[..e.at.len().min(19)],
+                    e.username,
+                    e.action,
+                    e.case_id.as_deref().unwrap_or("-"),
+                    e.detail.as_deref().unwrap_or("")
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn recovery_key() -> Result<RecoveryKey, Error> {
+    let text = secret("ATRAMA_RECOVERY_KEY", "recovery key: ")?;
+    RecoveryKey::parse(std::str::from_utf8(text.dangerously_expose()).unwrap_or_default())
+}
+
+fn backup(
+    dir: &std::path::Path,
+    user: Option<String>,
+    json: bool,
+    cmd: BackupCommand,
+) -> Result<(), Error> {
+    use atrama::admin::backup;
+    match cmd {
+        BackupCommand::Create { out } => {
+            let mut store = unlock(dir, user)?;
+            let r = store.create_backup(&out)?;
+            if json {
+                return print_json(&r);
+            }
+            println!("Wrote the backup {} ({} bytes).", r.path, r.size);
+        }
+        BackupCommand::Verify { file, recovery } => {
+            let check = if recovery {
+                backup::verify_with_recovery(&file, &recovery_key()?)?
+            } else {
+                unlock(dir, user)?.verify_backup(&file)?
+            };
+            if json {
+                return print_json(&check);
+            }
+            println!(
+                "The backup of {} by {} opens and is intact: {} cases, access log of {} entries checked.",
+                check.created_at, check.created_by, check.cases, check.access_log_entries
+            );
+        }
+        BackupCommand::Restore { file } => {
+            let check = backup::restore(&file, &recovery_key()?, dir)?;
+            if json {
+                return print_json(&check);
+            }
+            println!(
+                "Restored the backup of {} into {} ({} cases). Everyone signs in with the passphrase they had then.",
+                check.created_at,
+                dir.display(),
+                check.cases
+            );
+        }
+        BackupCommand::Status { reminder_days } => {
+            let mut store = unlock(dir, user)?;
+            if let Some(days) = reminder_days {
+                store.set_backup_reminder(days)?;
+            }
+            let s = store.backup_status()?;
+            if json {
+                return print_json(&s);
+            }
+            println!(
+                "last backup: {}",
+                s.last_backup_at.as_deref().unwrap_or("never")
+            );
+            println!(
+                "last checked backup: {}",
+                s.last_verified_at.as_deref().unwrap_or("never")
+            );
+            println!(
+                "reminder after {} days{}",
+                s.reminder_days,
+                if s.due {
+                    " — a checked backup is due"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    Ok(())
+}
+
+fn years(text: Option<String>, current: Option<u32>) -> Result<Option<u32>, Error> {
+    match text.as_deref().map(str::trim) {
+        None => Ok(current),
+        Some("never") => Ok(None),
+        Some(t) => t.parse().map(Some).map_err(|_| {
+            Error::InvalidInput(format!(
+                "'{t}' is not a number of years; give e.g. 5, or never"
+            ))
+        }),
+    }
+}
+
+fn retention(
+    dir: &std::path::Path,
+    user: Option<String>,
+    json: bool,
+    cmd: RetentionCommand,
+) -> Result<(), Error> {
+    let mut store = unlock(dir, user)?;
+    let today = chrono::Local::now().date_naive();
+    let show = |p: &atrama::admin::RetentionPolicy| {
+        let y = |v: Option<u32>| v.map_or("never".to_owned(), |n| format!("{n} years"));
+        println!("closed cases purged after: {}", y(p.closed_case_years));
+        println!("documents purged after:    {}", y(p.document_years));
+    };
+    match cmd {
+        RetentionCommand::Show => {
+            let p = store.retention_policy()?;
+            if json {
+                return print_json(&p);
+            }
+            show(&p);
+        }
+        RetentionCommand::Set {
+            closed_cases,
+            documents,
+        } => {
+            let old = store.retention_policy()?;
+            let p = atrama::admin::RetentionPolicy {
+                closed_case_years: years(closed_cases, old.closed_case_years)?,
+                document_years: years(documents, old.document_years)?,
+            };
+            store.set_retention_policy(p)?;
+            if json {
+                return print_json(&p);
+            }
+            show(&p);
+        }
+        RetentionCommand::Preview => {
+            let p = store.retention_preview(today)?;
+            if json {
+                return print_json(&p);
+            }
+            for c in &p.cases {
+                println!("{:<20} closed {}", c.case_number, c.closed_on);
+            }
+            println!(
+                "A purge today removes {} case(s) and {} document(s).",
+                p.cases.len(),
+                p.documents
+            );
+        }
+        RetentionCommand::Purge { yes } => {
+            let p = store.retention_preview(today)?;
+            if !yes {
+                let answer = rpassword::prompt_password(format!(
+                    "Purge {} case(s) and {} document(s) for good? Type purge to confirm: ",
+                    p.cases.len(),
+                    p.documents
+                ))
+                .unwrap_or_default();
+                if answer.trim() != "purge" {
+                    return Err(Error::InvalidInput("nothing was purged".into()));
+                }
+            }
+            let r = store.purge(today)?;
+            if json {
+                return print_json(&r);
+            }
+            println!(
+                "Purged {} case(s) and {} document(s); {} will be purged at the coordination centre with the next bundle.",
+                r.cases, r.documents, r.tombstones
+            );
+        }
+    }
+    Ok(())
 }
 
 fn parse_period(text: &str) -> Result<atrama::bundle::Period, Error> {

@@ -6,6 +6,8 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::admin::Permission;
+use crate::audit::Action;
 use crate::centre::normalise_user_name;
 use crate::crypto::{KdfParams, Passphrase};
 use crate::error::{Error, Result};
@@ -26,6 +28,18 @@ pub enum Role {
 }
 
 impl Role {
+    /// From its stored name.
+    pub fn parse(text: &str) -> Result<Role> {
+        match text.trim().to_lowercase().as_str() {
+            "counsellor" => Ok(Role::Counsellor),
+            "administrator" | "admin" => Ok(Role::Administrator),
+            "coordinator" => Ok(Role::Coordinator),
+            other => Err(Error::invalid(format!(
+                "'{other}' is not a role; use counsellor, administrator or coordinator"
+            ))),
+        }
+    }
+
     /// The stored name.
     pub fn code(self) -> &'static str {
         match self {
@@ -56,11 +70,7 @@ impl Store {
         passphrase: &Passphrase,
         kdf: KdfParams,
     ) -> Result<()> {
-        if self.role()? != "administrator" {
-            return Err(Error::NotAllowed(
-                "only a centre administrator can add staff".into(),
-            ));
-        }
+        self.require(Permission::ManageStaff)?;
         let user = normalise_user_name(user)?;
         passphrase.check_new()?;
         for d in disciplines {
@@ -107,9 +117,110 @@ impl Store {
             &self.db_key,
             kdf,
         )?;
+        crate::audit::append(
+            &tx,
+            &self.ctx.user,
+            Action::StaffAdd,
+            None,
+            Some(&format!("{user} ({})", role.code())),
+        )?;
         slots.save(&slot_path)?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Disables a person's account (administrators only): their key slot is removed, so
+    /// their passphrase no longer opens the store. Rotate the database key afterwards
+    /// ([`Store::rotate_key`]) so that nothing they may have kept opens it either.
+    pub fn disable_staff(&mut self, user: &str) -> Result<()> {
+        self.require(Permission::ManageStaff)?;
+        let user = normalise_user_name(user)?;
+        if user == self.ctx.user {
+            return Err(Error::invalid(
+                "you cannot disable your own account; ask another administrator",
+            ));
+        }
+        let (role, disabled) = self.staff_row(&user)?;
+        if disabled {
+            return Err(Error::invalid(format!(
+                "the account of '{user}' is already disabled"
+            )));
+        }
+        if role == Role::Administrator.code() {
+            let admins: i64 = self.conn.query_row(
+                "SELECT count(*) FROM staff WHERE role = 'administrator' AND disabled_at IS NULL",
+                [],
+                |r| r.get(0),
+            )?;
+            if admins <= 1 {
+                return Err(Error::invalid(
+                    "this is the last active administrator; add another administrator first",
+                ));
+            }
+        }
+        let slot_path = keyslots::path_in(self.dir());
+        let mut slots = load_slots(self.dir())?;
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE staff SET disabled_at = ?1 WHERE username = ?2",
+            params![Utc::now().to_rfc3339(), user],
+        )?;
+        crate::audit::append(&tx, &self.ctx.user, Action::StaffDisable, None, Some(&user))?;
+        // As in `add_staff`: the slot file first, then the commit. If the commit fails, the
+        // person has no slot and an active row: re-enabling gives them a fresh slot.
+        slots.remove_user(&user);
+        slots.save(&slot_path)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Re-enables a disabled account with a new passphrase set by the administrator (a
+    /// fresh key slot); the person changes it at their next sign-in.
+    pub fn enable_staff(
+        &mut self,
+        user: &str,
+        passphrase: &Passphrase,
+        kdf: KdfParams,
+    ) -> Result<()> {
+        self.require(Permission::ManageStaff)?;
+        let user = normalise_user_name(user)?;
+        passphrase.check_new()?;
+        let (_, disabled) = self.staff_row(&user)?;
+        if !disabled {
+            return Err(Error::invalid(format!(
+                "the account of '{user}' is not disabled"
+            )));
+        }
+        let slot_path = keyslots::path_in(self.dir());
+        let mut slots = load_slots(self.dir())?;
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE staff SET disabled_at = NULL WHERE username = ?1",
+            [&user],
+        )?;
+        crate::audit::append(&tx, &self.ctx.user, Action::StaffEnable, None, Some(&user))?;
+        slots.put(
+            SlotKind::User,
+            Some(&user),
+            passphrase.dangerously_expose(),
+            &self.db_key,
+            kdf,
+        )?;
+        slots.save(&slot_path)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A person's role code and whether their account is disabled.
+    fn staff_row(&self, user: &str) -> Result<(String, bool)> {
+        self.conn
+            .query_row(
+                "SELECT role, disabled_at IS NOT NULL FROM staff WHERE username = ?1",
+                [user],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?
+            .ok_or_else(|| Error::UnknownUser { user: user.into() })
     }
 }
 
@@ -125,11 +236,14 @@ pub struct StaffMember {
     pub disciplines: Vec<String>,
     /// The account is disabled.
     pub disabled: bool,
+    /// The person has a key slot (can unlock the store).
+    pub has_key_slot: bool,
 }
 
 impl Store {
     /// Everyone with an account (for team pickers and administration), by user name.
     pub fn staff(&self) -> Result<Vec<StaffMember>> {
+        let with_slot = load_slots(self.dir())?.users();
         let rows = self
             .conn
             .prepare_cached(
@@ -146,9 +260,16 @@ impl Store {
                         .map(str::to_owned)
                         .collect(),
                     disabled: r.get(3)?,
+                    has_key_slot: false,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        Ok(rows
+            .into_iter()
+            .map(|mut m| {
+                m.has_key_slot = with_slot.contains(&m.username);
+                m
+            })
+            .collect())
     }
 }

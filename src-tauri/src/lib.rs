@@ -10,6 +10,11 @@ mod ipc;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
+use atrama::admin::{
+    BackupCheck, BackupReport, BackupStatus, Permission, PurgePreview, PurgeReport,
+    RetentionPolicy, RotationReport,
+};
+use atrama::audit::AccessEntry;
 use atrama::cases::{
     CaseDetail, CaseFilter, CaseSummary, ChildFields, ClientIdentity, ConsentFields,
     IncidentFields, Intake, NoteFields, ProtectionOrderFields, ReferralFields, SearchHit,
@@ -22,7 +27,7 @@ use atrama::ids::{
     ReferralId, ServiceContactId, StatusEventId,
 };
 use atrama::staff::StaffMember;
-use atrama::{KdfParams, Language, NewCentre, Passphrase, RecoveryKey, Store};
+use atrama::{KdfParams, Language, NewCentre, Passphrase, RecoveryKey, Role, Store};
 use chrono::NaiveDate;
 use ipc::{AppPhase, CodeCatalogue, GroupAnswer, IpcError, RecoveryKeyShown};
 
@@ -205,6 +210,128 @@ fn client_identity(state: State<'_>, client_id: ClientId) -> Result<ClientIdenti
 #[tauri::command(async)]
 fn staff(state: State<'_>) -> Result<Vec<StaffMember>, IpcError> {
     state.with_store(|s| s.staff())
+}
+
+// ---- administration ----------------------------------------------------------------------
+// Every one of these is checked again in the core (`Store::require`); the UI only hides what
+// the person may not do.
+
+/// What the signed-in person may do.
+#[tauri::command]
+fn permissions(state: State<'_>) -> Result<Vec<Permission>, IpcError> {
+    state.with_store(|s| s.permissions())
+}
+
+/// Adds a person with the passphrase the administrator typed for them.
+#[tauri::command]
+fn add_staff(
+    state: State<'_>,
+    user: String,
+    role: Role,
+    disciplines: Vec<String>,
+    passphrase: String,
+) -> Result<(), IpcError> {
+    let passphrase = Passphrase::new(passphrase);
+    state.with_store(|s| s.add_staff(&user, role, &disciplines, &passphrase, KdfParams::DEFAULT))
+}
+
+/// Disables an account (its key slot is removed).
+#[tauri::command]
+fn disable_staff(state: State<'_>, user: String) -> Result<(), IpcError> {
+    state.with_store(|s| s.disable_staff(&user))
+}
+
+/// Re-enables an account with a new passphrase.
+#[tauri::command]
+fn enable_staff(state: State<'_>, user: String, passphrase: String) -> Result<(), IpcError> {
+    let passphrase = Passphrase::new(passphrase);
+    state.with_store(|s| s.enable_staff(&user, &passphrase, KdfParams::DEFAULT))
+}
+
+/// Re-encrypts the store under a new key; progress goes out as `rotation-progress` events.
+/// Async, so that it runs off the main thread and the window keeps drawing the progress.
+#[tauri::command]
+async fn rotate_key(app: tauri::AppHandle, state: State<'_>) -> Result<RotationReport, IpcError> {
+    use tauri::Emitter as _;
+    state.with_store(|s| {
+        s.rotate_key(|p| {
+            let _ = app.emit("rotation-progress", p);
+        })
+    })
+}
+
+/// The newest entries of the whole access log.
+#[tauri::command]
+fn access_log(state: State<'_>, limit: u32) -> Result<Vec<AccessEntry>, IpcError> {
+    state.with_store(|s| s.access_log(limit))
+}
+
+/// The access log of one case.
+#[tauri::command]
+fn access_log_for_case(state: State<'_>, case_id: CaseId) -> Result<Vec<AccessEntry>, IpcError> {
+    state.with_store(|s| s.access_log_for_case(case_id))
+}
+
+/// Checks the access log's chain; the number of entries.
+#[tauri::command]
+fn verify_access_log(state: State<'_>) -> Result<u64, IpcError> {
+    state.with_store(|s| s.verify_access_log())
+}
+
+/// Writes a backup into `folder` under a dated name.
+#[tauri::command]
+async fn create_backup(state: State<'_>, folder: String) -> Result<BackupReport, IpcError> {
+    let name = format!(
+        "atrama-backup-{}.atrbak",
+        chrono::Local::now().format("%Y%m%d-%H%M%S")
+    );
+    let path = PathBuf::from(folder).join(name);
+    state.with_store(|s| s.create_backup(&path))
+}
+
+/// Checks a backup file with the store's key.
+#[tauri::command]
+async fn verify_backup(state: State<'_>, path: String) -> Result<BackupCheck, IpcError> {
+    state.with_store(|s| s.verify_backup(std::path::Path::new(&path)))
+}
+
+/// Last backups and whether a reminder is due.
+#[tauri::command]
+fn backup_status(state: State<'_>) -> Result<BackupStatus, IpcError> {
+    state.with_store(|s| s.backup_status())
+}
+
+/// Sets the backup reminder in days.
+#[tauri::command]
+fn set_backup_reminder(state: State<'_>, days: u32) -> Result<BackupStatus, IpcError> {
+    state.with_store(|s| {
+        s.set_backup_reminder(days)?;
+        s.backup_status()
+    })
+}
+
+/// The retention policy.
+#[tauri::command]
+fn retention_policy(state: State<'_>) -> Result<RetentionPolicy, IpcError> {
+    state.with_store(|s| s.retention_policy())
+}
+
+/// Sets the retention policy.
+#[tauri::command]
+fn set_retention_policy(state: State<'_>, policy: RetentionPolicy) -> Result<(), IpcError> {
+    state.with_store(|s| s.set_retention_policy(policy))
+}
+
+/// What a purge today would remove.
+#[tauri::command]
+fn retention_preview(state: State<'_>, today: NaiveDate) -> Result<PurgePreview, IpcError> {
+    state.with_store(|s| s.retention_preview(today))
+}
+
+/// Purges what the preview showed.
+#[tauri::command]
+async fn purge(state: State<'_>, today: NaiveDate) -> Result<PurgeReport, IpcError> {
+    state.with_store(|s| s.purge(today))
 }
 
 /// Every code list's options with labels in `language`, for the centre's country.
@@ -408,7 +535,23 @@ pub fn run() {
             save_draft,
             drafts,
             draft,
-            delete_draft
+            delete_draft,
+            permissions,
+            add_staff,
+            disable_staff,
+            enable_staff,
+            rotate_key,
+            access_log,
+            access_log_for_case,
+            verify_access_log,
+            create_backup,
+            verify_backup,
+            backup_status,
+            set_backup_reminder,
+            retention_policy,
+            set_retention_policy,
+            retention_preview,
+            purge
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -935,6 +935,22 @@ impl Batch<'_> {
     /// Corrects a note: the new text replaces the old in the case and in search.
     pub fn correct_note(&mut self, old: NoteId, f: &NoteFields) -> Result<NoteId> {
         let case = self.current_event_case("note", &old.to_string())?;
+        // A note the writer may not read cannot be corrected (nor its restriction lifted).
+        let (author, restricted): (String, Option<String>) = self.tx.query_row(
+            "SELECT created_by, restricted_to FROM note WHERE id = ?1",
+            [old.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if !super::read::may_read_note(
+            &self.ctx.user,
+            &self.ctx.disciplines,
+            &author,
+            restricted.as_deref(),
+        ) {
+            return Err(Error::NotAllowed(
+                "this note is restricted to a discipline you do not have; ask its author".into(),
+            ));
+        }
         let cols = self.note_cols(f)?;
         let id = NoteId::new();
         self.append_event("note", &id.to_string(), case, Some(&old.to_string()), cols)?;

@@ -5,11 +5,21 @@
 //! 32-byte database key. The additional data binds the slot to its store, its id, its kind
 //! and its user, so a slot copied to another user or another store does not open.
 //!
+//! Format 2 (written since key rotation): each slot holds an X25519 key pair. The
+//! Argon2id-derived key wraps the slot's X25519 *secret* key, and the database key is sealed
+//! to the slot's *public* key with RFC 9180 HPKE (DHKEM-X25519, HKDF-SHA256, AES-256-GCM).
+//! Re-encrypting the store with a new database key (`Store::rotate_key`) therefore reseals
+//! the new key to every remaining slot without anyone's passphrase, and a removed person's
+//! old slot opens only the old key. Slots of format 1 (the passphrase wraps the database key
+//! directly) are still read; a person's slot is upgraded the next time they unlock.
+//!
 //! # Frozen layout
 //! The additional data of format 1 is, byte for byte:
 //! `"atrama-keyslot-v1" 0x00 store_id(16 bytes) slot_id(16 bytes) kind(1 byte: 1 user,
 //! 2 recovery) user(UTF-8)`. Field order and contents never change; a new layout is a new
-//! `format`.
+//! `format`. Format 2 uses the same layout with the prefix `"atrama-keyslot-v2" 0x00`, both
+//! as the AES-GCM additional data of the wrapped secret key and as the HPKE `aad` of the
+//! sealed database key (HPKE `info`: `"atrama-keyslot-v2 seal"`).
 
 use std::path::{Path, PathBuf};
 
@@ -19,13 +29,21 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use hpke::{Deserializable, Kem as _, Serializable};
+
 use crate::atomic_file;
 use crate::crypto::{self, KEY_LEN, KdfParams, NONCE_LEN, SALT_LEN, SecretKey, TAG_LEN};
 use crate::error::{Error, Result};
 
-/// The key-slot file format this build writes and reads.
-pub const FORMAT: u32 = 1;
-const AAD_PREFIX: &[u8] = b"atrama-keyslot-v1\0";
+/// The key-slot file format this build writes (it reads 1 and 2).
+pub const FORMAT: u32 = 2;
+const AAD_PREFIX_V1: &[u8] = b"atrama-keyslot-v1\0";
+const AAD_PREFIX_V2: &[u8] = b"atrama-keyslot-v2\0";
+const SEAL_INFO: &[u8] = b"atrama-keyslot-v2 seal";
+
+type Kem = hpke::kem::X25519HkdfSha256;
+type HpkeAead = hpke::aead::AesGcm256;
+type HpkeKdf = hpke::kdf::HkdfSha256;
 
 /// What unlocks a slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +76,15 @@ pub struct KeySlot {
     kdf: KdfRecord,
     nonce: String,
     wrapped_key: String,
+    /// Format 2: the slot's X25519 public key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    public_key: Option<String>,
+    /// Format 2: the HPKE encapsulated key of the sealed database key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sealed_enc: Option<String>,
+    /// Format 2: the database key sealed to `public_key`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sealed_key: Option<String>,
 }
 
 /// The key-slot file.
@@ -74,6 +101,8 @@ struct DecodedSlot {
     nonce: [u8; NONCE_LEN],
     wrapped: Vec<u8>,
     params: KdfParams,
+    /// Format 2: public key, encapsulated key, sealed database key.
+    sealed: Option<([u8; 32], [u8; 32], Vec<u8>)>,
 }
 
 impl KeySlotFile {
@@ -100,6 +129,11 @@ impl KeySlotFile {
     /// panic.
     pub fn load(path: &Path) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(Error::io(path))?;
+        Self::from_bytes(&bytes, path)
+    }
+
+    /// Reads and checks a key-slot file's contents (`path` names it in errors).
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self> {
         let corrupt = |detail: String| Error::CorruptKeySlots {
             path: path.to_owned(),
             detail,
@@ -109,7 +143,7 @@ impl KeySlotFile {
             format: u32,
         }
         let probe: Probe =
-            serde_json::from_slice(&bytes).map_err(|e| corrupt(format!("not readable: {e}")))?;
+            serde_json::from_slice(bytes).map_err(|e| corrupt(format!("not readable: {e}")))?;
         if probe.format > FORMAT {
             return Err(Error::NewerVersion {
                 what: "key-slot format",
@@ -118,8 +152,8 @@ impl KeySlotFile {
             });
         }
         let file: KeySlotFile =
-            serde_json::from_slice(&bytes).map_err(|e| corrupt(format!("not readable: {e}")))?;
-        if file.format != FORMAT {
+            serde_json::from_slice(bytes).map_err(|e| corrupt(format!("not readable: {e}")))?;
+        if file.format != 1 && file.format != FORMAT {
             return Err(corrupt(format!("unknown format {}", file.format)));
         }
         for slot in &file.slots {
@@ -149,9 +183,15 @@ impl KeySlotFile {
 
     /// Writes the file atomically (temporary file, fsync, rename).
     pub fn save(&self, path: &Path) -> Result<()> {
-        let json = serde_json::to_vec_pretty(self)
-            .map_err(|e| Error::invalid(format!("cannot encode key slots: {e}")))?;
-        atomic_file::write(path, &json)
+        atomic_file::write(path, &self.to_bytes()?)
+    }
+
+    /// The file's contents as written (format [`FORMAT`]).
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let mut this = self.clone();
+        this.format = FORMAT;
+        serde_json::to_vec_pretty(&this)
+            .map_err(|e| Error::invalid(format!("cannot encode key slots: {e}")))
     }
 
     /// Adds a slot for `user` (or the recovery slot when `user` is `None`), replacing any
@@ -168,8 +208,12 @@ impl KeySlotFile {
         let salt = crypto::random_bytes::<SALT_LEN>()?;
         let nonce = crypto::random_bytes::<NONCE_LEN>()?;
         let kek = crypto::derive_kek(secret, &salt, params)?;
-        let aad = aad(self.store_id, id, kind, user);
-        let wrapped = crypto::seal(&kek, &nonce, &aad, db_key.dangerously_expose());
+        let aad = aad(AAD_PREFIX_V2, self.store_id, id, kind, user);
+        let mut rng = rand_core_09::UnwrapErr(rand_core_09::OsRng);
+        let (sk, pk) = Kem::gen_keypair(&mut rng);
+        let sk_bytes = zeroize::Zeroizing::new(sk.to_bytes().to_vec());
+        let wrapped = crypto::seal(&kek, &nonce, &aad, &sk_bytes);
+        let (enc, sealed) = seal_key(&pk, &aad, db_key)?;
         self.slots
             .retain(|s| !(s.kind == kind && s.user.as_deref() == user));
         self.slots.push(KeySlot {
@@ -185,7 +229,93 @@ impl KeySlotFile {
             },
             nonce: B64.encode(nonce),
             wrapped_key: B64.encode(wrapped),
+            public_key: Some(B64.encode(pk.to_bytes())),
+            sealed_enc: Some(B64.encode(enc)),
+            sealed_key: Some(B64.encode(sealed)),
         });
+        Ok(())
+    }
+
+    /// Removes `user`'s slot; whether there was one.
+    pub fn remove_user(&mut self, user: &str) -> bool {
+        let before = self.slots.len();
+        self.slots
+            .retain(|s| !(s.kind == SlotKind::User && s.user.as_deref() == Some(user)));
+        self.slots.len() != before
+    }
+
+    /// Whether `user`'s slot is of format 1 (the passphrase wraps the database key itself;
+    /// it cannot be resealed when the key is rotated).
+    pub fn is_legacy_user(&self, user: &str) -> bool {
+        self.slots.iter().any(|s| {
+            s.kind == SlotKind::User && s.user.as_deref() == Some(user) && s.public_key.is_none()
+        })
+    }
+
+    /// The slots (user names, or "the recovery key") that are still of format 1.
+    pub fn legacy_slots(&self) -> Vec<String> {
+        self.slots
+            .iter()
+            .filter(|s| s.public_key.is_none())
+            .map(|s| s.user.clone().unwrap_or_else(|| "the recovery key".into()))
+            .collect()
+    }
+
+    /// The Argon2id parameters of a slot (`user` `None`: the recovery slot).
+    pub fn kdf_of(&self, kind: SlotKind, user: Option<&str>) -> Option<KdfParams> {
+        self.slots
+            .iter()
+            .find(|s| s.kind == kind && s.user.as_deref() == user)
+            .map(|s| s.kdf.params)
+    }
+
+    /// Whether the recovery slot is still of format 1.
+    pub fn is_legacy_recovery(&self) -> bool {
+        self.slots
+            .iter()
+            .any(|s| s.kind == SlotKind::Recovery && s.public_key.is_none())
+    }
+
+    /// How many slots the file holds (people and the recovery key).
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Whether the file holds no slot at all.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Seals `new_key` to every slot's public key, so that every remaining person (and the
+    /// recovery key) opens the new key with the same secret as before. Refuses (changing
+    /// nothing) if a slot is still of format 1.
+    pub fn reseal_all(&mut self, new_key: &SecretKey) -> Result<()> {
+        let legacy = self.legacy_slots();
+        if !legacy.is_empty() {
+            return Err(Error::invalid(format!(
+                "the key slots of {} are of the old format and cannot be resealed; have each of them unlock once (the recovery key: reset any passphrase with it once), then rotate the key",
+                legacy.join(", ")
+            )));
+        }
+        let store_id = self.store_id;
+        for slot in &mut self.slots {
+            let decoded = slot.decode().map_err(Error::invalid)?;
+            let Some((pk, _, _)) = decoded.sealed else {
+                return Err(Error::invalid("a key slot has no public key"));
+            };
+            let pk = <Kem as hpke::Kem>::PublicKey::from_bytes(&pk)
+                .map_err(|_| Error::invalid("a key slot's public key is not an X25519 key"))?;
+            let aad = aad(
+                AAD_PREFIX_V2,
+                store_id,
+                slot.id,
+                slot.kind,
+                slot.user.as_deref(),
+            );
+            let (enc, sealed) = seal_key(&pk, &aad, new_key)?;
+            slot.sealed_enc = Some(B64.encode(enc));
+            slot.sealed_key = Some(B64.encode(sealed));
+        }
         Ok(())
     }
 
@@ -214,11 +344,54 @@ impl KeySlotFile {
     fn unwrap(&self, slot: &KeySlot, secret: &[u8]) -> Option<SecretKey> {
         let decoded = slot.decode().ok()?;
         let kek = crypto::derive_kek(secret, &decoded.salt, decoded.params).ok()?;
-        let aad = aad(self.store_id, slot.id, slot.kind, slot.user.as_deref());
-        let plain = crypto::open(&kek, &decoded.nonce, &aad, &decoded.wrapped)?;
-        let bytes: [u8; KEY_LEN] = plain.as_slice().try_into().ok()?;
-        Some(SecretKey::from_bytes(bytes))
+        let user = slot.user.as_deref();
+        match decoded.sealed {
+            None => {
+                let aad = aad(AAD_PREFIX_V1, self.store_id, slot.id, slot.kind, user);
+                let plain = crypto::open(&kek, &decoded.nonce, &aad, &decoded.wrapped)?;
+                let bytes: [u8; KEY_LEN] = plain.as_slice().try_into().ok()?;
+                Some(SecretKey::from_bytes(bytes))
+            }
+            Some((_, enc, sealed)) => {
+                let aad = aad(AAD_PREFIX_V2, self.store_id, slot.id, slot.kind, user);
+                let sk = crypto::open(&kek, &decoded.nonce, &aad, &decoded.wrapped)?;
+                let sk = <Kem as hpke::Kem>::PrivateKey::from_bytes(&sk).ok()?;
+                let enc = <Kem as hpke::Kem>::EncappedKey::from_bytes(&enc).ok()?;
+                let plain = zeroize::Zeroizing::new(
+                    hpke::single_shot_open::<HpkeAead, HpkeKdf, Kem>(
+                        &hpke::OpModeR::Base,
+                        &sk,
+                        &enc,
+                        SEAL_INFO,
+                        &sealed,
+                        &aad,
+                    )
+                    .ok()?,
+                );
+                let bytes: [u8; KEY_LEN] = plain.as_slice().try_into().ok()?;
+                Some(SecretKey::from_bytes(bytes))
+            }
+        }
     }
+}
+
+/// Seals the database key to a slot's public key: (encapsulated key, ciphertext).
+fn seal_key(
+    pk: &<Kem as hpke::Kem>::PublicKey,
+    aad: &[u8],
+    key: &SecretKey,
+) -> Result<(Vec<u8>, Vec<u8>)> {
+    let mut rng = rand_core_09::UnwrapErr(rand_core_09::OsRng);
+    let (enc, sealed) = hpke::single_shot_seal::<HpkeAead, HpkeKdf, Kem, _>(
+        &hpke::OpModeS::Base,
+        pk,
+        SEAL_INFO,
+        key.dangerously_expose(),
+        aad,
+        &mut rng,
+    )
+    .map_err(|e| Error::invalid(format!("cannot seal the database key: {e}")))?;
+    Ok((enc.to_bytes().to_vec(), sealed))
 }
 
 impl KeySlot {
@@ -249,11 +422,31 @@ impl KeySlot {
                 KEY_LEN + TAG_LEN
             ));
         }
+        let sealed = match (&self.public_key, &self.sealed_enc, &self.sealed_key) {
+            (None, None, None) => None,
+            (Some(pk), Some(enc), Some(sealed)) => {
+                let pk = decode_fixed::<32>(pk, "public key")?;
+                let enc = decode_fixed::<32>(enc, "encapsulated key")?;
+                let sealed = B64
+                    .decode(sealed)
+                    .map_err(|_| "sealed key is not base64".to_string())?;
+                if sealed.len() != KEY_LEN + TAG_LEN {
+                    return Err(format!(
+                        "sealed key has {} bytes, not {}",
+                        sealed.len(),
+                        KEY_LEN + TAG_LEN
+                    ));
+                }
+                Some((pk, enc, sealed))
+            }
+            _ => return Err("public key, encapsulated key and sealed key go together".into()),
+        };
         Ok(DecodedSlot {
             salt,
             nonce,
             wrapped,
             params: self.kdf.params,
+            sealed,
         })
     }
 }
@@ -268,9 +461,15 @@ fn decode_fixed<const N: usize>(text: &str, what: &str) -> std::result::Result<[
         .map_err(|_| format!("{what} has {} bytes, not {N}", bytes.len()))
 }
 
-fn aad(store_id: Uuid, slot_id: Uuid, kind: SlotKind, user: Option<&str>) -> Vec<u8> {
-    let mut aad = Vec::with_capacity(AAD_PREFIX.len() + 33 + user.map_or(0, str::len));
-    aad.extend_from_slice(AAD_PREFIX);
+fn aad(
+    prefix: &[u8],
+    store_id: Uuid,
+    slot_id: Uuid,
+    kind: SlotKind,
+    user: Option<&str>,
+) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(prefix.len() + 33 + user.map_or(0, str::len));
+    aad.extend_from_slice(prefix);
     aad.extend_from_slice(store_id.as_bytes());
     aad.extend_from_slice(slot_id.as_bytes());
     aad.push(match kind {

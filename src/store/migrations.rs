@@ -23,6 +23,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/20261125_0003_sync.sql"),
     ),
     (
+        "20261126_0005_admin",
+        include_str!("migrations/20261126_0005_admin.sql"),
+    ),
+    (
         "20261126_0006_queues",
         include_str!("migrations/20261126_0006_queues.sql"),
     ),

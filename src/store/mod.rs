@@ -200,13 +200,30 @@ impl Store {
     }
 
     /// Unlocks the store with a person's passphrase.
+    ///
+    /// A key rotation that was interrupted is finished (if it had committed) or its
+    /// leftovers removed first; a key slot of the old format is upgraded.
     pub fn unlock(dir: &Path, user: &str, passphrase: &Passphrase) -> Result<Store> {
         let user = centre::normalise_user_name(user)?;
-        let slots = load_slots(dir)?;
+        crate::admin::rotation::recover(dir)?;
+        let mut slots = load_slots(dir)?;
         let db_key = slots.unwrap_user(&user, passphrase.dangerously_expose())?;
         let mut conn = open_db(&dir.join(DB_FILE), &db_key, false)?;
         migrations::migrate(&mut conn)?;
         check_active_staff(&conn, &user)?;
+        if slots.is_legacy_user(&user) {
+            let kdf = slots
+                .kdf_of(SlotKind::User, Some(&user))
+                .unwrap_or(KdfParams::DEFAULT);
+            slots.put(
+                SlotKind::User,
+                Some(&user),
+                passphrase.dangerously_expose(),
+                &db_key,
+                kdf,
+            )?;
+            slots.save(&keyslots::path_in(dir))?;
+        }
         Store::with_context(dir, conn, db_key, &user)
     }
 
@@ -220,6 +237,7 @@ impl Store {
     ) -> Result<()> {
         new.check_new()?;
         let user = centre::normalise_user_name(user)?;
+        crate::admin::rotation::recover(dir)?;
         let mut slots = load_slots(dir)?;
         let db_key = slots.unwrap_user(&user, old.dangerously_expose())?;
         // Proves the key still opens this database before anything is rewritten.
@@ -245,12 +263,23 @@ impl Store {
     ) -> Result<()> {
         new.check_new()?;
         let user = centre::normalise_user_name(user)?;
+        crate::admin::rotation::recover(dir)?;
         let mut slots = load_slots(dir)?;
         let db_key = slots.unwrap_recovery(recovery.dangerously_expose())?;
         let mut conn = open_db(&dir.join(DB_FILE), &db_key, false)?;
         migrations::migrate(&mut conn)?;
         check_active_staff(&conn, &user)?;
         drop(conn);
+        if slots.is_legacy_recovery() {
+            let kdf = slots.kdf_of(SlotKind::Recovery, None).unwrap_or(kdf);
+            slots.put(
+                SlotKind::Recovery,
+                None,
+                recovery.dangerously_expose(),
+                &db_key,
+                kdf,
+            )?;
+        }
         slots.put(
             SlotKind::User,
             Some(&user),
@@ -259,6 +288,13 @@ impl Store {
             kdf,
         )?;
         slots.save(&keyslots::path_in(dir))
+    }
+
+    /// The database key itself, for tests that inspect the encrypted file page by page.
+    /// The shells never use it.
+    #[doc(hidden)]
+    pub fn dangerously_db_key(&self) -> &SecretKey {
+        &self.db_key
     }
 
     /// The store folder.
@@ -273,7 +309,12 @@ impl Store {
 
     /// Sets up what every write needs: the owner (centre code and installation id), the
     /// user and their disciplines, the country, the clock after the newest version.
-    fn with_context(dir: &Path, conn: Connection, db_key: SecretKey, user: &str) -> Result<Store> {
+    pub(crate) fn with_context(
+        dir: &Path,
+        conn: Connection,
+        db_key: SecretKey,
+        user: &str,
+    ) -> Result<Store> {
         let (centre, country): (String, String) = conn.query_row(
             "SELECT code, country FROM centre_profile WHERE id = 1",
             [],
@@ -357,7 +398,7 @@ impl Store {
     }
 }
 
-fn check_active_staff(conn: &Connection, user: &str) -> Result<()> {
+pub(crate) fn check_active_staff(conn: &Connection, user: &str) -> Result<()> {
     let disabled: Option<Option<String>> = conn
         .query_row(
             "SELECT disabled_at FROM staff WHERE username = ?1",
@@ -384,7 +425,7 @@ pub(crate) fn load_slots(dir: &Path) -> Result<KeySlotFile> {
 
 /// SQLite creates the database readable by everyone (0644); the WAL and shared-memory files
 /// it creates later copy the database file's mode, so restricting it once is enough.
-fn restrict_to_owner(path: &Path) -> Result<()> {
+pub(crate) fn restrict_to_owner(path: &Path) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -423,13 +464,9 @@ fn write_initial_rows(conn: &mut Connection, store_id: Uuid, centre: &NewCentre)
     Ok(())
 }
 
-/// Opens (or creates) the database with its raw key and sets the connection up.
-///
-/// # Why this order
-/// `PRAGMA key` must be the very first statement: anything before it would read or write
-/// a plaintext header. The key is given as a raw 256-bit key (`x'…'`), so SQLCipher runs no
-/// KDF of its own; the hex text lives in a buffer that is zeroed on drop.
-fn open_db(path: &Path, key: &SecretKey, create: bool) -> Result<Connection> {
+/// Opens a database with its raw key and checks that the key opens it, nothing more (no
+/// journal mode, no cache settings): for backup snapshots and checks.
+pub(crate) fn open_keyed(path: &Path, key: &SecretKey, create: bool) -> Result<Connection> {
     if !create && !path.is_file() {
         return Err(Error::StoreNotFound {
             path: path.parent().unwrap_or(path).into(),
@@ -447,7 +484,7 @@ fn open_db(path: &Path, key: &SecretKey, create: bool) -> Result<Connection> {
     conn.execute_batch(&statement)?;
     drop(statement);
     // SQLCipher would otherwise print "hmac check failed" and similar to stderr.
-    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+    conn.execute_batch("PRAGMA cipher_log_level = NONE; PRAGMA temp_store = MEMORY;")?;
     match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)
     }) {
@@ -459,6 +496,17 @@ fn open_db(path: &Path, key: &SecretKey, create: bool) -> Result<Connection> {
         }
         Err(e) => return Err(e.into()),
     }
+    Ok(conn)
+}
+
+/// Opens (or creates) the database with its raw key and sets the connection up.
+///
+/// # Why this order
+/// `PRAGMA key` must be the very first statement: anything before it would read or write
+/// a plaintext header. The key is given as a raw 256-bit key (`x'…'`), so SQLCipher runs no
+/// KDF of its own; the hex text lives in a buffer that is zeroed on drop.
+pub(crate) fn open_db(path: &Path, key: &SecretKey, create: bool) -> Result<Connection> {
+    let conn = open_keyed(path, key, create)?;
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(Error::invalid(format!(

@@ -266,7 +266,7 @@ fn tampered_slot_files_give_clear_errors_never_a_panic() -> Result<()> {
 
     // A key-slot file from a newer app.
     let mut v = original.clone();
-    v["format"] = 2.into();
+    v["format"] = 3.into();
     write_slot_file(&f.dir, &v)?;
     let err = Store::unlock(&f.dir, "ona", &right).unwrap_err();
     assert_eq!(err.code(), ErrorCode::NewerVersion);

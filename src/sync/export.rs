@@ -56,6 +56,9 @@ pub struct ExportPreview {
     /// Cases whose consent was withdrawn: the coordinator is told to remove its copy.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub withdrawn: u64,
+    /// Cases purged under the retention policy: the coordinator purges its copy too.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub purged: u64,
     /// Bundles acknowledged in a return bundle.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub acks: u64,
@@ -85,6 +88,7 @@ struct Plan {
     prev_hash: Option<String>,
     records: BTreeMap<&'static str, BTreeSet<String>>,
     withdrawn: BTreeSet<String>,
+    purged: BTreeSet<String>,
     acks: Vec<Ack>,
 }
 
@@ -160,9 +164,11 @@ fn plan_centre_export(store: &Store, peer: &PeerKeys) -> Result<Plan> {
     }
     let mut cases: BTreeSet<String> = BTreeSet::new();
     let mut whole_cases: BTreeSet<String> = BTreeSet::new();
+    let purged: BTreeSet<String> = changed.get("purge").cloned().unwrap_or_default();
     for (kind, ids) in &changed {
         for id in ids {
             match kind.as_str() {
+                "purge" => {}
                 "case_file" => {
                     cases.insert(id.clone());
                 }
@@ -194,6 +200,12 @@ fn plan_centre_export(store: &Store, peer: &PeerKeys) -> Result<Plan> {
     let mut withdrawn = BTreeSet::new();
     let mut without_consent = 0u64;
     for case in &cases {
+        let exists: bool = conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM case_file WHERE id = ?1)")?
+            .query_row([case], |r| r.get(0))?;
+        if !exists {
+            continue; // purged since: a `purge` line says so
+        }
         if !consents(conn, case)? {
             if whole_cases.contains(case) && ever_consented(conn, case)? {
                 withdrawn.insert(case.clone());
@@ -257,11 +269,13 @@ fn plan_centre_export(store: &Store, peer: &PeerKeys) -> Result<Plan> {
             fields,
             cases_without_consent: without_consent,
             withdrawn: withdrawn.len() as u64,
+            purged: purged.len() as u64,
             acks: 0,
         },
         prev_hash,
         records,
         withdrawn,
+        purged,
         acks: Vec::new(),
     })
 }
@@ -301,11 +315,13 @@ fn plan_return(store: &Store, peer: &PeerKeys) -> Result<Plan> {
             fields: BTreeMap::new(),
             cases_without_consent: 0,
             withdrawn: 0,
+            purged: 0,
             acks: acks.iter().map(|a| a.applied.len() as u64).sum(),
         },
         prev_hash,
         records: BTreeMap::new(),
         withdrawn: BTreeSet::new(),
+        purged: BTreeSet::new(),
         acks,
     })
 }
@@ -339,7 +355,7 @@ impl Store {
     }
 
     fn plan_export(&self, to: &str) -> Result<(PeerKeys, Plan)> {
-        self.require_role(&["administrator", "coordinator"], "export bundles")?;
+        self.require(crate::admin::Permission::ExportBundles)?;
         let peer = self.export_peer(to)?;
         let plan = match self.profile()?.mode {
             Mode::Centre => plan_centre_export(self, &peer)?,
@@ -408,6 +424,7 @@ impl Store {
                 change_seq_to: plan.preview.change_seq_to,
                 counts: plan.preview.counts.clone(),
                 withdrawn: plan.preview.withdrawn,
+                purged: plan.preview.purged,
                 fields: plan.preview.fields.clone(),
             }),
         )?;
@@ -451,6 +468,14 @@ impl Store {
                 },
             )?;
         }
+        for case in &plan.purged {
+            write_line(
+                &mut w,
+                &Line::Purge {
+                    case_id: case.clone(),
+                },
+            )?;
+        }
         for ack in &plan.acks {
             write_line(&mut w, &Line::Ack(ack.clone()))?;
         }
@@ -460,6 +485,7 @@ impl Store {
                 records,
                 withdrawn: plan.withdrawn.len() as u64,
                 acks: plan.acks.len() as u64,
+                purged: plan.purged.len() as u64,
             },
         )?;
         let (buffered, sealed) = w.finish()?;

@@ -335,18 +335,6 @@ fn peer_keys((hex, code, name, country, mode, at, x, e): PeerRow) -> Result<Peer
 }
 
 impl Store {
-    pub(crate) fn require_role(&self, allowed: &[&str], what: &str) -> Result<()> {
-        let role = self.role()?;
-        if allowed.contains(&role.as_str()) {
-            Ok(())
-        } else {
-            Err(Error::NotAllowed(format!(
-                "only {} may {what}; ask the centre administrator",
-                allowed.join(" or ")
-            )))
-        }
-    }
-
     /// This store's fingerprint (its identity is created the first time it is asked for).
     pub fn fingerprint(&self) -> Result<Fingerprint> {
         Ok(identity(&self.conn)?.fingerprint())
@@ -385,7 +373,7 @@ impl Store {
     /// Pins the other side of an enrolment file, only if `typed_fingerprint` (as read aloud
     /// by the other side) matches the keys in the file.
     pub fn enrol(&mut self, text: &str, typed_fingerprint: &str) -> Result<Peer> {
-        self.require_role(&["administrator", "coordinator"], "enrol a centre")?;
+        self.require(crate::admin::Permission::EnrolPeers)?;
         let (f, x, e, info) = parse_enrolment(text)?;
         if normalise_typed(typed_fingerprint) != normalise_typed(&info.fingerprint.short) {
             return Err(Error::invalid(

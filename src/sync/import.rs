@@ -100,6 +100,10 @@ pub struct ImportSummary {
     /// Cases removed because the centre no longer shares them.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub withdrawn: u64,
+    /// Cases removed because the centre purged them (their monthly counts archived).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(default)]
+    pub purged: u64,
     /// Own bundles confirmed by this (return) bundle.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub acknowledged: u64,
@@ -355,6 +359,34 @@ impl Applier<'_> {
         Ok(())
     }
 
+    /// Purges this store's copy of a case the sender purged under its retention policy: its
+    /// contribution to the monthly tables is archived first, so the statistics stay.
+    fn purge(&mut self, case: &str) -> Result<()> {
+        let owner: Option<String> = self
+            .tx
+            .query_row(
+                "SELECT owner_centre FROM case_file WHERE id = ?1",
+                [case],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(owner) = owner else {
+            return Ok(()); // never had it, or already purged
+        };
+        if owner != self.sender_centre {
+            self.reject(
+                "case_file",
+                case,
+                format!("the case belongs to {owner}; the sender cannot purge it"),
+            );
+            return Ok(());
+        }
+        crate::admin::retention::archive_case(self.tx, case)?;
+        crate::admin::retention::delete_case_rows(self.tx, case)?;
+        self.summary.purged += 1;
+        Ok(())
+    }
+
     /// Removes this store's copy of a case the sender no longer shares.
     fn withdraw(&mut self, case: &str) -> Result<()> {
         let owner: Option<(String, String)> = self
@@ -435,7 +467,7 @@ impl Store {
     /// Imports one bundle file. With `dry_run`, everything is checked and counted but nothing
     /// is changed (the attempt is still logged).
     pub fn import_bundle(&mut self, path: &Path, dry_run: bool) -> Result<ImportSummary> {
-        self.require_role(&["administrator", "coordinator"], "import bundles")?;
+        self.require(crate::admin::Permission::ImportBundles)?;
         let file_name = path
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
@@ -508,6 +540,7 @@ impl Store {
             notes: Vec::new(),
             tables: BTreeMap::new(),
             withdrawn: 0,
+            purged: 0,
             acknowledged: 0,
             rejected: Vec::new(),
             unknown_codes: Vec::new(),
@@ -553,7 +586,7 @@ impl Store {
                 }
                 _ => return Err(Error::BundleDamaged),
             }
-            let (mut records, mut withdrawn, mut acks) = (0u64, 0u64, 0u64);
+            let (mut records, mut withdrawn, mut acks, mut purged) = (0u64, 0u64, 0u64, 0u64);
             let mut ended = false;
             for line in lines {
                 if ended {
@@ -570,6 +603,13 @@ impl Store {
                     Line::Withdraw { case_id } => {
                         withdrawn += 1;
                         applier.withdraw(&case_id)?;
+                    }
+                    Line::Purge { case_id } => {
+                        purged += 1;
+                        if header.kind != BundleKind::CentreExport {
+                            return Err(Error::BundleDamaged);
+                        }
+                        applier.purge(&case_id)?;
                     }
                     Line::Ack(ack) => {
                         acks += 1;
@@ -597,8 +637,9 @@ impl Store {
                         records: r,
                         withdrawn: w,
                         acks: a,
+                        purged: p,
                     } => {
-                        if (r, w, a) != (records, withdrawn, acks) {
+                        if (r, w, a, p) != (records, withdrawn, acks, purged) {
                             return Err(Error::BundleDamaged);
                         }
                         ended = true;
@@ -721,7 +762,7 @@ impl Store {
     /// The decrypted payload (JSON Lines) of a bundle sealed for this store, after checking
     /// its signature: what exactly a centre sent. Nothing is applied.
     pub fn read_bundle_payload(&self, path: &Path) -> Result<String> {
-        self.require_role(&["administrator", "coordinator"], "read bundles")?;
+        self.require(crate::admin::Permission::ImportBundles)?;
         let v = self.verify_bundle(path)?;
         let (_, mut payload) = format::open_payload(v.file, v.len, &v.me.opening)?;
         let mut text = String::new();

@@ -171,6 +171,14 @@ pub fn project(p: Projection, value: Value, centre: &str) -> Value {
     }
 }
 
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if passes a reference"
+)]
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 /// One line of a payload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -190,6 +198,12 @@ pub enum Line {
         /// The case.
         case_id: String,
     },
+    /// The centre purged this case under its retention policy: the coordinator adds the
+    /// case's contribution to its archived monthly counts, then removes its copy.
+    Purge {
+        /// The case.
+        case_id: String,
+    },
     /// The coordinator's acknowledgement of a centre's bundles.
     Ack(Ack),
     /// Last line: totals, so that a payload cut short is noticed.
@@ -200,6 +214,9 @@ pub enum Line {
         withdrawn: u64,
         /// Number of `ack` lines.
         acks: u64,
+        /// Number of `purge` lines (absent when none).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        purged: u64,
     },
 }
 
@@ -221,6 +238,9 @@ pub struct Manifest {
     pub counts: BTreeMap<String, u64>,
     /// Cases withdrawn.
     pub withdrawn: u64,
+    /// Cases purged under the sender's retention policy (absent when none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub purged: u64,
     /// The columns sent per table.
     pub fields: BTreeMap<String, Vec<String>>,
 }
@@ -312,6 +332,7 @@ mod tests {
             records: 3,
             withdrawn: 0,
             acks: 0,
+            purged: 0,
         };
         let text = serde_json::to_string(&line).unwrap();
         assert_eq!(text, r#"{"type":"end","records":3,"withdrawn":0,"acks":0}"#);

@@ -777,7 +777,7 @@ fn views_and_changes_go_into_a_hash_chained_access_log() {
     )
     .unwrap();
     let err = f.store.verify_access_log().unwrap_err();
-    assert!(err.to_string().contains("altered at entry 2"), "{err}");
+    assert!(err.to_string().contains("entry 2 was edited"), "{err}");
     conn.execute("UPDATE access_log SET username = 'ona' WHERE seq = 2", [])
         .unwrap();
     assert_eq!(f.store.verify_access_log().unwrap(), 3);

@@ -6,6 +6,7 @@
     reason = "a failing test should stop at the first surprise"
 )]
 
+mod admin;
 mod bundle_fixture;
 mod case_record;
 mod cli;

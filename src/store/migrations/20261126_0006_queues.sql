@@ -54,6 +54,11 @@ CREATE TRIGGER open_case_member_team_delete AFTER DELETE ON case_team BEGIN
                       WHERE c.id = OLD.case_id AND c.lead_worker = OLD.username);
 END;
 
+-- A purged case takes its rows along (before the delete: they reference it).
+CREATE TRIGGER open_case_member_case_delete BEFORE DELETE ON case_file BEGIN
+    DELETE FROM open_case_member WHERE case_id = OLD.id;
+END;
+
 -- The cases that exist already.
 INSERT OR IGNORE INTO open_case_member (username, case_id, opened_on, case_number, follow_up_on)
     SELECT m.username, c.id, c.opened_on, c.case_number, c.follow_up_on

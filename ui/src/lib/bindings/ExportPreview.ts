@@ -51,6 +51,10 @@ cases_without_consent: number,
  */
 withdrawn: number, 
 /**
+ * Cases purged under the retention policy: the coordinator purges its copy too.
+ */
+purged: number, 
+/**
  * Bundles acknowledged in a return bundle.
  */
 acks: number, };

@@ -53,6 +53,10 @@ tables: { [key in string]: TableCounts },
  */
 withdrawn: number, 
 /**
+ * Cases removed because the centre purged them (their monthly counts archived).
+ */
+purged: number, 
+/**
  * Own bundles confirmed by this (return) bundle.
  */
 acknowledged: number, 

@@ -19,4 +19,8 @@ disciplines: Array<string>,
 /**
  * The account is disabled.
  */
-disabled: boolean, };
+disabled: boolean, 
+/**
+ * The person has a key slot (can unlock the store).
+ */
+has_key_slot: boolean, };

@@ -1,0 +1,122 @@
+//! Who may do what: one [`Permission`] per guarded action and [`Store::require`], called by
+//! every core entry point that needs it (not only hidden in the UI).
+//!
+//! Reading discipline-restricted notes is not a role permission: it depends on the reader's
+//! disciplines and is enforced in every read path through
+//! [`crate::cases::read::may_read_note`] (case view, search, note corrections). Notes and
+//! documents never leave the centre in bundles.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::staff::Role;
+use crate::store::Store;
+
+/// A guarded action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Permission {
+    /// Add, disable and re-enable staff.
+    ManageStaff,
+    /// Seal bundles for the coordination centre (or return bundles for centres).
+    ExportBundles,
+    /// Import bundles and read their payload.
+    ImportBundles,
+    /// Pin another centre's keys.
+    EnrolPeers,
+    /// Import a risk-assessment instrument pack.
+    ImportInstrumentPack,
+    /// Set the retention policy and purge.
+    Purge,
+    /// Make, verify and schedule backups.
+    Backup,
+    /// Re-encrypt the store with a new database key.
+    RotateKey,
+    /// Read the access log (per case and overall) and check its chain.
+    ReadAccessLog,
+}
+
+impl Permission {
+    /// The roles that hold this permission.
+    pub fn roles(self) -> &'static [Role] {
+        use Role::{Administrator, Coordinator};
+        match self {
+            Permission::ManageStaff
+            | Permission::Purge
+            | Permission::RotateKey
+            | Permission::ReadAccessLog => &[Administrator],
+            Permission::ExportBundles
+            | Permission::ImportBundles
+            | Permission::EnrolPeers
+            | Permission::ImportInstrumentPack
+            | Permission::Backup => &[Administrator, Coordinator],
+        }
+    }
+
+    /// What the permission lets one do, for messages ("only … may {what}").
+    pub fn describe(self) -> &'static str {
+        match self {
+            Permission::ManageStaff => "manage staff accounts",
+            Permission::ExportBundles => "export bundles",
+            Permission::ImportBundles => "import bundles",
+            Permission::EnrolPeers => "enrol a centre",
+            Permission::ImportInstrumentPack => "import instrument packs",
+            Permission::Purge => "apply the retention policy and purge",
+            Permission::Backup => "make and verify backups",
+            Permission::RotateKey => "rotate the database key",
+            Permission::ReadAccessLog => "read the access log",
+        }
+    }
+
+    /// Whether `role` (a stored role code) holds this permission.
+    pub fn allows(self, role: &str) -> bool {
+        self.roles().iter().any(|r| r.code() == role)
+    }
+}
+
+impl Store {
+    /// Fails with [`Error::NotAllowed`] unless the signed-in person's role holds
+    /// `permission`.
+    pub fn require(&self, permission: Permission) -> Result<()> {
+        let role = self.role()?;
+        if permission.allows(&role) {
+            return Ok(());
+        }
+        let names: Vec<&str> = permission
+            .roles()
+            .iter()
+            .map(|r| match r {
+                Role::Administrator => "a centre administrator",
+                Role::Coordinator => "a coordinator",
+                Role::Counsellor => "a counsellor",
+            })
+            .collect();
+        Err(Error::NotAllowed(format!(
+            "only {} may {}; ask the centre administrator",
+            names.join(" or "),
+            permission.describe()
+        )))
+    }
+
+    /// The permissions the signed-in person holds (the UI shows what they allow; the core
+    /// checks again on every call).
+    pub fn permissions(&self) -> Result<Vec<Permission>> {
+        let role = self.role()?;
+        Ok(ALL.iter().copied().filter(|p| p.allows(&role)).collect())
+    }
+}
+
+/// Every permission, in a stable order.
+pub const ALL: &[Permission] = &[
+    Permission::ManageStaff,
+    Permission::ExportBundles,
+    Permission::ImportBundles,
+    Permission::EnrolPeers,
+    Permission::ImportInstrumentPack,
+    Permission::Purge,
+    Permission::Backup,
+    Permission::RotateKey,
+    Permission::ReadAccessLog,
+];

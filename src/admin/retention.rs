@@ -1,0 +1,529 @@
+//! Retention: a policy (closed cases purged N years after closure, documents M years after
+//! they were attached), a preview of what a purge removes, and the purge itself.
+//!
+//! A purge runs in one transaction: the case's contribution to the monthly tables is first
+//! added to `stat_archive` (counts by month and code, nothing identifying: see
+//! [`archive_case`]), then every row of the case is deleted (client too, if they have no
+//! other case), with its search entries; a tombstone in the change log tells the
+//! coordination centre to purge its replica too (a `purge` line in the next bundle) if the
+//! case ever went there. After the commit the full-text index is merged (so no deleted
+//! word survives in an old index segment), `secure_delete` has zeroed freed pages, and a
+//! `VACUUM` plus a WAL checkpoint rewrite the file without them.
+
+use chrono::{Datelike, NaiveDate, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use super::Permission;
+use super::backup::set_meta;
+use crate::audit::{self, Action};
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+/// The retention policy. `None`: never purge that kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct RetentionPolicy {
+    /// Closed cases are purged this many years after their closure.
+    pub closed_case_years: Option<u32>,
+    /// Documents are purged this many years after they were attached.
+    pub document_years: Option<u32>,
+}
+
+/// A case a purge would remove.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PurgeCase {
+    /// The case id.
+    pub case_id: String,
+    /// Its number.
+    pub case_number: String,
+    /// When it was closed.
+    pub closed_on: NaiveDate,
+}
+
+/// What a purge on a given day would remove.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PurgePreview {
+    /// The policy applied.
+    pub policy: RetentionPolicy,
+    /// Cases closed on or before this day are purged.
+    pub case_cutoff: Option<NaiveDate>,
+    /// Documents attached before this day are purged.
+    pub document_cutoff: Option<NaiveDate>,
+    /// The cases, oldest closure first.
+    pub cases: Vec<PurgeCase>,
+    /// Documents purged from cases that stay.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub documents: u64,
+}
+
+/// What a purge removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PurgeReport {
+    /// Cases purged.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub cases: u64,
+    /// Documents purged from cases that stay.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub documents: u64,
+    /// Cases the coordination centre will be told to purge (they had been shared).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub tombstones: u64,
+}
+
+/// One archived monthly count of purged cases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ArchivedCount {
+    /// The owner centre's code.
+    pub centre: String,
+    /// `YYYY-MM`.
+    pub month: String,
+    /// e.g. `t6_minutes` (see `docs/retention.md`).
+    pub measure: String,
+    /// A code, or codes joined with `|`.
+    pub dimension: String,
+    /// The count (or minutes).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub value: i64,
+}
+
+/// The tables of a case, children first (referrals before the consents they name).
+const CASE_TABLES: &[&str] = &[
+    "referral",
+    "consent_event",
+    "note",
+    "document",
+    "protection_order",
+    "service_contact",
+    "child",
+    "incident",
+    "case_status_event",
+    "case_team",
+];
+
+fn years_before(day: NaiveDate, years: u32) -> NaiveDate {
+    let y = day.year() - i32::try_from(years).unwrap_or(i32::MAX / 2);
+    day.with_year(y)
+        .or_else(|| NaiveDate::from_ymd_opt(y, day.month(), 28))
+        .unwrap_or(NaiveDate::MIN)
+}
+
+/// The month (`YYYY-MM`) after `month`.
+fn next_month(month: &str) -> Option<String> {
+    let d = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").ok()?;
+    let n = if d.month() == 12 {
+        NaiveDate::from_ymd_opt(d.year() + 1, 1, 1)?
+    } else {
+        NaiveDate::from_ymd_opt(d.year(), d.month() + 1, 1)?
+    };
+    Some(n.format("%Y-%m").to_string())
+}
+
+/// The monthly-table measures: (measure, SELECT of (month, dimension, value) for the case
+/// `?1`). Dates are cut to their month with `substr(…, 1, 7)`, which works on the centre's
+/// full dates and on the coordinator's month-level ones alike.
+const MEASURES: &[(&str, &str)] = &[
+    (
+        "t1_new_clients",
+        "SELECT substr(c.opened_on, 1, 7), cl.sex || '|' || cl.age_band, 1
+         FROM case_file c JOIN client cl ON cl.id = c.client_id WHERE c.id = ?1",
+    ),
+    (
+        "t2_violence_form",
+        "SELECT substr(c.opened_on, 1, 7), f.value, count(*)
+         FROM case_file c JOIN incident i ON i.case_id = c.id, json_each(i.violence_forms) f
+         WHERE c.id = ?1 AND i.deleted_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM incident n WHERE n.supersedes = i.id)
+         GROUP BY 1, 2",
+    ),
+    (
+        "t2_gbvims_type",
+        "SELECT substr(c.opened_on, 1, 7), i.gbvims_type, count(*)
+         FROM case_file c JOIN incident i ON i.case_id = c.id
+         WHERE c.id = ?1 AND i.deleted_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM incident n WHERE n.supersedes = i.id)
+         GROUP BY 1, 2",
+    ),
+    (
+        "t3_relationship",
+        "SELECT substr(c.opened_on, 1, 7), json_extract(p.value, '$.relationship'), count(*)
+         FROM case_file c JOIN incident i ON i.case_id = c.id, json_each(i.perpetrators) p
+         WHERE c.id = ?1 AND i.deleted_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM incident n WHERE n.supersedes = i.id)
+         GROUP BY 1, 2",
+    ),
+    (
+        "t4_children_witness",
+        "SELECT substr(c.opened_on, 1, 7), '', count(*)
+         FROM case_file c JOIN child ch ON ch.case_id = c.id
+         WHERE c.id = ?1 AND ch.deleted_at IS NULL AND ch.witnessed = 'yes' GROUP BY 1",
+    ),
+    (
+        "t4_children_victim",
+        "SELECT substr(c.opened_on, 1, 7), '', count(*)
+         FROM case_file c JOIN child ch ON ch.case_id = c.id
+         WHERE c.id = ?1 AND ch.deleted_at IS NULL AND ch.directly_harmed = 'yes' GROUP BY 1",
+    ),
+    (
+        "t5_referral_source",
+        "SELECT substr(opened_on, 1, 7), referral_source, 1 FROM case_file WHERE id = ?1",
+    ),
+    (
+        "t5_intake_outcome",
+        "SELECT substr(opened_on, 1, 7), intake_outcome, 1 FROM case_file WHERE id = ?1",
+    ),
+    (
+        "t6_contacts",
+        "SELECT substr(s.on_date, 1, 7), s.discipline, count(*) FROM service_contact s
+         WHERE s.case_id = ?1 AND s.deleted_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM service_contact n WHERE n.supersedes = s.id)
+         GROUP BY 1, 2",
+    ),
+    (
+        "t6_minutes",
+        "SELECT substr(s.on_date, 1, 7), s.discipline, sum(s.minutes) FROM service_contact s
+         WHERE s.case_id = ?1 AND s.deleted_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM service_contact n WHERE n.supersedes = s.id)
+         GROUP BY 1, 2",
+    ),
+    (
+        "t7_referrals",
+        "SELECT substr(r.on_date, 1, 7), r.agency_type || '|' || r.status, count(*)
+         FROM referral r
+         WHERE r.case_id = ?1 AND r.deleted_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM referral n WHERE n.supersedes = r.id)
+         GROUP BY 1, 2",
+    ),
+    (
+        "t9_protection_orders",
+        "SELECT substr(coalesce(o.decided_on, o.applied_on, o.starts_on, c.opened_on), 1, 7),
+                o.issuer || '|' || o.status, count(*)
+         FROM protection_order o JOIN case_file c ON c.id = o.case_id
+         WHERE o.case_id = ?1 AND o.deleted_at IS NULL GROUP BY 1, 2",
+    ),
+    (
+        "t10_closures",
+        "SELECT substr(closed_on, 1, 7), coalesce(closure_reason, ''), 1 FROM case_file
+         WHERE id = ?1 AND closed_on IS NOT NULL",
+    ),
+];
+
+fn add(
+    conn: &Connection,
+    centre: &str,
+    month: &str,
+    measure: &str,
+    dim: &str,
+    v: i64,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO stat_archive (centre, month, measure, dimension, value)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (centre, month, measure, dimension)
+         DO UPDATE SET value = value + excluded.value",
+    )?
+    .execute(params![centre, month, measure, dim, v])?;
+    Ok(())
+}
+
+/// Adds a case's contribution to the monthly tables (T1–T7, T9, T10; T8 once risk
+/// assessments are recorded) to `stat_archive`, under the case's owner centre. Run in the
+/// purge's transaction, before the rows go.
+pub(crate) fn archive_case(conn: &Connection, case: &str) -> Result<()> {
+    let row: Option<(String, String, Option<String>)> = conn
+        .query_row(
+            "SELECT owner_centre, substr(opened_on, 1, 7), substr(closed_on, 1, 7)
+             FROM case_file WHERE id = ?1",
+            [case],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((centre, opened, closed)) = row else {
+        return Ok(());
+    };
+    for (measure, sql) in MEASURES {
+        let rows: Vec<(Option<String>, Option<String>, Option<i64>)> = conn
+            .prepare_cached(sql)?
+            .query_map([case], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (month, dim, value) in rows {
+            if let (Some(month), Some(value)) = (month, value) {
+                add(
+                    conn,
+                    &centre,
+                    &month,
+                    measure,
+                    &dim.unwrap_or_default(),
+                    value,
+                )?;
+            }
+        }
+    }
+    // T10 caseload: open at the end of every month from its opening to the month before
+    // its closure.
+    if let Some(closed) = closed {
+        let mut month = opened;
+        let mut guard = 0;
+        while month < closed && guard < 1200 {
+            add(conn, &centre, &month, "t10_open_at_month_end", "", 1)?;
+            month = match next_month(&month) {
+                Some(m) => m,
+                None => break,
+            };
+            guard += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Deletes every row of a case (and its client if they have no other case), with its
+/// search entries. No tombstone, no statistics: the callers do that.
+pub(crate) fn delete_case_rows(conn: &Connection, case: &str) -> Result<()> {
+    conn.execute(
+        "DELETE FROM search_fts WHERE rowid IN (SELECT rowid FROM search_doc WHERE case_id = ?1)",
+        [case],
+    )?;
+    conn.execute("DELETE FROM search_doc WHERE case_id = ?1", [case])?;
+    let client: Option<String> = conn
+        .query_row(
+            "SELECT client_id FROM case_file WHERE id = ?1",
+            [case],
+            |r| r.get(0),
+        )
+        .optional()?;
+    for table in CASE_TABLES {
+        // Corrections point at what they supersede: break those links first.
+        if matches!(
+            *table,
+            "referral"
+                | "consent_event"
+                | "note"
+                | "service_contact"
+                | "incident"
+                | "case_status_event"
+        ) {
+            conn.execute(
+                &format!("UPDATE {table} SET supersedes = NULL WHERE case_id = ?1"),
+                [case],
+            )?;
+        }
+        if *table == "referral" {
+            conn.execute(
+                "UPDATE referral SET consent_event_id = NULL WHERE case_id = ?1",
+                [case],
+            )?;
+        }
+        conn.execute(&format!("DELETE FROM {table} WHERE case_id = ?1"), [case])?;
+    }
+    conn.execute("DELETE FROM case_file WHERE id = ?1", [case])?;
+    if let Some(client) = client {
+        conn.execute(
+            "DELETE FROM client WHERE id = ?1
+             AND NOT EXISTS (SELECT 1 FROM case_file WHERE client_id = ?1)",
+            [&client],
+        )?;
+    }
+    Ok(())
+}
+
+/// Merges the full-text index so that deleted words leave its segments, then rewrites the
+/// file without freed pages and empties the WAL.
+pub(crate) fn compact(conn: &Connection) -> Result<()> {
+    conn.execute(
+        "INSERT INTO search_fts (search_fts) VALUES ('optimize')",
+        [],
+    )?;
+    let secure: i64 = conn.query_row("PRAGMA secure_delete", [], |r| r.get(0))?;
+    if secure != 1 {
+        return Err(Error::invalid(
+            "secure delete is off on this connection; the purge was not finished",
+        ));
+    }
+    conn.execute_batch("VACUUM;")?;
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
+impl Store {
+    /// The retention policy (none set: nothing is ever purged).
+    pub fn retention_policy(&self) -> Result<RetentionPolicy> {
+        let text: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM store_meta WHERE key = 'retention_policy'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(text
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default())
+    }
+
+    /// Sets the retention policy (administrators only). Years must be 1–100.
+    pub fn set_retention_policy(&mut self, policy: RetentionPolicy) -> Result<()> {
+        self.require(Permission::Purge)?;
+        for years in [policy.closed_case_years, policy.document_years]
+            .into_iter()
+            .flatten()
+        {
+            if !(1..=100).contains(&years) {
+                return Err(Error::invalid(
+                    "a retention period must be between 1 and 100 years",
+                ));
+            }
+        }
+        let json = serde_json::to_string(&policy)
+            .map_err(|e| Error::invalid(format!("cannot encode the policy: {e}")))?;
+        let tx = self.conn.transaction()?;
+        set_meta(&tx, "retention_policy", &json)?;
+        audit::append(
+            &tx,
+            &self.ctx.user,
+            Action::Settings,
+            None,
+            Some(&format!("retention policy {json}")),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// What a purge on `today` would remove. Writes nothing.
+    pub fn retention_preview(&self, today: NaiveDate) -> Result<PurgePreview> {
+        self.require(Permission::Purge)?;
+        let policy = self.retention_policy()?;
+        let case_cutoff = policy.closed_case_years.map(|y| years_before(today, y));
+        let document_cutoff = policy.document_years.map(|y| years_before(today, y));
+        let mut cases = Vec::new();
+        if let Some(cutoff) = case_cutoff {
+            let mut stmt = self.conn.prepare(
+                "SELECT id, case_number, closed_on FROM case_file
+                 WHERE status = 'closed' AND closed_on IS NOT NULL AND closed_on <= ?1
+                   AND owner_centre = ?2
+                 ORDER BY closed_on, case_number",
+            )?;
+            for row in stmt.query_map(params![cutoff.to_string(), self.ctx.centre], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })? {
+                let (case_id, case_number, closed) = row?;
+                cases.push(PurgeCase {
+                    case_id,
+                    case_number,
+                    closed_on: closed.parse().unwrap_or(today),
+                });
+            }
+        }
+        let documents = match document_cutoff {
+            None => 0,
+            Some(cutoff) => {
+                let ids: Vec<&str> = cases.iter().map(|c| c.case_id.as_str()).collect();
+                let all: Vec<String> = self
+                    .conn
+                    .prepare("SELECT case_id FROM document WHERE substr(created_at, 1, 10) < ?1")?
+                    .query_map([cutoff.to_string()], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                all.iter().filter(|c| !ids.contains(&c.as_str())).count() as u64
+            }
+        };
+        Ok(PurgePreview {
+            policy,
+            case_cutoff,
+            document_cutoff,
+            cases,
+            documents,
+        })
+    }
+
+    /// Purges what [`Store::retention_preview`] shows for `today`, in one transaction, then
+    /// compacts the file so that the removed content is gone from it.
+    pub fn purge(&mut self, today: NaiveDate) -> Result<PurgeReport> {
+        let preview = self.retention_preview(today)?;
+        let user = self.ctx.user.clone();
+        let now = Utc::now().to_rfc3339();
+        let tx = self.conn.transaction()?;
+        let mut tombstones = 0u64;
+        for case in &preview.cases {
+            archive_case(&tx, &case.case_id)?;
+            let shared: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM consent_event
+                 WHERE case_id = ?1 AND purpose = 'statistics' AND given = 1)",
+                [&case.case_id],
+                |r| r.get(0),
+            )?;
+            delete_case_rows(&tx, &case.case_id)?;
+            if shared {
+                self.ctx.hlc = self.ctx.hlc.tick(crate::hlc::Hlc::wall_clock_millis());
+                let hlc = self.ctx.hlc;
+                tx.execute(
+                    "INSERT INTO change_log (kind, record_id, hlc, op) VALUES ('purge', ?1, ?2, 'delete')",
+                    params![case.case_id, hlc.to_sql()],
+                )?;
+                tombstones += 1;
+            }
+            audit::append(
+                &tx,
+                &user,
+                Action::Purge,
+                crate::ids::CaseId::parse(&case.case_id).ok(),
+                Some(&format!(
+                    "closed {}; purged under the retention policy",
+                    case.closed_on
+                )),
+            )?;
+        }
+        let mut documents = 0u64;
+        if let Some(cutoff) = preview.document_cutoff {
+            let n = tx.execute(
+                "DELETE FROM document WHERE substr(created_at, 1, 10) < ?1",
+                [cutoff.to_string()],
+            )?;
+            documents = n as u64;
+            if n > 0 {
+                audit::append(
+                    &tx,
+                    &user,
+                    Action::Purge,
+                    None,
+                    Some(&format!("{n} document(s) attached before {cutoff}")),
+                )?;
+            }
+        }
+        set_meta(&tx, "last_purge_at", &now)?;
+        tx.commit()?;
+        compact(&self.conn)?;
+        Ok(PurgeReport {
+            cases: preview.cases.len() as u64,
+            documents,
+            tombstones,
+        })
+    }
+
+    /// The monthly counts kept of purged cases, by centre, month, measure and dimension.
+    pub fn archived_statistics(&self) -> Result<Vec<ArchivedCount>> {
+        let rows = self
+            .conn
+            .prepare(
+                "SELECT centre, month, measure, dimension, value FROM stat_archive
+                 ORDER BY centre, month, measure, dimension",
+            )?
+            .query_map([], |r| {
+                Ok(ArchivedCount {
+                    centre: r.get(0)?,
+                    month: r.get(1)?,
+                    measure: r.get(2)?,
+                    dimension: r.get(3)?,
+                    value: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+}
