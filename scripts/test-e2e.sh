@@ -20,11 +20,4 @@ run_e2e() {
     xvfb-run -a -s "-screen 0 1280x800x24" npm --prefix tests/e2e test
   fi
 }
-# FIXME: on a machine that has never run the app, the very first relaunch of a fresh build
-# has once waited over 30 s for the unlocked screen (seen once on a clean clone, never on a
-# second run). Until that is found, a failed run is repeated once, loudly; a real failure
-# fails both times.
-if ! run_e2e; then
-  echo "==> end-to-end run failed; running it once more (see FIXME in scripts/test-e2e.sh)" >&2
-  run_e2e
-fi
+run_e2e

@@ -3,9 +3,10 @@
 // which builds the app and provides ATRAMA_APP and a display.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { openApp, shot, type, click, textOf, choose, waitText, unlockAs, startDriver, stopDriver } from './harness.js';
+import { openApp, checkScreen, type, click, textOf, choose, waitText, unlockAs, startDriver, stopDriver } from './harness.js';
 
 const CENTRE = 'Klaipėdos pagalbos centras E2E';
 const PASS = 'tylus rytas prie jūros';
@@ -36,7 +37,7 @@ test('setup, lock, wrong passphrase, unlock, restart', async () => {
     const key = groups.join('-');
     assert.equal(groups.length, 8, `recovery key shows 8 groups: ${key}`);
     assert.match(key, /^([0-9A-HJKMNP-TV-Z]{4}-){7}[0-9A-HJKMNP-TV-Z]{4}$/);
-    await shot(app, '01-recovery-key');
+    await checkScreen(app, '01-recovery-key');
     await click(app, '#recovery-written');
     await type(app, '#confirm-group-3', groups[0] === groups[2] ? groups[2] : groups[0]);
     await type(app, '#confirm-group-6', groups[5]);
@@ -51,7 +52,7 @@ test('setup, lock, wrong passphrase, unlock, restart', async () => {
 
     // Unlocked: the centre's name, then Lock.
     assert.equal(await textOf(app, '#centre-name', 30000), CENTRE);
-    await shot(app, '02-home');
+    await checkScreen(app, '02-home');
     const files = readdirSync(join(storeRoot, 'store'));
     assert.ok(files.includes('atrama.db') && files.includes('keyslots.json'), files.join(','));
     for (const f of files) {
@@ -68,7 +69,7 @@ test('setup, lock, wrong passphrase, unlock, restart', async () => {
     await type(app, '#unlock-passphrase', 'not the passphrase');
     await click(app, '#unlock-submit');
     assert.equal(await textOf(app, '#unlock-error'), "wrong passphrase for user 'ona'");
-    await shot(app, '03-wrong-passphrase');
+    await checkScreen(app, '03-wrong-passphrase');
     assert.equal(await (await app.$('#unlock-passphrase')).getValue(), '');
 
     await type(app, '#unlock-passphrase', PASS);
@@ -127,7 +128,7 @@ test('counsellor workspace: intake, search, service contacts, close and reopen, 
     const draftLink = await app.$('#drafts-list button');
     await draftLink.waitForDisplayed({ timeout: 10000 });
     assert.match(await draftLink.getText(), /Police notification/);
-    await shot(app, '04-home-with-draft');
+    await checkScreen(app, '04-home-with-draft');
     await draftLink.click();
     assert.equal(await textOf(app, '#intake-step-title'), 'First incident');
     assert.ok(await (await app.$('#intake-incident-forms input[value="threats"]')).isSelected());
@@ -140,7 +141,7 @@ test('counsellor workspace: intake, search, service contacts, close and reopen, 
     await choose(app, '#intake-consent-statistics', 'yes');
     await click(app, '#intake-next');
     assert.equal(await textOf(app, '#intake-step-title'), 'Team');
-    await shot(app, '05-intake-team');
+    await checkScreen(app, '05-intake-team');
     await click(app, '#intake-finish');
 
     // The new case: pseudonym in the header, never the name until asked for.
@@ -161,13 +162,13 @@ test('counsellor workspace: intake, search, service contacts, close and reopen, 
     // My work lists the police notification still to contact, with its deadline.
     await click(app, '#nav-home');
     await waitText(app, '#police-queue', (t) => t.includes(caseNumber) && /By |Overdue/.test(t));
-    await shot(app, '06-my-work');
+    await checkScreen(app, '06-my-work');
 
     // Find it by the name typed without diacritics (Ctrl+K, results as you type).
     await app.keys(['Control', 'k']);
     await type(app, '#search-input', 'zydrune simkute');
     await waitText(app, '#search-results', (t) => t.includes(caseNumber));
-    await shot(app, '07-search');
+    await checkScreen(app, '07-search');
     await app.keys('Enter');
     assert.equal(await textOf(app, '#case-number'), caseNumber);
 
@@ -191,9 +192,38 @@ test('counsellor workspace: intake, search, service contacts, close and reopen, 
     }
     await click(app, '#tab-services');
     await waitText(app, '#contacts-table', (t) => t.includes('Social work') && t.includes('Legal counselling') && t.includes('50 minutes'));
-    await shot(app, '08-case-services');
+    await checkScreen(app, '08-case-services');
     await click(app, '#tab-overview');
     await waitText(app, '#overview-first-contact', (t) => t !== 'Not contacted yet');
+
+    // A referral to the police and a protection order.
+    await click(app, '#tab-referrals');
+    await click(app, '#add-referral');
+    await choose(app, '#referral-agency', 'police');
+    await choose(app, '#referral-status', 'referred');
+    await click(app, '#referral-save');
+    await waitText(app, '#referrals-table', (t) => t.includes('Police') && t.includes('Referred'));
+    await click(app, '#tab-orders');
+    await click(app, '#add-order');
+    await choose(app, '#order-issuer', 'court');
+    await choose(app, '#order-type', 'lt_court_protection_measures');
+    await choose(app, '#order-status', 'applied');
+    await type(app, '#order-applied', '2026-11-20');
+    await click(app, '#order-save');
+    await waitText(app, '#orders-list', (t) => t.includes('Applied for') && t.includes('Court'));
+    await checkScreen(app, '13-case-orders');
+
+    // A document goes into the encrypted store and is shown inside the app.
+    const docDir = mkdtempSync(join(tmpdir(), 'atrama-e2e-doc-'));
+    const docPath = join(docDir, 'statement.txt');
+    writeFileSync(docPath, 'Statement written for the end-to-end test.');
+    await click(app, '#tab-documents');
+    await (await app.$('#document-file')).setValue(docPath);
+    await waitText(app, '#documents-list', (t) => t.includes('statement.txt'));
+    rmSync(docDir, { recursive: true, force: true });
+    await click(app, '#documents-list button');
+    await waitText(app, '#document-viewer', (t) => t.includes('Statement written for the end-to-end test.'));
+    await checkScreen(app, '14-case-document');
 
     // Once contacted, the notification leaves the police queue.
     await click(app, '#nav-home');
@@ -216,7 +246,7 @@ test('counsellor workspace: intake, search, service contacts, close and reopen, 
     await click(app, '#tab-history');
     await waitText(app, '#history-list', (t) => t.includes('closed by ona: Needs met') || t.includes('closed by ona'));
     await waitText(app, '#history-list', (t) => t.includes('reopened by ona: came back'));
-    await shot(app, '09-case-history');
+    await checkScreen(app, '09-case-history');
 
     // Quick hide: Escape twice blanks and locks; only a new unlock brings the case back.
     await app.keys('Escape');
@@ -239,18 +269,40 @@ test('counsellor workspace: intake, search, service contacts, close and reopen, 
     await click(app, '#nav-home');
     assert.equal(await textOf(app, '#home-title'), 'Mano darbas');
     await waitText(app, '#mine-queue', (t) => t.includes('Atviras'));
-    await shot(app, '10-my-work-lt');
+    await checkScreen(app, '10-my-work-lt');
     await (await app.$('#mine-queue button')).click();
     assert.equal(await waitText(app, '#case-status', (t) => t !== 'Open'), 'Atviras');
     await waitText(app, '#overview-source', (t) => t === 'Policijos pranešimas');
-    await shot(app, '11-case-lt');
+    await checkScreen(app, '11-case-lt');
 
     // The unlock screen speaks the chosen language, and switches back to English there.
     await click(app, '#lock');
     await waitText(app, '#unlock-title', (t) => t === 'Atrakinti');
-    await shot(app, '12-unlock-lt');
+    await checkScreen(app, '12-unlock-lt');
     await choose(app, '#unlock-language', 'en');
     await waitText(app, '#unlock-title', (t) => t === 'Unlock');
+  } finally {
+    await app.deleteSession();
+  }
+});
+
+test('auto-lock after the shortest inactivity setting', async () => {
+  const app = await openApp();
+  try {
+    await textOf(app, '#unlock-title');
+    await unlockAs(app, 'ona', PASS);
+    await click(app, '#nav-settings');
+    await choose(app, '#settings-autolock', '1');
+    await click(app, '#nav-home');
+    assert.equal(await textOf(app, '#home-title'), 'My work');
+    // One minute without a key press or a click, plus one tick of the idle timer.
+    const locked = Date.now();
+    await waitText(app, '#unlock-title', (t) => t === 'Unlock', 80000);
+    const after = (Date.now() - locked) / 1000;
+    assert.ok(after >= 55, `locked after ${after} s, before the minute was over`);
+    assert.ok(!(await (await app.$('body')).getText()).includes('My work'));
+    await unlockAs(app, 'ona', PASS);
+    assert.equal(await textOf(app, '#home-title'), 'My work');
   } finally {
     await app.deleteSession();
   }

@@ -4,12 +4,16 @@
 // startDriver() in its `before` and stopDriver() in its `after`; files run one at a time.
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { remote } from 'webdriverio';
 
 export const APP = process.env.ATRAMA_APP;
+// tauri-driver's port (and WebKitWebDriver's, the next one): set ATRAMA_E2E_PORT to run two
+// end-to-end suites side by side on one machine.
+const PORT = Number(process.env.ATRAMA_E2E_PORT ?? 4444);
 export const SHOTS = process.env.ATRAMA_SCREENSHOTS ?? join(tmpdir(), 'atrama-e2e-shots');
 
 export async function waitForHttp(url, ms) {
@@ -29,7 +33,7 @@ export async function waitForHttp(url, ms) {
 export async function openApp() {
   const browser = await remote({
     hostname: '127.0.0.1',
-    port: 4444,
+    port: PORT,
     logLevel: 'warn',
     // WebKitWebDriver speaks classic WebDriver only: keep webdriverio 9 from asking for BiDi.
     capabilities: {
@@ -113,7 +117,7 @@ export async function startDriver(extraEnv = {}) {
   const profileRoot = mkdtempSync(join(tmpdir(), 'atrama-e2e-profile-'));
   roots.push(storeRoot, profileRoot);
   const store = join(storeRoot, 'store');
-  driver = spawn('tauri-driver', [], {
+  driver = spawn('tauri-driver', ['--port', String(PORT), '--native-port', String(PORT + 1)], {
     // A fresh webview profile too, so that preferences (language) never leak between runs.
     env: {
       ...process.env,
@@ -125,8 +129,8 @@ export async function startDriver(extraEnv = {}) {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   // WebKitWebDriver first: tauri-driver's own /status proxies to it.
-  await waitForHttp('http://127.0.0.1:4445/status', 20000);
-  await waitForHttp('http://127.0.0.1:4444/status', 20000);
+  await waitForHttp(`http://127.0.0.1:${PORT + 1}/status`, 20000);
+  await waitForHttp(`http://127.0.0.1:${PORT}/status`, 20000);
   return store;
 }
 
@@ -153,4 +157,37 @@ export function cli(store, user, passphrase, args) {
     env: { ...process.env, ATRAMA_PASSPHRASE: passphrase },
     encoding: 'utf8',
   });
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core on what the window shows now and returns its serious and critical
+ * violations (rule id, impact, the first few offending elements).
+ */
+export async function axeViolations(browser) {
+  // The script body is axe itself: WebDriver runs it as a function, which sets window.axe.
+  if (!(await browser.execute(() => typeof window.axe === 'object'))) {
+    await browser.execute(`${AXE_SOURCE}; return true;`);
+  }
+  const found = await browser.executeAsync((done) => {
+    window.axe
+      .run(document, { resultTypes: ['violations'] })
+      .then((r) =>
+        done(
+          r.violations
+            .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+            .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) })),
+        ),
+      )
+      .catch((e) => done([{ id: 'axe-error', impact: 'critical', nodes: [String(e)] }]));
+  });
+  return found;
+}
+
+/** Screenshot of a main screen plus an axe-core check: no serious or critical violations. */
+export async function checkScreen(browser, name) {
+  await shot(browser, name);
+  const violations = await axeViolations(browser);
+  assert.deepEqual(violations, [], `axe-core found serious/critical violations on ${name}`);
 }

@@ -32,6 +32,19 @@ describe('Unlock', () => {
     expect(session.phase).toEqual({ phase: 'locked' });
   });
 
+  it('focuses the user field when shown, and never takes focus back later', async () => {
+    setBackend(withUnlock(vi.fn<Backend['unlock']>()));
+    render(Unlock);
+    const user = screen.getByLabelText('User name');
+    expect(document.activeElement).toBe(user);
+    const pass = screen.getByLabelText('Passphrase') as HTMLInputElement;
+    pass.focus();
+    // A late rendering pass (the cause of a cold-start race with the autofocus attribute).
+    await new Promise((r) => setTimeout(r, 50));
+    expect(document.activeElement).toBe(pass);
+    expect(user.hasAttribute('autofocus')).toBe(false);
+  });
+
   it('moves the session to the phase the core returns', async () => {
     const unlocked = {
       phase: 'unlocked' as const,
