@@ -42,6 +42,12 @@ pub enum Action {
     Enrol,
     /// Imported a bundle.
     Import,
+    /// Opened the risk assessments of a case.
+    ViewRisk,
+    /// Opened the safety plan of a case.
+    ViewSafetyPlan,
+    /// Loaded a risk-assessment instrument pack.
+    ImportInstrument,
 }
 
 impl Action {
@@ -57,6 +63,9 @@ impl Action {
             Action::Purge => "purge",
             Action::Enrol => "enrol",
             Action::Import => "import",
+            Action::ViewRisk => "view_risk",
+            Action::ViewSafetyPlan => "view_safety_plan",
+            Action::ImportInstrument => "import_instrument",
         }
     }
 }

@@ -22,6 +22,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261125_0003_sync",
         include_str!("migrations/20261125_0003_sync.sql"),
     ),
+    (
+        "20261126_0004_risk",
+        include_str!("migrations/20261126_0004_risk.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the number of migrations.
