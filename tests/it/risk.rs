@@ -95,6 +95,9 @@ fn count_scoring_golden_at_every_band_edge() {
     assert_eq!((r.score, r.dont_know, r.answered), (1, 1, 3));
 }
 
+/// Answers, expected score, expected band.
+type Golden<'a> = (&'a [(&'a str, &'a str)], i64, &'a str);
+
 #[test]
 fn weighted_scoring_golden_at_every_band_edge_with_skip_logic() {
     let mut f = store(Country::Lt);
@@ -102,7 +105,7 @@ fn weighted_scoring_golden_at_every_band_edge_with_skip_logic() {
         .import_instrument(&fixture("weighted-v1.json"))
         .unwrap();
     // Bands: low 0–4, mid 5–9, high 10–26.
-    let golden: &[(&[(&str, &str)], i64, &str)] = &[
+    let golden: &[Golden] = &[
         (&[], 0, "low"),
         (&[("w4", "yes")], 4, "low"),
         (&[("w4", "yes"), ("w1", "yes")], 5, "mid"),
