@@ -626,3 +626,123 @@ fn assessments_travel_pseudonymised_and_safety_plans_stay() {
         )
     );
 }
+
+#[test]
+fn cli_lists_and_imports_instruments() {
+    use crate::cli::{PASS, atrama, init, ok, stderr, stdout};
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    init(&store);
+    let path = |name: &str| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/instruments")
+            .join(name)
+            .display()
+            .to_string()
+    };
+
+    let list = ok(&store, &["instrument", "list"]);
+    assert!(list.contains("atrama-spj"), "{list}");
+    assert!(list.contains("[built in]"), "{list}");
+    assert!(list.contains("1 instrument version(s)"), "{list}");
+
+    let done = ok(&store, &["instrument", "import", &path("count-v1.json")]);
+    assert!(done.contains("Loaded test-count version 1"), "{done}");
+    let again = ok(&store, &["instrument", "import", &path("count-v1.json")]);
+    assert!(again.contains("already loaded"), "{again}");
+    let json = ok(
+        &store,
+        &["--json", "instrument", "import", &path("count-v2.json")],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["outcome"], "imported");
+    assert_eq!(v["instrument"]["version"], 2);
+    assert_eq!(v["instrument"]["licence"], "local_only");
+
+    let json = ok(&store, &["--json", "instrument", "list"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let rows: Vec<(String, u64, bool)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["id"].as_str().unwrap().to_owned(),
+                i["version"].as_u64().unwrap(),
+                i["latest"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("atrama-spj".to_owned(), 1, true),
+            ("test-count".to_owned(), 2, true),
+            ("test-count".to_owned(), 1, false)
+        ]
+    );
+
+    // An invalid pack: exit 1, one line naming the problem, and JSON for scripts.
+    let bad = atrama(
+        &store,
+        &[
+            "--user",
+            "ona",
+            "instrument",
+            "import",
+            &path("invalid-band-gap.json"),
+        ],
+        &[("ATRAMA_PASSPHRASE", PASS)],
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    let err = stderr(&bad);
+    assert!(
+        err.contains("band gap") && err.contains("scores 3 to 3"),
+        "{err}"
+    );
+    let bad = atrama(
+        &store,
+        &[
+            "--user",
+            "ona",
+            "--json",
+            "instrument",
+            "import",
+            &path("invalid-duplicate-item.json"),
+        ],
+        &[("ATRAMA_PASSPHRASE", PASS)],
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&bad)).unwrap();
+    assert_eq!(v["error"]["code"], "invalid_input");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("item 'q2': duplicate item id")
+    );
+}
+
+#[test]
+fn the_example_in_the_pack_documentation_imports() {
+    let doc = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/instrument-pack.md"),
+    )
+    .unwrap();
+    let example = doc.split("## A complete example").nth(1).unwrap();
+    let json = example
+        .split("```json")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .unwrap();
+    let mut f = store(Country::Lt);
+    let done = f.store.import_instrument(json).unwrap();
+    assert_eq!(done.instrument.id, "licensed-checklist");
+    assert_eq!(
+        done.instrument.licence,
+        atrama::risk::Licence::NeedsPermission
+    );
+    let pack = f.store.instrument("licensed-checklist", 1).unwrap();
+    assert_eq!(pack.band_for(13).id, "medium");
+    assert_eq!(pack.band_for(14).id, "high");
+}
