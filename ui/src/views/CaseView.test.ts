@@ -25,7 +25,7 @@ describe('CaseView', () => {
       phone: '+370 612 98765',
       address: null,
     });
-    setBackend(fakeBackend({ caseDetail: () => Promise.resolve(d), clientIdentity }));
+    setBackend(fakeBackend({ caseDetail: () => Promise.resolve(d), latestRisk: () => Promise.resolve(null), clientIdentity }));
     render(CaseView, { caseId: d.case.id });
     expect((await screen.findByRole('heading', { level: 1 })).textContent).toBe('Gintarė-7');
     expect(document.body.textContent).not.toMatch(/Šimkutė/);
@@ -42,7 +42,7 @@ describe('CaseView', () => {
     nav.openCase(d.case.id);
     const logServiceContact = vi.fn<Backend['logServiceContact']>().mockResolvedValue('sc1');
     const caseDetail = vi.fn<Backend['caseDetail']>().mockResolvedValue(d);
-    setBackend(fakeBackend({ caseDetail, logServiceContact }));
+    setBackend(fakeBackend({ caseDetail, latestRisk: () => Promise.resolve(null), logServiceContact }));
     render(CaseView, { caseId: d.case.id });
     await fireEvent.click(await screen.findByRole('button', { name: 'Log a service contact' }));
     await fireEvent.change(screen.getByLabelText('Discipline'), { target: { value: 'social_work' } });

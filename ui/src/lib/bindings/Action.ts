@@ -3,4 +3,4 @@
 /**
  * What was done.
  */
-export type Action = "view_case" | "view_identity" | "view_document" | "change" | "export" | "print" | "purge" | "enrol" | "import";
+export type Action = "view_case" | "view_identity" | "view_document" | "change" | "export" | "print" | "purge" | "enrol" | "import" | "view_risk" | "view_safety_plan" | "import_instrument";
