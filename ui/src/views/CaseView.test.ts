@@ -56,4 +56,20 @@ describe('CaseView', () => {
     expect(await screen.findByText('Service contact saved.')).toBeTruthy();
     expect(caseDetail).toHaveBeenCalledTimes(2);
   });
+
+  it('shows the latest risk band in the header, and says when judgement set it', async () => {
+    const d = detail();
+    nav.openCase(d.case.id);
+    setBackend(fakeBackend({
+      caseDetail: () => Promise.resolve(d),
+      latestRisk: () => Promise.resolve({
+        assessed_on: '2026-11-02', instrument_id: 'atrama-spj', instrument_version: 1, final_band: 'high',
+        final_band_label: { en: 'High', lt: 'Didelė' }, level: 2, levels: 3, overridden: true,
+      }),
+    }));
+    render(CaseView, { caseId: d.case.id });
+    const badge = await screen.findByText(/Risk: High/);
+    expect(badge.textContent).toMatch(/Risk: High \(2 Nov 2026\).*by judgement/s);
+    expect(badge.className).toContain('risk-level-2');
+  });
 });
