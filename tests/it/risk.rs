@@ -746,3 +746,42 @@ fn the_example_in_the_pack_documentation_imports() {
     assert_eq!(pack.band_for(13).id, "medium");
     assert_eq!(pack.band_for(14).id, "high");
 }
+
+#[test]
+fn a_correction_supersedes_the_assessment_and_keeps_its_own_pack_version() {
+    let mut f = store(Country::Lt);
+    let case = open_case(&mut f.store);
+    f.store
+        .import_instrument(&fixture("count-v1.json"))
+        .unwrap();
+    f.store
+        .import_instrument(&fixture("count-v2.json"))
+        .unwrap();
+    let first = f
+        .store
+        .record_risk_assessment(case, &assessment("test-count", 1, &[("q1", "yes")]))
+        .unwrap();
+    let fixed = f
+        .store
+        .batch(|b| {
+            b.correct_risk_assessment(
+                first,
+                &assessment("test-count", 1, &[("q1", "yes"), ("q2", "yes")]),
+            )
+        })
+        .unwrap();
+    let h = f.store.risk_history(case).unwrap();
+    assert_eq!(h.assessments.len(), 1);
+    let a = &h.assessments[0];
+    assert_eq!((a.id, a.supersedes), (fixed, Some(first)));
+    assert_eq!(
+        (a.instrument_version, a.score, a.band.as_str()),
+        (1, 2, "standard")
+    );
+    // The old version cannot be corrected again.
+    let err = f
+        .store
+        .batch(|b| b.correct_risk_assessment(first, &assessment("test-count", 1, &[])))
+        .unwrap_err();
+    assert!(err.to_string().contains("already corrected"), "{err}");
+}
