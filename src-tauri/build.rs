@@ -48,6 +48,17 @@ fn main() {
         "set_retention_policy",
         "retention_preview",
         "purge",
+        "instruments",
+        "instrument",
+        "import_instrument",
+        "score_answers",
+        "record_risk_assessment",
+        "risk_history",
+        "latest_risk",
+        "safety_plan",
+        "save_safety_plan",
+        "set_safety_plan_review",
+        "log_safety_plan_print",
     ]);
     if let Err(e) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {
         panic!("tauri build script failed: {e:#}");

@@ -63,6 +63,12 @@ pub enum Action {
     BackupVerify,
     /// Changed the retention policy or the backup reminder.
     Settings,
+    /// Opened the risk assessments of a case.
+    ViewRisk,
+    /// Opened the safety plan of a case.
+    ViewSafetyPlan,
+    /// Loaded a risk-assessment instrument pack.
+    ImportInstrument,
 }
 
 impl Action {
@@ -85,6 +91,9 @@ impl Action {
             Action::Backup => "backup",
             Action::BackupVerify => "backup_verify",
             Action::Settings => "settings",
+            Action::ViewRisk => "view_risk",
+            Action::ViewSafetyPlan => "view_safety_plan",
+            Action::ImportInstrument => "import_instrument",
         }
     }
 }

@@ -108,4 +108,8 @@ record_id! {
     DocumentId => "document",
     /// A case closure or reopening.
     StatusEventId => "case_status_event",
+    /// A risk assessment.
+    RiskAssessmentId => "risk_assessment",
+    /// A version of a safety plan.
+    SafetyPlanId => "safety_plan",
 }

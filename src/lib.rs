@@ -20,6 +20,7 @@ pub mod drafts;
 pub mod error;
 pub mod hlc;
 pub mod ids;
+pub mod risk;
 pub mod staff;
 pub mod store;
 pub mod sync;

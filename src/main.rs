@@ -107,6 +107,9 @@ enum Command {
     /// The retention policy and the purge (administrators).
     #[command(subcommand)]
     Retention(RetentionCommand),
+    /// Risk-assessment instruments: list them, or load an instrument pack (administrators).
+    #[command(subcommand)]
+    Instrument(InstrumentCommand),
     /// Fill the store with realistic, clearly fictitious demo data.
     Demo {
         /// How many clients.
@@ -254,6 +257,18 @@ enum BundleCommand {
         /// Check and count everything, change nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum InstrumentCommand {
+    /// List the instruments here (built in and loaded), each id's newest version first.
+    List,
+    /// Load an instrument pack file (docs/instrument-pack.md); it is checked first and kept
+    /// beside older versions of the same instrument.
+    Import {
+        /// The pack file (JSON).
+        file: PathBuf,
     },
 }
 
@@ -601,6 +616,72 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Audit(cmd) => audit(&dir, cli.user, cli.json, cmd),
         Command::Backup(cmd) => backup(&dir, cli.user, cli.json, cmd),
         Command::Retention(cmd) => retention(&dir, cli.user, cli.json, cmd),
+        Command::Instrument(InstrumentCommand::List) => {
+            let store = unlock(&dir, cli.user)?;
+            let list = store.instruments()?;
+            if cli.json {
+                return print_json(&list);
+            }
+            let lang = store.profile()?.language.code();
+            for i in &list {
+                let title = i
+                    .title
+                    .get(lang)
+                    .or_else(|| i.languages.first().and_then(|l| i.title.get(l)))
+                    .map_or("", String::as_str);
+                println!(
+                    "{:<20} v{:<4} {:<16} {:<4} {:<15} {:>3} items {:>5} assessed  {}{}{}",
+                    i.id,
+                    i.version,
+                    i.licence.code(),
+                    i.jurisdiction,
+                    i.languages.join(","),
+                    i.items,
+                    i.assessments,
+                    title,
+                    if i.builtin { "  [built in]" } else { "" },
+                    if i.latest { "" } else { "  [older version]" },
+                );
+            }
+            println!("{} instrument version(s)", list.len());
+            Ok(())
+        }
+        Command::Instrument(InstrumentCommand::Import { file }) => {
+            let mut store = unlock(&dir, cli.user)?;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| Error::InvalidInput(format!("cannot read {}: {e}", file.display())))?;
+            match store.import_instrument(&text) {
+                Ok(done) => {
+                    if cli.json {
+                        return print_json(&done);
+                    }
+                    let i = &done.instrument;
+                    match done.outcome.as_str() {
+                        "already_loaded" => println!(
+                            "{} version {} was already loaded from the same file; nothing changed.",
+                            i.id, i.version
+                        ),
+                        _ => println!(
+                            "Loaded {} version {} ({} items, licence {}).",
+                            i.id,
+                            i.version,
+                            i.items,
+                            i.licence.code()
+                        ),
+                    }
+                    Ok(())
+                }
+                Err(e) => {
+                    if cli.json {
+                        print_json(&serde_json::json!({
+                            "file_name": file.display().to_string(),
+                            "error": { "code": e.code(), "message": e.to_string() },
+                        }))?;
+                    }
+                    Err(e)
+                }
+            }
+        }
         Command::Demo {
             clients,
             months,

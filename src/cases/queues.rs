@@ -1,6 +1,6 @@
 //! The work queues of the home screen: my open cases, follow-ups due, police notifications
-//! still to be contacted (with the next-working-day deadline the law sets), recently
-//! opened cases.
+//! still to be contacted (with the next-working-day deadline the law sets), safety plans due
+//! for review, recently opened cases.
 
 use chrono::NaiveDate;
 use rusqlite::{Connection, params};
@@ -43,6 +43,9 @@ pub struct WorkQueues {
     pub follow_ups_due: Vec<CaseSummary>,
     /// The centre's police notifications not yet contacted, earliest deadline first.
     pub police_to_contact: Vec<PoliceNotification>,
+    /// Safety plans of my open cases due for review within a week (or overdue), soonest
+    /// first.
+    pub safety_plan_reviews: Vec<crate::risk::SafetyPlanReview>,
     /// Cases opened most recently in the centre.
     pub recently_opened: Vec<CaseSummary>,
 }
@@ -110,11 +113,14 @@ pub fn work_queues(
         ))?
         .query_map([], summary_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    let safety_plan_reviews =
+        crate::risk::safety_plan::reviews_due(conn, user, today, horizon, QUEUE_LIMIT)?;
     Ok(WorkQueues {
         today,
         my_open_cases,
         follow_ups_due,
         police_to_contact,
+        safety_plan_reviews,
         recently_opened,
     })
 }

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::hlc::Hlc;
 use crate::ids::{CaseId, ClientId, DocumentId};
 
-fn meta(r: &Row<'_>) -> rusqlite::Result<RecordMeta> {
+pub(crate) fn meta(r: &Row<'_>) -> rusqlite::Result<RecordMeta> {
     let created: String = r.get("created_at")?;
     Ok(RecordMeta {
         owner_centre: r.get("owner_centre")?,

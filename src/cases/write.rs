@@ -139,7 +139,7 @@ impl Batch<'_> {
     }
 
     /// Inserts a record row with its sync columns and logs it.
-    fn insert(&mut self, table: &'static str, id: &str, cols: Vec<Col>) -> Result<()> {
+    pub(crate) fn insert(&mut self, table: &'static str, id: &str, cols: Vec<Col>) -> Result<()> {
         let hlc = self.stamp();
         let mut names =
             String::from("id, owner_centre, owner_install, hlc, created_at, created_by");
@@ -217,7 +217,7 @@ impl Batch<'_> {
     }
 
     /// The case a sub-record goes into: it must exist, be live and be ours.
-    fn live_case(&mut self, case: CaseId) -> Result<()> {
+    pub(crate) fn live_case(&mut self, case: CaseId) -> Result<()> {
         self.touch(case);
         if self.live.contains(&case) {
             return Ok(());
@@ -243,7 +243,7 @@ impl Batch<'_> {
 
     /// The case of the current (not superseded, not deleted) event `old`, which a
     /// correction will supersede.
-    fn current_event_case(&mut self, table: &'static str, old: &str) -> Result<CaseId> {
+    pub(crate) fn current_event_case(&mut self, table: &'static str, old: &str) -> Result<CaseId> {
         let row: Option<(CaseId, Option<String>, String, bool)> = self
             .tx
             .prepare_cached(&format!(
@@ -661,7 +661,7 @@ impl Batch<'_> {
 
     /// Appends an event row to `table` for `case`, superseding `supersedes` when it is a
     /// correction.
-    fn append_event(
+    pub(crate) fn append_event(
         &mut self,
         table: &'static str,
         id: &str,
@@ -1150,6 +1150,8 @@ pub(crate) fn kind_name(table: &str) -> &'static str {
         "note" => "note",
         "document" => "document",
         "case_status_event" => "closure or reopening",
+        "risk_assessment" => "risk assessment",
+        "safety_plan" => "safety plan",
         _ => "record",
     }
 }

@@ -30,6 +30,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261126_0006_queues",
         include_str!("migrations/20261126_0006_queues.sql"),
     ),
+    (
+        "20261126_0007_risk",
+        include_str!("migrations/20261126_0007_risk.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the number of migrations.

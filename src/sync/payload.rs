@@ -24,6 +24,7 @@ pub const TABLES: &[&str] = &[
     "referral",
     "protection_order",
     "case_status_event",
+    "risk_assessment",
 ];
 
 /// How one column leaves the centre at the pseudonymised level.
@@ -145,6 +146,21 @@ pub fn pseudonymised_columns(table: &str) -> Vec<(&'static str, Projection)> {
             ("kind", Keep),
             ("on_date", Month),
             ("reason", Keep),
+        ],
+        // Table T8 counts assessments by instrument and band. The answers (which may hold
+        // the client's words), the assessor and the reason for an override stay here.
+        "risk_assessment" => &[
+            ("supersedes", Keep),
+            ("case_id", Keep),
+            ("instrument_id", Keep),
+            ("instrument_version", Keep),
+            ("assessed_on", Month),
+            ("assessor", Const("")),
+            ("answers", Const("{}")),
+            ("score", Keep),
+            ("band", Keep),
+            ("override_band", Keep),
+            ("final_band", Keep),
         ],
         _ => &[],
     };
@@ -316,10 +332,12 @@ mod tests {
                     "body",
                     "content",
                     "file_name",
+                    "override_reason",
+                    "sections",
                 ] {
                     assert_ne!(name, private, "{table}.{private} would leave the centre");
                 }
-                if name == "created_by" || name == "staff" || name == "lead_worker" {
+                if ["created_by", "staff", "lead_worker", "assessor", "answers"].contains(&name) {
                     assert!(matches!(p, Const(_)), "{table}.{name} names staff");
                 }
             }

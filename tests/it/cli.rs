@@ -3,9 +3,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-const PASS: &str = "integration passphrase";
+pub(crate) const PASS: &str = "integration passphrase";
 
-fn atrama(store: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) fn atrama(store: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_atrama"));
     cmd.arg("--store").arg(store).args(args);
     for var in [
@@ -24,16 +24,16 @@ fn atrama(store: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().expect("atrama runs")
 }
 
-fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Creates a store and returns its recovery key.
-fn init(store: &Path) -> String {
+pub(crate) fn init(store: &Path) -> String {
     let out = atrama(
         store,
         &[
@@ -256,7 +256,7 @@ fn usage_errors_exit_2_and_missing_things_exit_1() {
 }
 
 /// Runs a command as `ona` that must succeed, and returns its standard output.
-fn ok(store: &Path, args: &[&str]) -> String {
+pub(crate) fn ok(store: &Path, args: &[&str]) -> String {
     let mut all = vec!["--user", "ona"];
     all.extend_from_slice(args);
     let out = atrama(store, &all, &[("ATRAMA_PASSPHRASE", PASS)]);

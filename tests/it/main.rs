@@ -11,4 +11,5 @@ mod bundle_fixture;
 mod case_record;
 mod cli;
 mod on_disk;
+mod risk;
 mod sync;

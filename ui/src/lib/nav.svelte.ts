@@ -12,6 +12,8 @@ export type Section =
   | 'consents'
   | 'notes'
   | 'documents'
+  | 'risk'
+  | 'safetyPlan'
   | 'history';
 
 export const SECTIONS: readonly Section[] = [
@@ -24,6 +26,8 @@ export const SECTIONS: readonly Section[] = [
   'consents',
   'notes',
   'documents',
+  'risk',
+  'safetyPlan',
   'history',
 ];
 

@@ -25,7 +25,7 @@ describe('CaseView', () => {
       phone: '+370 612 98765',
       address: null,
     });
-    setBackend(fakeBackend({ caseDetail: () => Promise.resolve(d), clientIdentity }));
+    setBackend(fakeBackend({ caseDetail: () => Promise.resolve(d), latestRisk: () => Promise.resolve(null), clientIdentity }));
     render(CaseView, { caseId: d.case.id });
     expect((await screen.findByRole('heading', { level: 1 })).textContent).toBe('Gintarė-7');
     expect(document.body.textContent).not.toMatch(/Šimkutė/);
@@ -42,7 +42,7 @@ describe('CaseView', () => {
     nav.openCase(d.case.id);
     const logServiceContact = vi.fn<Backend['logServiceContact']>().mockResolvedValue('sc1');
     const caseDetail = vi.fn<Backend['caseDetail']>().mockResolvedValue(d);
-    setBackend(fakeBackend({ caseDetail, logServiceContact }));
+    setBackend(fakeBackend({ caseDetail, latestRisk: () => Promise.resolve(null), logServiceContact }));
     render(CaseView, { caseId: d.case.id });
     await fireEvent.click(await screen.findByRole('button', { name: 'Log a service contact' }));
     await fireEvent.change(screen.getByLabelText('Discipline'), { target: { value: 'social_work' } });
@@ -55,5 +55,21 @@ describe('CaseView', () => {
     expect(fields).toMatchObject({ on_date: today, discipline: 'social_work', minutes: 60 });
     expect(await screen.findByText('Service contact saved.')).toBeTruthy();
     expect(caseDetail).toHaveBeenCalledTimes(2);
+  });
+
+  it('shows the latest risk band in the header, and says when judgement set it', async () => {
+    const d = detail();
+    nav.openCase(d.case.id);
+    setBackend(fakeBackend({
+      caseDetail: () => Promise.resolve(d),
+      latestRisk: () => Promise.resolve({
+        assessed_on: '2026-11-02', instrument_id: 'atrama-spj', instrument_version: 1, final_band: 'high',
+        final_band_label: { en: 'High', lt: 'Didelė' }, level: 2, levels: 3, overridden: true,
+      }),
+    }));
+    render(CaseView, { caseId: d.case.id });
+    const badge = await screen.findByText(/Risk: High/);
+    expect(badge.textContent).toMatch(/Risk: High \(2 Nov 2026\).*by judgement/s);
+    expect(badge.className).toContain('risk-level-2');
   });
 });

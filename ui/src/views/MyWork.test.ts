@@ -27,6 +27,7 @@ describe('MyWork', () => {
               { case: summary(1), notified_on: '2026-11-16', deadline: '2026-11-17', overdue: true },
               { case: summary(2), notified_on: '2026-11-20', deadline: '2026-11-23', overdue: false },
             ],
+            safety_plan_reviews: [{ case: summary(2), review_on: '2026-11-18', overdue: true }],
             recently_opened: [],
           }),
         drafts: () => Promise.resolve([]),
@@ -41,12 +42,14 @@ describe('MyWork', () => {
     expect(rows[2]!.textContent).not.toMatch(/Overdue/);
     expect(screen.getByText(/My open cases/).textContent).toMatch(/2 cases/);
     expect(screen.getByText(/Police notifications to contact/).textContent).toMatch(/2 cases/);
+    const reviews = document.getElementById('plan-reviews-queue') as HTMLElement;
+    expect(within(reviews).getAllByRole('row')[1]!.textContent).toMatch(/KLP-01-2026-0002.*Overdue: review was due 18 Nov 2026/);
   });
 
   it('lists drafts to finish', async () => {
     setBackend(
       fakeBackend({
-        workQueues: (today) => Promise.resolve({ today, my_open_cases: [], follow_ups_due: [], police_to_contact: [], recently_opened: [] }),
+        workQueues: (today) => Promise.resolve({ today, my_open_cases: [], follow_ups_due: [], police_to_contact: [], safety_plan_reviews: [], recently_opened: [] }),
         drafts: () => Promise.resolve([{ id: 'd1', kind: 'intake', title: 'Intake — Police notification', body: '{}', updated_at: '2026-11-20T10:00:00Z' }]),
       }),
     );

@@ -37,6 +37,17 @@ import type { ServiceContactId } from '../bindings/ServiceContactId';
 import type { StaffMember } from '../bindings/StaffMember';
 import type { StatusEventId } from '../bindings/StatusEventId';
 import type { WorkQueues } from '../bindings/WorkQueues';
+import type { InstrumentImport } from '../bindings/InstrumentImport';
+import type { InstrumentInfo } from '../bindings/InstrumentInfo';
+import type { InstrumentPack } from '../bindings/InstrumentPack';
+import type { LatestRisk } from '../bindings/LatestRisk';
+import type { RiskAssessmentFields } from '../bindings/RiskAssessmentFields';
+import type { RiskAssessmentId } from '../bindings/RiskAssessmentId';
+import type { RiskHistory } from '../bindings/RiskHistory';
+import type { SafetyPlanFields } from '../bindings/SafetyPlanFields';
+import type { SafetyPlanHistory } from '../bindings/SafetyPlanHistory';
+import type { SafetyPlanId } from '../bindings/SafetyPlanId';
+import type { ScoreResult } from '../bindings/ScoreResult';
 
 export type { AppPhase, ErrorCode, GroupAnswer, IpcError, NewCentre, RecoveryKeyShown };
 
@@ -73,6 +84,18 @@ export interface Backend {
   drafts(): Promise<Draft[]>;
   draft(id: string): Promise<Draft>;
   deleteDraft(id: string): Promise<void>;
+
+  instruments(): Promise<InstrumentInfo[]>;
+  instrument(id: string, version: number): Promise<InstrumentPack>;
+  importInstrument(text: string): Promise<InstrumentImport>;
+  scoreAnswers(id: string, version: number, answers: Record<string, string>): Promise<ScoreResult>;
+  recordRiskAssessment(caseId: CaseId, fields: RiskAssessmentFields): Promise<RiskAssessmentId>;
+  riskHistory(caseId: CaseId): Promise<RiskHistory>;
+  latestRisk(caseId: CaseId): Promise<LatestRisk | null>;
+  safetyPlan(caseId: CaseId): Promise<SafetyPlanHistory>;
+  saveSafetyPlan(caseId: CaseId, base: SafetyPlanId | null, fields: SafetyPlanFields): Promise<SafetyPlanId>;
+  setSafetyPlanReview(caseId: CaseId, on: string): Promise<SafetyPlanId>;
+  logSafetyPlanPrint(caseId: CaseId, planId: SafetyPlanId, sections: string[]): Promise<void>;
 }
 
 let current: Backend | undefined;

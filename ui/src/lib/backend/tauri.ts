@@ -44,4 +44,16 @@ export const tauriBackend: Backend = {
   drafts: () => call('drafts'),
   draft: (id) => call('draft', { id }),
   deleteDraft: (id) => call('delete_draft', { id }),
+
+  instruments: () => call('instruments'),
+  instrument: (id, version) => call('instrument', { id, version }),
+  importInstrument: (text) => call('import_instrument', { text }),
+  scoreAnswers: (id, version, answers) => call('score_answers', { id, version, answers }),
+  recordRiskAssessment: (caseId, fields) => call('record_risk_assessment', { caseId, fields }),
+  riskHistory: (caseId) => call('risk_history', { caseId }),
+  latestRisk: (caseId) => call('latest_risk', { caseId }),
+  safetyPlan: (caseId) => call('safety_plan', { caseId }),
+  saveSafetyPlan: (caseId, base, fields) => call('save_safety_plan', { caseId, base, fields }),
+  setSafetyPlanReview: (caseId, on) => call('set_safety_plan_review', { caseId, on }),
+  logSafetyPlanPrint: (caseId, planId, sections) => call('log_safety_plan_print', { caseId, planId, sections }),
 };
