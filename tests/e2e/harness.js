@@ -11,6 +11,10 @@ import { remote } from 'webdriverio';
 
 export const APP = process.env.ATRAMA_APP;
 export const SHOTS = process.env.ATRAMA_SCREENSHOTS ?? join(tmpdir(), 'atrama-e2e-shots');
+// tauri-driver's port, and the WebKitWebDriver behind it on the next one. Another port lets
+// two runs share a machine (e.g. ATRAMA_E2E_PORT=4464).
+export const PORT = Number(process.env.ATRAMA_E2E_PORT ?? 4444);
+const NATIVE_PORT = PORT + 1;
 
 export async function waitForHttp(url, ms) {
   const deadline = Date.now() + ms;
@@ -29,7 +33,7 @@ export async function waitForHttp(url, ms) {
 export async function openApp() {
   const browser = await remote({
     hostname: '127.0.0.1',
-    port: 4444,
+    port: PORT,
     logLevel: 'warn',
     // WebKitWebDriver speaks classic WebDriver only: keep webdriverio 9 from asking for BiDi.
     capabilities: {
@@ -113,7 +117,7 @@ export async function startDriver(extraEnv = {}) {
   const profileRoot = mkdtempSync(join(tmpdir(), 'atrama-e2e-profile-'));
   roots.push(storeRoot, profileRoot);
   const store = join(storeRoot, 'store');
-  driver = spawn('tauri-driver', [], {
+  driver = spawn('tauri-driver', ['--port', String(PORT), '--native-port', String(NATIVE_PORT)], {
     // A fresh webview profile too, so that preferences (language) never leak between runs.
     env: {
       ...process.env,
@@ -125,8 +129,8 @@ export async function startDriver(extraEnv = {}) {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   // WebKitWebDriver first: tauri-driver's own /status proxies to it.
-  await waitForHttp('http://127.0.0.1:4445/status', 20000);
-  await waitForHttp('http://127.0.0.1:4444/status', 20000);
+  await waitForHttp(`http://127.0.0.1:${NATIVE_PORT}/status`, 20000);
+  await waitForHttp(`http://127.0.0.1:${PORT}/status`, 20000);
   return store;
 }
 
