@@ -115,6 +115,10 @@ pub struct AccessEntry {
     pub case_id: Option<String>,
     /// More about it (e.g. which document).
     pub detail: Option<String>,
+    /// The case's number when the log is listed and the case is still in the store (not
+    /// part of the hashed entry: case numbers are looked up when listing).
+    #[serde(default)]
+    pub case_number: Option<String>,
 }
 
 fn entry_hash(prev: &str, e: &AccessEntry) -> String {
@@ -156,6 +160,7 @@ pub(crate) fn append(
         action: action.code().to_owned(),
         case_id: case.map(|c| c.to_string()),
         detail: detail.map(str::to_owned),
+        case_number: None,
     };
     let hash = entry_hash(&prev, &entry);
     conn.prepare_cached(
@@ -239,8 +244,21 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccessEntry> {
         action: r.get("action")?,
         case_id: r.get("case_id")?,
         detail: r.get("detail")?,
+        case_number: None,
     })
 }
+
+/// An entry as listed, with the number of its case (from `LISTED`).
+fn listed_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccessEntry> {
+    Ok(AccessEntry {
+        case_number: r.get("case_number")?,
+        ..row(r)?
+    })
+}
+
+/// The columns of a listed entry: the entry and its case's number, if the case is here.
+const LISTED: &str = "SELECT l.seq, l.at, l.username, l.action, l.case_id, l.detail, c.case_number
+     FROM access_log l LEFT JOIN case_file c ON c.id = l.case_id";
 
 impl Store {
     /// Records an action in the access log.
@@ -258,8 +276,10 @@ impl Store {
         self.require(Permission::ReadAccessLog)?;
         let rows = self
             .conn
-            .prepare_cached("SELECT * FROM access_log WHERE case_id = ?1 ORDER BY seq DESC")?
-            .query_map([case.to_string()], row)?
+            .prepare_cached(&format!(
+                "{LISTED} WHERE l.case_id = ?1 ORDER BY l.seq DESC"
+            ))?
+            .query_map([case.to_string()], listed_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
@@ -269,8 +289,8 @@ impl Store {
         self.require(Permission::ReadAccessLog)?;
         let rows = self
             .conn
-            .prepare_cached("SELECT * FROM access_log ORDER BY seq DESC LIMIT ?1")?
-            .query_map([limit], row)?
+            .prepare_cached(&format!("{LISTED} ORDER BY l.seq DESC LIMIT ?1"))?
+            .query_map([limit], listed_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }

@@ -13,7 +13,7 @@ import { remote } from 'webdriverio';
 export const APP = process.env.ATRAMA_APP;
 // tauri-driver's port (and WebKitWebDriver's, the next one): set ATRAMA_E2E_PORT to run two
 // end-to-end suites side by side on one machine.
-const PORT = Number(process.env.ATRAMA_E2E_PORT ?? 4444);
+export const PORT = Number(process.env.ATRAMA_E2E_PORT ?? 4444);
 export const SHOTS = process.env.ATRAMA_SCREENSHOTS ?? join(tmpdir(), 'atrama-e2e-shots');
 
 export async function waitForHttp(url, ms) {

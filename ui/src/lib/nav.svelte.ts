@@ -1,6 +1,7 @@
 // Which screen of the unlocked workspace is shown. Ids only: case content stays in the
 // screens that read it, and goes when they close.
 import type { CaseId } from './bindings/CaseId';
+import type { AdminTab } from './permissions.svelte';
 
 export type Section =
   | 'overview'
@@ -36,7 +37,8 @@ export type Route =
   | { name: 'cases' }
   | { name: 'case'; caseId: CaseId; section: Section }
   | { name: 'intake'; draftId: string | null }
-  | { name: 'settings' };
+  | { name: 'settings' }
+  | { name: 'admin'; tab: AdminTab };
 
 class Nav {
   route = $state<Route>({ name: 'home' });

@@ -2,7 +2,11 @@
 // they call `backend()`, which is the Tauri implementation in the app and a test double
 // only in component unit tests (never in end-to-end tests). Every type here is generated
 // from the Rust types (src/lib/bindings), never written by hand.
+import type { AccessEntry } from '../bindings/AccessEntry';
 import type { AppPhase } from '../bindings/AppPhase';
+import type { BackupCheck } from '../bindings/BackupCheck';
+import type { BackupReport } from '../bindings/BackupReport';
+import type { BackupStatus } from '../bindings/BackupStatus';
 import type { CaseDetail } from '../bindings/CaseDetail';
 import type { CaseFilter } from '../bindings/CaseFilter';
 import type { CaseId } from '../bindings/CaseId';
@@ -26,11 +30,18 @@ import type { Language } from '../bindings/Language';
 import type { NewCentre } from '../bindings/NewCentre';
 import type { NoteFields } from '../bindings/NoteFields';
 import type { NoteId } from '../bindings/NoteId';
+import type { Permission } from '../bindings/Permission';
 import type { ProtectionOrderFields } from '../bindings/ProtectionOrderFields';
 import type { ProtectionOrderId } from '../bindings/ProtectionOrderId';
+import type { PurgePreview } from '../bindings/PurgePreview';
+import type { PurgeReport } from '../bindings/PurgeReport';
 import type { RecoveryKeyShown } from '../bindings/RecoveryKeyShown';
 import type { ReferralFields } from '../bindings/ReferralFields';
 import type { ReferralId } from '../bindings/ReferralId';
+import type { RetentionPolicy } from '../bindings/RetentionPolicy';
+import type { Role } from '../bindings/Role';
+import type { RotationProgress } from '../bindings/RotationProgress';
+import type { RotationReport } from '../bindings/RotationReport';
 import type { SearchHit } from '../bindings/SearchHit';
 import type { ServiceContactFields } from '../bindings/ServiceContactFields';
 import type { ServiceContactId } from '../bindings/ServiceContactId';
@@ -96,6 +107,25 @@ export interface Backend {
   saveSafetyPlan(caseId: CaseId, base: SafetyPlanId | null, fields: SafetyPlanFields): Promise<SafetyPlanId>;
   setSafetyPlanReview(caseId: CaseId, on: string): Promise<SafetyPlanId>;
   logSafetyPlanPrint(caseId: CaseId, planId: SafetyPlanId, sections: string[]): Promise<void>;
+  // Administration: the core checks each call against the person's permissions again.
+  permissions(): Promise<Permission[]>;
+  addStaff(user: string, role: Role, disciplines: string[], passphrase: string): Promise<void>;
+  disableStaff(user: string): Promise<void>;
+  enableStaff(user: string, passphrase: string): Promise<void>;
+  /** Rotates the database key; `onProgress` hears each step until the call settles. */
+  rotateKey(onProgress: (progress: RotationProgress) => void): Promise<RotationReport>;
+  accessLog(limit: number): Promise<AccessEntry[]>;
+  accessLogForCase(caseId: CaseId): Promise<AccessEntry[]>;
+  /** Checks the access log's chain; the number of entries checked. */
+  verifyAccessLog(): Promise<number>;
+  createBackup(folder: string): Promise<BackupReport>;
+  verifyBackup(path: string): Promise<BackupCheck>;
+  backupStatus(): Promise<BackupStatus>;
+  setBackupReminder(days: number): Promise<BackupStatus>;
+  retentionPolicy(): Promise<RetentionPolicy>;
+  setRetentionPolicy(policy: RetentionPolicy): Promise<void>;
+  retentionPreview(today: string): Promise<PurgePreview>;
+  purge(today: string): Promise<PurgeReport>;
 }
 
 let current: Backend | undefined;

@@ -1,5 +1,7 @@
 // The Tauri implementation of the backend: each method is one command of src-tauri.
 import { invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
+import type { RotationProgress } from '../bindings/RotationProgress';
 import { asIpcError, type Backend } from './index';
 
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
@@ -56,4 +58,28 @@ export const tauriBackend: Backend = {
   saveSafetyPlan: (caseId, base, fields) => call('save_safety_plan', { caseId, base, fields }),
   setSafetyPlanReview: (caseId, on) => call('set_safety_plan_review', { caseId, on }),
   logSafetyPlanPrint: (caseId, planId, sections) => call('log_safety_plan_print', { caseId, planId, sections }),
+  permissions: () => call('permissions'),
+  addStaff: (user, role, disciplines, passphrase) => call('add_staff', { user, role, disciplines, passphrase }),
+  disableStaff: (user) => call('disable_staff', { user }),
+  enableStaff: (user, passphrase) => call('enable_staff', { user, passphrase }),
+  rotateKey: async (onProgress) => {
+    // The core reports progress as `rotation-progress` events while the command runs.
+    const unlisten = await listen<RotationProgress>('rotation-progress', (event) => onProgress(event.payload));
+    try {
+      return await call('rotate_key');
+    } finally {
+      unlisten();
+    }
+  },
+  accessLog: (limit) => call('access_log', { limit }),
+  accessLogForCase: (caseId) => call('access_log_for_case', { caseId }),
+  verifyAccessLog: () => call('verify_access_log'),
+  createBackup: (folder) => call('create_backup', { folder }),
+  verifyBackup: (path) => call('verify_backup', { path }),
+  backupStatus: () => call('backup_status'),
+  setBackupReminder: (days) => call('set_backup_reminder', { days }),
+  retentionPolicy: () => call('retention_policy'),
+  setRetentionPolicy: (policy) => call('set_retention_policy', { policy }),
+  retentionPreview: (today) => call('retention_preview', { today }),
+  purge: (today) => call('purge', { today }),
 };

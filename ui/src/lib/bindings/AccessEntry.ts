@@ -27,4 +27,9 @@ case_id: string | null,
 /**
  * More about it (e.g. which document).
  */
-detail: string | null, };
+detail: string | null, 
+/**
+ * The case's number when the log is listed and the case is still in the store (not
+ * part of the hashed entry: case numbers are looked up when listing).
+ */
+case_number: string | null, };
