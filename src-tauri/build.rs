@@ -9,6 +9,8 @@ fn main() {
         "cancel_setup",
         "unlock",
         "lock",
+        "hide_window",
+        "set_window_title",
         "work_queues",
         "search",
         "case_list",

@@ -23,6 +23,13 @@ impl IpcError {
         }
     }
 
+    pub(crate) fn internal(message: String) -> Self {
+        IpcError {
+            code: ErrorCode::Internal,
+            message,
+        }
+    }
+
     pub(crate) fn locked() -> Self {
         IpcError {
             code: ErrorCode::Locked,

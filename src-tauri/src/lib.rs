@@ -171,6 +171,43 @@ fn unlock(state: State<'_>, user: String, passphrase: String) -> Result<AppPhase
     state.phase(&session)
 }
 
+/// Quick hide: takes the window off the screen (minimised) at once; the UI has already
+/// blanked it and locks the store next.
+#[tauri::command]
+fn hide_window(window: tauri::WebviewWindow) -> Result<(), IpcError> {
+    window
+        .minimize()
+        .map_err(|e| IpcError::internal(format!("could not minimise the window: {e}")))
+}
+
+/// The longest window title the discreet-name setting accepts.
+const MAX_TITLE_CHARS: usize = 60;
+
+/// Sets the window title (the discreet-name setting; "Atrama" when empty). The title never
+/// carries case content: it is a setting of this computer, chosen in Settings.
+#[tauri::command]
+fn set_window_title(window: tauri::WebviewWindow, title: String) -> Result<String, IpcError> {
+    let title = window_title(&title)?;
+    window
+        .set_title(&title)
+        .map_err(|e| IpcError::internal(format!("could not set the window title: {e}")))?;
+    Ok(title)
+}
+
+/// The title to show for a discreet-name setting.
+fn window_title(setting: &str) -> Result<String, IpcError> {
+    let title = setting.trim();
+    if title.is_empty() {
+        return Ok("Atrama".to_owned());
+    }
+    if title.chars().count() > MAX_TITLE_CHARS || title.chars().any(char::is_control) {
+        return Err(IpcError::invalid(&format!(
+            "a window title has at most {MAX_TITLE_CHARS} characters and no line breaks; choose a shorter name"
+        )));
+    }
+    Ok(title.to_owned())
+}
+
 /// Locks: drops the store and its key from memory.
 #[tauri::command]
 fn lock(state: State<'_>) -> Result<AppPhase, IpcError> {
@@ -610,6 +647,8 @@ pub fn run() {
             cancel_setup,
             unlock,
             lock,
+            hide_window,
+            set_window_title,
             work_queues,
             search,
             case_list,
@@ -674,4 +713,19 @@ pub fn run() {
 fn fail(message: &str) -> ! {
     eprintln!("atrama: {message}");
     std::process::exit(1);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::window_title;
+
+    #[test]
+    fn the_window_title_is_the_discreet_name_or_atrama() {
+        assert_eq!(window_title("").unwrap(), "Atrama");
+        assert_eq!(window_title("   ").unwrap(), "Atrama");
+        assert_eq!(window_title("  Notes ").unwrap(), "Notes");
+        assert_eq!(window_title("Užrašai").unwrap(), "Užrašai");
+        assert!(window_title(&"x".repeat(61)).is_err());
+        assert!(window_title("two\nlines").is_err());
+    }
 }

@@ -292,6 +292,11 @@ test('auto-lock after the shortest inactivity setting', async () => {
     await textOf(app, '#unlock-title');
     await unlockAs(app, 'ona', PASS);
     await click(app, '#nav-settings');
+    // The discreet name replaces "Atrama" in the title bar.
+    await type(app, '#settings-window-title', 'Užrašai');
+    await app.keys('Tab');
+    await textOf(app, '#settings-window-title-saved');
+    assert.equal(await app.getTitle(), 'Užrašai');
     await choose(app, '#settings-autolock', '1');
     await click(app, '#nav-home');
     assert.equal(await textOf(app, '#home-title'), 'My work');

@@ -1,4 +1,5 @@
-// Preferences of this computer's UI: the language and the auto-lock delay. They hold no case
+// Preferences of this computer's UI: the language, the auto-lock delay and the discreet
+// window title. They hold no case
 // content, so they are kept in the webview's local storage, readable before unlocking (the
 // unlock screen speaks the chosen language).
 import type { Language } from './bindings/Language';
@@ -8,7 +9,7 @@ const KEY = 'atrama.prefs';
 export const AUTO_LOCK_CHOICES = [1, 2, 5, 10, 15, 30] as const;
 export const DEFAULT_AUTO_LOCK_MINUTES = 5;
 
-type Stored = { language?: string; autoLockMinutes?: number };
+type Stored = { language?: string; autoLockMinutes?: number; discreetName?: string };
 
 function read(): Stored {
   try {
@@ -27,12 +28,15 @@ function fromBrowser(): Language {
 class Prefs {
   language = $state<Language>('en');
   autoLockMinutes = $state<number>(DEFAULT_AUTO_LOCK_MINUTES);
+  /** The window title chosen in Settings; empty for "Atrama". */
+  discreetName = $state('');
 
   load(): void {
     const s = read();
     this.language = isLanguage(s.language) ? s.language : fromBrowser();
     this.autoLockMinutes =
       typeof s.autoLockMinutes === 'number' && s.autoLockMinutes > 0 ? s.autoLockMinutes : DEFAULT_AUTO_LOCK_MINUTES;
+    this.discreetName = typeof s.discreetName === 'string' ? s.discreetName : '';
     setLanguage(this.language);
   }
 
@@ -47,11 +51,16 @@ class Prefs {
     this.save();
   }
 
+  setDiscreetName(name: string): void {
+    this.discreetName = name.trim();
+    this.save();
+  }
+
   private save(): void {
     try {
       globalThis.localStorage?.setItem(
         KEY,
-        JSON.stringify({ language: this.language, autoLockMinutes: this.autoLockMinutes }),
+        JSON.stringify({ language: this.language, autoLockMinutes: this.autoLockMinutes, discreetName: this.discreetName }),
       );
     } catch {
       // Storage unavailable: the choice lasts until the app closes.

@@ -48,6 +48,10 @@ class Session {
   async quickHide(): Promise<void> {
     if (this.hidden) return;
     this.hidden = true;
+    // Off the screen too; a window manager that refuses changes nothing else.
+    backend()
+      .hideWindow()
+      .catch(() => {});
     try {
       await this.lock();
     } finally {

@@ -69,6 +69,10 @@ export interface Backend {
   cancelSetup(): Promise<AppPhase>;
   unlock(user: string, passphrase: string): Promise<AppPhase>;
   lock(): Promise<AppPhase>;
+  /** Takes the window off the screen (quick hide). */
+  hideWindow(): Promise<void>;
+  /** Sets the window title to the discreet name ("Atrama" when empty); the title set. */
+  setWindowTitle(title: string): Promise<string>;
 
   workQueues(today: string): Promise<WorkQueues>;
   search(text: string, limit?: number): Promise<SearchHit[]>;

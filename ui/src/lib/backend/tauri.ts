@@ -19,6 +19,8 @@ export const tauriBackend: Backend = {
   cancelSetup: () => call('cancel_setup'),
   unlock: (user, passphrase) => call('unlock', { user, passphrase }),
   lock: () => call('lock'),
+  hideWindow: () => call('hide_window'),
+  setWindowTitle: (title) => call('set_window_title', { title }),
 
   workQueues: (today) => call('work_queues', { today }),
   search: (text, limit) => call('search', { text, limit: limit ?? null }),

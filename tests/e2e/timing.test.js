@@ -1,0 +1,150 @@
+// Interaction timings of the real app on a centre-size demo store (5,000 clients, ~200,000
+// service contacts, ~100,000 notes), measured inside the page: each action starts at a
+// timestamp taken in the page and ends on the first animation frame after the expected
+// result is in the DOM (what the person sees). Figures only, never a time limit: they are
+// printed and written to target/ui-timings.md for docs/performance.md.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { openApp, click, textOf, choose, waitText, unlockAs, startDriver, stopDriver, cli, APP } from './harness.js';
+
+const PASS = 'demo passphrase 1';
+const ROUNDS = 10;
+
+let store;
+
+before(async () => {
+  store = await startDriver();
+  cli(store, null, PASS, [
+    'init', '--centre-code', 'DEMO-01', '--centre-name', 'Demo help centre (fictitious)',
+    '--country', 'LT', '--language', 'en', '--admin', 'demo',
+  ]);
+  const out = cli(store, 'demo', PASS, ['demo', '--clients', '5000']);
+  assert.match(out, /5000 clients/);
+});
+
+after(stopDriver);
+
+/**
+ * Runs `action` in the page and resolves to the milliseconds until `until` holds and a frame
+ * was drawn. action: {click: selector, index?} | {input: selector, value} | {escapes: n}.
+ * until: {selector, includes?}. Both are plain data: the page's CSP allows no eval.
+ */
+async function timed(app, action, until) {
+  const ms = await app.executeAsync(
+    (action, until, done) => {
+      const met = () => {
+        const el = document.querySelector(until.selector);
+        return el && (!until.includes || el.textContent.includes(until.includes));
+      };
+      const t0 = performance.now();
+      if (action.click) document.querySelectorAll(action.click)[action.index ?? 0].click();
+      if (action.input) {
+        const el = document.querySelector(action.input);
+        el.value = action.value;
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      }
+      for (let i = 0; i < (action.escapes ?? 0); i++) {
+        document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+      }
+      const deadline = t0 + 10000;
+      const check = () => {
+        if (met()) requestAnimationFrame(() => done(performance.now() - t0));
+        else if (performance.now() > deadline) done(-1);
+        else requestAnimationFrame(check);
+      };
+      check();
+    },
+    action,
+    until,
+  );
+  assert.ok(ms >= 0, `${JSON.stringify(action)} never led to ${JSON.stringify(until)}`);
+  return ms;
+}
+
+function summary(name, samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (p) => s[Math.min(s.length - 1, Math.round((s.length - 1) * p))];
+  return { name, n: s.length, p50: at(0.5), p95: at(0.95), max: s[s.length - 1] };
+}
+
+test('interaction timings on a 5,000-client demo store', async () => {
+  const app = await openApp();
+  const results = [];
+  try {
+    await textOf(app, '#unlock-title');
+    await unlockAs(app, 'demo', PASS);
+
+    // Case numbers to open, from the case list (the newest ones and some further down).
+    await click(app, '#nav-cases');
+    await textOf(app, '#cases-count');
+    const numbers = (await app.$$('#case-list button').map((b) => b.getText())).slice(0, ROUNDS);
+    assert.equal(numbers.length, ROUNDS, `the case list shows ${numbers.length} cases`);
+
+    const open = [];
+    const sections = [];
+    const saves = [];
+    for (const [i, number] of numbers.entries()) {
+      await click(app, '#nav-cases');
+      await waitText(app, '#case-list', (t) => t.includes(number));
+      const buttons = await app.$$('#case-list button');
+      const index = (await buttons.map((b) => b.getText())).indexOf(number);
+      open.push(
+        await timed(app, { click: '#case-list button', index }, { selector: '#case-number', includes: number }),
+      );
+      assert.equal(await textOf(app, '#case-number'), number);
+      sections.push(await timed(app, { click: '#tab-services' }, { selector: '#panel h2' }));
+      sections.push(await timed(app, { click: '#tab-notes' }, { selector: '#panel h2' }));
+      await click(app, '#log-contact');
+      await choose(app, '#contact-discipline', i % 2 ? 'legal' : 'social_work');
+      await choose(app, '#contact-mode', 'phone');
+      await (await app.$('#contact-minutes')).setValue('15');
+      saves.push(await timed(app, { click: '#contact-save' }, { selector: '#case-notice', includes: 'Service contact saved.' }));
+    }
+    results.push(summary('open a case from the case list', open));
+    results.push(summary('switch section (services, notes)', sections));
+    results.push(summary('save a service contact', saves));
+
+    // Search as you type: each keystroke's results.
+    const search = [];
+    await app.keys(['Control', 'k']);
+    await textOf(app, '#search-input');
+    for (const term of ['kaz', 'kazl', 'jank', 'ieva', 'rūta', 'konsult', 'dukra', 'polic', 'ona', 'DEMO-01']) {
+      await (await app.$('#search-input')).clearValue();
+      await app.pause(50);
+      search.push(await timed(app, { input: '#search-input', value: term }, { selector: '#search-results li, #search-none' }));
+    }
+    results.push(summary('type in search (results shown)', search));
+    // Leave the dialog by opening the first hit (Escape twice would be quick hide).
+    await click(app, '#search-hit-0');
+    await (await app.$('#search-input')).waitForDisplayed({ reverse: true, timeout: 10000 });
+
+    // Quick hide: the window is blank at once; then the neutral unlock screen.
+    const blank = [];
+    for (let i = 0; i < 5; i++) {
+      await click(app, '#nav-home');
+      await textOf(app, '#home-title');
+      blank.push(await timed(app, { escapes: 2 }, { selector: '#hidden-screen, #unlock-title' }));
+      await textOf(app, '#unlock-title');
+      await unlockAs(app, 'demo', PASS);
+    }
+    results.push(summary('quick hide (Escape twice) until the window is blank', blank));
+  } catch (e) {
+    await app.saveScreenshot(join(dirname(APP), '..', 'ui-timings-failure.png')).catch(() => {});
+    throw e;
+  } finally {
+    // If the app is gone, say so through the step that failed, not through this.
+    await app.deleteSession().catch(() => {});
+  }
+
+  const lines = [
+    '| interaction (5,000-client demo store, in-page timestamps) | n | p50 ms | p95 ms | max ms |',
+    '|---|---|---|---|---|',
+    ...results.map((r) => `| ${r.name} | ${r.n} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.max.toFixed(1)} |`),
+  ];
+  console.log(lines.join('\n'));
+  const out = join(dirname(APP), '..', 'ui-timings.md');
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, lines.join('\n') + '\n');
+});
