@@ -428,6 +428,19 @@ fn a_pseudonymised_bundle_carries_no_protected_value() {
     let file = out(&centre, "k.atrama");
     let report = centre.store.export_bundle("KOORD", &file, None).unwrap();
     assert!(report.preview.counts["client"] > 0);
+    // The preview names what stays at the centre, and no column both leaves and stays.
+    for col in ["given_name", "family_name", "phone", "address"] {
+        assert!(
+            report.preview.withheld["client"].contains(&col.to_owned()),
+            "{col}: {:?}",
+            report.preview.withheld["client"]
+        );
+    }
+    for (table, staying) in &report.preview.withheld {
+        for col in staying {
+            assert!(!report.preview.fields[table].contains(col), "{table}.{col}");
+        }
+    }
     let payload = coord.store.read_bundle_payload(&file).unwrap();
     let mut checked = 0;
     for c in centre
