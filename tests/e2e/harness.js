@@ -138,7 +138,8 @@ export async function stopDriver() {
     await exited;
     driver = undefined;
   }
-  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
+  // The webview may still be writing its caches for a moment after the driver has gone.
+  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 }
 
 /** The command-line tool built beside the app (target/debug/atrama). */

@@ -11,3 +11,4 @@ mod case_record;
 mod cli;
 mod on_disk;
 mod sync;
+mod sync_crash;
