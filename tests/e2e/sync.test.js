@@ -40,13 +40,7 @@ after(async () => {
 async function appOn(store, user, tab) {
   await startDriver({ ATRAMA_STORE: store });
   const app = await openApp();
-  // The unlock screen focuses the user field itself: wait for that before typing, or the
-  // late autofocus can pull the end of the passphrase into the user field.
   await textOf(app, '#unlock-title', 30000);
-  await app.waitUntil(async () => (await app.execute(() => document.activeElement?.id)) === 'unlock-user', {
-    timeout: 15000,
-    timeoutMsg: 'the unlock screen never focused the user field',
-  });
   await unlockAs(app, user, PASS);
   await click(app, '#nav-sync');
   await textOf(app, '#sync-title');
