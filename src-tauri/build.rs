@@ -61,6 +61,17 @@ fn main() {
         "save_safety_plan",
         "set_safety_plan_review",
         "log_safety_plan_print",
+        "sync_identity",
+        "save_enrolment_file",
+        "inspect_enrolment",
+        "enrol",
+        "sync_status",
+        "export_preview",
+        "export_bundle",
+        "import_bundles",
+        "import_history",
+        "choose_files",
+        "choose_save_file",
     ]);
     if let Err(e) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {
         panic!("tauri build script failed: {e:#}");

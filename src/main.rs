@@ -257,6 +257,10 @@ enum BundleCommand {
         /// Check and count everything, change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Print a line per file to stderr as it starts and ends (the default when stderr
+        /// is a terminal).
+        #[arg(long)]
+        progress: bool,
     },
 }
 
@@ -479,8 +483,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::Keys(KeysCommand::Export { out }) => {
             let store = unlock(&dir, cli.user)?;
-            let text = store.enrolment_file()?;
-            atrama::atomic_file::write(&out, text.as_bytes())?;
+            store.write_enrolment_file(&out)?;
             println!(
                 "Wrote the enrolment file {}. Send it to the other side, then read them this fingerprint over the phone: {}",
                 out.display(),
@@ -490,8 +493,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::Enrol { file, fingerprint } => {
             let mut store = unlock(&dir, cli.user)?;
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| Error::InvalidInput(format!("cannot read {}: {e}", file.display())))?;
+            let text = atrama::sync::identity::read_enrolment_file(&file)?;
             let peer = store.enrol(&text, &fingerprint)?;
             if cli.json {
                 return print_json(&peer);
@@ -523,9 +525,10 @@ fn run(cli: Cli) -> Result<(), Error> {
                     "    sent: {}  last confirmed: {}  unconfirmed bundles: {}  pending changes: {}",
                     s.last_sent_sequence
                         .map_or("none".to_owned(), |n| format!("#{n}")),
-                    s.last_confirmed_at
-                        .as_deref()
-                        .map_or("never", |d| &d[..d.len().min(10)]),
+                    match (s.last_confirmed_sequence, s.last_confirmed_at.as_deref()) {
+                        (Some(n), Some(d)) => format!("#{n} on {}", &d[..d.len().min(10)]),
+                        _ => "never".to_owned(),
+                    },
                     s.unconfirmed_bundles,
                     s.pending_changes
                 );
@@ -554,7 +557,9 @@ fn run(cli: Cli) -> Result<(), Error> {
             preview,
         }) => {
             let mut store = unlock(&dir, cli.user)?;
-            let period = period.map(|p| parse_period(&p)).transpose()?;
+            let period = period
+                .map(|p| atrama::bundle::Period::months(&p, &p))
+                .transpose()?;
             if preview {
                 let p = store.export_preview(&to)?;
                 if cli.json {
@@ -577,31 +582,43 @@ fn run(cli: Cli) -> Result<(), Error> {
             );
             Ok(())
         }
-        Command::Bundle(BundleCommand::Import { files, dry_run }) => {
+        Command::Bundle(BundleCommand::Import {
+            files,
+            dry_run,
+            progress,
+        }) => {
+            use std::io::IsTerminal as _;
             let mut store = unlock(&dir, cli.user)?;
-            let mut summaries = Vec::new();
+            let progress = progress || std::io::stderr().is_terminal();
+            let results = store.import_bundles(&files, dry_run, |event| {
+                if progress {
+                    eprintln!("{}", progress_line(event));
+                }
+            });
             let mut failed = 0;
-            for file in &files {
-                match store.import_bundle(file, dry_run) {
-                    Ok(s) => {
-                        if !cli.json {
-                            print_summary(&s);
-                        }
-                        summaries.push(serde_json::to_value(&s).unwrap_or_default());
-                    }
-                    Err(e) => {
+            for r in &results {
+                match (&r.summary, &r.refused) {
+                    (Some(s), _) if !cli.json => print_summary(s),
+                    (_, Some(refused)) => {
                         failed += 1;
-                        if !cli.json {
-                            eprintln!("atrama: {}: {e}", file.display());
+                        if !cli.json && !progress {
+                            eprintln!("atrama: {}: {}", r.path, refused.message);
                         }
-                        summaries.push(serde_json::json!({
-                            "file_name": file.display().to_string(),
-                            "error": { "code": e.code(), "message": e.to_string() },
-                        }));
                     }
+                    _ => {}
                 }
             }
             if cli.json {
+                let summaries: Vec<serde_json::Value> = results
+                    .iter()
+                    .map(|r| match (&r.summary, &r.refused) {
+                        (Some(s), _) => serde_json::to_value(s).unwrap_or_default(),
+                        (None, refused) => serde_json::json!({
+                            "file_name": r.path,
+                            "error": refused,
+                        }),
+                    })
+                    .collect();
                 print_json(&summaries)?;
             }
             if failed > 0 {
@@ -995,20 +1012,6 @@ fn retention(
     Ok(())
 }
 
-fn parse_period(text: &str) -> Result<atrama::bundle::Period, Error> {
-    let ok = text.len() == 7
-        && chrono::NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d").is_ok();
-    if !ok {
-        return Err(Error::InvalidInput(format!(
-            "'{text}' is not a month; write it as YYYY-MM, e.g. 2026-10"
-        )));
-    }
-    Ok(atrama::bundle::Period {
-        from: text.to_owned(),
-        to: text.to_owned(),
-    })
-}
-
 fn print_preview(p: &atrama::sync::ExportPreview) {
     println!(
         "Bundle #{} for {} ({}), sharing level: {}",
@@ -1034,6 +1037,40 @@ fn print_preview(p: &atrama::sync::ExportPreview) {
     }
     if p.acks > 0 {
         println!("  acknowledges {} bundle(s)", p.acks);
+    }
+}
+
+/// One progress line of a multi-file import (stderr): `[2/5] name: what happened`.
+fn progress_line(event: &atrama::sync::ImportEvent) -> String {
+    use atrama::sync::ImportEvent;
+    match event {
+        ImportEvent::Started {
+            index,
+            total,
+            file_name,
+        } => format!("[{}/{total}] {file_name}: checking…", index + 1),
+        ImportEvent::Finished {
+            index,
+            total,
+            result,
+        } => {
+            let what = match (&result.summary, &result.refused) {
+                (Some(s), _) => {
+                    let t = s.totals();
+                    format!(
+                        "{} — {} new, {} updated, {} unchanged, {} rejected",
+                        s.outcome.replace('_', " "),
+                        t.new,
+                        t.updated,
+                        t.unchanged,
+                        t.rejected
+                    )
+                }
+                (None, Some(r)) => format!("refused — {}", r.message),
+                (None, None) => "done".to_owned(),
+            };
+            format!("[{}/{total}] {}: {what}", index + 1, result.file_name)
+        }
     }
 }
 

@@ -90,3 +90,25 @@ pub(crate) struct CodeCatalogue {
     /// List name → its codes in display order.
     pub(crate) lists: BTreeMap<String, Vec<CodeOption>>,
 }
+
+/// Which kind of file a native open or save dialog is for (it sets the filter and title).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum FileKind {
+    /// An enrolment file (`.enrol`).
+    Enrolment,
+    /// A bundle (`.atrama`).
+    Bundle,
+}
+
+/// A file the app wrote.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+pub(crate) struct SavedFile {
+    /// Where.
+    pub(crate) path: String,
+    /// Its size in bytes.
+    #[cfg_attr(test, ts(type = "number"))]
+    pub(crate) size: u64,
+}

@@ -33,9 +33,14 @@ use atrama::risk::{
 };
 use atrama::risk::{InstrumentImport, InstrumentInfo};
 use atrama::staff::StaffMember;
+use atrama::sync::{
+    EnrolmentInfo, ExportPreview, ExportReport, Fingerprint, ImportEvent, ImportFileResult,
+    ImportLogEntry, Peer, PeerSync,
+};
 use atrama::{KdfParams, Language, NewCentre, Passphrase, RecoveryKey, Role, Store};
 use chrono::NaiveDate;
-use ipc::{AppPhase, CodeCatalogue, GroupAnswer, IpcError, RecoveryKeyShown};
+use ipc::{AppPhase, CodeCatalogue, FileKind, GroupAnswer, IpcError, RecoveryKeyShown, SavedFile};
+use tauri_plugin_dialog::DialogExt as _;
 
 /// The groups of the recovery key a person types back at setup (1-based).
 const CHECK_GROUPS: [usize; 2] = [3, 6];
@@ -629,6 +634,165 @@ fn log_safety_plan_print(
     state.with_store(|s| s.log_safety_plan_print(case_id, plan_id, &sections))
 }
 
+// Sync with the coordination centre (or, in a coordination centre, with its centres). Files
+// are named by full paths: the screens offer a native dialog that fills in a path field the
+// person may also type into, so every step can be done (and tested) without the dialog.
+
+/// A path typed or chosen in the app: it must be a full path.
+fn file_path(text: &str) -> Result<PathBuf, IpcError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(IpcError::invalid(
+            "no file chosen; choose one with the button or type its full path",
+        ));
+    }
+    let path = PathBuf::from(text);
+    if !path.is_absolute() {
+        return Err(IpcError::invalid(&format!(
+            "'{text}' is not a full path; choose the file with the button or type the path from the start, e.g. /home/…"
+        )));
+    }
+    Ok(path)
+}
+
+/// This store's fingerprint, to read to the other side over the phone.
+#[tauri::command(async)]
+fn sync_identity(state: State<'_>) -> Result<Fingerprint, IpcError> {
+    state.with_store(|s| s.fingerprint())
+}
+
+/// Writes this store's enrolment file (public keys only) to `path`.
+#[tauri::command(async)]
+fn save_enrolment_file(state: State<'_>, path: String) -> Result<SavedFile, IpcError> {
+    let path = file_path(&path)?;
+    let size = state.with_store(|s| s.write_enrolment_file(&path))?;
+    Ok(SavedFile {
+        path: path.display().to_string(),
+        size,
+    })
+}
+
+/// Reads another side's enrolment file and checks its signature; pins nothing.
+#[tauri::command(async)]
+fn inspect_enrolment(state: State<'_>, path: String) -> Result<EnrolmentInfo, IpcError> {
+    let text = atrama::sync::identity::read_enrolment_file(&file_path(&path)?)?;
+    state.with_store(|s| s.inspect_enrolment(&text))
+}
+
+/// Pins the other side of an enrolment file, only if the typed fingerprint matches it.
+#[tauri::command(async)]
+fn enrol(state: State<'_>, path: String, fingerprint: String) -> Result<Peer, IpcError> {
+    let text = atrama::sync::identity::read_enrolment_file(&file_path(&path)?)?;
+    state.with_store(|s| s.enrol(&text, &fingerprint))
+}
+
+/// The sync state with every enrolled peer.
+#[tauri::command(async)]
+fn sync_status(state: State<'_>) -> Result<Vec<PeerSync>, IpcError> {
+    state.with_store(|s| s.sync_status())
+}
+
+/// What an export to `to` (a centre code) would write; writes nothing.
+#[tauri::command(async)]
+fn export_preview(state: State<'_>, to: String) -> Result<ExportPreview, IpcError> {
+    state.with_store(|s| s.export_preview(&to))
+}
+
+/// Seals a bundle for `to` into `path`, for the months `from_month`–`to_month` (both
+/// empty: this month).
+#[tauri::command(async)]
+fn export_bundle(
+    state: State<'_>,
+    to: String,
+    path: String,
+    from_month: String,
+    to_month: String,
+) -> Result<ExportReport, IpcError> {
+    let path = file_path(&path)?;
+    let period = if from_month.trim().is_empty() && to_month.trim().is_empty() {
+        None
+    } else {
+        Some(atrama::bundle::Period::months(&from_month, &to_month)?)
+    };
+    state.with_store(|s| s.export_bundle(&to, &path, period))
+}
+
+/// Imports bundle files one by one (each all or nothing), telling `progress` as each file
+/// starts and ends.
+#[tauri::command(async)]
+fn import_bundles(
+    state: State<'_>,
+    paths: Vec<String>,
+    dry_run: bool,
+    progress: tauri::ipc::Channel<ImportEvent>,
+) -> Result<Vec<ImportFileResult>, IpcError> {
+    let paths = paths
+        .iter()
+        .map(|p| file_path(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    state.with_store(|s| {
+        Ok(s.import_bundles(&paths, dry_run, |event| {
+            // A closed window no longer listens; the import goes on regardless.
+            let _ = progress.send(event.clone());
+        }))
+    })
+}
+
+/// The import history, newest first.
+#[tauri::command(async)]
+fn import_history(state: State<'_>, limit: u32) -> Result<Vec<ImportLogEntry>, IpcError> {
+    state.with_store(|s| s.import_history(limit))
+}
+
+fn file_dialog(
+    window: &tauri::WebviewWindow,
+    kind: FileKind,
+) -> tauri_plugin_dialog::FileDialogBuilder<tauri::Wry> {
+    let dialog = window.dialog().file().set_parent(window);
+    match kind {
+        FileKind::Enrolment => dialog.add_filter("Atrama enrolment file (.enrol)", &["enrol"]),
+        FileKind::Bundle => dialog.add_filter("Atrama bundle (.atrama)", &["atrama"]),
+    }
+    .add_filter("*", &["*"])
+}
+
+fn chosen(path: tauri_plugin_dialog::FilePath) -> Result<String, IpcError> {
+    path.into_path()
+        .map(|p| p.display().to_string())
+        .map_err(|_| IpcError::invalid("the dialog returned something that is not a file"))
+}
+
+/// The native open dialog: the chosen files' full paths (none if cancelled).
+#[tauri::command(async)]
+fn choose_files(
+    window: tauri::WebviewWindow,
+    kind: FileKind,
+    multiple: bool,
+) -> Result<Vec<String>, IpcError> {
+    let dialog = file_dialog(&window, kind);
+    let picked = if multiple {
+        dialog.blocking_pick_files().unwrap_or_default()
+    } else {
+        dialog.blocking_pick_file().into_iter().collect()
+    };
+    picked.into_iter().map(chosen).collect()
+}
+
+/// The native save dialog, starting with `file_name`: the chosen full path (none if
+/// cancelled). Nothing is written yet.
+#[tauri::command(async)]
+fn choose_save_file(
+    window: tauri::WebviewWindow,
+    kind: FileKind,
+    file_name: String,
+) -> Result<Option<String>, IpcError> {
+    file_dialog(&window, kind)
+        .set_file_name(file_name)
+        .blocking_save_file()
+        .map(chosen)
+        .transpose()
+}
+
 /// Starts the desktop app.
 pub fn run() {
     let dir = match atrama::store::default_dir() {
@@ -636,6 +800,7 @@ pub fn run() {
         Err(e) => fail(&e.to_string()),
     };
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(AppState {
             dir,
             session: Mutex::new(Session::Locked),
@@ -698,7 +863,18 @@ pub fn run() {
             safety_plan,
             save_safety_plan,
             set_safety_plan_review,
-            log_safety_plan_print
+            log_safety_plan_print,
+            sync_identity,
+            save_enrolment_file,
+            inspect_enrolment,
+            enrol,
+            sync_status,
+            export_preview,
+            export_bundle,
+            import_bundles,
+            import_history,
+            choose_files,
+            choose_save_file
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

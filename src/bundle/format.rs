@@ -93,6 +93,32 @@ pub struct Period {
     pub to: String,
 }
 
+impl Period {
+    /// The months `from` to `to` (each `YYYY-MM`, as a person types them), checked: both
+    /// real months, `from` not after `to`.
+    pub fn months(from: &str, to: &str) -> Result<Period> {
+        let month = |text: &str| -> Result<String> {
+            let text = text.trim();
+            let ok = text.len() == 7
+                && chrono::NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d").is_ok();
+            if ok {
+                Ok(text.to_owned())
+            } else {
+                Err(Error::invalid(format!(
+                    "'{text}' is not a month; write it as YYYY-MM, e.g. 2026-10"
+                )))
+            }
+        };
+        let (from, to) = (month(from)?, month(to)?);
+        if from > to {
+            return Err(Error::invalid(format!(
+                "the period starts ({from}) after it ends ({to}); swap the two months"
+            )));
+        }
+        Ok(Period { from, to })
+    }
+}
+
 /// The plaintext header: routing facts only. Frozen for format version 1.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -49,6 +49,9 @@ pub struct ExportPreview {
     pub counts: BTreeMap<String, u64>,
     /// The columns that leave, per table.
     pub fields: BTreeMap<String, Vec<String>>,
+    /// The columns that never leave, per table (names, phone, address, contact safety, …).
+    /// Notes, documents and drafts never leave at all.
+    pub withheld: BTreeMap<String, Vec<String>>,
     /// Cases with changes that stay at the centre because the client has not consented to
     /// non-identifiable statistics.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
@@ -256,6 +259,21 @@ fn plan_centre_export(store: &Store, peer: &PeerKeys) -> Result<Plan> {
             )
         })
         .collect();
+    let mut withheld = BTreeMap::new();
+    for table in TABLES {
+        let leaving: BTreeSet<&str> = pseudonymised_columns(table)
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect();
+        let staying: Vec<String> = conn
+            .prepare(&format!(
+                "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
+            ))?
+            .query_map([], |r| r.get::<_, String>(0))?
+            .filter(|c| c.as_ref().map_or(true, |c| !leaving.contains(c.as_str())))
+            .collect::<rusqlite::Result<_>>()?;
+        withheld.insert((*table).to_owned(), staying);
+    }
     Ok(Plan {
         preview: ExportPreview {
             recipient: peer.peer.centre_code.clone(),
@@ -267,6 +285,7 @@ fn plan_centre_export(store: &Store, peer: &PeerKeys) -> Result<Plan> {
             change_seq_to: to,
             counts,
             fields,
+            withheld,
             cases_without_consent: without_consent,
             withdrawn: withdrawn.len() as u64,
             purged: purged.len() as u64,
@@ -313,6 +332,7 @@ fn plan_return(store: &Store, peer: &PeerKeys) -> Result<Plan> {
             change_seq_to: 0,
             counts: BTreeMap::new(),
             fields: BTreeMap::new(),
+            withheld: BTreeMap::new(),
             cases_without_consent: 0,
             withdrawn: 0,
             purged: 0,

@@ -6,6 +6,8 @@
 //! over the phone. [`Store::enrol`] pins the other side only if the fingerprint typed in
 //! matches the file. After that, bundles are checked against the pinned keys.
 
+use std::path::Path;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use chrono::Utc;
@@ -278,6 +280,25 @@ fn parse_enrolment(text: &str) -> Result<(EnrolmentFile, [u8; 32], [u8; 32], Enr
     Ok((f, x, e, info))
 }
 
+/// The largest enrolment file read (a real one is under 1 KiB).
+const MAX_ENROLMENT_FILE: u64 = 64 * 1024;
+
+/// Reads an enrolment file from disk, refusing anything too large to be one.
+pub fn read_enrolment_file(path: &Path) -> Result<String> {
+    let not_one = || {
+        Error::invalid(format!(
+            "{} is not an Atrama enrolment file; choose the .enrol file the other side sent",
+            path.display()
+        ))
+    };
+    let len = std::fs::metadata(path).map_err(Error::io(path))?.len();
+    if len > MAX_ENROLMENT_FILE {
+        return Err(not_one());
+    }
+    let bytes = std::fs::read(path).map_err(Error::io(path))?;
+    String::from_utf8(bytes).map_err(|_| not_one())
+}
+
 const PEER_COLUMNS: &str = "fingerprint, centre_code, name, country, mode, enrolled_at,
                             x25519_public, ed25519_public";
 
@@ -362,6 +383,13 @@ impl Store {
         f.signature = B64.encode(id.signing.sign(&enrolment_message(&f, &x, &e)).to_bytes());
         serde_json::to_string_pretty(&f)
             .map_err(|e| Error::invalid(format!("cannot write the enrolment file: {e}")))
+    }
+
+    /// Writes this store's enrolment file to `out` (atomically); returns its size in bytes.
+    pub fn write_enrolment_file(&self, out: &Path) -> Result<u64> {
+        let text = self.enrolment_file()?;
+        crate::atomic_file::write(out, text.as_bytes())?;
+        Ok(text.len() as u64)
     }
 
     /// Reads an enrolment file and checks its signature, without pinning anything: the app

@@ -830,6 +830,106 @@ impl Store {
     }
 }
 
+/// Why a file was refused, as the shells show it: the stable code and the core's message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ImportRefusal {
+    /// What kind of refusal (`bundle_damaged`, `wrong_recipient`, `unknown_sender`,
+    /// `newer_version`, …).
+    pub code: crate::error::ErrorCode,
+    /// What happened and what to do.
+    pub message: String,
+}
+
+/// The result of importing one file of several.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ImportFileResult {
+    /// The file as given.
+    pub path: String,
+    /// Its name (no folder).
+    pub file_name: String,
+    /// What was done, when the file was accepted (applied, already applied, dry run).
+    pub summary: Option<ImportSummary>,
+    /// Why it was refused (nothing of it was applied).
+    pub refused: Option<ImportRefusal>,
+}
+
+/// Progress of a multi-file import, reported as each file starts and ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum ImportEvent {
+    /// A file is being checked and applied.
+    Started {
+        /// 0-based position in the list.
+        index: u32,
+        /// How many files in all.
+        total: u32,
+        /// The file's name.
+        file_name: String,
+    },
+    /// A file is done (applied or refused).
+    Finished {
+        /// 0-based position in the list.
+        index: u32,
+        /// How many files in all.
+        total: u32,
+        /// What happened.
+        result: Box<ImportFileResult>,
+    },
+}
+
+impl Store {
+    /// Imports several bundle files, one after the other, each in its own transaction: a
+    /// refused file does not stop the others. `progress` hears when each file starts and
+    /// ends.
+    pub fn import_bundles(
+        &mut self,
+        files: &[std::path::PathBuf],
+        dry_run: bool,
+        mut progress: impl FnMut(&ImportEvent),
+    ) -> Vec<ImportFileResult> {
+        let total = u32::try_from(files.len()).unwrap_or(u32::MAX);
+        let mut results = Vec::with_capacity(files.len());
+        for (i, path) in files.iter().enumerate() {
+            let index = u32::try_from(i).unwrap_or(u32::MAX);
+            let file_name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            progress(&ImportEvent::Started {
+                index,
+                total,
+                file_name: file_name.clone(),
+            });
+            let (summary, refused) = match self.import_bundle(path, dry_run) {
+                Ok(s) => (Some(s), None),
+                Err(e) => (
+                    None,
+                    Some(ImportRefusal {
+                        code: e.code(),
+                        message: e.to_string(),
+                    }),
+                ),
+            };
+            let result = ImportFileResult {
+                path: path.display().to_string(),
+                file_name,
+                summary,
+                refused,
+            };
+            progress(&ImportEvent::Finished {
+                index,
+                total,
+                result: Box::new(result.clone()),
+            });
+            results.push(result);
+        }
+        results
+    }
+}
+
 /// One import attempt, as logged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]

@@ -15,7 +15,9 @@ pub mod payload;
 
 pub use export::{ExportPreview, ExportReport};
 pub use identity::{EnrolmentInfo, Fingerprint, Peer};
-pub use import::{ImportLogEntry, ImportSummary, TableCounts};
+pub use import::{
+    ImportEvent, ImportFileResult, ImportLogEntry, ImportRefusal, ImportSummary, TableCounts,
+};
 
 use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
@@ -39,6 +41,10 @@ pub struct PeerSync {
     pub last_sent_at: Option<String>,
     /// "Last confirmed by the coordinator on …": when the newest confirmed bundle was sealed.
     pub last_confirmed_at: Option<String>,
+    /// The highest sequence of the bundles sent to it that it has confirmed (the
+    /// acknowledged watermark, as people see it).
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub last_confirmed_sequence: Option<i64>,
     /// Bundles sent and not yet confirmed.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub unconfirmed_bundles: i64,
@@ -68,10 +74,11 @@ impl Store {
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()?;
-            let confirmed: Option<String> = self.conn.query_row(
-                "SELECT max(acked_at) FROM bundle_out WHERE recipient = ?1",
+            let (confirmed, confirmed_seq): (Option<String>, Option<i64>) = self.conn.query_row(
+                "SELECT max(acked_at), max(CASE WHEN acked_at IS NOT NULL THEN sequence END)
+                 FROM bundle_out WHERE recipient = ?1",
                 [&fp],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
             let unconfirmed: i64 = self.conn.query_row(
                 "SELECT count(*) FROM bundle_out WHERE recipient = ?1 AND acked_at IS NULL",
@@ -105,6 +112,7 @@ impl Store {
                 last_sent_sequence: sent.as_ref().map(|s| s.0),
                 last_sent_at: sent.map(|s| s.1),
                 last_confirmed_at: confirmed,
+                last_confirmed_sequence: confirmed_seq,
                 unconfirmed_bundles: unconfirmed,
                 last_received_sequence: last_received.map(|r| r.0),
                 last_received_at: last_received.map(|r| r.1.clone()),

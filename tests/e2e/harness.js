@@ -97,8 +97,19 @@ export async function waitText(browser, selector, ok, timeout = 15000) {
 }
 
 export async function unlockAs(browser, user, pass) {
-  await type(browser, '#unlock-user', user);
-  await type(browser, '#unlock-passphrase', pass);
+  // Right after a launch the window can be activated while keys are being typed, and WebKit
+  // then gives the focus back to the autofocused user field (caret at its start): the end
+  // of the passphrase lands in the user name ("no user 'osona'"). Type, check both fields,
+  // and type again if they do not hold what was typed.
+  for (let attempt = 1; ; attempt++) {
+    await type(browser, '#unlock-user', user);
+    await type(browser, '#unlock-passphrase', pass);
+    const typedUser = await (await browser.$('#unlock-user')).getValue();
+    const typedPass = await (await browser.$('#unlock-passphrase')).getValue();
+    if (typedUser === user && typedPass === pass) break;
+    assert.ok(attempt < 5, `the unlock fields never held what was typed (user field: ${JSON.stringify(typedUser)})`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
   await click(browser, '#unlock-submit');
   await textOf(browser, '#centre-name', 30000);
 }
@@ -142,7 +153,8 @@ export async function stopDriver() {
     await exited;
     driver = undefined;
   }
-  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
+  // The webview may still be writing its caches for a moment after the driver has gone.
+  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 }
 
 /** The command-line tool built beside the app (target/debug/atrama). */

@@ -396,6 +396,47 @@ fn demo_then_search_then_a_round_trip_with_the_coordinator() {
     let again = ok(&coord, &["bundle", "import", bundle.to_str().unwrap()]);
     assert!(again.contains("already applied"), "{again}");
 
+    // With --progress, a line per file on stderr as it starts and ends (without it, and
+    // stderr not a terminal, none); a refused file does not stop the others.
+    let mut bytes = std::fs::read(&bundle).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x40;
+    let damaged = tmp.path().join("klp-1-damaged.atrama");
+    std::fs::write(&damaged, &bytes).unwrap();
+    let import = |progress: bool| {
+        let mut args = vec!["--user", "ona", "bundle", "import"];
+        if progress {
+            args.push("--progress");
+        }
+        args.extend([damaged.to_str().unwrap(), bundle.to_str().unwrap()]);
+        atrama(&coord, &args, &[("ATRAMA_PASSPHRASE", PASS)])
+    };
+    let quiet = import(false);
+    assert_eq!(quiet.status.code(), Some(1));
+    assert!(!stderr(&quiet).contains("[1/2]"), "{}", stderr(&quiet));
+    assert!(stderr(&quiet).contains("damaged"), "{}", stderr(&quiet));
+    let loud = import(true);
+    assert_eq!(loud.status.code(), Some(1));
+    let lines: Vec<String> = stderr(&loud).lines().map(str::to_owned).collect();
+    assert_eq!(
+        lines[0], "[1/2] klp-1-damaged.atrama: checking…",
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].starts_with("[1/2] klp-1-damaged.atrama: refused — the bundle is damaged"),
+        "{lines:?}"
+    );
+    assert_eq!(lines[2], "[2/2] klp-1.atrama: checking…", "{lines:?}");
+    assert!(
+        lines[3].starts_with("[2/2] klp-1.atrama: already applied — 0 new"),
+        "{lines:?}"
+    );
+    assert!(
+        stdout(&loud).contains("already applied"),
+        "{}",
+        stdout(&loud)
+    );
+
     // Coordinator → centre: the acknowledgement.
     let ret = tmp.path().join("ack.atrama");
     ok(
@@ -415,6 +456,7 @@ fn demo_then_search_then_a_round_trip_with_the_coordinator() {
         serde_json::from_str(&ok(&centre, &["--json", "peers"])).unwrap();
     assert_eq!(peers[0]["pending_changes"], 0);
     assert!(peers[0]["last_confirmed_at"].is_string());
+    assert_eq!(peers[0]["last_confirmed_sequence"], 1);
 
     // A bundle given to the wrong store is refused with a message saying so (exit 1).
     let wrong = atrama(

@@ -13,3 +13,4 @@ mod cli;
 mod on_disk;
 mod risk;
 mod sync;
+mod sync_crash;

@@ -197,6 +197,7 @@ fn round_trip_centre_to_coordinator_and_back() {
     assert_eq!(status[0].pending_changes, 0);
     assert_eq!(status[0].unconfirmed_bundles, 0);
     assert!(status[0].last_confirmed_at.is_some());
+    assert_eq!(status[0].last_confirmed_sequence, Some(1));
     assert_eq!(
         centre
             .store
@@ -427,6 +428,19 @@ fn a_pseudonymised_bundle_carries_no_protected_value() {
     let file = out(&centre, "k.atrama");
     let report = centre.store.export_bundle("KOORD", &file, None).unwrap();
     assert!(report.preview.counts["client"] > 0);
+    // The preview names what stays at the centre, and no column both leaves and stays.
+    for col in ["given_name", "family_name", "phone", "address"] {
+        assert!(
+            report.preview.withheld["client"].contains(&col.to_owned()),
+            "{col}: {:?}",
+            report.preview.withheld["client"]
+        );
+    }
+    for (table, staying) in &report.preview.withheld {
+        for col in staying {
+            assert!(!report.preview.fields[table].contains(col), "{table}.{col}");
+        }
+    }
     let payload = coord.store.read_bundle_payload(&file).unwrap();
     let mut checked = 0;
     for c in centre
@@ -465,4 +479,108 @@ fn a_pseudonymised_bundle_carries_no_protected_value() {
         !payload.contains("-15\""),
         "a day of the month left the centre"
     );
+}
+
+#[test]
+fn several_files_import_one_by_one_and_report_each() {
+    let mut centre = site("KLP-01", Mode::Centre);
+    let mut coord = site("KOORD", Mode::Coordinator);
+    demo(&mut centre, 20);
+    enrol(&mut centre, &mut coord);
+    let good = out(&centre, "klp-1.atrama");
+    centre.store.export_bundle("KOORD", &good, None).unwrap();
+    // A damaged copy: one byte flipped in the middle.
+    let mut bytes = std::fs::read(&good).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x01;
+    let damaged = out(&centre, "klp-1-damaged.atrama");
+    std::fs::write(&damaged, &bytes).unwrap();
+    // A return bundle meant for the centre, given to the coordinator by mistake: sealed for
+    // another store.
+    let elsewhere = out(&coord, "ack.atrama");
+    coord
+        .store
+        .export_bundle("KLP-01", &elsewhere, None)
+        .unwrap();
+
+    let files = vec![
+        damaged.clone(),
+        good.clone(),
+        good.clone(),
+        elsewhere.clone(),
+    ];
+    let mut events = Vec::new();
+    let results = coord
+        .store
+        .import_bundles(&files, false, |e| events.push(e.clone()));
+    assert_eq!(results.len(), 4);
+    assert_eq!(
+        results[0].refused.as_ref().map(|r| r.code),
+        Some(ErrorCode::BundleDamaged),
+        "{:?}",
+        results[0]
+    );
+    assert!(results[0].summary.is_none());
+    assert_eq!(results[0].file_name, "klp-1-damaged.atrama");
+    assert_eq!(results[1].summary.as_ref().unwrap().outcome, "applied");
+    assert_eq!(
+        results[2].summary.as_ref().unwrap().outcome,
+        "already_applied"
+    );
+    let wrong = results[3].refused.as_ref().unwrap();
+    assert_eq!(wrong.code, ErrorCode::WrongRecipient, "{}", wrong.message);
+    assert!(wrong.message.contains("KLP-01"), "{}", wrong.message);
+
+    // Each file is announced, then reported, in order.
+    assert_eq!(events.len(), 8);
+    for (i, pair) in events.chunks(2).enumerate() {
+        match (&pair[0], &pair[1]) {
+            (
+                atrama::sync::ImportEvent::Started {
+                    index,
+                    total,
+                    file_name,
+                },
+                atrama::sync::ImportEvent::Finished {
+                    index: done,
+                    result,
+                    ..
+                },
+            ) => {
+                assert_eq!((*index as usize, *total, *done as usize), (i, 4, i));
+                assert_eq!(file_name, &results[i].file_name);
+                assert_eq!(**result, results[i]);
+            }
+            other => panic!("unexpected events {other:?}"),
+        }
+    }
+    // Every attempt is in the import history, refusals with their reason.
+    let history = coord.store.import_history(10).unwrap();
+    let outcomes: Vec<&str> = history.iter().map(|h| h.outcome.as_str()).collect();
+    assert_eq!(
+        outcomes,
+        ["refused", "already_applied", "applied", "refused"]
+    );
+    assert!(
+        history[3].summary.contains("damaged"),
+        "{}",
+        history[3].summary
+    );
+}
+
+#[test]
+fn a_period_is_two_real_months_in_order() {
+    use atrama::bundle::Period;
+    let p = Period::months("2026-09", " 2026-11 ").unwrap();
+    assert_eq!((p.from.as_str(), p.to.as_str()), ("2026-09", "2026-11"));
+    for (from, to) in [
+        ("2026-13", "2026-13"),
+        ("2026-9", "2026-10"),
+        ("oct", "2026-10"),
+    ] {
+        let err = Period::months(from, to).unwrap_err();
+        assert!(err.to_string().contains("YYYY-MM"), "{err}");
+    }
+    let err = Period::months("2026-11", "2026-10").unwrap_err();
+    assert!(err.to_string().contains("swap"), "{err}");
 }

@@ -32,13 +32,19 @@ export const SECTIONS: readonly Section[] = [
   'history',
 ];
 
+/** The parts of the sync screen. */
+export type SyncTab = 'identity' | 'partners' | 'export' | 'import';
+
+export const SYNC_TABS: readonly SyncTab[] = ['identity', 'partners', 'export', 'import'];
+
 export type Route =
   | { name: 'home' }
   | { name: 'cases' }
   | { name: 'case'; caseId: CaseId; section: Section }
   | { name: 'intake'; draftId: string | null }
   | { name: 'settings' }
-  | { name: 'admin'; tab: AdminTab };
+  | { name: 'admin'; tab: AdminTab }
+  | { name: 'sync'; tab: SyncTab };
 
 class Nav {
   route = $state<Route>({ name: 'home' });

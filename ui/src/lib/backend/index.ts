@@ -20,8 +20,16 @@ import type { ConsentEventId } from '../bindings/ConsentEventId';
 import type { ConsentFields } from '../bindings/ConsentFields';
 import type { DocumentId } from '../bindings/DocumentId';
 import type { Draft } from '../bindings/Draft';
+import type { EnrolmentInfo } from '../bindings/EnrolmentInfo';
 import type { ErrorCode } from '../bindings/ErrorCode';
+import type { ExportPreview } from '../bindings/ExportPreview';
+import type { ExportReport } from '../bindings/ExportReport';
+import type { FileKind } from '../bindings/FileKind';
+import type { Fingerprint } from '../bindings/Fingerprint';
 import type { GroupAnswer } from '../bindings/GroupAnswer';
+import type { ImportEvent } from '../bindings/ImportEvent';
+import type { ImportFileResult } from '../bindings/ImportFileResult';
+import type { ImportLogEntry } from '../bindings/ImportLogEntry';
 import type { IncidentFields } from '../bindings/IncidentFields';
 import type { IncidentId } from '../bindings/IncidentId';
 import type { Intake } from '../bindings/Intake';
@@ -31,6 +39,8 @@ import type { NewCentre } from '../bindings/NewCentre';
 import type { NoteFields } from '../bindings/NoteFields';
 import type { NoteId } from '../bindings/NoteId';
 import type { Permission } from '../bindings/Permission';
+import type { Peer } from '../bindings/Peer';
+import type { PeerSync } from '../bindings/PeerSync';
 import type { ProtectionOrderFields } from '../bindings/ProtectionOrderFields';
 import type { ProtectionOrderId } from '../bindings/ProtectionOrderId';
 import type { PurgePreview } from '../bindings/PurgePreview';
@@ -42,6 +52,7 @@ import type { RetentionPolicy } from '../bindings/RetentionPolicy';
 import type { Role } from '../bindings/Role';
 import type { RotationProgress } from '../bindings/RotationProgress';
 import type { RotationReport } from '../bindings/RotationReport';
+import type { SavedFile } from '../bindings/SavedFile';
 import type { SearchHit } from '../bindings/SearchHit';
 import type { ServiceContactFields } from '../bindings/ServiceContactFields';
 import type { ServiceContactId } from '../bindings/ServiceContactId';
@@ -130,6 +141,21 @@ export interface Backend {
   setRetentionPolicy(policy: RetentionPolicy): Promise<void>;
   retentionPreview(today: string): Promise<PurgePreview>;
   purge(today: string): Promise<PurgeReport>;
+  // Sync. Files are full paths (chosen in a native dialog or typed).
+  syncIdentity(): Promise<Fingerprint>;
+  saveEnrolmentFile(path: string): Promise<SavedFile>;
+  inspectEnrolment(path: string): Promise<EnrolmentInfo>;
+  enrol(path: string, fingerprint: string): Promise<Peer>;
+  syncStatus(): Promise<PeerSync[]>;
+  exportPreview(to: string): Promise<ExportPreview>;
+  exportBundle(to: string, path: string, fromMonth: string, toMonth: string): Promise<ExportReport>;
+  /** Imports the files one by one; `onProgress` hears as each starts and ends. */
+  importBundles(paths: string[], dryRun: boolean, onProgress: (event: ImportEvent) => void): Promise<ImportFileResult[]>;
+  importHistory(limit: number): Promise<ImportLogEntry[]>;
+  /** The native open dialog; the chosen paths (none if cancelled). */
+  chooseFiles(kind: FileKind, multiple: boolean): Promise<string[]>;
+  /** The native save dialog starting at `fileName`; the chosen path, or null. */
+  chooseSaveFile(kind: FileKind, fileName: string): Promise<string | null>;
 }
 
 let current: Backend | undefined;

@@ -1,7 +1,8 @@
 // The Tauri implementation of the backend: each method is one command of src-tauri.
-import { invoke } from '@tauri-apps/api/core';
+import { Channel, invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type { RotationProgress } from '../bindings/RotationProgress';
+import type { ImportEvent } from '../bindings/ImportEvent';
 import { asIpcError, type Backend } from './index';
 
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
@@ -84,4 +85,19 @@ export const tauriBackend: Backend = {
   setRetentionPolicy: (policy) => call('set_retention_policy', { policy }),
   retentionPreview: (today) => call('retention_preview', { today }),
   purge: (today) => call('purge', { today }),
+  syncIdentity: () => call('sync_identity'),
+  saveEnrolmentFile: (path) => call('save_enrolment_file', { path }),
+  inspectEnrolment: (path) => call('inspect_enrolment', { path }),
+  enrol: (path, fingerprint) => call('enrol', { path, fingerprint }),
+  syncStatus: () => call('sync_status'),
+  exportPreview: (to) => call('export_preview', { to }),
+  exportBundle: (to, path, fromMonth, toMonth) => call('export_bundle', { to, path, fromMonth, toMonth }),
+  importBundles: (paths, dryRun, onProgress) => {
+    const progress = new Channel<ImportEvent>();
+    progress.onmessage = onProgress;
+    return call('import_bundles', { paths, dryRun, progress });
+  },
+  importHistory: (limit) => call('import_history', { limit }),
+  chooseFiles: (kind, multiple) => call('choose_files', { kind, multiple }),
+  chooseSaveFile: (kind, fileName) => call('choose_save_file', { kind, fileName }),
 };

@@ -42,6 +42,11 @@ counts: Record<string, number>,
  */
 fields: { [key in string]: Array<string> }, 
 /**
+ * The columns that never leave, per table (names, phone, address, contact safety, …).
+ * Notes, documents and drafts never leave at all.
+ */
+withheld: { [key in string]: Array<string> }, 
+/**
  * Cases with changes that stay at the centre because the client has not consented to
  * non-identifiable statistics.
  */

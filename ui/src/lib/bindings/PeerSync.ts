@@ -26,6 +26,11 @@ last_sent_at: string | null,
  */
 last_confirmed_at: string | null, 
 /**
+ * The highest sequence of the bundles sent to it that it has confirmed (the
+ * acknowledged watermark, as people see it).
+ */
+last_confirmed_sequence: number | null, 
+/**
  * Bundles sent and not yet confirmed.
  */
 unconfirmed_bundles: number, 
