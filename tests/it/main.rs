@@ -12,4 +12,5 @@ mod case_record;
 mod cli;
 mod on_disk;
 mod risk;
+mod stats;
 mod sync;
