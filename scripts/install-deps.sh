@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Atrama needs on Debian 12, skipping what is there:
-# Debian packages, the UI's and the end-to-end tests' npm packages, and tauri-driver.
+# Debian packages, Python's openpyxl, the UI's and the end-to-end tests' npm packages, and
+# tauri-driver.
 # Safe to run again; it changes nothing when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,15 @@ command -v cargo >/dev/null || { echo "error: cargo is missing; install Rust 1.9
 command -v node >/dev/null || { echo "error: Node.js >= 20.19 is missing; install it (Debian 12's nodejs 18 is too old for Vite 8)" >&2; exit 1; }
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
   || { echo "error: Node.js $(node --version) is too old; Vite 8 needs >= 20.19" >&2; exit 1; }
+
+# Python's openpyxl: the XLSX report is read back by an independent reader in a test
+# (tests/it/stats.rs).
+command -v python3 >/dev/null || { echo "error: python3 is missing; install it (Debian: python3 python3-pip)" >&2; exit 1; }
+if ! python3 -c 'import openpyxl' 2>/dev/null; then
+  echo "==> pip install openpyxl"
+  python3 -m pip install --quiet --disable-pip-version-check openpyxl \
+    || python3 -m pip install --quiet --disable-pip-version-check --user --break-system-packages openpyxl
+fi
 
 npm_install() {
   local dir=$1

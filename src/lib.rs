@@ -22,6 +22,7 @@ pub mod hlc;
 pub mod ids;
 pub mod risk;
 pub mod staff;
+pub mod stats;
 pub mod store;
 pub mod sync;
 

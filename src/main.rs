@@ -110,6 +110,10 @@ enum Command {
     /// Risk-assessment instruments: list them, or load an instrument pack (administrators).
     #[command(subcommand)]
     Instrument(InstrumentCommand),
+    /// Monthly tables T1–T10: show them (exact counts, on screen) or write a published
+    /// report (always with small counts suppressed).
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Fill the store with realistic, clearly fictitious demo data.
     Demo {
         /// How many clients.
@@ -217,6 +221,74 @@ enum RetentionCommand {
         /// Do not ask.
         #[arg(long)]
         yes: bool,
+    },
+}
+
+/// Which tables: period, centres, breakdown.
+#[derive(clap::Args)]
+struct ReportScope {
+    /// First month (YYYY-MM).
+    #[arg(long)]
+    period: String,
+    /// Last month (YYYY-MM); default: the first.
+    #[arg(long)]
+    to: Option<String>,
+    /// Only these centres (codes, comma-separated); default: every centre.
+    #[arg(long, value_delimiter = ',')]
+    centres: Vec<String>,
+    /// Only centres of this country (LT, LV, AZ, other).
+    #[arg(long)]
+    country: Option<String>,
+    /// All centres in one row per month instead of one row per centre.
+    #[arg(long)]
+    consolidated: bool,
+    /// The whole period in one row instead of one row per month.
+    #[arg(long)]
+    whole_period: bool,
+    /// Only cases of clients who consent to non-identifiable statistics (what a bundle
+    /// carries).
+    #[arg(long)]
+    consented_only: bool,
+    /// Language of the category labels (en, lt, lv, az, ru); default: the centre's.
+    #[arg(long)]
+    language: Option<String>,
+}
+
+impl ReportScope {
+    fn query(&self) -> Result<atrama::stats::StatsQuery, Error> {
+        Ok(atrama::stats::StatsQuery {
+            from: self.period.clone(),
+            to: self.to.clone(),
+            centres: self.centres.clone(),
+            country: self.country.as_deref().map(Country::parse).transpose()?,
+            by_centre: !self.consolidated,
+            by_month: !self.whole_period,
+            consented_only: self.consented_only,
+            language: self.language.as_deref().map(Language::parse).transpose()?,
+        })
+    }
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Write the monthly tables for publication (CSV or XLSX), small counts suppressed.
+    Monthly {
+        #[command(flatten)]
+        scope: ReportScope,
+        /// csv or xlsx.
+        #[arg(long)]
+        format: String,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Show centres by their codes only.
+        #[arg(long)]
+        codes_only: bool,
+    },
+    /// Print the monthly tables with exact counts (for the screen only; never publish them).
+    Show {
+        #[command(flatten)]
+        scope: ReportScope,
     },
 }
 
@@ -699,6 +771,46 @@ fn run(cli: Cli) -> Result<(), Error> {
                 }
             }
         }
+        Command::Report(ReportCommand::Monthly {
+            scope,
+            format,
+            out,
+            codes_only,
+        }) => {
+            let format = atrama::stats::output::ReportFormat::parse(&format)?;
+            let query = scope.query()?;
+            let mut store = unlock(&dir, cli.user)?;
+            let report = store.write_monthly_report(&query, format, &out, codes_only)?;
+            if cli.json {
+                return print_json(&serde_json::json!({
+                    "file": out.display().to_string(),
+                    "format": format.code(),
+                    "from": report.from,
+                    "to": report.to,
+                    "centres": report.centres.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(),
+                    "tables": report.tables.len(),
+                }));
+            }
+            println!(
+                "Wrote {} ({}): tables T1–T10 for {}..{}, {} centre(s), small counts suppressed.",
+                out.display(),
+                format.code(),
+                report.from,
+                report.to,
+                report.centres.len()
+            );
+            Ok(())
+        }
+        Command::Report(ReportCommand::Show { scope }) => {
+            let query = scope.query()?;
+            let store = unlock(&dir, cli.user)?;
+            let report = store.monthly_tables(&query)?;
+            if cli.json {
+                return print_json(&report);
+            }
+            print_report(&report);
+            Ok(())
+        }
         Command::Demo {
             clients,
             months,
@@ -1109,6 +1221,63 @@ fn print_summary(s: &atrama::sync::ImportSummary) {
             "  unknown code kept: {} '{}' ({} record(s)) — update Atrama's code lists",
             u.list, u.code, u.count
         );
+    }
+}
+
+/// Prints the tables as plain text, one block per table.
+fn print_report(report: &atrama::stats::StatsReport) {
+    use atrama::stats::Unit;
+    println!(
+        "Monthly tables {}..{} — {} centre(s) — EXACT COUNTS: do not publish (use `report monthly`)",
+        report.from,
+        report.to,
+        report.centres.len()
+    );
+    let fmt = |c: &atrama::stats::StatsCell, unit: Unit| match (c.value, unit) {
+        (None, _) => "<5".to_owned(),
+        (Some(v), Unit::Count) => v.to_string(),
+        (Some(v), Unit::Minutes) => format!("{:.1}", v as f64 / 60.0),
+    };
+    for t in &report.tables {
+        println!();
+        println!("{} {}", t.id, t.title);
+        let mut header = vec!["centre".to_owned(), "month".to_owned()];
+        for c in &t.columns {
+            header.push(match (&c.group, c.subtotal) {
+                (_, true) => format!("{} (subtotal)", c.label),
+                (Some(g), false) => format!("{g}: {}", c.label),
+                (None, false) => c.label.clone(),
+            });
+        }
+        if t.row_totals.is_some() {
+            header.push("total".to_owned());
+        }
+        let mut lines = vec![header];
+        for (i, r) in t.rows.iter().enumerate() {
+            let mut line = vec![
+                r.centre.clone().unwrap_or_else(|| "all".to_owned()),
+                r.month.clone().unwrap_or_else(|| "period".to_owned()),
+            ];
+            line.extend(t.cells[i].iter().map(|c| fmt(c, t.unit)));
+            if let Some(rt) = &t.row_totals {
+                line.push(fmt(&rt[i], t.unit));
+            }
+            lines.push(line);
+        }
+        if let Some(ct) = &t.column_totals {
+            let mut line = vec!["total".to_owned(), String::new()];
+            line.extend(ct.iter().map(|c| fmt(c, t.unit)));
+            if let Some(total) = &t.total {
+                line.push(fmt(total, t.unit));
+            }
+            lines.push(line);
+        }
+        // Columns as lines (tables are wide): one line per category.
+        let width = lines[0].len();
+        for j in 0..width {
+            let cells: Vec<&str> = lines.iter().map(|l| l[j].as_str()).collect();
+            println!("  {:<40} {}", cells[0], cells[1..].join("\t"));
+        }
     }
 }
 

@@ -36,6 +36,8 @@ pub enum Permission {
     RotateKey,
     /// Read the access log (per case and overall) and check its chain.
     ReadAccessLog,
+    /// See the monthly tables with exact counts and publish them (suppressed).
+    Statistics,
 }
 
 impl Permission {
@@ -51,7 +53,8 @@ impl Permission {
             | Permission::ImportBundles
             | Permission::EnrolPeers
             | Permission::ImportInstrumentPack
-            | Permission::Backup => &[Administrator, Coordinator],
+            | Permission::Backup
+            | Permission::Statistics => &[Administrator, Coordinator],
         }
     }
 
@@ -67,6 +70,7 @@ impl Permission {
             Permission::Backup => "make and verify backups",
             Permission::RotateKey => "rotate the database key",
             Permission::ReadAccessLog => "read the access log",
+            Permission::Statistics => "see and publish the monthly statistics",
         }
     }
 
@@ -119,4 +123,5 @@ pub const ALL: &[Permission] = &[
     Permission::Backup,
     Permission::RotateKey,
     Permission::ReadAccessLog,
+    Permission::Statistics,
 ];

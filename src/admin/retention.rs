@@ -93,6 +93,8 @@ pub struct ArchivedCount {
 
 /// The tables of a case, children first (referrals before the consents they name).
 const CASE_TABLES: &[&str] = &[
+    "safety_plan",
+    "risk_assessment",
     "referral",
     "consent_event",
     "note",
@@ -199,6 +201,14 @@ const MEASURES: &[(&str, &str)] = &[
          GROUP BY 1, 2",
     ),
     (
+        "t8_risk_assessments",
+        "SELECT substr(a.assessed_on, 1, 7), a.instrument_id || '|' || a.final_band, count(*)
+         FROM risk_assessment a
+         WHERE a.case_id = ?1 AND a.deleted_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM risk_assessment n WHERE n.supersedes = a.id)
+         GROUP BY 1, 2",
+    ),
+    (
         "t9_protection_orders",
         "SELECT substr(coalesce(o.decided_on, o.applied_on, o.starts_on, c.opened_on), 1, 7),
                 o.issuer || '|' || o.status, count(*)
@@ -230,8 +240,7 @@ fn add(
     Ok(())
 }
 
-/// Adds a case's contribution to the monthly tables (T1–T7, T9, T10; T8 once risk
-/// assessments are recorded) to `stat_archive`, under the case's owner centre. Run in the
+/// Adds a case's contribution to the monthly tables (T1–T10) to `stat_archive`, under the case's owner centre. Run in the
 /// purge's transaction, before the rows go.
 pub(crate) fn archive_case(conn: &Connection, case: &str) -> Result<()> {
     let row: Option<(String, String, Option<String>)> = conn
@@ -301,6 +310,8 @@ pub(crate) fn delete_case_rows(conn: &Connection, case: &str) -> Result<()> {
             *table,
             "referral"
                 | "consent_event"
+                | "safety_plan"
+                | "risk_assessment"
                 | "note"
                 | "service_contact"
                 | "incident"

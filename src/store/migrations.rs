@@ -34,6 +34,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261126_0007_risk",
         include_str!("migrations/20261126_0007_risk.sql"),
     ),
+    (
+        "20261126_0008_stats",
+        include_str!("migrations/20261126_0008_stats.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the number of migrations.

@@ -115,6 +115,9 @@ fn refused(store: &mut Store, p: Permission, scratch: &Path) -> bool {
         Permission::Backup => code(store.create_backup(&scratch.join("b.atrbak"))),
         Permission::RotateKey => code(store.rotate_key(|_| {})),
         Permission::ReadAccessLog => code(store.access_log(10)),
+        Permission::Statistics => {
+            code(store.monthly_tables(&atrama::stats::StatsQuery::months("2026-03", None)))
+        }
         _ => panic!("a permission without a test: {p:?}"),
     };
     c == Some(ErrorCode::NotAllowed)

@@ -12,5 +12,6 @@ mod case_record;
 mod cli;
 mod on_disk;
 mod risk;
+mod stats;
 mod sync;
 mod sync_crash;
