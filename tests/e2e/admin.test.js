@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openApp, shot, type, click, textOf, waitText, unlockAs, startDriver, stopDriver, cli } from './harness.js';
+import { openApp, checkScreen, type, click, textOf, waitText, unlockAs, startDriver, stopDriver, cli } from './harness.js';
 
 const ADMIN = 'ona';
 const ADMIN_PASS = 'vakaras prie marių';
@@ -63,7 +63,7 @@ test('staff, key rotation after disabling a colleague, access log, backups', asy
     const row = await waitText(app, `#staff-row-${COLLEAGUE}`, (t) => t.includes('Counsellor'));
     assert.match(row, /Legal counselling/);
     assert.match(row, /✓ Active/);
-    await shot(app, '30-admin-staff');
+    await checkScreen(app, '30-admin-staff');
     await lock(app);
 
     // The colleague unlocks with that passphrase and is not offered Administration.
@@ -91,7 +91,7 @@ test('staff, key rotation after disabling a colleague, access log, backups', asy
     assert.match(result, /Re-encrypted: [\d,]+ pages\. Resealed: 2 key slots\./, 'the administrator and the recovery key');
     assert.equal(await textOf(app, '#rotation-progress-text'), 'Done (100 %)');
     assert.equal(await (await app.$('#rotation-progress')).getAttribute('value'), '100');
-    await shot(app, '31-admin-rotation');
+    await checkScreen(app, '31-admin-rotation');
 
     // The access log names what was done, newest first, and its chain checks out.
     await click(app, '#admin-tab-access');
@@ -103,7 +103,7 @@ test('staff, key rotation after disabling a colleague, access log, backups', asy
     await (await app.$('#log-action')).selectByAttribute('value', 'staff_disable');
     const filtered = await waitText(app, '#access-log', (t) => !t.includes('Rotated the key'));
     assert.match(filtered, new RegExp(`${ADMIN}\\s*Disabled an account\\s*${COLLEAGUE}$`));
-    await shot(app, '32-admin-access-log');
+    await checkScreen(app, '32-admin-access-log');
 
     // A case's History shows who opened it (this very view included).
     await click(app, '#nav-cases');
@@ -128,7 +128,7 @@ test('staff, key rotation after disabling a colleague, access log, backups', asy
     await click(app, '#backup-verify');
     assert.match(await waitText(app, '#backup-verified', (t) => t.length > 0, 60000), /^✓ The backup is sound: made .+ by ona\. Cases: 3 cases\./);
     await waitText(app, '#backup-last-verified', (t) => !t.includes('never') && !t.includes('due'));
-    await shot(app, '33-admin-backups');
+    await checkScreen(app, '33-admin-backups');
     await click(app, '#nav-home');
     await textOf(app, '#home-title');
     await textOf(app, '#mine-title');

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openApp, shot, type, click, textOf, choose, waitText, startDriver, stopDriver, cli } from './harness.js';
+import { openApp, checkScreen, type, click, textOf, choose, waitText, startDriver, stopDriver, cli } from './harness.js';
 
 const PASS = 'rizikos vertinimas e2e';
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'instruments');
@@ -108,7 +108,7 @@ test('assessment with override and recommended referral; safety plan with print 
     await type(app, '#risk-item textarea', 'That he finds the new flat');
     await click(app, '#risk-next');
     assert.equal(await textOf(app, '#risk-computed-band'), 'Medium');
-    await shot(app, '20-risk-summary');
+    await checkScreen(app, '20-risk-summary');
 
     // Judgement raises the band; a reason is required.
     await choose(app, '#risk-override', 'high');
@@ -121,7 +121,7 @@ test('assessment with override and recommended referral; safety plan with print 
     await waitText(app, '#risk-history', (t) => t.includes('8') && t.includes('Medium') && t.includes('High') && t.includes('seen outside her workplace'));
     await waitText(app, '#case-risk', (t) => t.startsWith('Risk: High') && t.includes('by judgement'));
     await waitText(app, '#risk-actions', (t) => t.includes('Consider a multi-agency risk meeting.'));
-    await shot(app, '21-risk-history-actions');
+    await checkScreen(app, '21-risk-history-actions');
 
     // The recommended referral opens the referral form with the agency filled in.
     await click(app, '#risk-actions button[data-action-kind="referral"]');
@@ -162,13 +162,13 @@ test('assessment with override and recommended referral; safety plan with print 
     assert.ok(!chosen.includes('waits for me') && !chosen.includes('neighbour'), chosen);
     assert.ok(!chosen.includes(caseNumber), 'the case number is on the paper');
     assert.equal(await (await app.$('#plan-print-button')).isEnabled(), true);
-    await shot(app, '22-safety-plan-print-preview');
+    await checkScreen(app, '22-safety-plan-print-preview');
     await click(app, '#plan-preview-close');
 
     // The review is in My work.
     await click(app, '#nav-home');
     await waitText(app, '#plan-reviews-queue', (t) => t.includes(caseNumber));
-    await shot(app, '23-my-work-plan-review');
+    await checkScreen(app, '23-my-work-plan-review');
   } finally {
     await app.deleteSession();
   }

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { APP, openApp, shot, type, click, textOf, waitText, unlockAs, startDriver, stopDriver, cli } from './harness.js';
+import { APP, openApp, checkScreen, type, click, textOf, waitText, unlockAs, startDriver, stopDriver, cli } from './harness.js';
 
 const PASS = 'tylus rytas prie jūros';
 const CENTRE = 'KLP-E2E';
@@ -118,7 +118,7 @@ test('enrol, export, import on the coordinator, acknowledgement back to the cent
     await type(app, '#sync-enrolment-path', file('centre.enrol'));
     await click(app, '#sync-enrolment-save');
     assert.match(await textOf(app, '#sync-enrolment-saved'), /Saved to .*centre\.enrol/);
-    await shot(app, '20-sync-identity');
+    await checkScreen(app, '20-sync-identity');
 
     // The coordination centre (CLI) enrols the centre with the fingerprint read to it.
     cli(coordStore, 'vida', PASS, ['enrol', file('centre.enrol'), '--fingerprint', shown]);
@@ -137,12 +137,12 @@ test('enrol, export, import on the coordinator, acknowledgement back to the cent
     await click(app, '#sync-enrol-submit');
     assert.match(await textOf(app, '#sync-enrol-error'), /does not match/);
     assert.ok(await textOf(app, '#sync-peers-none'), 'nothing pinned after a wrong fingerprint');
-    await shot(app, '21-sync-enrol-refused');
+    await checkScreen(app, '21-sync-enrol-refused');
     await type(app, '#sync-enrol-fingerprint', coordFingerprint.toLowerCase().replaceAll('-', ' '));
     await click(app, '#sync-enrol-submit');
     assert.match(await textOf(app, '#sync-enrol-done'), new RegExp(`Enrolled: ${COORD}`));
     assert.match(await textOf(app, `#sync-peers tr[data-peer="${COORD}"] .peer-confirmed`), /Nothing confirmed yet/);
-    await shot(app, '22-sync-partners');
+    await checkScreen(app, '22-sync-partners');
 
     // ── Export: preview, then save; the report's size and hash are the file's.
     await click(app, '#sync-tab-export');
@@ -156,14 +156,14 @@ test('enrol, export, import on the coordinator, acknowledgement back to the cent
     const clientRow = await textOf(app, '#sync-preview-counts tr[data-table="client"]');
     assert.match(clientRow, /given_name/, 'what stays is shown');
     assert.match(await textOf(app, '#sync-preview-no-consent'), new RegExp(`: ${cliPreview.cases_without_consent}$`));
-    await shot(app, '23-sync-preview');
+    await checkScreen(app, '23-sync-preview');
     await type(app, '#sync-export-path', file('klp-1.atrama'));
     await click(app, '#sync-export-save');
     assert.equal(await textOf(app, '#sync-report-name'), 'klp-1.atrama');
     const size = statSync(file('klp-1.atrama')).size;
     assert.equal(Number((await textOf(app, '#sync-report-size')).replace(/\D/g, '')), size);
     assert.equal(await textOf(app, '#sync-report-hash'), sha256(file('klp-1.atrama')));
-    await shot(app, '24-sync-exported');
+    await checkScreen(app, '24-sync-exported');
   } finally {
     await close(app, centreStore);
   }
@@ -197,7 +197,7 @@ test('enrol, export, import on the coordinator, acknowledgement back to the cent
     await importResult(app, 'klp-1-copy.atrama', new RegExp(`Already imported \\(${CENTRE} #1\\); nothing changed`));
     const history = await waitText(app, '#sync-history', (t) => t.includes('klp-1-copy.atrama'));
     for (const outcome of ['Refused', 'Already imported', 'Imported', 'Dry run']) assert.ok(history.includes(outcome), history);
-    await shot(app, '25-sync-import-results');
+    await checkScreen(app, '25-sync-import-results');
 
     // The centre's state as the coordinator sees it.
     await click(app, '#sync-tab-partners');
@@ -211,7 +211,7 @@ test('enrol, export, import on the coordinator, acknowledgement back to the cent
     await type(app, '#sync-export-path', file('ack-1.atrama'));
     await click(app, '#sync-export-save');
     assert.equal(await textOf(app, '#sync-report-hash'), sha256(file('ack-1.atrama')));
-    await shot(app, '26-sync-acknowledgement');
+    await checkScreen(app, '26-sync-acknowledgement');
   } finally {
     await close(app, coordStore);
   }
@@ -229,7 +229,7 @@ test('enrol, export, import on the coordinator, acknowledgement back to the cent
     assert.match(await textOf(app, `${row} .peer-confirmed`), /Up to bundle #1/);
     assert.match(await textOf(app, `${row} .peer-sent`), /#1/);
     assert.doesNotMatch(await textOf(app, `${row} .peer-sent`), /Not yet confirmed/);
-    await shot(app, '27-sync-acknowledged');
+    await checkScreen(app, '27-sync-acknowledged');
     const peer = json(centreStore, 'ona', ['peers'])[0];
     assert.equal(peer.last_confirmed_sequence, 1);
     assert.equal(peer.pending_changes, 0);
