@@ -1,0 +1,262 @@
+//! Bundle benchmark (issue 6): the three figures the sync issue asks for, each beside the
+//! engine or primitive it is measured against.
+//!
+//! - **Export of ten years of a centre** (5,000 clients, 120 months: the first export carries
+//!   everything): seconds to write the bundle.
+//! - **Import rate**: records per second when a coordinator imports that bundle, against the
+//!   raw SQLCipher engine inserting as many rows (one prepared INSERT, same batch size).
+//! - **1 GiB through the bundle format**: seal then open a 1 GiB payload of realistic JSON
+//!   lines, streaming; throughput against AES-256-GCM alone over the same bytes in the same
+//!   64 KiB chunks, and the peak resident memory before and after (constant memory: the
+//!   peak must not grow with the payload).
+//!
+//! `cargo bench --bench bundle` (full sizes) or `cargo bench --bench bundle -- smoke` (tiny
+//! sizes, proves the bench works). Figures go to `docs/performance.md`.
+
+#![allow(
+    clippy::print_stdout,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_docs,
+    reason = "a benchmark binary prints its figures and stops at the first failure"
+)]
+
+use std::io::{BufWriter, Read, Write};
+use std::time::Instant;
+
+use aes_gcm::aead::{AeadInPlace, KeyInit};
+use aes_gcm::{Aes256Gcm, Nonce};
+use atrama::bundle::format::{self, BundleKind, OpeningKey, Routing};
+use atrama::demo::{DemoOptions, generate};
+use atrama::{Country, KdfParams, Language, Mode, NewCentre, Passphrase, Store};
+use chrono::NaiveDate;
+use rand_chacha_09::rand_core::{RngCore, SeedableRng};
+use rusqlite::Connection;
+
+const CHUNK: usize = 64 * 1024;
+
+/// Peak resident memory of this process so far (VmHWM), in MiB.
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+fn create(dir: &std::path::Path, code: &str, mode: Mode, admin: &str) -> Store {
+    let centre = NewCentre {
+        code: code.into(),
+        name: format!("Bench {code}"),
+        country: Country::Lt,
+        language: Language::Lt,
+        mode,
+        admin_user: admin.into(),
+    };
+    Store::create(
+        dir,
+        &centre,
+        &Passphrase::new("benchmark passphrase"),
+        KdfParams::INSECURE_FOR_TESTS,
+    )
+    .unwrap()
+    .0
+}
+
+fn main() {
+    let smoke = std::env::args().skip(1).any(|a| a == "smoke");
+    let (clients, stream_bytes) = if smoke {
+        (100u32, 8u64 << 20)
+    } else {
+        (5_000, 1u64 << 30)
+    };
+    let tmp = tempfile::tempdir().unwrap();
+
+    // ---- ten years of a centre, exported at once ---------------------------------------
+    let mut centre = create(&tmp.path().join("centre"), "BEN-01", Mode::Centre, "ona");
+    let mut coord = create(
+        &tmp.path().join("coord"),
+        "KOORD",
+        Mode::Coordinator,
+        "vida",
+    );
+    let summary = generate(
+        &mut centre,
+        &DemoOptions {
+            clients,
+            months: 120,
+            seed: 42,
+            today: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+        },
+    )
+    .unwrap();
+    let (centre_file, coord_file) = (
+        centre.enrolment_file().unwrap(),
+        coord.enrolment_file().unwrap(),
+    );
+    let (centre_fp, coord_fp) = (
+        centre.fingerprint().unwrap().short,
+        coord.fingerprint().unwrap().short,
+    );
+    centre.enrol(&coord_file, &coord_fp).unwrap();
+    coord.enrol(&centre_file, &centre_fp).unwrap();
+    let bundle = tmp.path().join("ten-years.atrama");
+    let started = Instant::now();
+    let report = centre.export_bundle("KOORD", &bundle, None).unwrap();
+    let export_secs = started.elapsed().as_secs_f64();
+    let records: u64 = report.preview.counts.values().sum();
+    println!("## {summary}");
+    println!();
+    println!("| figure | Atrama | against | ratio |");
+    println!("|---|---|---|---|");
+    println!(
+        "| export of 120 months ({records} records, {:.1} MiB bundle) | {export_secs:.2} s | target ≤ 5 s | |",
+        report.size as f64 / f64::from(1 << 20)
+    );
+
+    // ---- import rate against the raw engine ---------------------------------------------
+    let lines: Vec<String> = coord
+        .read_bundle_payload(&bundle)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let started = Instant::now();
+    let imported = coord.import_bundle(&bundle, false).unwrap();
+    let import_secs = started.elapsed().as_secs_f64();
+    assert_eq!(imported.outcome, "applied", "{imported:?}");
+    let ours = records as f64 / import_secs;
+    let raw = raw_insert_rate(&tmp.path().join("raw.db"), &lines, records);
+    println!(
+        "| import rate ({records} records) | {ours:.0} records/s | raw SQLCipher INSERT of as many rows: {raw:.0} rows/s | {:.2}× (target ≥ 0.5×) |",
+        ours / raw
+    );
+
+    // ---- 1 GiB through the bundle format, streaming -------------------------------------
+    let sample = lines.join("\n");
+    let (ours_mib_s, before, after, size) =
+        stream(&tmp.path().join("big.atrama"), &sample, stream_bytes);
+    let aes_mib_s = aes_gcm_rate(stream_bytes);
+    println!(
+        "| seal + open {} MiB of JSON lines ({:.0} MiB file) | {ours_mib_s:.0} MiB/s | AES-256-GCM alone, 64 KiB chunks: {aes_mib_s:.0} MiB/s | {:.2}× (target ≥ 0.5×) |",
+        stream_bytes >> 20,
+        size as f64 / f64::from(1 << 20),
+        ours_mib_s / aes_mib_s
+    );
+    println!(
+        "| peak resident memory before / after the {} MiB stream | {before:.0} / {after:.0} MiB | | |",
+        stream_bytes >> 20
+    );
+}
+
+/// Rows per second of the raw engine inserting `records` rows of bundle lines, 1,000 a
+/// transaction.
+fn raw_insert_rate(path: &std::path::Path, lines: &[String], records: u64) -> f64 {
+    let mut conn = Connection::open(path).unwrap();
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", "ab".repeat(32)))
+        .unwrap();
+    conn.execute_batch(
+        "PRAGMA cipher_log_level = NONE; PRAGMA journal_mode = WAL; PRAGMA cache_size = -65536;
+         PRAGMA temp_store = MEMORY; PRAGMA synchronous = NORMAL;
+         CREATE TABLE record (id TEXT PRIMARY KEY, body TEXT NOT NULL);",
+    )
+    .unwrap();
+    let started = Instant::now();
+    let mut written = 0u64;
+    while written < records {
+        let tx = conn.transaction().unwrap();
+        {
+            let mut insert = tx
+                .prepare_cached("INSERT INTO record (id, body) VALUES (?1, ?2)")
+                .unwrap();
+            for _ in 0..1_000u64.min(records - written) {
+                let line = &lines[usize::try_from(written).unwrap() % lines.len()];
+                insert
+                    .execute(rusqlite::params![uuid::Uuid::now_v7().to_string(), line])
+                    .unwrap();
+                written += 1;
+            }
+        }
+        tx.commit().unwrap();
+    }
+    records as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Seals `total` bytes (the sample repeated) into a bundle file, then opens and reads it all
+/// back; returns MiB/s over both, the peak memory before and after, and the file size.
+fn stream(path: &std::path::Path, sample: &str, total: u64) -> (f64, f64, f64, u64) {
+    let mut rng = rand_chacha_09::ChaCha20Rng::seed_from_u64(7);
+    let opening = OpeningKey::generate();
+    let mut seed = [0u8; 32];
+    rng.fill_bytes(&mut seed);
+    let signer = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let routing = Routing {
+        bundle_id: uuid::Uuid::now_v7(),
+        kind: BundleKind::CentreExport,
+        sender: "aa".repeat(32),
+        recipient: "bb".repeat(32),
+        sequence: 1,
+        period: None,
+        created_at: "2026-11-25T00:00:00Z".into(),
+        app_version: "bench".into(),
+        schema_version: 1,
+        codes_version: "bench".into(),
+        prev_hash: None,
+    };
+    let before = peak_rss_mib();
+    let started = Instant::now();
+    let file = BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut writer = format::seal(file, routing, &opening.public(), &signer, &mut rng).unwrap();
+    let bytes = sample.as_bytes();
+    let mut written = 0u64;
+    while written < total {
+        let n = usize::try_from((total - written).min(bytes.len() as u64)).unwrap();
+        writer.write_all(&bytes[..n]).unwrap();
+        written += n as u64;
+    }
+    let (file, sealed) = writer.finish().unwrap();
+    file.into_inner().unwrap().sync_all().unwrap();
+    let input = std::fs::File::open(path).unwrap();
+    let (_, mut payload) = format::open_payload(input, sealed.size, &opening).unwrap();
+    let mut buf = vec![0u8; CHUNK];
+    let mut read = 0u64;
+    loop {
+        let n = payload.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        read += n as u64;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    assert_eq!(
+        read, total,
+        "the payload read back is as long as the one written"
+    );
+    let mib = (total * 2) as f64 / f64::from(1 << 20);
+    (mib / secs, before, peak_rss_mib(), sealed.size)
+}
+
+/// MiB/s of AES-256-GCM encrypting then decrypting `total` bytes in 64 KiB chunks in place.
+fn aes_gcm_rate(total: u64) -> f64 {
+    let cipher = Aes256Gcm::new_from_slice(&[7u8; 32]).unwrap();
+    let mut chunk = vec![0x5au8; CHUNK];
+    let started = Instant::now();
+    let mut done = 0u64;
+    let mut counter = 0u32;
+    while done < total {
+        let mut nonce = [0u8; 12];
+        nonce[7..11].copy_from_slice(&counter.to_be_bytes());
+        let nonce = Nonce::from_slice(&nonce);
+        let tag = cipher
+            .encrypt_in_place_detached(nonce, b"", &mut chunk)
+            .unwrap();
+        cipher
+            .decrypt_in_place_detached(nonce, b"", &mut chunk, &tag)
+            .unwrap();
+        done += CHUNK as u64;
+        counter += 1;
+    }
+    let mib = (total * 2) as f64 / f64::from(1 << 20);
+    mib / started.elapsed().as_secs_f64()
+}
