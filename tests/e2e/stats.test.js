@@ -136,6 +136,7 @@ test('a coordinator imports three centres, compares two and publishes an XLSX', 
     // Category labels come from the core's code lists.
     const headers = await app.execute(() => [...document.querySelectorAll('#stats-grid thead th')].map((el) => el.textContent));
     for (const col of t1.columns.slice(0, 3)) assert.ok(headers.some((h) => h.includes(col.label)), `${col.label} in ${headers}`);
+    await (await app.$('#stats-view-title')).scrollIntoView();
     await checkScreen(app, '31-stats-tables');
 
     // ── Compare two centres side by side.
@@ -149,6 +150,7 @@ test('a coordinator imports three centres, compares two and publishes an XLSX', 
     for (const code of ['VLN-ST', 'KLP-ST']) {
       assert.equal(number(await textOf(app, `#stats-compare-grid tfoot td[data-centre="${code}"]`)), shown[code], `compared total of ${code}`);
     }
+    await (await app.$('#stats-view-title')).scrollIntoView();
     await checkScreen(app, '32-stats-compare');
 
     // ── Publish an XLSX to a typed path.
