@@ -110,7 +110,7 @@ test('a coordinator imports three centres, compares two and publishes an XLSX', 
     for (const c of CENTRES) {
       assert.match(await textOf(app, `#sync-peers tr[data-peer="${c.code}"] .peer-received`), /#1/);
     }
-    await shot(app, '30-stats-partners');
+    await shot(app, '40-stats-partners');
 
     // ── Statistics: T1 by centre over the default period (the last 12 months).
     await click(app, '#nav-statistics');
@@ -136,8 +136,8 @@ test('a coordinator imports three centres, compares two and publishes an XLSX', 
     // Category labels come from the core's code lists.
     const headers = await app.execute(() => [...document.querySelectorAll('#stats-grid thead th')].map((el) => el.textContent));
     for (const col of t1.columns.slice(0, 3)) assert.ok(headers.some((h) => h.includes(col.label)), `${col.label} in ${headers}`);
-    await (await app.$('#stats-view-title')).scrollIntoView();
-    await checkScreen(app, '31-stats-tables');
+    await (await app.$('#stats-grid')).scrollIntoView();
+    await checkScreen(app, '41-stats-tables');
 
     // ── Compare two centres side by side.
     await click(app, '#stats-mode-compare');
@@ -150,8 +150,8 @@ test('a coordinator imports three centres, compares two and publishes an XLSX', 
     for (const code of ['VLN-ST', 'KLP-ST']) {
       assert.equal(number(await textOf(app, `#stats-compare-grid tfoot td[data-centre="${code}"]`)), shown[code], `compared total of ${code}`);
     }
-    await (await app.$('#stats-view-title')).scrollIntoView();
-    await checkScreen(app, '32-stats-compare');
+    await (await app.$('#stats-compare-grid')).scrollIntoView();
+    await checkScreen(app, '42-stats-compare');
 
     // ── Publish an XLSX to a typed path.
     const out = file('published.xlsx');
@@ -161,7 +161,7 @@ test('a coordinator imports three centres, compares two and publishes an XLSX', 
     assert.match(await textOf(app, '#stats-published', 30000), /published\.xlsx/);
     assert.ok(existsSync(out), 'the report was written');
     assert.equal(readFileSync(out).subarray(0, 2).toString('latin1'), 'PK', 'an XLSX is a ZIP file');
-    await checkScreen(app, '33-stats-published');
+    await checkScreen(app, '43-stats-published');
     const log = json(coordStore, 'vida', ['audit', 'show', '--limit', '5']);
     assert.ok(JSON.stringify(log).includes('monthly report'), 'the export is in the access log');
   } finally {
