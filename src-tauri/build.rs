@@ -70,6 +70,8 @@ fn main() {
         "export_bundle",
         "import_bundles",
         "import_history",
+        "stats_tables",
+        "publish_stats",
         "choose_files",
         "choose_save_file",
     ]);

@@ -33,6 +33,8 @@ use atrama::risk::{
 };
 use atrama::risk::{InstrumentImport, InstrumentInfo};
 use atrama::staff::StaffMember;
+use atrama::stats::output::ReportFormat;
+use atrama::stats::{StatsQuery, StatsReport};
 use atrama::sync::{
     EnrolmentInfo, ExportPreview, ExportReport, Fingerprint, ImportEvent, ImportFileResult,
     ImportLogEntry, Peer, PeerSync,
@@ -744,6 +746,40 @@ fn import_history(state: State<'_>, limit: u32) -> Result<Vec<ImportLogEntry>, I
     state.with_store(|s| s.import_history(limit))
 }
 
+// Statistics (administrators and coordinators). The screen shows exact counts; what leaves
+// the store is published through the core, with disclosure control, and logged there.
+
+/// T1–T10 with exact counts for a period, centres and country, for the screen only.
+#[tauri::command(async)]
+fn stats_tables(state: State<'_>, query: StatsQuery) -> Result<StatsReport, IpcError> {
+    state.with_store(|s| s.monthly_tables(&query))
+}
+
+/// Writes the published (suppressed) tables to `path` as `csv` or `xlsx`; the core records
+/// the export in the access log.
+#[tauri::command(async)]
+fn publish_stats(
+    state: State<'_>,
+    query: StatsQuery,
+    format: String,
+    path: String,
+    codes_only: bool,
+) -> Result<SavedFile, IpcError> {
+    let path = file_path(&path)?;
+    let format = ReportFormat::parse(&format)?;
+    state.with_store(|s| s.write_monthly_report(&query, format, &path, codes_only))?;
+    let size = std::fs::metadata(&path)
+        .map_err(|source| atrama::Error::Io {
+            path: path.clone(),
+            source,
+        })?
+        .len();
+    Ok(SavedFile {
+        path: path.display().to_string(),
+        size,
+    })
+}
+
 fn file_dialog(
     window: &tauri::WebviewWindow,
     kind: FileKind,
@@ -873,6 +909,8 @@ pub fn run() {
             export_bundle,
             import_bundles,
             import_history,
+            stats_tables,
+            publish_stats,
             choose_files,
             choose_save_file
         ])

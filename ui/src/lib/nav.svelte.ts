@@ -44,7 +44,8 @@ export type Route =
   | { name: 'intake'; draftId: string | null }
   | { name: 'settings' }
   | { name: 'admin'; tab: AdminTab }
-  | { name: 'sync'; tab: SyncTab };
+  | { name: 'sync'; tab: SyncTab }
+  | { name: 'statistics' };
 
 class Nav {
   route = $state<Route>({ name: 'home' });

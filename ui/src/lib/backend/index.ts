@@ -57,6 +57,8 @@ import type { SearchHit } from '../bindings/SearchHit';
 import type { ServiceContactFields } from '../bindings/ServiceContactFields';
 import type { ServiceContactId } from '../bindings/ServiceContactId';
 import type { StaffMember } from '../bindings/StaffMember';
+import type { StatsQuery } from '../bindings/StatsQuery';
+import type { StatsReport } from '../bindings/StatsReport';
 import type { StatusEventId } from '../bindings/StatusEventId';
 import type { WorkQueues } from '../bindings/WorkQueues';
 import type { InstrumentImport } from '../bindings/InstrumentImport';
@@ -156,6 +158,15 @@ export interface Backend {
   chooseFiles(kind: FileKind, multiple: boolean): Promise<string[]>;
   /** The native save dialog starting at `fileName`; the chosen path, or null. */
   chooseSaveFile(kind: FileKind, fileName: string): Promise<string | null>;
+  /** T1–T10 with exact counts, for the screen only (never published as such). */
+  statsTables(query: StatsQuery): Promise<StatsReport>;
+  /** Writes the published tables (small counts suppressed) to `path` as `csv` or `xlsx`. */
+  publishStats(
+    query: StatsQuery,
+    format: 'csv' | 'xlsx',
+    path: string,
+    codesOnly: boolean,
+  ): Promise<SavedFile>;
 }
 
 let current: Backend | undefined;

@@ -100,4 +100,7 @@ export const tauriBackend: Backend = {
   importHistory: (limit) => call('import_history', { limit }),
   chooseFiles: (kind, multiple) => call('choose_files', { kind, multiple }),
   chooseSaveFile: (kind, fileName) => call('choose_save_file', { kind, fileName }),
+  statsTables: (query) => call('stats_tables', { query }),
+  publishStats: (query, format, path, codesOnly) =>
+    call('publish_stats', { query, format, path, codesOnly }),
 };
