@@ -475,7 +475,8 @@ pub struct Document {
     pub file_name: String,
     /// Media type, e.g. `application/pdf`.
     pub media_type: String,
-    /// Size in bytes.
+    /// Size in bytes (a JSON number: documents are far below 2^53 bytes).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub size: u64,
     /// SHA-256 of the content, hex.
     pub sha256: String,

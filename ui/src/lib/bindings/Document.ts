@@ -19,9 +19,9 @@ file_name: string,
  */
 media_type: string, 
 /**
- * Size in bytes.
+ * Size in bytes (a JSON number: documents are far below 2^53 bytes).
  */
-size: bigint, 
+size: number, 
 /**
  * SHA-256 of the content, hex.
  */
