@@ -21,6 +21,10 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 
 cd fuzz
+# The enrolment and backup targets write scratch files: keep them inside fuzz/target.
+export TMPDIR="$PWD/target/tmp"
+rm -rf "$TMPDIR"
+mkdir -p "$TMPDIR"
 echo "==> building the fuzz targets (nightly, address sanitizer)"
 cargo +nightly fuzz build
 
@@ -35,4 +39,5 @@ for target in "${targets[@]}"; do
     exit 1
   fi
 done
+rm -rf "$TMPDIR"
 echo "Fuzzing passed: ${targets[*]} (${seconds} s each)."
