@@ -14,6 +14,13 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| Error::invalid(format!("{} has no parent folder", path.display())))?;
+    // A bare file name ("x.enrol") is in the current folder: its parent is "", which
+    // cannot be opened to fsync it.
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
     let file_name = path
         .file_name()
         .ok_or_else(|| Error::invalid(format!("{} is not a file path", path.display())))?;

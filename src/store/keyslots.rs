@@ -352,10 +352,16 @@ impl KeySlotFile {
                 let bytes: [u8; KEY_LEN] = plain.as_slice().try_into().ok()?;
                 Some(SecretKey::from_bytes(bytes))
             }
-            Some((_, enc, sealed)) => {
+            Some((pk, enc, sealed)) => {
                 let aad = aad(AAD_PREFIX_V2, self.store_id, slot.id, slot.kind, user);
                 let sk = crypto::open(&kek, &decoded.nonce, &aad, &decoded.wrapped)?;
                 let sk = <Kem as hpke::Kem>::PrivateKey::from_bytes(&sk).ok()?;
+                // The public key is not covered by the additional data; a slot whose
+                // public key is not its own secret key's was changed (and a rotation
+                // would seal the new database key to someone else), so it is refused.
+                if <Kem as hpke::Kem>::sk_to_pk(&sk).to_bytes().as_slice() != pk {
+                    return None;
+                }
                 let enc = <Kem as hpke::Kem>::EncappedKey::from_bytes(&enc).ok()?;
                 let plain = zeroize::Zeroizing::new(
                     hpke::single_shot_open::<HpkeAead, HpkeKdf, Kem>(

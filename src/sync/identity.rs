@@ -234,6 +234,9 @@ fn parse_enrolment(text: &str) -> Result<(EnrolmentFile, [u8; 32], [u8; 32], Enr
     if f.format != ENROLMENT_FORMAT {
         return Err(bad());
     }
+    if f.version == 0 {
+        return Err(bad());
+    }
     if f.version > 1 {
         return Err(Error::NewerVersion {
             what: "enrolment file",

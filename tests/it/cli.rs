@@ -473,3 +473,26 @@ fn demo_then_search_then_a_round_trip_with_the_coordinator() {
     assert_eq!(wrong.status.code(), Some(1));
     assert!(stderr(&wrong).contains("sealed for"), "{}", stderr(&wrong));
 }
+
+/// Regression: an output path that is a bare file name (in the current folder) was written
+/// and renamed into place, and then the command failed ("could not access : No such file or
+/// directory") fsyncing its folder "".
+#[test]
+fn an_output_file_named_without_a_folder_is_written_in_the_current_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    init(&store);
+    let out = Command::new(env!("CARGO_BIN_EXE_atrama"))
+        .current_dir(tmp.path())
+        .args(["--store", store.to_str().unwrap(), "--user", "ona"])
+        .args(["keys", "export", "--out", "klp.enrol"])
+        .env("ATRAMA_PASSPHRASE", PASS)
+        .env_remove("ATRAMA_STORE")
+        .env_remove("ATRAMA_USER")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(tmp.path().join("klp.enrol")).unwrap();
+    assert!(text.contains("atrama-enrolment"), "{text}");
+}

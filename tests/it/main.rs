@@ -15,3 +15,4 @@ mod risk;
 mod stats;
 mod sync;
 mod sync_crash;
+mod tamper;

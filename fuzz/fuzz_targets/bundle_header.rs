@@ -1,0 +1,9 @@
+//! Fuzzes the unauthenticated routing header of a bundle (`format::read_header`): magic,
+//! version, length and JSON header, read before anything is verified.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = atrama::bundle::format::read_header(&mut std::io::Cursor::new(data));
+});

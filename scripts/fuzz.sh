@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every cargo-fuzz target of Atrama for N seconds each (default 20), installing
+# cargo-fuzz when it is missing. The committed seeds in fuzz/corpus/<target> are read; new
+# inputs go to fuzz/target/corpus/<target> (not committed); a crash stops the run with the
+# input in fuzz/artifacts/<target>. Needs the nightly toolchain (`cargo +nightly`).
+# Usage: bash scripts/fuzz.sh [seconds] [target...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+seconds="${1:-20}"
+shift || true
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  targets=(bundle_header bundle_open enrolment keyslots instrument_pack backup_header)
+fi
+
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  echo "==> installing cargo-fuzz"
+  cargo install cargo-fuzz --locked
+fi
+
+cd fuzz
+# The enrolment and backup targets write scratch files: keep them inside fuzz/target.
+export TMPDIR="$PWD/target/tmp"
+rm -rf "$TMPDIR"
+mkdir -p "$TMPDIR"
+echo "==> building the fuzz targets (nightly, address sanitizer)"
+cargo +nightly fuzz build
+
+for target in "${targets[@]}"; do
+  echo "==> fuzzing $target for ${seconds} s"
+  mkdir -p "target/corpus/$target"
+  cargo +nightly fuzz run "$target" "target/corpus/$target" "corpus/$target" -- \
+    -max_total_time="$seconds" -print_final_stats=1 2>&1 | tee "target/fuzz-$target.log" | grep -E "^(Done|stat::number_of_executed_units|stat::new_units_added|==[0-9]+==ERROR|SUMMARY|thread .* panicked)" || true
+  # tee hides cargo-fuzz's exit status; a finding leaves an artifact and a non-zero status.
+  if grep -qE "panicked|==[0-9]+==ERROR|deadly signal|Test unit written to" "target/fuzz-$target.log"; then
+    echo "error: fuzz target $target found a failure; see fuzz/target/fuzz-$target.log and fuzz/artifacts/$target" >&2
+    exit 1
+  fi
+done
+rm -rf "$TMPDIR"
+echo "Fuzzing passed: ${targets[*]} (${seconds} s each)."
