@@ -30,9 +30,15 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(
 # (tests/it/stats.rs).
 command -v python3 >/dev/null || { echo "error: python3 is missing; install it (Debian: python3 python3-pip)" >&2; exit 1; }
 if ! python3 -c 'import openpyxl' 2>/dev/null; then
-  echo "==> pip install openpyxl"
-  python3 -m pip install --quiet --disable-pip-version-check openpyxl \
-    || python3 -m pip install --quiet --disable-pip-version-check --user --break-system-packages openpyxl
+  # From PyPI for whichever python3 is first on PATH; Debian's package when there is no pip.
+  echo "==> installing openpyxl"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  python3 -m pip install --quiet --disable-pip-version-check openpyxl 2>/dev/null \
+    || python3 -m pip install --quiet --disable-pip-version-check --user --break-system-packages openpyxl 2>/dev/null \
+    || { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-openpyxl; } \
+    || true
+  python3 -c 'import openpyxl' || { echo "error: could not install openpyxl for $(command -v python3); install it with pip or apt (python3-openpyxl)" >&2; exit 1; }
 fi
 
 npm_install() {
