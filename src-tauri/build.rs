@@ -66,6 +66,7 @@ fn main() {
         "inspect_enrolment",
         "enrol",
         "sync_status",
+        "set_sharing",
         "export_preview",
         "export_bundle",
         "import_bundles",

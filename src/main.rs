@@ -92,6 +92,16 @@ enum Command {
     },
     /// The enrolled centres or coordination centre, with the sync state of each.
     Peers,
+    /// Set the data-sharing level agreed with the coordination centre (at a centre):
+    /// `pseudonymised` (case-level records without names; the default) or `statistics`
+    /// (the monthly tables only).
+    Sharing {
+        /// The coordination centre's code.
+        #[arg(long)]
+        to: String,
+        /// `pseudonymised` or `statistics`.
+        level: String,
+    },
     /// Export and import bundles.
     #[command(subcommand)]
     Bundle(BundleCommand),
@@ -593,6 +603,9 @@ fn run(cli: Cli) -> Result<(), Error> {
                     s.peer.fingerprint.short,
                     s.peer.name
                 );
+                if s.peer.mode == atrama::centre::Mode::Coordinator {
+                    println!("    sharing level: {}", s.sharing);
+                }
                 println!(
                     "    sent: {}  last confirmed: {}  unconfirmed bundles: {}  pending changes: {}",
                     s.last_sent_sequence
@@ -620,6 +633,20 @@ fn run(cli: Cli) -> Result<(), Error> {
                     "Nothing enrolled yet: exchange enrolment files with `atrama keys export` and `atrama enrol`."
                 );
             }
+            Ok(())
+        }
+        Command::Sharing { to, level } => {
+            let mut store = unlock(&dir, cli.user)?;
+            store.set_sharing(&to, &level)?;
+            let preview = store.export_preview(&to)?;
+            if cli.json {
+                return print_json(&preview);
+            }
+            println!(
+                "Sharing level with {} is now {}. The next bundle would carry:",
+                preview.recipient, preview.sharing
+            );
+            print_preview(&preview);
             Ok(())
         }
         Command::Bundle(BundleCommand::Export {
@@ -1146,6 +1173,12 @@ fn print_preview(p: &atrama::sync::ExportPreview) {
     }
     if p.withdrawn > 0 {
         println!("  {} case(s) withdrawn (consent withdrawn)", p.withdrawn);
+    }
+    if p.purged > 0 {
+        println!("  {} case(s) purged under the retention policy", p.purged);
+    }
+    if p.sharing == "statistics" {
+        println!("  no case-level record leaves: the monthly tables only");
     }
     if p.acks > 0 {
         println!("  acknowledges {} bundle(s)", p.acks);

@@ -694,6 +694,12 @@ fn sync_status(state: State<'_>) -> Result<Vec<PeerSync>, IpcError> {
     state.with_store(|s| s.sync_status())
 }
 
+/// Sets the sharing level agreed with the coordination centre `to`.
+#[tauri::command(async)]
+fn set_sharing(state: State<'_>, to: String, level: String) -> Result<(), IpcError> {
+    state.with_store(|s| s.set_sharing(&to, &level))
+}
+
 /// What an export to `to` (a centre code) would write; writes nothing.
 #[tauri::command(async)]
 fn export_preview(state: State<'_>, to: String) -> Result<ExportPreview, IpcError> {
@@ -905,6 +911,7 @@ pub fn run() {
             inspect_enrolment,
             enrol,
             sync_status,
+            set_sharing,
             export_preview,
             export_bundle,
             import_bundles,

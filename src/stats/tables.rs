@@ -19,7 +19,7 @@
 //!
 //! The definitions are in `docs/statistics.md`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use rusqlite::{Connection, params};
 
@@ -418,6 +418,116 @@ fn archived(conn: &Connection, acc: &mut Acc, q: &Bounds) -> Result<()> {
             "t9_protection_orders" => acc.add("T9", &centre, m, &dim, v),
             "t10_closures" => acc.add("T10a", &centre, m, &dim, v),
             _ => {} // a measure from a newer version: kept in the archive, not shown here
+        }
+    }
+    Ok(())
+}
+
+/// The part name under which a statistics-level bundle carries the caseload at the end of
+/// a month (T10b is derived from it).
+pub const OPEN_AT_MONTH_END: &str = "open_at_month_end";
+
+/// One count of a centre's own monthly tables, as a statistics-level bundle carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthlyCount {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// `T1`, `T2a`, …, `T10a`, or [`OPEN_AT_MONTH_END`].
+    pub part: String,
+    /// The category code (codes joined with `|` for crossed parts).
+    pub code: String,
+    /// The count (non-zero).
+    pub value: i64,
+}
+
+/// A centre's own counts by month, part and category from `from` to `to`: live records of
+/// every case (aggregates leave the centre whatever the case-level consent, like any
+/// published table) plus the archived counts of purged cases. What a statistics-level
+/// bundle carries; the coordinator's engine adds them back with [`received`].
+pub(crate) fn monthly_counts(
+    conn: &Connection,
+    codes: &CodeLists,
+    centre: &str,
+    from: Month,
+    to: Month,
+) -> Result<Vec<MonthlyCount>> {
+    let bounds = Bounds {
+        from,
+        to,
+        consented_only: false,
+    };
+    let mut acc = Acc::default();
+    live(conn, codes, &mut acc, &bounds)?;
+    archived(conn, &mut acc, &bounds)?;
+    let mut out: Vec<MonthlyCount> = acc
+        .flows
+        .into_iter()
+        .filter(|((_, c, m, _), v)| c == centre && *m >= from && *m <= to && *v != 0)
+        .map(|((part, _, m, code), value)| MonthlyCount {
+            month: m.code(),
+            part: part.to_owned(),
+            code,
+            value,
+        })
+        .chain(
+            acc.open_at_end
+                .into_iter()
+                .filter(|((c, m), v)| c == centre && *m >= from && *m <= to && *v != 0)
+                .map(|((_, m), value)| MonthlyCount {
+                    month: m.code(),
+                    part: OPEN_AT_MONTH_END.to_owned(),
+                    code: String::new(),
+                    value,
+                }),
+        )
+        .collect();
+    out.sort_by(|a, b| (&a.month, &a.part, &a.code).cmp(&(&b.month, &b.part, &b.code)));
+    Ok(out)
+}
+
+/// Replaces, for every centre × month a statistics-level bundle covered
+/// (`stat_received_month`), whatever was computed from replicas and archives with the counts
+/// the centre sent (`stat_received`).
+fn received(conn: &Connection, acc: &mut Acc, q: &Bounds) -> Result<()> {
+    let (from, to) = (q.from.prev().code(), q.to.code());
+    let covered: HashSet<(String, Month)> = conn
+        .prepare_cached(
+            "SELECT centre, month FROM stat_received_month WHERE month >= ?1 AND month <= ?2",
+        )?
+        .query_map(params![from, to], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?
+        .filter_map(|row| match row {
+            Ok((c, m)) => Month::parse(&m).ok().map(|m| Ok((c, m))),
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<rusqlite::Result<_>>()?;
+    if covered.is_empty() {
+        return Ok(());
+    }
+    acc.flows
+        .retain(|(_, c, m, _), _| !covered.contains(&(c.clone(), *m)));
+    acc.open_at_end.retain(|k, _| !covered.contains(k));
+    let mut stmt = conn.prepare_cached(
+        "SELECT centre, month, part, code, value FROM stat_received
+         WHERE month >= ?1 AND month <= ?2",
+    )?;
+    let mut rows = stmt.query(params![from, to])?;
+    while let Some(r) = rows.next()? {
+        let centre: String = r.get(0)?;
+        let Ok(m) = Month::parse(&r.get::<_, String>(1)?) else {
+            continue;
+        };
+        let part: String = r.get(2)?;
+        let code: String = r.get(3)?;
+        let v: i64 = r.get(4)?;
+        if part == OPEN_AT_MONTH_END {
+            acc.add_open(&centre, m, v);
+        } else if m >= q.from {
+            // A part this build does not know is kept in the store, not shown.
+            if let Some(p) = PARTS.iter().find(|p| **p == part) {
+                acc.add(p, &centre, m, &code, v);
+            }
         }
     }
     Ok(())
@@ -853,6 +963,7 @@ pub(crate) fn compute(
     let mut acc = Acc::default();
     live(conn, codes, &mut acc, &bounds)?;
     archived(conn, &mut acc, &bounds)?;
+    received(conn, &mut acc, &bounds)?;
 
     // The centres: those asked for (each must be known), else every known centre and any
     // other owner found in the data.

@@ -15,12 +15,15 @@ use serde_json::Value;
 
 use super::identity::{self, PeerKeys, peer_by};
 use super::payload::{
-    self, Ack, AckedBundle, Line, Manifest, PAYLOAD_FORMAT, TABLES, pseudonymised_columns,
+    self, Ack, AckedBundle, Line, Manifest, PAYLOAD_FORMAT, StatMonths, TABLES,
+    pseudonymised_columns,
 };
+use super::statistics;
 use crate::atomic_file::AtomicFile;
 use crate::bundle::format::{self, BundleKind, Period, Routing};
 use crate::centre::Mode;
 use crate::error::{Error, Result};
+use crate::stats::tables::MonthlyCount;
 use crate::store::Store;
 
 /// What an export would write (shown before anything leaves the centre).
@@ -33,7 +36,7 @@ pub struct ExportPreview {
     pub recipient_name: String,
     /// `centre_export` or `return`.
     pub kind: BundleKind,
-    /// `pseudonymised`, or `none` for a return bundle.
+    /// `pseudonymised`, `statistics` (monthly counts only), or `none` for a return bundle.
     pub sharing: String,
     /// The sequence number the bundle will have.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
@@ -93,6 +96,8 @@ struct Plan {
     withdrawn: BTreeSet<String>,
     purged: BTreeSet<String>,
     acks: Vec<Ack>,
+    /// A statistics-level export: the months covered and the counts.
+    stats: Option<(StatMonths, Vec<MonthlyCount>)>,
 }
 
 /// The highest change-log sequence the recipient has confirmed.
@@ -144,6 +149,16 @@ fn ever_consented(conn: &Connection, case: &str) -> Result<bool> {
              WHERE case_id = ?1 AND purpose = 'statistics' AND given = 1)",
         )?
         .query_row([case], |r| r.get(0))?)
+}
+
+/// Every column of a travelling table, in order.
+fn table_columns(conn: &Connection, table: &str) -> Result<Vec<String>> {
+    Ok(conn
+        .prepare(&format!(
+            "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
+        ))?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 fn plan_centre_export(store: &Store, peer: &PeerKeys) -> Result<Plan> {
@@ -265,13 +280,8 @@ fn plan_centre_export(store: &Store, peer: &PeerKeys) -> Result<Plan> {
             .into_iter()
             .map(|(c, _)| c)
             .collect();
-        let staying: Vec<String> = conn
-            .prepare(&format!(
-                "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
-            ))?
-            .query_map([], |r| r.get::<_, String>(0))?
-            .filter(|c| c.as_ref().map_or(true, |c| !leaving.contains(c.as_str())))
-            .collect::<rusqlite::Result<_>>()?;
+        let mut staying = table_columns(conn, table)?;
+        staying.retain(|c| !leaving.contains(c.as_str()));
         withheld.insert((*table).to_owned(), staying);
     }
     Ok(Plan {
@@ -296,6 +306,7 @@ fn plan_centre_export(store: &Store, peer: &PeerKeys) -> Result<Plan> {
         withdrawn,
         purged,
         acks: Vec::new(),
+        stats: None,
     })
 }
 
@@ -343,6 +354,63 @@ fn plan_return(store: &Store, peer: &PeerKeys) -> Result<Plan> {
         withdrawn: BTreeSet::new(),
         purged: BTreeSet::new(),
         acks,
+        stats: None,
+    })
+}
+
+/// A centre's export at the `statistics` level: its monthly counts from its first case to
+/// this month, and no record.
+fn plan_statistics_export(store: &Store, peer: &PeerKeys) -> Result<Plan> {
+    let conn = &store.conn;
+    let from = acked_watermark(conn, &peer.peer.fingerprint.hex)?;
+    let to = crate::cases::changes::last_seq(conn)?;
+    let (sequence, prev_hash) = next_sequence(conn, &peer.peer.fingerprint.hex)?;
+    let (first, last) = statistics::export_months(conn)?;
+    let counts_list = statistics::export_counts(store, first, last)?;
+    let months = StatMonths {
+        from: first.code(),
+        to: last.code(),
+    };
+    let mut withheld = BTreeMap::new();
+    for table in TABLES {
+        withheld.insert((*table).to_owned(), table_columns(conn, table)?);
+    }
+    let mut counts = BTreeMap::new();
+    counts.insert(
+        statistics::MONTHLY_COUNTS.to_owned(),
+        counts_list.len() as u64,
+    );
+    let mut fields = BTreeMap::new();
+    fields.insert(
+        statistics::MONTHLY_COUNTS.to_owned(),
+        ["month", "part", "code", "value"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect(),
+    );
+    Ok(Plan {
+        preview: ExportPreview {
+            recipient: peer.peer.centre_code.clone(),
+            recipient_name: peer.peer.name.clone(),
+            kind: BundleKind::CentreExport,
+            sharing: statistics::STATISTICS.into(),
+            sequence,
+            change_seq_from: from,
+            change_seq_to: to,
+            counts,
+            fields,
+            withheld,
+            cases_without_consent: 0,
+            withdrawn: 0,
+            purged: 0,
+            acks: 0,
+        },
+        prev_hash,
+        records: BTreeMap::new(),
+        withdrawn: BTreeSet::new(),
+        purged: BTreeSet::new(),
+        acks: Vec::new(),
+        stats: Some((months, counts_list)),
     })
 }
 
@@ -378,6 +446,12 @@ impl Store {
         self.require(crate::admin::Permission::ExportBundles)?;
         let peer = self.export_peer(to)?;
         let plan = match self.profile()?.mode {
+            Mode::Centre
+                if statistics::sharing_with(&self.conn, &peer.peer.fingerprint.hex)?
+                    == statistics::STATISTICS =>
+            {
+                plan_statistics_export(self, &peer)?
+            }
             Mode::Centre => plan_centre_export(self, &peer)?,
             Mode::Coordinator => plan_return(self, &peer)?,
         };
@@ -442,10 +516,19 @@ impl Store {
                 sharing: plan.preview.sharing.clone(),
                 change_seq_from: plan.preview.change_seq_from,
                 change_seq_to: plan.preview.change_seq_to,
-                counts: plan.preview.counts.clone(),
+                counts: if plan.stats.is_some() {
+                    BTreeMap::new()
+                } else {
+                    plan.preview.counts.clone()
+                },
                 withdrawn: plan.preview.withdrawn,
                 purged: plan.preview.purged,
-                fields: plan.preview.fields.clone(),
+                fields: if plan.stats.is_some() {
+                    BTreeMap::new()
+                } else {
+                    plan.preview.fields.clone()
+                },
+                statistics: plan.stats.as_ref().map(|(m, _)| m.clone()),
             }),
         )?;
         let mut records = 0u64;
@@ -496,6 +579,21 @@ impl Store {
                 },
             )?;
         }
+        let mut stats = 0u64;
+        if let Some((_, counts)) = &plan.stats {
+            for c in counts {
+                write_line(
+                    &mut w,
+                    &Line::Stat {
+                        month: c.month.clone(),
+                        part: c.part.clone(),
+                        code: c.code.clone(),
+                        value: c.value,
+                    },
+                )?;
+                stats += 1;
+            }
+        }
         for ack in &plan.acks {
             write_line(&mut w, &Line::Ack(ack.clone()))?;
         }
@@ -506,6 +604,7 @@ impl Store {
                 withdrawn: plan.withdrawn.len() as u64,
                 acks: plan.acks.len() as u64,
                 purged: plan.purged.len() as u64,
+                stats,
             },
         )?;
         let (buffered, sealed) = w.finish()?;

@@ -18,10 +18,12 @@ use serde_json::Value;
 
 use super::identity::{self, Fingerprint, PeerKeys, peer_by};
 use super::payload::{Line, TABLES};
+use super::statistics;
 use crate::bundle::format::{self, BundleKind, Header};
 use crate::centre::Mode;
 use crate::codes::CodeLists;
 use crate::error::{Error, Result};
+use crate::stats::tables::MonthlyCount;
 use crate::store::Store;
 
 /// The longest payload line accepted (a record is far smaller).
@@ -117,7 +119,10 @@ impl ImportSummary {
     /// Totals over all tables.
     pub fn totals(&self) -> TableCounts {
         let mut t = TableCounts::default();
-        for c in self.tables.values() {
+        for (table, c) in &self.tables {
+            if table == statistics::MONTHLY_COUNTS {
+                continue; // months of a statistics bundle, not records
+            }
             t.new += c.new;
             t.updated += c.updated;
             t.unchanged += c.unchanged;
@@ -577,16 +582,58 @@ impl Store {
                 unknown: BTreeMap::new(),
             };
             let mut lines = read_lines(payload);
-            match lines.next() {
-                Some(Ok(Line::Manifest(m))) if m.centre == peer.peer.centre_code => {}
+            let manifest = match lines.next() {
+                Some(Ok(Line::Manifest(m))) if m.centre == peer.peer.centre_code => m,
                 Some(Ok(Line::Manifest(_))) => {
                     return Err(Error::invalid(
                         "the bundle's content names another centre than its signature; it was not applied — tell the sender",
                     ));
                 }
                 _ => return Err(Error::BundleDamaged),
-            }
+            };
+            // A statistics-level bundle: claim the months it covers (unless a newer bundle
+            // set them), and, as the sender's newest bundle, drop any case-level replicas
+            // an earlier agreement left here.
+            let stat_months = match (manifest.sharing.as_str(), &manifest.statistics) {
+                (statistics::STATISTICS, Some(range))
+                    if header.kind == BundleKind::CentreExport =>
+                {
+                    let claimed = statistics::claim_months(
+                        applier.tx,
+                        &peer.peer.centre_code,
+                        range,
+                        header.sequence,
+                        &bundle_id,
+                    )?;
+                    let t = applier
+                        .summary
+                        .tables
+                        .entry(statistics::MONTHLY_COUNTS.to_owned())
+                        .or_default();
+                    t.new += claimed.new;
+                    t.updated += claimed.updated;
+                    t.unchanged += claimed.stale;
+                    if statistics::is_newest(
+                        applier.tx,
+                        &peer.peer.fingerprint.hex,
+                        header.sequence,
+                    )? {
+                        let cases: Vec<String> = applier
+                            .tx
+                            .prepare("SELECT id FROM case_file WHERE owner_centre = ?1")?
+                            .query_map([&peer.peer.centre_code], |r| r.get(0))?
+                            .collect::<rusqlite::Result<_>>()?;
+                        for case in cases {
+                            applier.withdraw(&case)?;
+                        }
+                    }
+                    Some((range.clone(), claimed))
+                }
+                (statistics::STATISTICS, _) | (_, Some(_)) => return Err(Error::BundleDamaged),
+                _ => None,
+            };
             let (mut records, mut withdrawn, mut acks, mut purged) = (0u64, 0u64, 0u64, 0u64);
+            let mut stats = 0u64;
             let mut ended = false;
             for line in lines {
                 if ended {
@@ -595,7 +642,7 @@ impl Store {
                 match line? {
                     Line::Record { table, row } => {
                         records += 1;
-                        if header.kind != BundleKind::CentreExport {
+                        if header.kind != BundleKind::CentreExport || stat_months.is_some() {
                             return Err(Error::BundleDamaged);
                         }
                         applier.record(&table, row)?;
@@ -610,6 +657,29 @@ impl Store {
                             return Err(Error::BundleDamaged);
                         }
                         applier.purge(&case_id)?;
+                    }
+                    Line::Stat {
+                        month,
+                        part,
+                        code,
+                        value,
+                    } => {
+                        stats += 1;
+                        let Some((range, claimed)) = &stat_months else {
+                            return Err(Error::BundleDamaged);
+                        };
+                        statistics::put_count(
+                            applier.tx,
+                            &peer.peer.centre_code,
+                            range,
+                            claimed,
+                            &MonthlyCount {
+                                month,
+                                part,
+                                code,
+                                value,
+                            },
+                        )?;
                     }
                     Line::Ack(ack) => {
                         acks += 1;
@@ -638,8 +708,9 @@ impl Store {
                         withdrawn: w,
                         acks: a,
                         purged: p,
+                        stats: st,
                     } => {
-                        if (r, w, a, p) != (records, withdrawn, acks, purged) {
+                        if (r, w, a, p, st) != (records, withdrawn, acks, purged, stats) {
                             return Err(Error::BundleDamaged);
                         }
                         ended = true;

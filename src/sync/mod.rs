@@ -6,12 +6,14 @@
 //!   pinned peers;
 //! - `payload` — the JSON Lines inside a bundle and the pseudonymised projection;
 //! - `export` — preview and export (centre → coordinator; coordinator → centre: return);
-//! - `import` — verify, route, apply in one transaction, summarise.
+//! - `import` — verify, route, apply in one transaction, summarise;
+//! - `statistics` — the `statistics` sharing level (monthly counts only).
 
 pub mod export;
 pub mod identity;
 pub mod import;
 pub mod payload;
+pub mod statistics;
 
 pub use export::{ExportPreview, ExportReport};
 pub use identity::{EnrolmentInfo, Fingerprint, Peer};
@@ -31,6 +33,9 @@ use crate::store::Store;
 pub struct PeerSync {
     /// Who.
     pub peer: Peer,
+    /// The sharing level agreed with it: `pseudonymised` or `statistics` (what this
+    /// centre's bundles to a coordinator carry).
+    pub sharing: String,
     /// Changes recorded here that the peer has not confirmed (re-sent by the next export).
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub pending_changes: i64,
@@ -108,6 +113,7 @@ impl Store {
                 0
             };
             out.push(PeerSync {
+                sharing: statistics::sharing_with(&self.conn, &fp)?,
                 pending_changes: pending,
                 last_sent_sequence: sent.as_ref().map(|s| s.0),
                 last_sent_at: sent.map(|s| s.1),

@@ -1,8 +1,8 @@
 //! What travels inside a bundle: JSON Lines (one JSON object per line, UTF-8), and which
 //! columns of each record leave a centre at the `pseudonymised` sharing level.
 //!
-//! Line types (`type`): `manifest` (first line), `record`, `withdraw`, `ack`, `end` (last
-//! line). See `docs/bundle-format.md` for each field.
+//! Line types (`type`): `manifest` (first line), `record`, `withdraw`, `purge`, `stat`,
+//! `ack`, `end` (last line). See `docs/bundle-format.md` for each field.
 
 use std::collections::BTreeMap;
 
@@ -220,6 +220,18 @@ pub enum Line {
         /// The case.
         case_id: String,
     },
+    /// One count of the sender's monthly tables (a `statistics`-level bundle): the month
+    /// lies in the manifest's `statistics` range.
+    Stat {
+        /// `YYYY-MM`.
+        month: String,
+        /// `T1`, `T2a`, …, `T10a`, or `open_at_month_end`.
+        part: String,
+        /// Category code (codes joined with `|` for crossed parts).
+        code: String,
+        /// The count.
+        value: i64,
+    },
     /// The coordinator's acknowledgement of a centre's bundles.
     Ack(Ack),
     /// Last line: totals, so that a payload cut short is noticed.
@@ -233,6 +245,9 @@ pub enum Line {
         /// Number of `purge` lines (absent when none).
         #[serde(default, skip_serializing_if = "is_zero")]
         purged: u64,
+        /// Number of `stat` lines (absent when none).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        stats: u64,
     },
 }
 
@@ -244,7 +259,8 @@ pub struct Manifest {
     pub payload_format: u32,
     /// The sender's centre code.
     pub centre: String,
-    /// `pseudonymised` (records), or `none` for a return bundle.
+    /// `pseudonymised` (records), `statistics` (monthly counts only), or `none` for a
+    /// return bundle.
     pub sharing: String,
     /// The change-log sequence range covered: `(from, to]`.
     pub change_seq_from: i64,
@@ -259,6 +275,20 @@ pub struct Manifest {
     pub purged: u64,
     /// The columns sent per table.
     pub fields: BTreeMap<String, Vec<String>>,
+    /// A `statistics` bundle: the months its counts cover, each in full (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statistics: Option<StatMonths>,
+}
+
+/// The months a statistics-level bundle covers: for each, the `stat` lines are the whole
+/// of the sender's counts (a month without lines has none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatMonths {
+    /// First month, `YYYY-MM`.
+    pub from: String,
+    /// Last month, `YYYY-MM`.
+    pub to: String,
 }
 
 /// An acknowledgement, in a return bundle.
@@ -351,6 +381,7 @@ mod tests {
             withdrawn: 0,
             acks: 0,
             purged: 0,
+            stats: 0,
         };
         let text = serde_json::to_string(&line).unwrap();
         assert_eq!(text, r#"{"type":"end","records":3,"withdrawn":0,"acks":0}"#);

@@ -382,22 +382,7 @@ fn coordinator_tables_equal_the_centres_records_counted_independently() {
                 ..query()
             })
             .unwrap();
-        let code = c.store.profile().unwrap().code;
-        for (mine, theirs) in own.tables.iter().zip(&report.tables) {
-            assert_eq!(mine.columns, theirs.columns, "{}", mine.id);
-            for (i, row) in mine.rows.iter().enumerate() {
-                let k = theirs
-                    .rows
-                    .iter()
-                    .position(|r| r == row)
-                    .expect("the coordinator has the centre's row");
-                assert_eq!(
-                    mine.cells[i], theirs.cells[k],
-                    "{} {code} {:?}",
-                    mine.id, row.month
-                );
-            }
-        }
+        assert_centre_rows_equal(&own, &report);
         // Without the consent filter a centre counts every case of its own.
         let all = c.store.monthly_tables(&query()).unwrap();
         let mut every = Expected::new();
@@ -431,6 +416,118 @@ fn coordinator_tables_equal_the_centres_records_counted_independently() {
         })
         .unwrap_err();
     assert!(err.to_string().contains("KLP-01"), "{err}");
+}
+
+/// Every row of a centre's own tables is in the coordinator's report with the same cells.
+fn assert_centre_rows_equal(own: &StatsReport, coordinator: &StatsReport) {
+    assert!(!own.tables.is_empty());
+    for (mine, theirs) in own.tables.iter().zip(&coordinator.tables) {
+        assert_eq!(mine.id, theirs.id);
+        assert_eq!(mine.columns, theirs.columns, "{}", mine.id);
+        for (i, row) in mine.rows.iter().enumerate() {
+            let k = theirs
+                .rows
+                .iter()
+                .position(|r| r == row)
+                .expect("the coordinator has the centre's row");
+            assert_eq!(
+                mine.cells[i], theirs.cells[k],
+                "{} {:?} {:?}",
+                mine.id, row.centre, row.month
+            );
+        }
+    }
+}
+
+/// A centre whose agreement says "statistics": after one pseudonymised bundle, it switches;
+/// its next bundles carry its monthly counts of every case and not one record; the
+/// coordinator drops the replicas the earlier agreement left, shows exactly the centre's own
+/// tables, and a late older bundle never overwrites a newer one.
+#[test]
+fn a_statistics_level_centre_sends_its_tables_and_no_record() {
+    let mut lie = centre("LIE-01", Country::Lv, 40, 5);
+    let mut coord = site("KOORD", Country::Lt, Mode::Coordinator);
+    enrol(&mut lie, &mut coord);
+    let dir = lie.dir.parent().unwrap().to_owned();
+    let replicas = |coord: &Site| -> i64 {
+        coord
+            .store
+            .case_list(&CaseFilter {
+                limit: Some(100_000),
+                ..CaseFilter::default()
+            })
+            .unwrap()
+            .len() as i64
+    };
+
+    let first = dir.join("1.atrama");
+    lie.store.export_bundle("KOORD", &first, None).unwrap();
+    coord.store.import_bundle(&first, false).unwrap();
+    let shared = replicas(&coord);
+    assert!(shared > 0, "the pseudonymised bundle carried cases");
+
+    // Only someone who may enrol peers sets the level, only to a known level, only at a
+    // centre.
+    let err = lie.store.set_sharing("KOORD", "everything").unwrap_err();
+    assert!(err.to_string().contains("statistics"), "{err}");
+    let err = coord.store.set_sharing("LIE-01", "statistics").unwrap_err();
+    assert!(err.to_string().contains("at the centre"), "{err}");
+    lie.store.set_sharing("KOORD", "statistics").unwrap();
+    let status = lie.store.sync_status().unwrap();
+    assert_eq!(status[0].sharing, "statistics");
+
+    let preview = lie.store.export_preview("KOORD").unwrap();
+    assert_eq!(preview.sharing, "statistics");
+    assert!(preview.counts["monthly_counts"] > 50, "{preview:?}");
+    assert!(preview.withheld["client"].contains(&"pseudonym".to_owned()));
+    let older = dir.join("2.atrama");
+    lie.store.export_bundle("KOORD", &older, None).unwrap();
+
+    // A change at the centre after that bundle: a service contact this month.
+    let cases = all_cases(&lie.store);
+    let contact = atrama::cases::ServiceContactFields {
+        on_date: today(),
+        discipline: "social_work".into(),
+        mode: "in_person".into(),
+        minutes: 45,
+        is_group: false,
+        staff: None,
+    };
+    assert!(
+        cases.iter().any(|c| lie
+            .store
+            .batch(|b| b.log_service_contact(*c, &contact))
+            .is_ok()),
+        "some demo case is open"
+    );
+    let newer = dir.join("3.atrama");
+    lie.store.export_bundle("KOORD", &newer, None).unwrap();
+
+    // The payload holds counts only.
+    let payload = coord.store.read_bundle_payload(&newer).unwrap();
+    assert!(payload.lines().any(|l| l.contains(r#""type":"stat""#)));
+    assert!(!payload.contains(r#""type":"record""#));
+    assert!(!payload.contains("LIE-01:"), "no pseudonym leaves");
+
+    // The newer bundle first: the replicas go, the months are set.
+    let s = coord.store.import_bundle(&newer, false).unwrap();
+    assert_eq!(s.outcome, "applied");
+    assert_eq!(s.withdrawn, shared as u64, "{s:?}");
+    assert!(s.tables["monthly_counts"].new > 10, "{s:?}");
+    assert_eq!(replicas(&coord), 0);
+    // The older one afterwards changes nothing.
+    let s = coord.store.import_bundle(&older, false).unwrap();
+    let months = &s.tables["monthly_counts"];
+    assert_eq!((months.new, months.updated), (0, 0), "{s:?}");
+    assert!(months.unchanged > 10);
+
+    // The coordinator's tables for the centre are the centre's own, over every case.
+    let own = lie.store.monthly_tables(&query()).unwrap();
+    let theirs = coord.store.monthly_tables(&query()).unwrap();
+    assert_eq!(theirs.centres.len(), 1);
+    assert_centre_rows_equal(&own, &theirs);
+    let t6 = table(&theirs, "T6a");
+    assert!(t6.cells.iter().flatten().any(|c| c.value > Some(0)));
 }
 
 #[test]

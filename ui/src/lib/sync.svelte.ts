@@ -42,9 +42,14 @@ export function previewTotal(preview: ExportPreview): number {
 }
 
 /** New + updated + unchanged + rejected of a summary, per kind. */
+/** The pseudo-table under which a statistics-level bundle's months are counted. */
+export const MONTHLY_COUNTS = 'monthly_counts';
+
+/** Record counts of an import, over every table (a statistics bundle's months apart). */
 export function summaryTotals(s: ImportSummary): { new: number; updated: number; unchanged: number; rejected: number } {
   const t = { new: 0, updated: 0, unchanged: 0, rejected: 0 };
-  for (const c of Object.values(s.tables)) {
+  for (const [table, c] of Object.entries(s.tables)) {
+    if (table === MONTHLY_COUNTS) continue; // months of a statistics bundle, not records
     t.new += c.new;
     t.updated += c.updated;
     t.unchanged += c.unchanged;

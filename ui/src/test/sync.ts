@@ -38,6 +38,7 @@ export function peerSync(over: Partial<PeerSync> = {}): PeerSync {
       mode: 'coordinator',
       enrolled_at: '2026-11-20T10:00:00Z',
     },
+    sharing: 'pseudonymised',
     pending_changes: 0,
     last_sent_sequence: null,
     last_sent_at: null,

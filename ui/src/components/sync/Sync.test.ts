@@ -211,3 +211,68 @@ describe('ImportPanel', () => {
     expect(await screen.findByText(/Dry run for KLP-01 #1, nothing changed — would import: 8/)).toBeTruthy();
   });
 });
+
+describe('Sharing level', () => {
+  it('sets the level agreed with the coordination centre, and shows a refusal from the core', async () => {
+    let level: 'pseudonymised' | 'statistics' = 'pseudonymised';
+    const setSharing = vi
+      .fn<Backend['setSharing']>()
+      .mockImplementationOnce(async (_to, l) => {
+        level = l;
+      })
+      .mockRejectedValueOnce({ code: 'not_allowed', message: 'only an administrator or coordinator may do this' });
+    setBackend(fakeBackend({ syncStatus: () => Promise.resolve([peerSync({ sharing: level })]), setSharing }));
+    render(Partners, { centre: centreProfile });
+    const select = (await screen.findByLabelText('Sharing level')) as HTMLSelectElement;
+    expect(select.value).toBe('pseudonymised');
+    await fireEvent.change(select, { target: { value: 'statistics' } });
+    expect(await screen.findByText('Sharing level saved: Statistics only (monthly tables)')).toBeTruthy();
+    expect(setSharing).toHaveBeenCalledWith('KOORD', 'statistics');
+    await vi.waitFor(() => expect((screen.getByLabelText('Sharing level') as HTMLSelectElement).value).toBe('statistics'));
+    await fireEvent.change(screen.getByLabelText('Sharing level'), { target: { value: 'pseudonymised' } });
+    expect((await screen.findByRole('alert')).textContent).toBe('only an administrator or coordinator may do this');
+    // The store kept the level it had.
+    await vi.waitFor(() => expect((screen.getByLabelText('Sharing level') as HTMLSelectElement).value).toBe('statistics'));
+  });
+
+  it('is not offered at a coordination centre', async () => {
+    setBackend(fakeBackend({ syncStatus: () => Promise.resolve([peerSync({ peer: { ...peerSync().peer, mode: 'centre', centre_code: 'KLP-01' } })]) }));
+    render(Partners, { centre: { ...centreProfile, code: 'KOORD', mode: 'coordinator' } });
+    await screen.findByText('KLP-01');
+    expect(screen.queryByLabelText('Sharing level')).toBeNull();
+  });
+
+  it('previews a statistics-only bundle as counts with no records', async () => {
+    setBackend(
+      fakeBackend({
+        syncStatus: () => Promise.resolve([peerSync({ sharing: 'statistics' })]),
+        exportPreview: () => Promise.resolve(exportPreview({ sharing: 'statistics', counts: { monthly_counts: 812 }, fields: { monthly_counts: ['month', 'part', 'code', 'value'] }, withdrawn: 0, cases_without_consent: 0 })),
+      }),
+    );
+    render(ExportPanel, { centre: centreProfile });
+    await vi.waitFor(() => expect((screen.getByLabelText('Recipient') as HTMLSelectElement).value).toBe('KOORD'));
+    await fireEvent.click(screen.getByRole('button', { name: 'Show what would be exported' }));
+    expect(await screen.findByText('Monthly table counts in this bundle: 812')).toBeTruthy();
+    expect(screen.getByText(/no case record leaves the centre/)).toBeTruthy();
+    expect(screen.queryByText(/Records in this bundle/)).toBeNull();
+  });
+
+  it('reports the months a statistics bundle set, and cases removed or purged', async () => {
+    const summary = importSummary({ tables: { monthly_counts: { new: 10, updated: 2, unchanged: 3, rejected: 0 } }, withdrawn: 7, purged: 2 });
+    setBackend(
+      fakeBackend({
+        importBundles: () => Promise.resolve([{ path: '/b/s.atrama', file_name: 's.atrama', refused: null, summary }]),
+        importHistory: () => Promise.resolve([]),
+      }),
+    );
+    render(ImportPanel);
+    await fireEvent.input(screen.getByLabelText('Bundle files'), { target: { value: '/b/s.atrama' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Add' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Import' }));
+    const row = () => document.querySelector('#sync-import-files tbody tr') as HTMLElement;
+    await vi.waitFor(() => expect(row().textContent).toMatch(/new or updated records: 0, unchanged: 0/));
+    expect(row().textContent).toMatch(/Monthly tables applied for months: 12; months left because a newer bundle set them: 3/);
+    expect(row().textContent).toMatch(/Cases removed .*: 7/);
+    expect(row().textContent).toMatch(/retention policy .*: 2/);
+  });
+});

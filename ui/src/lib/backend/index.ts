@@ -149,6 +149,8 @@ export interface Backend {
   inspectEnrolment(path: string): Promise<EnrolmentInfo>;
   enrol(path: string, fingerprint: string): Promise<Peer>;
   syncStatus(): Promise<PeerSync[]>;
+  /** Sets the sharing level agreed with the coordination centre `to`. */
+  setSharing(to: string, level: 'pseudonymised' | 'statistics'): Promise<void>;
   exportPreview(to: string): Promise<ExportPreview>;
   exportBundle(to: string, path: string, fromMonth: string, toMonth: string): Promise<ExportReport>;
   /** Imports the files one by one; `onProgress` hears as each starts and ends. */

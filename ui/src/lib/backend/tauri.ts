@@ -90,6 +90,7 @@ export const tauriBackend: Backend = {
   inspectEnrolment: (path) => call('inspect_enrolment', { path }),
   enrol: (path, fingerprint) => call('enrol', { path, fingerprint }),
   syncStatus: () => call('sync_status'),
+  setSharing: (to, level) => call('set_sharing', { to, level }),
   exportPreview: (to) => call('export_preview', { to }),
   exportBundle: (to, path, fromMonth, toMonth) => call('export_bundle', { to, path, fromMonth, toMonth }),
   importBundles: (paths, dryRun, onProgress) => {

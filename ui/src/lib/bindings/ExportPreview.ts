@@ -18,7 +18,7 @@ recipient_name: string,
  */
 kind: BundleKind, 
 /**
- * `pseudonymised`, or `none` for a return bundle.
+ * `pseudonymised`, `statistics` (monthly counts only), or `none` for a return bundle.
  */
 sharing: string, 
 /**

@@ -10,6 +10,11 @@ export type PeerSync = {
  */
 peer: Peer, 
 /**
+ * The sharing level agreed with it: `pseudonymised` or `statistics` (what this
+ * centre's bundles to a coordinator carry).
+ */
+sharing: string, 
+/**
  * Changes recorded here that the peer has not confirmed (re-sent by the next export).
  */
 pending_changes: number, 
