@@ -67,6 +67,8 @@ fn main() {
         "enrol",
         "sync_status",
         "set_sharing",
+        "transfer_case",
+        "case_transfers",
         "export_preview",
         "export_bundle",
         "import_bundles",

@@ -380,6 +380,18 @@ enum CaseCommand {
         #[arg(long)]
         identity: bool,
     },
+    /// Transfer a case to another (enrolled) centre, with the client's recorded consent:
+    /// writes a sealed bundle for that centre and closes the case here as transferred.
+    Transfer {
+        /// The case number (e.g. KLP-01-2026-0042) or id.
+        case: String,
+        /// The receiving centre's code.
+        #[arg(long)]
+        to: String,
+        /// Where to write the bundle.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -531,6 +543,20 @@ fn run(cli: Cli) -> Result<(), Error> {
                 return print_json(&detail);
             }
             show_case(&store, &detail, identity)
+        }
+        Command::Case(CaseCommand::Transfer { case, to, out }) => {
+            let mut store = unlock(&dir, cli.user)?;
+            let id = case_id(&store, &case)?;
+            let report = store.transfer_case(id, &to, &out)?;
+            if cli.json {
+                return print_json(&report);
+            }
+            println!(
+                "Case {case} sealed for {} in {} ({} bytes, {} document(s)); it is closed here as transferred.",
+                report.to, report.path, report.size, report.documents
+            );
+            println!("SHA-256 {}", report.file_hash);
+            Ok(())
         }
         Command::Search { text, limit } => {
             let store = unlock(&dir, cli.user)?;

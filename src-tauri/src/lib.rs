@@ -706,6 +706,28 @@ fn export_preview(state: State<'_>, to: String) -> Result<ExportPreview, IpcErro
     state.with_store(|s| s.export_preview(&to))
 }
 
+/// Seals a case for the centre `to` into `path` (needs the client's transfer consent) and
+/// closes it here as transferred.
+#[tauri::command(async)]
+fn transfer_case(
+    state: State<'_>,
+    case_id: CaseId,
+    to: String,
+    path: String,
+) -> Result<atrama::sync::transfer::TransferReport, IpcError> {
+    let path = file_path(&path)?;
+    state.with_store(|s| s.transfer_case(case_id, &to, &path))
+}
+
+/// The transfers of a case, to or from another centre.
+#[tauri::command(async)]
+fn case_transfers(
+    state: State<'_>,
+    case_id: CaseId,
+) -> Result<Vec<atrama::sync::transfer::CaseTransfer>, IpcError> {
+    state.with_store(|s| s.case_transfers(case_id))
+}
+
 /// Seals a bundle for `to` into `path`, for the months `from_month`–`to_month` (both
 /// empty: this month).
 #[tauri::command(async)]
@@ -912,6 +934,8 @@ pub fn run() {
             enrol,
             sync_status,
             set_sharing,
+            transfer_case,
+            case_transfers,
             export_preview,
             export_bundle,
             import_bundles,

@@ -80,6 +80,19 @@ pub enum BundleKind {
     CentreExport,
     /// The coordination centre's answer: acknowledgements and reference data.
     Return,
+    /// One case moving to another centre, with the client's consent.
+    Transfer,
+}
+
+impl BundleKind {
+    /// `centre_export`, `return` or `transfer`, as stored and serialised.
+    pub fn code(self) -> &'static str {
+        match self {
+            BundleKind::CentreExport => "centre_export",
+            BundleKind::Return => "return",
+            BundleKind::Transfer => "transfer",
+        }
+    }
 }
 
 /// A month range, `YYYY-MM`.

@@ -38,6 +38,16 @@ impl Store {
     /// Runs `write` in one transaction: everything it does is committed together, or —
     /// if it returns an error — nothing is.
     pub fn batch<T>(&mut self, write: impl FnOnce(&mut Batch<'_>) -> Result<T>) -> Result<T> {
+        self.batch_or_roll_back(true, write)
+    }
+
+    /// [`Store::batch`], but with `commit` false everything is checked and done, then rolled
+    /// back (a dry run).
+    pub(crate) fn batch_or_roll_back<T>(
+        &mut self,
+        commit: bool,
+        write: impl FnOnce(&mut Batch<'_>) -> Result<T>,
+    ) -> Result<T> {
         let tx = self.conn.transaction()?;
         let mut batch = Batch {
             tx,
@@ -56,7 +66,9 @@ impl Store {
                 None,
             )?;
         }
-        batch.tx.commit()?;
+        if commit {
+            batch.tx.commit()?;
+        }
         Ok(value)
     }
 

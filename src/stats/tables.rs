@@ -551,6 +551,10 @@ fn known_centres(conn: &Connection, profile: &CentreProfile) -> Result<Vec<Stats
             country: profile.country.code().to_owned(),
         });
     }
+    if profile.mode == Mode::Centre {
+        // Centres enrolled for case transfers are not this centre's statistics.
+        return Ok(out);
+    }
     let mut stmt = conn.prepare_cached(
         "SELECT centre_code, name, country FROM sync_peer WHERE mode = 'centre' ORDER BY centre_code",
     )?;

@@ -445,7 +445,14 @@ impl Store {
     fn plan_export(&self, to: &str) -> Result<(PeerKeys, Plan)> {
         self.require(crate::admin::Permission::ExportBundles)?;
         let peer = self.export_peer(to)?;
-        let plan = match self.profile()?.mode {
+        let mode = self.profile()?.mode;
+        if mode == Mode::Centre && peer.peer.mode == Mode::Centre {
+            return Err(Error::invalid(format!(
+                "{} is a centre: nothing is exported to another centre; a case moves there only by a transfer with the client's consent (`atrama case transfer`)",
+                peer.peer.centre_code
+            )));
+        }
+        let plan = match mode {
             Mode::Centre
                 if statistics::sharing_with(&self.conn, &peer.peer.fingerprint.hex)?
                     == statistics::STATISTICS =>
@@ -623,10 +630,7 @@ impl Store {
                 bundle_id.to_string(),
                 peer.peer.fingerprint.hex,
                 i64::try_from(plan.preview.sequence).unwrap_or(i64::MAX),
-                match plan.preview.kind {
-                    BundleKind::CentreExport => "centre_export",
-                    BundleKind::Return => "return",
-                },
+                plan.preview.kind.code(),
                 plan.preview.sharing,
                 period.as_ref().map(|p| p.from.clone()),
                 period.as_ref().map(|p| p.to.clone()),

@@ -419,12 +419,9 @@ impl Store {
         }
         let profile = self.profile()?;
         match (profile.mode, f.mode) {
-            (Mode::Centre, Mode::Coordinator) | (Mode::Coordinator, Mode::Centre) => {}
-            (Mode::Centre, Mode::Centre) => {
-                return Err(Error::invalid(
-                    "a centre enrols its coordination centre, not another centre; ask the coordinator for their enrolment file",
-                ));
-            }
+            // A centre also enrols another centre to transfer cases to it (and receive them).
+            (Mode::Centre | Mode::Coordinator, Mode::Centre)
+            | (Mode::Centre, Mode::Coordinator) => {}
             (Mode::Coordinator, Mode::Coordinator) => {
                 return Err(Error::invalid(
                     "a coordination centre enrols its centres, not another coordination centre",

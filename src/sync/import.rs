@@ -528,6 +528,12 @@ impl Store {
                     "this is a coordination centre's return bundle; import it at the centre it was made for",
                 ));
             }
+            (Mode::Centre, BundleKind::Transfer) => {}
+            (Mode::Coordinator, BundleKind::Transfer) => {
+                return Err(Error::invalid(
+                    "this bundle transfers a case to a centre; import it at the centre it was made for",
+                ));
+            }
         }
         let bundle_id = header.bundle_id.to_string();
         let mut summary = ImportSummary {
@@ -569,6 +575,53 @@ impl Store {
         }
         self.note_sequence(&header, &peer, &mut summary)?;
         let (_, payload) = format::open_payload(file, len, &me.opening)?;
+        if header.kind == BundleKind::Transfer {
+            let from = peer.peer.centre_code.clone();
+            let mut lines = read_lines(payload);
+            match lines.next() {
+                Some(Ok(Line::Manifest(m))) if m.centre == from && m.sharing == "transfer" => {}
+                Some(Ok(Line::Manifest(_))) => {
+                    return Err(Error::invalid(
+                        "the bundle's content names another centre than its signature; it was not applied — tell the sender",
+                    ));
+                }
+                _ => return Err(Error::BundleDamaged),
+            }
+            let user = self.ctx.user.clone();
+            self.batch_or_roll_back(!dry_run, |b| {
+                let received = super::transfer::apply(b, &from, &bundle_id, lines)?;
+                summary.tables.insert(
+                    "case_file".into(),
+                    TableCounts {
+                        new: 1,
+                        ..TableCounts::default()
+                    },
+                );
+                summary.notes.push(format!(
+                    "case {} of {from} arrived with the client's consent; it is case {} here",
+                    summary.sequence, received.case_number
+                ));
+                insert_bundle_in(&b.tx, &header, &bundle_id, &peer, &file_hash, &user)?;
+                if !dry_run {
+                    insert_import_log(&b.tx, &user, &summary, &peer)?;
+                    crate::audit::append(
+                        &b.tx,
+                        &user,
+                        crate::audit::Action::Import,
+                        Some(received.case),
+                        Some(&format!(
+                            "case transferred from {from} (bundle {})",
+                            summary.bundle_id
+                        )),
+                    )?;
+                }
+                Ok(())
+            })?;
+            if dry_run {
+                self.log_import(&summary, &peer)?;
+            }
+            return Ok(summary);
+        }
         let codes = self.ctx.codes;
         let user = self.ctx.user.clone();
         let tx = self.conn.transaction()?;
@@ -715,7 +768,9 @@ impl Store {
                         }
                         ended = true;
                     }
-                    Line::Manifest(_) => return Err(Error::BundleDamaged),
+                    Line::Manifest(_) | Line::TransferCase(_) | Line::TransferDocument { .. } => {
+                        return Err(Error::BundleDamaged);
+                    }
                 }
             }
             if !ended {
@@ -727,28 +782,7 @@ impl Store {
                 .map(|((list, code), count)| UnknownCode { list, code, count })
                 .collect();
         }
-        let now = Utc::now().to_rfc3339();
-        tx.execute(
-            "INSERT INTO bundle_in (bundle_id, sender, sequence, kind, period_from, period_to,
-                                    file_hash, prev_hash, sealed_at, imported_at, imported_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                bundle_id,
-                peer.peer.fingerprint.hex,
-                i64::try_from(header.sequence).unwrap_or(i64::MAX),
-                match header.kind {
-                    BundleKind::CentreExport => "centre_export",
-                    BundleKind::Return => "return",
-                },
-                header.period.as_ref().map(|p| p.from.clone()),
-                header.period.as_ref().map(|p| p.to.clone()),
-                file_hash,
-                header.prev_hash,
-                header.created_at,
-                now,
-                user
-            ],
-        )?;
+        insert_bundle_in(&tx, &header, &bundle_id, &peer, &file_hash, &user)?;
         if dry_run {
             drop(tx); // rolls back
         } else {
@@ -1015,6 +1049,36 @@ pub struct ImportLogEntry {
     pub outcome: String,
     /// The summary (JSON), or the error of a refused file.
     pub summary: String,
+}
+
+/// Records a bundle as applied (the import is idempotent on its id).
+fn insert_bundle_in(
+    conn: &Connection,
+    header: &Header,
+    bundle_id: &str,
+    peer: &PeerKeys,
+    file_hash: &str,
+    user: &str,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO bundle_in (bundle_id, sender, sequence, kind, period_from, period_to,
+                                file_hash, prev_hash, sealed_at, imported_at, imported_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            bundle_id,
+            peer.peer.fingerprint.hex,
+            i64::try_from(header.sequence).unwrap_or(i64::MAX),
+            header.kind.code(),
+            header.period.as_ref().map(|p| p.from.clone()),
+            header.period.as_ref().map(|p| p.to.clone()),
+            file_hash,
+            header.prev_hash,
+            header.created_at,
+            Utc::now().to_rfc3339(),
+            user
+        ],
+    )?;
+    Ok(())
 }
 
 fn insert_import_log(

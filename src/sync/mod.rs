@@ -7,13 +7,15 @@
 //! - `payload` — the JSON Lines inside a bundle and the pseudonymised projection;
 //! - `export` — preview and export (centre → coordinator; coordinator → centre: return);
 //! - `import` — verify, route, apply in one transaction, summarise;
-//! - `statistics` — the `statistics` sharing level (monthly counts only).
+//! - `statistics` — the `statistics` sharing level (monthly counts only);
+//! - `transfer` — a case moving to another centre with the client's consent.
 
 pub mod export;
 pub mod identity;
 pub mod import;
 pub mod payload;
 pub mod statistics;
+pub mod transfer;
 
 pub use export::{ExportPreview, ExportReport};
 pub use identity::{EnrolmentInfo, Fingerprint, Peer};

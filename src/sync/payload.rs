@@ -2,7 +2,7 @@
 //! columns of each record leave a centre at the `pseudonymised` sharing level.
 //!
 //! Line types (`type`): `manifest` (first line), `record`, `withdraw`, `purge`, `stat`,
-//! `ack`, `end` (last line). See `docs/bundle-format.md` for each field.
+//! `transfer_case`, `transfer_document`, `ack`, `end` (last line). See `docs/bundle-format.md` for each field.
 
 use std::collections::BTreeMap;
 
@@ -231,6 +231,21 @@ pub enum Line {
         code: String,
         /// The count.
         value: i64,
+    },
+    /// A transferred case (a `transfer` bundle): everything but its documents.
+    TransferCase(Box<super::transfer::TransferCase>),
+    /// A part of a transferred case's document (a `transfer` bundle), in order.
+    TransferDocument {
+        /// File name as attached.
+        file_name: String,
+        /// Media type.
+        media_type: String,
+        /// This part's number, from 0.
+        part: u32,
+        /// How many parts the document has.
+        parts: u32,
+        /// The part's bytes, base64 (standard alphabet, padded).
+        data: String,
     },
     /// The coordinator's acknowledgement of a centre's bundles.
     Ack(Ack),

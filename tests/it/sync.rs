@@ -584,3 +584,156 @@ fn a_period_is_two_real_months_in_order() {
     let err = Period::months("2026-11", "2026-10").unwrap_err();
     assert!(err.to_string().contains("swap"), "{err}");
 }
+
+/// A case moves to another centre only with the client's consent: the receiving centre gets
+/// a new case of its own with the client's details, incidents, children, orders, notes and
+/// documents, and the sending centre's work as read-only history; the sender's case is
+/// closed as transferred, once.
+#[test]
+fn a_case_moves_to_another_centre_with_the_clients_consent() {
+    use atrama::cases::{ConsentFields, NoteFields};
+    let mut a = site("KLP-01", Mode::Centre);
+    let mut b = site("LIE-01", Mode::Centre);
+    let mut coord = site("KOORD", Mode::Coordinator);
+    demo(&mut a, 30);
+    enrol(&mut a, &mut b);
+    enrol(&mut a, &mut coord);
+
+    // An open demo case with service contacts and incidents.
+    let case = a
+        .store
+        .case_list(&CaseFilter {
+            status: Some("open".into()),
+            limit: Some(1000),
+            ..CaseFilter::default()
+        })
+        .unwrap()
+        .into_iter()
+        .map(|c| a.store.case_detail(c.id).unwrap())
+        .find(|d| !d.service_contacts.is_empty() && !d.incidents.is_empty())
+        .expect("a demo case with contacts");
+    let id = case.case.id;
+    // ~7 MB that do not compress: more than two parts of a document line.
+    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    let document: Vec<u8> = (0..7_000_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 32) as u8
+        })
+        .collect();
+    a.store
+        .batch(|w| {
+            w.add_note(
+                id,
+                &NoteFields {
+                    body: "Marker-note-7Q2 about the move".into(),
+                    restricted_to: None,
+                },
+            )?;
+            w.attach_document(id, "court order.pdf", "application/pdf", &document)?;
+            Ok(())
+        })
+        .unwrap();
+    let file = out(&a, "transfer.atrama");
+
+    // No consent, no transfer; never to a coordination centre.
+    let err = a.store.transfer_case(id, "LIE-01", &file).unwrap_err();
+    assert!(err.to_string().contains("consent"), "{err}");
+    assert!(!file.exists());
+    let consent = ConsentFields {
+        purpose: "case_transfer".into(),
+        agency_type: None,
+        given: true,
+        given_by: "self".into(),
+        on_date: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+    };
+    a.store.batch(|w| w.record_consent(id, &consent)).unwrap();
+    let err = a.store.transfer_case(id, "KOORD", &file).unwrap_err();
+    assert!(err.to_string().contains("coordination centre"), "{err}");
+
+    let report = a.store.transfer_case(id, "LIE-01", &file).unwrap();
+    assert_eq!(report.documents, 1);
+    assert!(report.size > 7_000_000, "{report:?}");
+    let closed = a.store.case(id).unwrap();
+    assert_eq!(closed.closure_reason.as_deref(), Some("transferred"));
+    let err = a.store.transfer_case(id, "LIE-01", &file).unwrap_err();
+    assert!(err.to_string().contains("already transferred"), "{err}");
+    let out_record = a.store.case_transfers(id).unwrap();
+    assert_eq!(out_record[0].direction, "out");
+    assert_eq!(out_record[0].peer_centre, "LIE-01");
+
+    // Sealed for LIE-01: the coordination centre cannot even open it.
+    let err = coord.store.import_bundle(&file, false).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::WrongRecipient, "{err}");
+
+    // A dry run creates nothing.
+    let before = b.store.case_list(&CaseFilter::default()).unwrap().len();
+    let dry = b.store.import_bundle(&file, true).unwrap();
+    assert_eq!(dry.outcome, "dry_run");
+    assert_eq!(
+        b.store.case_list(&CaseFilter::default()).unwrap().len(),
+        before
+    );
+
+    let summary = b.store.import_bundle(&file, false).unwrap();
+    assert_eq!(summary.outcome, "applied", "{summary:?}");
+    assert_eq!(summary.kind, atrama::bundle::BundleKind::Transfer);
+    let cases = b.store.case_list(&CaseFilter::default()).unwrap();
+    assert_eq!(cases.len(), before + 1);
+    let new = b.store.case_detail(cases[0].id).unwrap();
+    assert!(
+        new.case.case_number.starts_with("LIE-01-"),
+        "{}",
+        new.case.case_number
+    );
+    assert!(
+        summary
+            .notes
+            .iter()
+            .any(|n| n.contains(&new.case.case_number))
+    );
+    assert_eq!(new.case.status, "open");
+    assert_eq!(new.case.follow_up_on, Some(chrono::Utc::now().date_naive()));
+    // The client as the sending centre knew her, under the receiving centre's pseudonym.
+    let them = a.store.client_identity(case.client.id).unwrap();
+    let here = b.store.client_identity(new.client.id).unwrap();
+    assert_eq!(here, them);
+    assert_ne!(new.client.pseudonym, case.client.pseudonym);
+    assert_eq!(new.client.contact_safety, case.client.contact_safety);
+    assert_eq!(new.incidents.len(), case.incidents.len());
+    assert_eq!(new.children.len(), case.children.len());
+    assert_eq!(new.protection_orders.len(), case.protection_orders.len());
+    assert!(new.notes.iter().any(
+        |n| n.fields.body.contains("Marker-note-7Q2") && n.fields.body.starts_with("[KLP-01 ")
+    ));
+    let (media, content) = b.store.document_content(new.documents[0].id).unwrap();
+    assert_eq!(media, "application/pdf");
+    assert_eq!(content, document);
+    // The consent it relied on is on record here too.
+    assert!(
+        new.consents
+            .iter()
+            .any(|c| c.fields.purpose == "case_transfer")
+    );
+    // The sending centre's work is history, not this centre's services.
+    assert!(new.service_contacts.is_empty());
+    assert!(new.referrals.is_empty());
+    let transfers = b.store.case_transfers(new.case.id).unwrap();
+    assert_eq!(transfers.len(), 1);
+    let history = transfers[0].history.as_ref().unwrap();
+    assert_eq!(transfers[0].direction, "in");
+    assert_eq!(transfers[0].from_case_number, case.case.case_number);
+    assert_eq!(history.service_contacts.len(), case.service_contacts.len());
+    assert!(history.service_contacts.iter().all(|s| s.staff.is_none()));
+    assert_eq!(history.opened_on, Some(case.case.opened_on));
+
+    // Again: already applied, nothing new.
+    let again = b.store.import_bundle(&file, false).unwrap();
+    assert_eq!(again.outcome, "already_applied");
+    assert_eq!(
+        b.store.case_list(&CaseFilter::default()).unwrap().len(),
+        before + 1
+    );
+}

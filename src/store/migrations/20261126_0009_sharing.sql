@@ -1,5 +1,5 @@
--- Schema 9: the data-sharing agreement with the coordination centre, and the monthly
--- counts a coordinator receives from centres that share statistics only.
+-- Schema 9: the data-sharing agreement with the coordination centre, the monthly counts a
+-- coordinator receives from centres that share statistics only, and case transfers.
 -- Append-only: never edit a migration that has shipped; add a new file.
 
 -- The sharing level agreed with a peer (set at a centre, on its coordinator's row):
@@ -29,3 +29,20 @@ CREATE TABLE stat_received_month (
     bundle_id TEXT NOT NULL,
     PRIMARY KEY (centre, month)
 ) STRICT, WITHOUT ROWID;
+
+-- Cases transferred to or from another centre (with the client's consent). `out`: this
+-- centre sent the case (closed here as transferred); `in`: it arrived as a new case of
+-- this centre, with the sending centre's work kept as read-only `history` (JSON: service
+-- contacts, referrals, risk bands, closures, consents — never counted as this centre's).
+CREATE TABLE case_transfer (
+    case_id          TEXT NOT NULL REFERENCES case_file (id),
+    direction        TEXT NOT NULL CHECK (direction IN ('out', 'in')),
+    peer_centre      TEXT NOT NULL,
+    from_case_number TEXT NOT NULL,
+    bundle_id        TEXT NOT NULL,
+    consent_event_id TEXT,
+    history          TEXT,
+    at               TEXT NOT NULL,
+    by               TEXT NOT NULL,
+    PRIMARY KEY (case_id, direction)
+) STRICT;

@@ -25,6 +25,8 @@ import type { ErrorCode } from '../bindings/ErrorCode';
 import type { ExportPreview } from '../bindings/ExportPreview';
 import type { ExportReport } from '../bindings/ExportReport';
 import type { FileKind } from '../bindings/FileKind';
+import type { TransferReport } from '../bindings/TransferReport';
+import type { CaseTransfer } from '../bindings/CaseTransfer';
 import type { Fingerprint } from '../bindings/Fingerprint';
 import type { GroupAnswer } from '../bindings/GroupAnswer';
 import type { ImportEvent } from '../bindings/ImportEvent';
@@ -151,6 +153,10 @@ export interface Backend {
   syncStatus(): Promise<PeerSync[]>;
   /** Sets the sharing level agreed with the coordination centre `to`. */
   setSharing(to: string, level: 'pseudonymised' | 'statistics'): Promise<void>;
+  /** Seals the case for the centre `to` into `path` and closes it here as transferred. */
+  transferCase(caseId: CaseId, to: string, path: string): Promise<TransferReport>;
+  /** The transfers of a case, to or from another centre. */
+  caseTransfers(caseId: CaseId): Promise<CaseTransfer[]>;
   exportPreview(to: string): Promise<ExportPreview>;
   exportBundle(to: string, path: string, fromMonth: string, toMonth: string): Promise<ExportReport>;
   /** Imports the files one by one; `onProgress` hears as each starts and ends. */

@@ -3,4 +3,4 @@
 /**
  * What a bundle is for.
  */
-export type BundleKind = "centre_export" | "return";
+export type BundleKind = "centre_export" | "return" | "transfer";
