@@ -110,7 +110,7 @@ pub(crate) fn acked_watermark(conn: &Connection, recipient: &str) -> Result<i64>
     )?)
 }
 
-fn next_sequence(conn: &Connection, recipient: &str) -> Result<(u64, Option<String>)> {
+pub(super) fn next_sequence(conn: &Connection, recipient: &str) -> Result<(u64, Option<String>)> {
     let last: Option<(i64, String)> = conn
         .query_row(
             "SELECT sequence, file_hash FROM bundle_out WHERE recipient = ?1
@@ -425,7 +425,7 @@ fn to_json(v: rusqlite::types::ValueRef<'_>) -> Value {
     }
 }
 
-fn write_line<W: Write>(out: &mut W, line: &Line) -> Result<()> {
+pub(super) fn write_line<W: Write>(out: &mut W, line: &Line) -> Result<()> {
     serde_json::to_writer(&mut *out, line)
         .map_err(|e| Error::invalid(format!("cannot write the bundle: {e}")))?;
     out.write_all(b"\n")

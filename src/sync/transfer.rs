@@ -17,7 +17,6 @@
 //! the transfer (to whom, which consent, which bundle) in the same transaction that puts the
 //! bundle file in place. Staff user names never travel.
 
-use std::io::Write;
 use std::path::Path;
 
 use base64::Engine as _;
@@ -25,6 +24,7 @@ use chrono::{NaiveDate, Utc};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
+use super::export::{next_sequence, write_line};
 use super::identity::{self, peer_by};
 use super::payload::{Line, Manifest, PAYLOAD_FORMAT};
 use crate::atomic_file::AtomicFile;
@@ -183,13 +183,6 @@ pub(crate) struct Received {
     pub case_number: String,
 }
 
-fn write_line<W: Write>(out: &mut W, line: &Line) -> Result<()> {
-    serde_json::to_writer(&mut *out, line)
-        .map_err(|e| Error::invalid(format!("cannot write the bundle: {e}")))?;
-    out.write_all(b"\n")
-        .map_err(|e| Error::invalid(format!("cannot write the bundle: {e}")))
-}
-
 /// The current `case_transfer` consent of a case, if given.
 fn transfer_consent(store: &Store, case: CaseId) -> Result<Option<(String, ConsentFields)>> {
     let all = store.context().disciplines.clone();
@@ -330,21 +323,7 @@ impl Store {
 
         let me = identity::identity(&self.conn)?;
         let profile = self.profile()?;
-        let (sequence, prev_hash): (u64, Option<String>) = {
-            let last: Option<(i64, String)> = self
-                .conn
-                .query_row(
-                    "SELECT sequence, file_hash FROM bundle_out WHERE recipient = ?1
-                     ORDER BY sequence DESC LIMIT 1",
-                    [&peer.peer.fingerprint.hex],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            match last {
-                Some((s, h)) => (u64::try_from(s).unwrap_or(0) + 1, Some(h)),
-                None => (1, None),
-            }
-        };
+        let (sequence, prev_hash) = next_sequence(&self.conn, &peer.peer.fingerprint.hex)?;
         let bundle_id = uuid::Uuid::now_v7();
         let now = Utc::now();
         let routing = Routing {
