@@ -1220,6 +1220,19 @@ fn progress_line(event: &atrama::sync::ImportEvent) -> String {
             total,
             file_name,
         } => format!("[{}/{total}] {file_name}: checking…", index + 1),
+        ImportEvent::Records { index, done, total } => {
+            const WIDTH: u64 = 30;
+            let filled = (done * WIDTH)
+                .checked_div(*total)
+                .unwrap_or(WIDTH)
+                .min(WIDTH);
+            format!(
+                "[{}] [{}{}] {done}/{total} records",
+                index + 1,
+                "#".repeat(usize::try_from(filled).unwrap_or(0)),
+                "-".repeat(usize::try_from(WIDTH - filled).unwrap_or(0)),
+            )
+        }
         ImportEvent::Finished {
             index,
             total,

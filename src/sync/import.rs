@@ -28,6 +28,9 @@ use crate::store::Store;
 
 /// The longest payload line accepted (a record is far smaller).
 const MAX_LINE: usize = 8 * 1024 * 1024;
+
+/// How often (in records) an import tells its progress.
+pub const PROGRESS_EVERY: u64 = 2_000;
 /// Rejected records listed one by one in a summary (the rest are counted).
 const MAX_LISTED: usize = 200;
 
@@ -472,11 +475,22 @@ impl Store {
     /// Imports one bundle file. With `dry_run`, everything is checked and counted but nothing
     /// is changed (the attempt is still logged).
     pub fn import_bundle(&mut self, path: &Path, dry_run: bool) -> Result<ImportSummary> {
+        self.import_bundle_with_progress(path, dry_run, &mut |_, _| {})
+    }
+
+    /// [`Store::import_bundle`], telling `records(done, total)` as the records of a centre's
+    /// bundle are applied (every [`PROGRESS_EVERY`] records, and at the end).
+    pub fn import_bundle_with_progress(
+        &mut self,
+        path: &Path,
+        dry_run: bool,
+        records: &mut dyn FnMut(u64, u64),
+    ) -> Result<ImportSummary> {
         self.require(crate::admin::Permission::ImportBundles)?;
         let file_name = path
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        let result = self.import_inner(path, &file_name, dry_run);
+        let result = self.import_inner(path, &file_name, dry_run, records);
         if let Err(e) = &result {
             // A refused file is logged with its reason (no content: nothing was decrypted
             // into the log).
@@ -499,6 +513,7 @@ impl Store {
         path: &Path,
         file_name: &str,
         dry_run: bool,
+        progress: &mut dyn FnMut(u64, u64),
     ) -> Result<ImportSummary> {
         let profile = self.profile()?;
         let Verified {
@@ -685,6 +700,7 @@ impl Store {
                 (statistics::STATISTICS, _) | (_, Some(_)) => return Err(Error::BundleDamaged),
                 _ => None,
             };
+            let expected: u64 = manifest.counts.values().sum();
             let (mut records, mut withdrawn, mut acks, mut purged) = (0u64, 0u64, 0u64, 0u64);
             let mut stats = 0u64;
             let mut ended = false;
@@ -695,6 +711,9 @@ impl Store {
                 match line? {
                     Line::Record { table, row } => {
                         records += 1;
+                        if records.is_multiple_of(PROGRESS_EVERY) {
+                            progress(records, expected.max(records));
+                        }
                         if header.kind != BundleKind::CentreExport || stat_months.is_some() {
                             return Err(Error::BundleDamaged);
                         }
@@ -765,6 +784,9 @@ impl Store {
                     } => {
                         if (r, w, a, p, st) != (records, withdrawn, acks, purged, stats) {
                             return Err(Error::BundleDamaged);
+                        }
+                        if records > 0 {
+                            progress(records, records);
                         }
                         ended = true;
                     }
@@ -974,6 +996,17 @@ pub enum ImportEvent {
         /// The file's name.
         file_name: String,
     },
+    /// Records of the file applied so far (large bundles: every few thousand records).
+    Records {
+        /// 0-based position in the list.
+        index: u32,
+        /// Records applied.
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        done: u64,
+        /// Records in the bundle (its manifest's counts).
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        total: u64,
+    },
     /// A file is done (applied or refused).
     Finished {
         /// 0-based position in the list.
@@ -988,7 +1021,7 @@ pub enum ImportEvent {
 impl Store {
     /// Imports several bundle files, one after the other, each in its own transaction: a
     /// refused file does not stop the others. `progress` hears when each file starts and
-    /// ends.
+    /// ends, and how far the records of a large one are.
     pub fn import_bundles(
         &mut self,
         files: &[std::path::PathBuf],
@@ -1008,16 +1041,23 @@ impl Store {
                 total,
                 file_name: file_name.clone(),
             });
-            let (summary, refused) = match self.import_bundle(path, dry_run) {
-                Ok(s) => (Some(s), None),
-                Err(e) => (
-                    None,
-                    Some(ImportRefusal {
-                        code: e.code(),
-                        message: e.to_string(),
-                    }),
-                ),
-            };
+            let (summary, refused) =
+                match self.import_bundle_with_progress(path, dry_run, &mut |done, all| {
+                    progress(&ImportEvent::Records {
+                        index,
+                        done,
+                        total: all,
+                    });
+                }) {
+                    Ok(s) => (Some(s), None),
+                    Err(e) => (
+                        None,
+                        Some(ImportRefusal {
+                            code: e.code(),
+                            message: e.to_string(),
+                        }),
+                    ),
+                };
             let result = ImportFileResult {
                 path: path.display().to_string(),
                 file_name,

@@ -531,6 +531,28 @@ fn several_files_import_one_by_one_and_report_each() {
     assert_eq!(wrong.code, ErrorCode::WrongRecipient, "{}", wrong.message);
     assert!(wrong.message.contains("KLP-01"), "{}", wrong.message);
 
+    // The records of the applied file are reported as they go, and at the end.
+    let records: Vec<(u32, u64, u64)> = events
+        .iter()
+        .filter_map(|e| match e {
+            atrama::sync::ImportEvent::Records { index, done, total } => {
+                Some((*index, *done, *total))
+            }
+            _ => None,
+        })
+        .collect();
+    let n = {
+        let t = results[1].summary.as_ref().unwrap().totals();
+        t.new + t.updated + t.unchanged + t.rejected
+    };
+    assert!(n > 0);
+    assert_eq!(records.last(), Some(&(1, n, n)));
+    assert_eq!(
+        records.len() as u64,
+        n / atrama::sync::import::PROGRESS_EVERY + 1
+    );
+    assert!(records.windows(2).all(|w| w[0].1 < w[1].1));
+    events.retain(|e| !matches!(e, atrama::sync::ImportEvent::Records { .. }));
     // Each file is announced, then reported, in order.
     assert_eq!(events.len(), 8);
     for (i, pair) in events.chunks(2).enumerate() {

@@ -81,6 +81,8 @@ export interface ImportRow {
   fileName: string;
   state: RowState;
   result: ImportFileResult | null;
+  /** Records applied so far, for a large bundle. */
+  records: { done: number; total: number } | null;
 }
 
 /** The files chosen for import and, once it runs, what happened to each. */
@@ -93,7 +95,7 @@ export class ImportList {
     for (const raw of paths) {
       const path = raw.trim();
       if (path && !this.rows.some((r) => r.path === path)) {
-        this.rows.push({ path, fileName: baseName(path), state: 'waiting', result: null });
+        this.rows.push({ path, fileName: baseName(path), state: 'waiting', result: null, records: null });
       }
     }
   }
@@ -112,6 +114,7 @@ export class ImportList {
     for (const r of this.rows) {
       r.state = 'waiting';
       r.result = null;
+      r.records = null;
     }
   }
 
@@ -121,6 +124,8 @@ export class ImportList {
     if (!row) return;
     if (event.event === 'started') {
       row.state = 'checking';
+    } else if (event.event === 'records') {
+      row.records = { done: event.done, total: event.total };
     } else {
       row.state = 'done';
       row.result = event.result;

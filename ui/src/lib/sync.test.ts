@@ -59,6 +59,9 @@ describe('ImportList', () => {
     expect(list.rows[0]!.result?.refused?.code).toBe('bundle_damaged');
     list.apply({ event: 'started', index: 1, total: 2, file_name: 'good.atrama' });
     expect(list.rows.map((r) => r.state)).toEqual(['done', 'checking']);
+    list.apply({ event: 'records', index: 1, done: 2000, total: 5100 });
+    expect(list.rows[1]!.records).toEqual({ done: 2000, total: 5100 });
+    expect(list.rows[1]!.state).toBe('checking');
     // The final answer covers a last event that has not arrived yet.
     list.finish([refused('/a/bad.atrama'), ok('/a/good.atrama', summary())]);
     expect(list.running).toBe(false);
@@ -66,9 +69,9 @@ describe('ImportList', () => {
     expect(list.rows[1]!.result?.summary?.outcome).toBe('applied');
     // A second run starts every row afresh.
     list.start();
-    expect(list.rows.map((r) => [r.state, r.result])).toEqual([
-      ['waiting', null],
-      ['waiting', null],
+    expect(list.rows.map((r) => [r.state, r.result, r.records])).toEqual([
+      ['waiting', null, null],
+      ['waiting', null, null],
     ]);
   });
 

@@ -16,7 +16,19 @@ total: number,
 /**
  * The file's name.
  */
-file_name: string, } | { "event": "finished", 
+file_name: string, } | { "event": "records", 
+/**
+ * 0-based position in the list.
+ */
+index: number, 
+/**
+ * Records applied.
+ */
+done: number, 
+/**
+ * Records in the bundle (its manifest's counts).
+ */
+total: number, } | { "event": "finished", 
 /**
  * 0-based position in the list.
  */
