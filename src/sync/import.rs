@@ -6,12 +6,12 @@
 //! version (HLC) is newer, so bundles can arrive in any order, twice, or late, and the
 //! result is the same.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use chrono::Utc;
-use rusqlite::types::Value as SqlValue;
+use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -174,15 +174,15 @@ struct Applier<'a> {
     tx: &'a Transaction<'a>,
     sender_centre: String,
     codes: &'static CodeLists,
-    columns: HashMap<&'static str, Vec<String>>,
+    columns: HashMap<&'static str, HashSet<String>>,
     summary: &'a mut ImportSummary,
     unknown: BTreeMap<(String, String), u64>,
 }
 
 impl Applier<'_> {
-    fn columns_of(&mut self, table: &'static str) -> Result<&Vec<String>> {
+    fn columns_of(&mut self, table: &'static str) -> Result<&HashSet<String>> {
         if !self.columns.contains_key(table) {
-            let cols: Vec<String> = self
+            let cols: HashSet<String> = self
                 .tx
                 .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))?
                 .query_map([], |r| r.get(0))?
@@ -270,19 +270,21 @@ impl Applier<'_> {
             return Ok(());
         };
         let known = self.columns_of(table)?;
-        if let Some(name) = row.keys().find(|name| !known.contains(name)) {
+        if let Some(name) = row.keys().find(|name| !known.contains(name.as_str())) {
             let reason = format!("unknown column '{name}'");
             self.reject(table, &id, reason);
             return Ok(());
         }
         let mut names = Vec::with_capacity(row.len());
-        let mut values = Vec::with_capacity(row.len());
+        let mut values: Vec<ToSqlOutput<'_>> = Vec::with_capacity(row.len());
         for (name, value) in &row {
             let v = match value {
-                Value::Null => SqlValue::Null,
-                Value::String(s) => SqlValue::Text(s.clone()),
-                Value::Number(n) if n.is_i64() => SqlValue::Integer(n.as_i64().unwrap_or(0)),
-                Value::Bool(b) => SqlValue::Integer(i64::from(*b)),
+                Value::Null => ToSqlOutput::Owned(SqlValue::Null),
+                Value::String(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+                Value::Number(n) if n.is_i64() => {
+                    ToSqlOutput::Owned(SqlValue::Integer(n.as_i64().unwrap_or(0)))
+                }
+                Value::Bool(b) => ToSqlOutput::Owned(SqlValue::Integer(i64::from(*b))),
                 _ => {
                     self.reject(
                         table,
@@ -319,7 +321,7 @@ impl Applier<'_> {
             Some(_) => {
                 let sets: Vec<String> = names.iter().map(|n| format!("{n} = ?")).collect();
                 let mut vals = values;
-                vals.push(SqlValue::Text(id.clone()));
+                vals.push(ToSqlOutput::Borrowed(ValueRef::Text(id.as_bytes())));
                 self.tx
                     .prepare_cached(&format!(
                         "UPDATE {table} SET {} WHERE id = ?",
