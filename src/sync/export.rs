@@ -93,6 +93,8 @@ struct Plan {
     withdrawn: BTreeSet<String>,
     purged: BTreeSet<String>,
     acks: Vec<Ack>,
+    /// Case-analysis templates (return bundles).
+    templates: Vec<crate::analysis::exchange::TemplateLine>,
 }
 
 /// The highest change-log sequence the recipient has confirmed.
@@ -122,7 +124,7 @@ fn next_sequence(conn: &Connection, recipient: &str) -> Result<(u64, Option<Stri
 
 /// Whether the client of `case` currently consents to non-identifiable statistics: the
 /// newest current (not superseded, not deleted) `statistics` consent event says given.
-fn consents(conn: &Connection, case: &str) -> Result<bool> {
+pub(crate) fn consents(conn: &Connection, case: &str) -> Result<bool> {
     let given: Option<i64> = conn
         .prepare_cached(
             "SELECT given FROM consent_event e
@@ -296,6 +298,7 @@ fn plan_centre_export(store: &Store, peer: &PeerKeys) -> Result<Plan> {
         withdrawn,
         purged,
         acks: Vec::new(),
+        templates: Vec::new(),
     })
 }
 
@@ -321,6 +324,11 @@ fn plan_return(store: &Store, peer: &PeerKeys) -> Result<Plan> {
         applied,
         highest_sequence: highest,
     }];
+    let templates = crate::analysis::exchange::lines_to_send(conn, &store.profile()?.code)?;
+    let mut counts = BTreeMap::new();
+    if !templates.is_empty() {
+        counts.insert("analysis_template".to_owned(), templates.len() as u64);
+    }
     Ok(Plan {
         preview: ExportPreview {
             recipient: peer.peer.centre_code.clone(),
@@ -330,7 +338,7 @@ fn plan_return(store: &Store, peer: &PeerKeys) -> Result<Plan> {
             sequence,
             change_seq_from: 0,
             change_seq_to: 0,
-            counts: BTreeMap::new(),
+            counts,
             fields: BTreeMap::new(),
             withheld: BTreeMap::new(),
             cases_without_consent: 0,
@@ -343,6 +351,7 @@ fn plan_return(store: &Store, peer: &PeerKeys) -> Result<Plan> {
         withdrawn: BTreeSet::new(),
         purged: BTreeSet::new(),
         acks,
+        templates,
     })
 }
 
@@ -499,6 +508,9 @@ impl Store {
         for ack in &plan.acks {
             write_line(&mut w, &Line::Ack(ack.clone()))?;
         }
+        for t in &plan.templates {
+            write_line(&mut w, &Line::AnalysisTemplate(t.clone()))?;
+        }
         write_line(
             &mut w,
             &Line::End {
@@ -506,6 +518,7 @@ impl Store {
                 withdrawn: plan.withdrawn.len() as u64,
                 acks: plan.acks.len() as u64,
                 purged: plan.purged.len() as u64,
+                templates: plan.templates.len() as u64,
             },
         )?;
         let (buffered, sealed) = w.finish()?;

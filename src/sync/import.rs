@@ -587,6 +587,7 @@ impl Store {
                 _ => return Err(Error::BundleDamaged),
             }
             let (mut records, mut withdrawn, mut acks, mut purged) = (0u64, 0u64, 0u64, 0u64);
+            let mut templates = 0u64;
             let mut ended = false;
             for line in lines {
                 if ended {
@@ -633,13 +634,28 @@ impl Store {
                             }
                         }
                     }
+                    Line::AnalysisTemplate(t) => {
+                        templates += 1;
+                        if header.kind != BundleKind::Return {
+                            return Err(Error::BundleDamaged);
+                        }
+                        crate::analysis::exchange::apply(
+                            applier.tx,
+                            &applier.sender_centre,
+                            &bundle_id,
+                            &user,
+                            &t,
+                            applier.summary,
+                        )?;
+                    }
                     Line::End {
                         records: r,
                         withdrawn: w,
                         acks: a,
                         purged: p,
+                        templates: t,
                     } => {
-                        if (r, w, a, p) != (records, withdrawn, acks, purged) {
+                        if (r, w, a, p, t) != (records, withdrawn, acks, purged, templates) {
                             return Err(Error::BundleDamaged);
                         }
                         ended = true;

@@ -1,8 +1,8 @@
 //! What travels inside a bundle: JSON Lines (one JSON object per line, UTF-8), and which
 //! columns of each record leave a centre at the `pseudonymised` sharing level.
 //!
-//! Line types (`type`): `manifest` (first line), `record`, `withdraw`, `ack`, `end` (last
-//! line). See `docs/bundle-format.md` for each field.
+//! Line types (`type`): `manifest` (first line), `record`, `withdraw`, `purge`, `ack`,
+//! `analysis_template`, `end` (last line). See `docs/bundle-format.md` for each field.
 
 use std::collections::BTreeMap;
 
@@ -25,6 +25,7 @@ pub const TABLES: &[&str] = &[
     "protection_order",
     "case_status_event",
     "risk_assessment",
+    "case_analysis",
 ];
 
 /// How one column leaves the centre at the pseudonymised level.
@@ -162,6 +163,17 @@ pub fn pseudonymised_columns(table: &str) -> Vec<(&'static str, Projection)> {
             ("override_band", Keep),
             ("final_band", Keep),
         ],
+        // The joint case analysis (`crate::analysis`): facts are day counts and codes, the
+        // responses the counsellor's own analysis, screened for direct identifiers.
+        "case_analysis" => &[
+            ("supersedes", Keep),
+            ("case_id", Keep),
+            ("template_id", Keep),
+            ("template_version", Keep),
+            ("completed_on", Month),
+            ("facts", Keep),
+            ("responses", Keep),
+        ],
         _ => &[],
     };
     META.iter().chain(own.iter()).copied().collect()
@@ -222,6 +234,8 @@ pub enum Line {
     },
     /// The coordinator's acknowledgement of a centre's bundles.
     Ack(Ack),
+    /// A case-analysis template version, in a return bundle (`crate::analysis::exchange`).
+    AnalysisTemplate(crate::analysis::exchange::TemplateLine),
     /// Last line: totals, so that a payload cut short is noticed.
     End {
         /// Number of `record` lines.
@@ -233,6 +247,9 @@ pub enum Line {
         /// Number of `purge` lines (absent when none).
         #[serde(default, skip_serializing_if = "is_zero")]
         purged: u64,
+        /// Number of `analysis_template` lines (absent when none).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        templates: u64,
     },
 }
 
@@ -351,6 +368,7 @@ mod tests {
             withdrawn: 0,
             acks: 0,
             purged: 0,
+            templates: 0,
         };
         let text = serde_json::to_string(&line).unwrap();
         assert_eq!(text, r#"{"type":"end","records":3,"withdrawn":0,"acks":0}"#);
