@@ -293,10 +293,14 @@ fn protected(conn: &Connection, case: CaseId) -> Result<Protected> {
     let phone_digits = phone
         .map(|p| p.chars().filter(char::is_ascii_digit).collect::<String>())
         .filter(|d| d.len() >= 5);
+    // The street part (the first segment, and any with a house number); the town alone is
+    // not taken for an identifier.
     let address_parts = address
         .map(|a| {
             a.split([',', '\n', ';'])
-                .map(|p| lower(p.trim()))
+                .enumerate()
+                .filter(|(i, p)| *i == 0 || p.chars().any(|c| c.is_ascii_digit()))
+                .map(|(_, p)| lower(p.trim()))
                 .filter(|p| p.chars().count() >= 4)
                 .collect()
         })
