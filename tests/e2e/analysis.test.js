@@ -139,6 +139,13 @@ test('a centre fills the joint case analysis of a closed demo case, with the fac
     await checkScreen(app, '62-analysis-identifier');
 
     await type(app, '#q-situation', 'Violence by a former partner; the police came the same day.');
+    // Leaving the field screens it again: the warning goes (before Complete, so that the
+    // button does not move under the pointer).
+    await click(app, '#q-lessons');
+    await app.waitUntil(async () => !(await (await app.$('#q-situation-warning-client_name')).isExisting()), {
+      timeout: 10000,
+      timeoutMsg: 'the name warning stays after the name was removed',
+    });
     await click(app, '#analysis-complete');
     assert.match(await textOf(app, '#analysis-done', 20000), /goes to the coordination centre/);
     await textOf(app, '#analysis-current');
@@ -183,6 +190,7 @@ test('the coordinator compares the analyses, sees the templates and saves an XLS
     assert.match(await textOf(app, '#editor-title'), /joint-case-analysis/);
     await checkScreen(app, '65-analysis-template-editor');
     await type(app, '#editor-title-text', 'Joint case analysis, second round');
+    await app.execute(() => document.querySelector('#editor-save').scrollIntoView({ block: 'center' }));
     await click(app, '#editor-save');
     assert.match(await textOf(app, '#templates-message', 20000), /version 2/);
     await textOf(app, '#template-joint-case-analysis-2');
