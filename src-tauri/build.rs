@@ -77,6 +77,17 @@ fn main() {
         "publish_stats",
         "choose_files",
         "choose_save_file",
+        "analysis_templates",
+        "analysis_template",
+        "analysis_example_template",
+        "save_analysis_template",
+        "import_analysis_template",
+        "analysis_candidates",
+        "analysis_form",
+        "screen_analysis",
+        "complete_analysis",
+        "compare_analyses",
+        "export_analysis_comparison",
     ]);
     if let Err(e) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {
         panic!("tauri build script failed: {e:#}");

@@ -112,4 +112,6 @@ record_id! {
     RiskAssessmentId => "risk_assessment",
     /// A version of a safety plan.
     SafetyPlanId => "safety_plan",
+    /// A completed joint case analysis.
+    CaseAnalysisId => "case_analysis",
 }

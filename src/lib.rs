@@ -7,6 +7,7 @@
 //! `ARCHITECTURE.md` for the map.
 
 pub mod admin;
+pub mod analysis;
 pub mod atomic_file;
 pub mod audit;
 pub mod bundle;

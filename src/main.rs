@@ -124,6 +124,10 @@ enum Command {
     /// report (always with small counts suppressed).
     #[command(subcommand)]
     Report(ReportCommand),
+    /// The joint case analysis: templates (coordination centre) and the comparative
+    /// analysis of the centres' completed analyses.
+    #[command(subcommand)]
+    Analysis(AnalysisCommand),
     /// Fill the store with realistic, clearly fictitious demo data.
     Demo {
         /// How many clients.
@@ -343,6 +347,48 @@ enum BundleCommand {
         /// is a terminal).
         #[arg(long)]
         progress: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AnalysisCommand {
+    /// Case-analysis templates: list them, or import one from a JSON file.
+    #[command(subcommand)]
+    Template(AnalysisTemplateCommand),
+    /// Write the comparative analysis of a year's completed case analyses.
+    Export {
+        /// The year the analyses were completed in (YYYY).
+        #[arg(long)]
+        period: String,
+        /// xlsx (a workbook: About, Key figures, a sheet per section) or json.
+        #[arg(long, default_value = "xlsx")]
+        format: String,
+        /// Where to write it.
+        #[arg(long)]
+        out: PathBuf,
+        /// Columns by centre or by country.
+        #[arg(long, default_value = "centre")]
+        by: String,
+        /// Only these centres (or countries), comma-separated; default: all.
+        #[arg(long, value_delimiter = ',')]
+        groups: Vec<String>,
+        /// The template id; default: the one with the most analyses that year.
+        #[arg(long)]
+        template: Option<String>,
+        /// Language of the template's texts (en, lt, lv, az, ru).
+        #[arg(long, default_value = "en")]
+        language: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AnalysisTemplateCommand {
+    /// List the template versions here, newest version first.
+    List,
+    /// Import a template file (JSON, docs/multi-agency.md); a version is never changed.
+    Import {
+        /// The template file.
+        file: PathBuf,
     },
 }
 
@@ -758,6 +804,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Audit(cmd) => audit(&dir, cli.user, cli.json, cmd),
         Command::Backup(cmd) => backup(&dir, cli.user, cli.json, cmd),
         Command::Retention(cmd) => retention(&dir, cli.user, cli.json, cmd),
+        Command::Analysis(cmd) => analysis(&dir, cli.user, cli.json, cmd),
         Command::Instrument(InstrumentCommand::List) => {
             let store = unlock(&dir, cli.user)?;
             let list = store.instruments()?;
@@ -1358,6 +1405,132 @@ fn unlock(dir: &std::path::Path, user: Option<String>) -> Result<Store, Error> {
     let user = need_user(user)?;
     let passphrase = secret("ATRAMA_PASSPHRASE", &format!("passphrase for {user}: "))?;
     Store::unlock(dir, &user, &passphrase)
+}
+
+fn analysis(
+    dir: &std::path::Path,
+    user: Option<String>,
+    json: bool,
+    cmd: AnalysisCommand,
+) -> Result<(), Error> {
+    use atrama::analysis::{CompareQuery, GroupBy};
+    match cmd {
+        AnalysisCommand::Template(AnalysisTemplateCommand::List) => {
+            let store = unlock(dir, user)?;
+            let list = store.analysis_templates()?;
+            if json {
+                return print_json(&list);
+            }
+            let lang = store.profile()?.language.code();
+            for t in &list {
+                let title = t
+                    .title
+                    .get(lang)
+                    .or_else(|| t.languages.first().and_then(|l| t.title.get(l)))
+                    .map_or("", String::as_str);
+                println!(
+                    "{:<28} v{:<4} {:>3} questions  from {:<10} {}{}",
+                    t.id,
+                    t.version,
+                    t.questions,
+                    t.origin,
+                    title,
+                    if t.current { "" } else { "  [older version]" }
+                );
+            }
+            println!("{} template version(s)", list.len());
+            Ok(())
+        }
+        AnalysisCommand::Template(AnalysisTemplateCommand::Import { file }) => {
+            let mut store = unlock(dir, user)?;
+            let saved = store.import_analysis_template(&file)?;
+            if json {
+                return print_json(&saved);
+            }
+            match saved.outcome.as_str() {
+                "unchanged" => println!(
+                    "Template {} version {} was already here; nothing changed.",
+                    saved.id, saved.version
+                ),
+                _ => println!(
+                    "Recorded template {} version {}; it goes to the centres in their next return bundles.",
+                    saved.id, saved.version
+                ),
+            }
+            Ok(())
+        }
+        AnalysisCommand::Export {
+            period,
+            format,
+            out,
+            by,
+            groups,
+            template,
+            language,
+        } => {
+            let year: i32 = period
+                .trim()
+                .parse()
+                .ok()
+                .filter(|_| period.trim().len() == 4)
+                .ok_or_else(|| {
+                    Error::InvalidInput(format!("--period '{period}' is not a year (YYYY)"))
+                })?;
+            let group_by = match by.trim().to_ascii_lowercase().as_str() {
+                "centre" | "center" => GroupBy::Centre,
+                "country" => GroupBy::Country,
+                other => {
+                    return Err(Error::InvalidInput(format!(
+                        "--by '{other}': use centre or country"
+                    )));
+                }
+            };
+            let q = CompareQuery {
+                year,
+                group_by,
+                groups,
+                template_id: template,
+                language: Some(language),
+            };
+            let store = unlock(dir, user)?;
+            let c = match format.trim().to_ascii_lowercase().as_str() {
+                "xlsx" => store.write_analysis_comparison(&q, &out)?,
+                "json" => {
+                    let c = store.compare_analyses(&q)?;
+                    let text = serde_json::to_string_pretty(&c)
+                        .map_err(|e| Error::InvalidInput(e.to_string()))?;
+                    atrama::atomic_file::write(&out, text.as_bytes())?;
+                    c
+                }
+                other => {
+                    return Err(Error::InvalidInput(format!(
+                        "--format '{other}': use xlsx or json"
+                    )));
+                }
+            };
+            if json {
+                return print_json(&serde_json::json!({
+                    "path": out.display().to_string(),
+                    "year": c.year,
+                    "template": c.template_id,
+                    "groups": c.groups,
+                }));
+            }
+            let groups: Vec<String> = c
+                .groups
+                .iter()
+                .map(|g| format!("{} ({})", g.key, g.analyses))
+                .collect();
+            println!(
+                "Wrote the comparative case analysis {} ({}) to {}: {}",
+                c.year,
+                c.template_id,
+                out.display(),
+                groups.join(", ")
+            );
+            Ok(())
+        }
+    }
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {

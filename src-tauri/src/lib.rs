@@ -5,6 +5,7 @@
 //! waiting for the person to type part of it back) → `Unlocked`; `Locked` ↔ `Unlocked`.
 //! Locking drops the [`atrama::Store`], which closes the database and wipes the key.
 
+mod analysis;
 mod ipc;
 
 use std::path::PathBuf;
@@ -641,7 +642,7 @@ fn log_safety_plan_print(
 // person may also type into, so every step can be done (and tested) without the dialog.
 
 /// A path typed or chosen in the app: it must be a full path.
-fn file_path(text: &str) -> Result<PathBuf, IpcError> {
+pub(crate) fn file_path(text: &str) -> Result<PathBuf, IpcError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(IpcError::invalid(
@@ -943,7 +944,18 @@ pub fn run() {
             stats_tables,
             publish_stats,
             choose_files,
-            choose_save_file
+            choose_save_file,
+            analysis::analysis_templates,
+            analysis::analysis_template,
+            analysis::analysis_example_template,
+            analysis::save_analysis_template,
+            analysis::import_analysis_template,
+            analysis::analysis_candidates,
+            analysis::analysis_form,
+            analysis::screen_analysis,
+            analysis::complete_analysis,
+            analysis::compare_analyses,
+            analysis::export_analysis_comparison
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

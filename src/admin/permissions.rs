@@ -38,6 +38,10 @@ pub enum Permission {
     ReadAccessLog,
     /// See the monthly tables with exact counts and publish them (suppressed).
     Statistics,
+    /// Define and import case-analysis templates (coordination centre).
+    ManageAnalysisTemplates,
+    /// Compare the completed case analyses of centres and export the comparison.
+    CompareCaseAnalyses,
 }
 
 impl Permission {
@@ -54,7 +58,9 @@ impl Permission {
             | Permission::EnrolPeers
             | Permission::ImportInstrumentPack
             | Permission::Backup
-            | Permission::Statistics => &[Administrator, Coordinator],
+            | Permission::Statistics
+            | Permission::ManageAnalysisTemplates
+            | Permission::CompareCaseAnalyses => &[Administrator, Coordinator],
         }
     }
 
@@ -71,6 +77,8 @@ impl Permission {
             Permission::RotateKey => "rotate the database key",
             Permission::ReadAccessLog => "read the access log",
             Permission::Statistics => "see and publish the monthly statistics",
+            Permission::ManageAnalysisTemplates => "define case-analysis templates",
+            Permission::CompareCaseAnalyses => "compare and export case analyses",
         }
     }
 
@@ -124,4 +132,6 @@ pub const ALL: &[Permission] = &[
     Permission::RotateKey,
     Permission::ReadAccessLog,
     Permission::Statistics,
+    Permission::ManageAnalysisTemplates,
+    Permission::CompareCaseAnalyses,
 ];

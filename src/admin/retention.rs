@@ -93,6 +93,7 @@ pub struct ArchivedCount {
 
 /// The tables of a case, children first (referrals before the consents they name).
 const CASE_TABLES: &[&str] = &[
+    "case_analysis",
     "safety_plan",
     "risk_assessment",
     "referral",
@@ -309,6 +310,7 @@ pub(crate) fn delete_case_rows(conn: &Connection, case: &str) -> Result<()> {
         if matches!(
             *table,
             "referral"
+                | "case_analysis"
                 | "consent_event"
                 | "safety_plan"
                 | "risk_assessment"

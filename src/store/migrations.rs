@@ -42,6 +42,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261126_0009_sharing",
         include_str!("migrations/20261126_0009_sharing.sql"),
     ),
+    (
+        "20261126_0010_case_analysis",
+        include_str!("migrations/20261126_0010_case_analysis.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the number of migrations.

@@ -98,6 +98,8 @@ struct Plan {
     acks: Vec<Ack>,
     /// A statistics-level export: the months covered and the counts.
     stats: Option<(StatMonths, Vec<MonthlyCount>)>,
+    /// Case-analysis templates (return bundles).
+    templates: Vec<crate::analysis::exchange::TemplateLine>,
 }
 
 /// The highest change-log sequence the recipient has confirmed.
@@ -127,7 +129,7 @@ pub(super) fn next_sequence(conn: &Connection, recipient: &str) -> Result<(u64, 
 
 /// Whether the client of `case` currently consents to non-identifiable statistics: the
 /// newest current (not superseded, not deleted) `statistics` consent event says given.
-fn consents(conn: &Connection, case: &str) -> Result<bool> {
+pub(crate) fn consents(conn: &Connection, case: &str) -> Result<bool> {
     let given: Option<i64> = conn
         .prepare_cached(
             "SELECT given FROM consent_event e
@@ -307,6 +309,7 @@ fn plan_centre_export(store: &Store, peer: &PeerKeys) -> Result<Plan> {
         purged,
         acks: Vec::new(),
         stats: None,
+        templates: Vec::new(),
     })
 }
 
@@ -332,6 +335,11 @@ fn plan_return(store: &Store, peer: &PeerKeys) -> Result<Plan> {
         applied,
         highest_sequence: highest,
     }];
+    let templates = crate::analysis::exchange::lines_to_send(conn, &store.profile()?.code)?;
+    let mut counts = BTreeMap::new();
+    if !templates.is_empty() {
+        counts.insert("analysis_template".to_owned(), templates.len() as u64);
+    }
     Ok(Plan {
         preview: ExportPreview {
             recipient: peer.peer.centre_code.clone(),
@@ -341,7 +349,7 @@ fn plan_return(store: &Store, peer: &PeerKeys) -> Result<Plan> {
             sequence,
             change_seq_from: 0,
             change_seq_to: 0,
-            counts: BTreeMap::new(),
+            counts,
             fields: BTreeMap::new(),
             withheld: BTreeMap::new(),
             cases_without_consent: 0,
@@ -355,6 +363,7 @@ fn plan_return(store: &Store, peer: &PeerKeys) -> Result<Plan> {
         purged: BTreeSet::new(),
         acks,
         stats: None,
+        templates,
     })
 }
 
@@ -411,6 +420,7 @@ fn plan_statistics_export(store: &Store, peer: &PeerKeys) -> Result<Plan> {
         purged: BTreeSet::new(),
         acks: Vec::new(),
         stats: Some((months, counts_list)),
+        templates: Vec::new(),
     })
 }
 
@@ -604,6 +614,9 @@ impl Store {
         for ack in &plan.acks {
             write_line(&mut w, &Line::Ack(ack.clone()))?;
         }
+        for t in &plan.templates {
+            write_line(&mut w, &Line::AnalysisTemplate(t.clone()))?;
+        }
         write_line(
             &mut w,
             &Line::End {
@@ -612,6 +625,7 @@ impl Store {
                 acks: plan.acks.len() as u64,
                 purged: plan.purged.len() as u64,
                 stats,
+                templates: plan.templates.len() as u64,
             },
         )?;
         let (buffered, sealed) = w.finish()?;

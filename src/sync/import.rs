@@ -705,6 +705,7 @@ impl Store {
             let expected: u64 = manifest.counts.values().sum();
             let (mut records, mut withdrawn, mut acks, mut purged) = (0u64, 0u64, 0u64, 0u64);
             let mut stats = 0u64;
+            let mut templates = 0u64;
             let mut ended = false;
             for line in lines {
                 if ended {
@@ -777,14 +778,31 @@ impl Store {
                             }
                         }
                     }
+                    Line::AnalysisTemplate(t) => {
+                        templates += 1;
+                        if header.kind != BundleKind::Return {
+                            return Err(Error::BundleDamaged);
+                        }
+                        crate::analysis::exchange::apply(
+                            applier.tx,
+                            &applier.sender_centre,
+                            &bundle_id,
+                            &user,
+                            &t,
+                            applier.summary,
+                        )?;
+                    }
                     Line::End {
                         records: r,
                         withdrawn: w,
                         acks: a,
                         purged: p,
                         stats: st,
+                        templates: t,
                     } => {
-                        if (r, w, a, p, st) != (records, withdrawn, acks, purged, stats) {
+                        if (r, w, a, p, st, t)
+                            != (records, withdrawn, acks, purged, stats, templates)
+                        {
                             return Err(Error::BundleDamaged);
                         }
                         if records > 0 {

@@ -2,7 +2,8 @@
 //! columns of each record leave a centre at the `pseudonymised` sharing level.
 //!
 //! Line types (`type`): `manifest` (first line), `record`, `withdraw`, `purge`, `stat`,
-//! `transfer_case`, `transfer_document`, `ack`, `end` (last line). See `docs/bundle-format.md` for each field.
+//! `transfer_case`, `transfer_document`, `ack`, `analysis_template`, `end` (last line). See
+//! `docs/bundle-format.md` for each field.
 
 use std::collections::BTreeMap;
 
@@ -25,6 +26,7 @@ pub const TABLES: &[&str] = &[
     "protection_order",
     "case_status_event",
     "risk_assessment",
+    "case_analysis",
 ];
 
 /// How one column leaves the centre at the pseudonymised level.
@@ -162,6 +164,17 @@ pub fn pseudonymised_columns(table: &str) -> Vec<(&'static str, Projection)> {
             ("override_band", Keep),
             ("final_band", Keep),
         ],
+        // The joint case analysis (`crate::analysis`): facts are day counts and codes, the
+        // responses the counsellor's own analysis, screened for direct identifiers.
+        "case_analysis" => &[
+            ("supersedes", Keep),
+            ("case_id", Keep),
+            ("template_id", Keep),
+            ("template_version", Keep),
+            ("completed_on", Month),
+            ("facts", Keep),
+            ("responses", Keep),
+        ],
         _ => &[],
     };
     META.iter().chain(own.iter()).copied().collect()
@@ -249,6 +262,8 @@ pub enum Line {
     },
     /// The coordinator's acknowledgement of a centre's bundles.
     Ack(Ack),
+    /// A case-analysis template version, in a return bundle (`crate::analysis::exchange`).
+    AnalysisTemplate(crate::analysis::exchange::TemplateLine),
     /// Last line: totals, so that a payload cut short is noticed.
     End {
         /// Number of `record` lines.
@@ -263,6 +278,9 @@ pub enum Line {
         /// Number of `stat` lines (absent when none).
         #[serde(default, skip_serializing_if = "is_zero")]
         stats: u64,
+        /// Number of `analysis_template` lines (absent when none).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        templates: u64,
     },
 }
 
@@ -397,6 +415,7 @@ mod tests {
             acks: 0,
             purged: 0,
             stats: 0,
+            templates: 0,
         };
         let text = serde_json::to_string(&line).unwrap();
         assert_eq!(text, r#"{"type":"end","records":3,"withdrawn":0,"acks":0}"#);

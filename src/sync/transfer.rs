@@ -393,6 +393,7 @@ impl Store {
                 acks: 0,
                 purged: 0,
                 stats: 0,
+                templates: 0,
             },
         )?;
         let (buffered, sealed) = w.finish()?;
@@ -624,6 +625,7 @@ where
                 acks: 0,
                 purged: 0,
                 stats: 0,
+                templates: 0,
             } if records == count => ended = true,
             _ => return Err(Error::BundleDamaged),
         }

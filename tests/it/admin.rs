@@ -118,6 +118,18 @@ fn refused(store: &mut Store, p: Permission, scratch: &Path) -> bool {
         Permission::Statistics => {
             code(store.monthly_tables(&atrama::stats::StatsQuery::months("2026-03", None)))
         }
+        Permission::ManageAnalysisTemplates => {
+            code(store.save_analysis_template(&atrama::analysis::template::example()))
+        }
+        Permission::CompareCaseAnalyses => {
+            code(store.compare_analyses(&atrama::analysis::CompareQuery {
+                year: 2026,
+                group_by: atrama::analysis::GroupBy::Centre,
+                groups: vec![],
+                template_id: None,
+                language: None,
+            }))
+        }
         _ => panic!("a permission without a test: {p:?}"),
     };
     c == Some(ErrorCode::NotAllowed)

@@ -7,6 +7,7 @@
 )]
 
 mod admin;
+mod analysis;
 mod bundle_fixture;
 mod case_record;
 mod cli;

@@ -45,7 +45,8 @@ export type Route =
   | { name: 'settings' }
   | { name: 'admin'; tab: AdminTab }
   | { name: 'sync'; tab: SyncTab }
-  | { name: 'statistics' };
+  | { name: 'statistics' }
+  | { name: 'analysis' };
 
 class Nav {
   route = $state<Route>({ name: 'home' });

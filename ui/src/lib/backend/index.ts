@@ -74,6 +74,17 @@ import type { SafetyPlanFields } from '../bindings/SafetyPlanFields';
 import type { SafetyPlanHistory } from '../bindings/SafetyPlanHistory';
 import type { SafetyPlanId } from '../bindings/SafetyPlanId';
 import type { ScoreResult } from '../bindings/ScoreResult';
+import type { AnalysisCandidate } from '../bindings/AnalysisCandidate';
+import type { AnalysisForm } from '../bindings/AnalysisForm';
+import type { AnalysisTemplate } from '../bindings/AnalysisTemplate';
+import type { AnswerInput } from '../bindings/AnswerInput';
+import type { CaseAnalysisId } from '../bindings/CaseAnalysisId';
+import type { CompareQuery } from '../bindings/CompareQuery';
+import type { CompleteAnalysis } from '../bindings/CompleteAnalysis';
+import type { Comparison } from '../bindings/Comparison';
+import type { IdentifierWarning } from '../bindings/IdentifierWarning';
+import type { TemplateInfo } from '../bindings/TemplateInfo';
+import type { TemplateSaved } from '../bindings/TemplateSaved';
 
 export type { AppPhase, ErrorCode, GroupAnswer, IpcError, NewCentre, RecoveryKeyShown };
 
@@ -175,6 +186,19 @@ export interface Backend {
     path: string,
     codesOnly: boolean,
   ): Promise<SavedFile>;
+  // The joint case analysis: templates (coordination centre), the form (centre), the
+  // comparison (coordination centre).
+  analysisTemplates(): Promise<TemplateInfo[]>;
+  analysisTemplate(id: string, version: number | null): Promise<AnalysisTemplate>;
+  analysisExampleTemplate(): Promise<AnalysisTemplate>;
+  saveAnalysisTemplate(template: AnalysisTemplate): Promise<TemplateSaved>;
+  importAnalysisTemplate(path: string): Promise<TemplateSaved>;
+  analysisCandidates(): Promise<AnalysisCandidate[]>;
+  analysisForm(caseId: CaseId, templateId: string | null): Promise<AnalysisForm>;
+  screenAnalysis(caseId: CaseId, answers: Record<string, AnswerInput>): Promise<IdentifierWarning[]>;
+  completeAnalysis(caseId: CaseId, input: CompleteAnalysis): Promise<CaseAnalysisId>;
+  compareAnalyses(query: CompareQuery): Promise<Comparison>;
+  exportAnalysisComparison(query: CompareQuery, path: string): Promise<SavedFile>;
 }
 
 let current: Backend | undefined;

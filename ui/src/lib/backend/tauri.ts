@@ -106,4 +106,15 @@ export const tauriBackend: Backend = {
   statsTables: (query) => call('stats_tables', { query }),
   publishStats: (query, format, path, codesOnly) =>
     call('publish_stats', { query, format, path, codesOnly }),
+  analysisTemplates: () => call('analysis_templates'),
+  analysisTemplate: (id, version) => call('analysis_template', { id, version }),
+  analysisExampleTemplate: () => call('analysis_example_template'),
+  saveAnalysisTemplate: (template) => call('save_analysis_template', { template }),
+  importAnalysisTemplate: (path) => call('import_analysis_template', { path }),
+  analysisCandidates: () => call('analysis_candidates'),
+  analysisForm: (caseId, templateId) => call('analysis_form', { caseId, templateId }),
+  screenAnalysis: (caseId, answers) => call('screen_analysis', { caseId, answers }),
+  completeAnalysis: (caseId, input) => call('complete_analysis', { caseId, input }),
+  compareAnalyses: (query) => call('compare_analyses', { query }),
+  exportAnalysisComparison: (query, path) => call('export_analysis_comparison', { query, path }),
 };
