@@ -8,12 +8,18 @@
 //!   whose categories come from the code-list crosswalks.
 //! - `suppress.rs` — primary and secondary suppression for published tables.
 //! - `output.rs` — CSV (UTF-8 with BOM) and XLSX workbooks, written atomically.
+//! - `measures.rs` — single figures read from the tables; comparison and trends.
+//! - `targets.rs` — yearly targets per centre and their progress.
+//! - `quality.rs` — data quality per centre (unknown fields, contradictory dates).
 //!
 //! See `docs/statistics.md` for the definition of every table.
 
+pub mod measures;
 pub mod output;
+pub mod quality;
 pub mod suppress;
 pub mod tables;
+pub mod targets;
 
 use serde::{Deserialize, Serialize};
 

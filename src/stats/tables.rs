@@ -432,7 +432,10 @@ struct Bounds {
 
 /// The centres a store knows: itself (a centre) and its enrolled centres (a coordinator),
 /// with their names and countries.
-fn known_centres(conn: &Connection, profile: &CentreProfile) -> Result<Vec<StatsCentre>> {
+pub(crate) fn known_centres(
+    conn: &Connection,
+    profile: &CentreProfile,
+) -> Result<Vec<StatsCentre>> {
     let mut out = Vec::new();
     if profile.mode == Mode::Centre {
         out.push(StatsCentre {
