@@ -457,7 +457,9 @@ fn network() -> (Vec<Site>, Site) {
 
 /// Women (female clients not aged 0–17) and cases opened per month, counted here from a
 /// centre's own records, consenting clients only (what the coordinator holds).
-fn counted(site: &Site, from: &str, to: &str) -> (Vec<(String, i64)>, Vec<(String, i64)>) {
+type PerMonth = Vec<(String, i64)>;
+
+fn counted(site: &Site, from: &str, to: &str) -> (PerMonth, PerMonth) {
     let mut women = std::collections::BTreeMap::new();
     let mut cases = std::collections::BTreeMap::new();
     let ids: Vec<_> = site
