@@ -250,7 +250,7 @@ pub struct StatsTable {
     pub id: String,
     /// 1–10.
     pub number: u8,
-    /// Title in English (the UI uses `stats.table.<id>`).
+    /// Title in the report's language (the catalogues' `stats.table.<id>`, as the UI).
     pub title: String,
     /// How to read it (multi-counting, month of what), in English.
     pub note: String,
@@ -446,6 +446,24 @@ impl crate::store::Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_table_has_a_title_in_every_language() {
+        use crate::centre::Language;
+        for id in tables::PARTS {
+            let en = tables::table_title(Language::En, id).unwrap();
+            for lang in [Language::Lt, Language::Lv, Language::Az, Language::Ru] {
+                let title = tables::table_title(lang, id).unwrap();
+                assert!(!title.is_empty(), "{id} {lang:?}");
+                assert_ne!(title, en, "{id} {lang:?} is not translated");
+            }
+        }
+        assert_eq!(
+            tables::table_title(Language::En, "T1").as_deref(),
+            Some("New clients by sex and age band")
+        );
+        assert!(tables::table_title(Language::En, "T99").is_none());
+    }
 
     #[test]
     fn months_parse_and_step() {

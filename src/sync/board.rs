@@ -104,6 +104,12 @@ pub struct SyncBoard {
     pub rows: Vec<BoardRow>,
 }
 
+/// Today on this computer's calendar (what "overdue" and "progress to date" are counted
+/// against when no day is given).
+pub fn local_today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
 fn date_of(stamp: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(stamp.get(..10)?, "%Y-%m-%d").ok()
 }

@@ -103,4 +103,16 @@ export const tauriBackend: Backend = {
   statsTables: (query) => call('stats_tables', { query }),
   publishStats: (query, format, path, codesOnly) =>
     call('publish_stats', { query, format, path, codesOnly }),
+  publishedStats: (query, codesOnly) => call('published_stats', { query, codesOnly }),
+  centres: () => call('centres'),
+  updateCentre: (update) => call('update_centre', { update }),
+  syncBoard: () => call('sync_board'),
+  inboxFolder: () => call('inbox_folder'),
+  setInboxFolder: (folder) => call('set_inbox_folder', { folder }),
+  runInbox: () => call('run_inbox'),
+  statsMeasures: () => call('stats_measures'),
+  statsTrends: (query) => call('stats_trends', { query }),
+  setTarget: (input) => call('set_target', { input }),
+  targetProgress: (year) => call('target_progress', { year }),
+  dataQuality: (query) => call('data_quality', { query }),
 };
