@@ -33,8 +33,8 @@ use atrama::risk::{
 };
 use atrama::risk::{InstrumentImport, InstrumentInfo};
 use atrama::staff::StaffMember;
+use atrama::stats::measures::{MeasureInfo, TrendQuery, TrendReport};
 use atrama::stats::output::ReportFormat;
-use atrama::stats::measures::{MeasureInfo, Trend, TrendQuery};
 use atrama::stats::quality::QualityReport;
 use atrama::stats::targets::{TargetInput, TargetProgress};
 use atrama::stats::{StatsQuery, StatsReport};
@@ -841,7 +841,7 @@ fn stats_measures() -> Vec<MeasureInfo> {
 
 /// Month-by-month trends per centre or city (exact counts, for the screen).
 #[tauri::command(async)]
-fn stats_trends(state: State<'_>, query: TrendQuery) -> Result<Trend, IpcError> {
+fn stats_trends(state: State<'_>, query: TrendQuery) -> Result<TrendReport, IpcError> {
     state.with_store(|s| s.trends(&query))
 }
 

@@ -271,7 +271,7 @@ pub struct TrendSeries {
 /// Month-by-month series, exact counts (for the coordinator's screen).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct Trend {
+pub struct TrendReport {
     /// First month.
     pub from: String,
     /// Last month.
@@ -290,7 +290,7 @@ pub struct Trend {
 
 impl Store {
     /// Month-by-month trends of `query.measures` per centre or city, read from T1–T10.
-    pub fn trends(&self, query: &TrendQuery) -> Result<Trend> {
+    pub fn trends(&self, query: &TrendQuery) -> Result<TrendReport> {
         if query.measures.is_empty() {
             return Err(Error::invalid("choose at least one measure"));
         }
@@ -366,7 +366,7 @@ impl Store {
                 });
             }
         }
-        Ok(Trend {
+        Ok(TrendReport {
             from: report.from,
             to: report.to,
             months,

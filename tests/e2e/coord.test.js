@@ -158,8 +158,9 @@ test('a coordinator sees the sync board, compares two cities, sets a target and 
       assert.equal(number(cells[cells.length - 1]), s.total);
     }
     assert.ok(cliTrend.series.some((s) => s.total > 0), 'some cases counted');
-    const canvas = await app.$('figure.trend canvas');
-    assert.equal(await canvas.getAttribute('role'), 'img');
+    const chartBox = await app.$('figure.trend .canvas-box');
+    assert.equal(await chartBox.getAttribute('role'), 'img');
+    assert.ok(await (await app.$('figure.trend canvas')).isExisting(), 'chart.js drew on a canvas');
     assert.match(await textOf(app, '.trend-desc'), /Klaipėda total \d+; Liepāja total \d+/);
     await checkScreen(app, '52-coord-trends');
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { boardOrder, chartDescription, chartsOf, citiesOf, dayOf, trendQuery } from './coord';
-import type { Trend } from './bindings/Trend';
+import type { TrendReport } from './bindings/TrendReport';
 import type { BoardRow } from './bindings/BoardRow';
 
-const trend: Trend = {
+const trend: TrendReport = {
   from: '2026-01',
   to: '2026-03',
   months: ['2026-01', '2026-02', '2026-03'],

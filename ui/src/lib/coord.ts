@@ -4,7 +4,7 @@
 import type { BoardRow } from './bindings/BoardRow';
 import type { Grouping } from './bindings/Grouping';
 import type { Measure } from './bindings/Measure';
-import type { Trend } from './bindings/Trend';
+import type { TrendReport } from './bindings/TrendReport';
 import type { TrendQuery } from './bindings/TrendQuery';
 
 /** The query for a trend: chosen measures, centres or cities, grouped by centre or city. */
@@ -32,7 +32,7 @@ export interface ChartData {
 }
 
 /** The trend split into one chart per measure (series in the core's order). */
-export function chartsOf(trend: Trend): ChartData[] {
+export function chartsOf(trend: TrendReport): ChartData[] {
   return trend.measures.map((m) => ({
     measure: m.measure,
     labels: [...trend.months],

@@ -11,7 +11,7 @@ import type { QualityReport } from '../bindings/QualityReport';
 import type { SyncBoard } from '../bindings/SyncBoard';
 import type { TargetInput } from '../bindings/TargetInput';
 import type { TargetProgress } from '../bindings/TargetProgress';
-import type { Trend } from '../bindings/Trend';
+import type { TrendReport } from '../bindings/TrendReport';
 import type { TrendQuery } from '../bindings/TrendQuery';
 import type { AppPhase } from '../bindings/AppPhase';
 import type { BackupCheck } from '../bindings/BackupCheck';
@@ -190,7 +190,7 @@ export interface Backend {
   /** Imports the inbox's new files and moves each aside; null when no folder is set. */
   runInbox(): Promise<InboxReport | null>;
   statsMeasures(): Promise<MeasureInfo[]>;
-  statsTrends(query: TrendQuery): Promise<Trend>;
+  statsTrends(query: TrendQuery): Promise<TrendReport>;
   setTarget(input: TargetInput): Promise<void>;
   targetProgress(year: number): Promise<TargetProgress[]>;
   dataQuality(query: StatsQuery): Promise<QualityReport>;
