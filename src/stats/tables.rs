@@ -1030,7 +1030,6 @@ pub(crate) fn compute(
         tables.push(exact_table(d, columns, rows.clone(), cells, column_totals));
     }
 
-    let mut tables = tables;
     for t in &mut tables {
         if let Some(title) = table_title(lang, &t.id) {
             t.title = title;

@@ -162,6 +162,7 @@ test('a coordinator sees the sync board, compares two cities, sets a target and 
     assert.equal(await chartBox.getAttribute('role'), 'img');
     assert.ok(await (await app.$('figure.trend canvas')).isExisting(), 'chart.js drew on a canvas');
     assert.match(await textOf(app, '.trend-desc'), /Klaipėda total \d+; Liepāja total \d+/);
+    await (await app.$('#trends-result')).scrollIntoView();
     await checkScreen(app, '52-coord-trends');
 
     // ── A yearly target with progress to date from the engine.
@@ -188,6 +189,7 @@ test('a coordinator sees the sync board, compares two cities, sets a target and 
       assert.equal(number(cells[0]), r.cases, `cases of ${r.centre}`);
       assert.equal(number(cells[1].split('(')[0]), r.counts[0], `relationship unknown at ${r.centre}`);
     }
+    await (await app.$('#quality-table')).scrollIntoView();
     await checkScreen(app, '54-coord-quality');
 
     // ── Publish an XLSX and read it back with openpyxl.
