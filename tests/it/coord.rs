@@ -865,3 +865,79 @@ fn data_quality_counts_unknown_fields_and_contradictory_dates_per_centre() {
     assert_eq!(only.rows.len(), 1);
     assert_eq!(only.rows[0], at.rows[1]);
 }
+
+#[test]
+fn the_cli_runs_the_inbox_edits_a_centre_and_shows_the_board() {
+    use crate::cli::atrama;
+    let mut coord = site("KOORD", Country::Lt, Mode::Coordinator);
+    let mut klp = centre("KLP-01", Country::Lt, 4, 3);
+    enrol(&mut klp, &mut coord);
+    let inbox = coord.tmp.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let bundle = export(&mut klp, "klp.atrama", Some(("2026-10", "2026-10")));
+    std::fs::copy(&bundle, inbox.join("klp.atrama")).unwrap();
+    std::fs::write(inbox.join("note.txt"), "hello").unwrap();
+    let dir = coord.dir.clone();
+    drop(coord.store);
+    let env = [("ATRAMA_PASSPHRASE", PASS)];
+    let run = |args: &[&str]| {
+        let mut all = vec!["--user", "ona"];
+        all.extend_from_slice(args);
+        let out = atrama(&dir, &all, &env);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // No folder set and none given: a clear failure (exit 1).
+    let out = atrama(&dir, &["--user", "ona", "inbox", "run"], &env);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no inbox folder is set"));
+    let folder = inbox.display().to_string();
+    let text = run(&["inbox", "run", "--folder", &folder]);
+    assert!(
+        text.contains("klp.atrama: imported from KLP-01 #1"),
+        "{text}"
+    );
+    assert!(text.contains("note.txt: rejected"), "{text}");
+    assert!(inbox.join("processed/klp.atrama").is_file());
+    assert!(inbox.join("rejected/note.txt.reason.txt").is_file());
+    run(&["inbox", "set", &folder]);
+    assert_eq!(run(&["inbox", "show"]).trim(), folder);
+    run(&[
+        "centres",
+        "set",
+        "KLP-01",
+        "--city",
+        "Klaipėda",
+        "--cadence-days",
+        "14",
+    ]);
+    let list: serde_json::Value =
+        serde_json::from_str(&run(&["--json", "centres", "list"])).unwrap();
+    assert_eq!(list[0]["city"], "Klaipėda");
+    assert_eq!(list[0]["cadence_days"], 14);
+    // 14 + 5 days after today: overdue, said in capitals.
+    let later = (Utc::now().date_naive() + Duration::days(20)).to_string();
+    let board = run(&["centres", "board", "--today", &later]);
+    assert!(board.contains("KLP-01       OVERDUE"), "{board}");
+    assert!(board.contains("covers: 2026-10"), "{board}");
+    run(&[
+        "targets",
+        "set",
+        "--centre",
+        "KLP-01",
+        "--year",
+        "2026",
+        "--measure",
+        "women",
+        "--target",
+        "120",
+    ]);
+    let targets: serde_json::Value =
+        serde_json::from_str(&run(&["--json", "targets", "list", "--year", "2026"])).unwrap();
+    assert_eq!(targets[0]["target"], 120);
+    assert_eq!(targets[0]["measure"], "women");
+}
