@@ -12,6 +12,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod cli_coord;
+
 use atrama::cases::{CaseDetail, CaseFilter};
 use atrama::ids::CaseId;
 use atrama::{
@@ -128,6 +130,15 @@ enum Command {
     /// analysis of the centres' completed analyses.
     #[command(subcommand)]
     Analysis(AnalysisCommand),
+    /// The inbox folder of bundle files (coordination centre): run it, set it, show it.
+    #[command(subcommand)]
+    Inbox(cli_coord::InboxCommand),
+    /// The coordination centre's registry of its centres, and the sync board.
+    #[command(subcommand)]
+    Centres(cli_coord::CentresCommand),
+    /// Yearly targets per centre and their progress.
+    #[command(subcommand)]
+    Targets(cli_coord::TargetsCommand),
     /// Fill the store with realistic, clearly fictitious demo data.
     Demo {
         /// How many clients.
@@ -301,6 +312,32 @@ enum ReportCommand {
     },
     /// Print the monthly tables with exact counts (for the screen only; never publish them).
     Show {
+        #[command(flatten)]
+        scope: ReportScope,
+    },
+    /// Month-by-month trends of chosen measures per centre or city (exact counts).
+    Trends {
+        /// First month (YYYY-MM).
+        #[arg(long)]
+        period: String,
+        /// Last month (YYYY-MM); default: the first.
+        #[arg(long)]
+        to: Option<String>,
+        /// Measures, comma-separated (see `atrama targets measures`).
+        #[arg(long, value_delimiter = ',', required = true)]
+        measures: Vec<String>,
+        /// Only these centres (codes, comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        centres: Vec<String>,
+        /// Only the centres of these cities (comma-separated, from the centres registry).
+        #[arg(long, value_delimiter = ',')]
+        cities: Vec<String>,
+        /// One series per centre or per city.
+        #[arg(long, default_value = "centre")]
+        by: String,
+    },
+    /// Data quality per centre: key fields unknown or missing, contradictory dates.
+    Quality {
         #[command(flatten)]
         scope: ReportScope,
     },
@@ -900,6 +937,45 @@ fn run(cli: Cli) -> Result<(), Error> {
                 report.centres.len()
             );
             Ok(())
+        }
+        Command::Report(ReportCommand::Trends {
+            period,
+            to,
+            measures,
+            centres,
+            cities,
+            by,
+        }) => {
+            let query = atrama::stats::measures::TrendQuery {
+                from: period,
+                to,
+                measures: measures
+                    .iter()
+                    .map(|m| atrama::stats::measures::Measure::parse(m))
+                    .collect::<Result<_, _>>()?,
+                centres,
+                cities,
+                by: cli_coord::grouping(&by)?,
+            };
+            let store = unlock(&dir, cli.user)?;
+            cli_coord::trends(&store, cli.json, query)
+        }
+        Command::Report(ReportCommand::Quality { scope }) => {
+            let query = scope.query()?;
+            let store = unlock(&dir, cli.user)?;
+            cli_coord::quality(&store, cli.json, &query)
+        }
+        Command::Inbox(cmd) => {
+            let mut store = unlock(&dir, cli.user)?;
+            cli_coord::inbox(&mut store, cli.json, cmd)
+        }
+        Command::Centres(cmd) => {
+            let mut store = unlock(&dir, cli.user)?;
+            cli_coord::centres(&mut store, cli.json, cmd)
+        }
+        Command::Targets(cmd) => {
+            let mut store = unlock(&dir, cli.user)?;
+            cli_coord::targets(&mut store, cli.json, cmd)
         }
         Command::Report(ReportCommand::Show { scope }) => {
             let query = scope.query()?;

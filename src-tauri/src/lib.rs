@@ -34,11 +34,14 @@ use atrama::risk::{
 };
 use atrama::risk::{InstrumentImport, InstrumentInfo};
 use atrama::staff::StaffMember;
+use atrama::stats::measures::{MeasureInfo, TrendQuery, TrendReport};
 use atrama::stats::output::ReportFormat;
+use atrama::stats::quality::QualityReport;
+use atrama::stats::targets::{TargetInput, TargetProgress};
 use atrama::stats::{StatsQuery, StatsReport};
 use atrama::sync::{
-    EnrolmentInfo, ExportPreview, ExportReport, Fingerprint, ImportEvent, ImportFileResult,
-    ImportLogEntry, Peer, PeerSync,
+    CentreEntry, CentreUpdate, EnrolmentInfo, ExportPreview, ExportReport, Fingerprint,
+    ImportEvent, ImportFileResult, ImportLogEntry, InboxReport, Peer, PeerSync, SyncBoard,
 };
 use atrama::{KdfParams, Language, NewCentre, Passphrase, RecoveryKey, Role, Store};
 use chrono::NaiveDate;
@@ -809,6 +812,96 @@ fn publish_stats(
     })
 }
 
+// Coordination centre: the centres registry, the sync board, the inbox folder, trends,
+// targets, data quality and the print view of the published report. Each is one core call.
+
+/// The enrolled centres with region, city and expected cadence.
+#[tauri::command(async)]
+fn centres(state: State<'_>) -> Result<Vec<CentreEntry>, IpcError> {
+    state.with_store(|s| s.centres())
+}
+
+/// Changes a centre's region, city or cadence.
+#[tauri::command(async)]
+fn update_centre(state: State<'_>, update: CentreUpdate) -> Result<CentreEntry, IpcError> {
+    state.with_store(|s| s.update_centre(&update))
+}
+
+/// The sync board as of today.
+#[tauri::command(async)]
+fn sync_board(state: State<'_>) -> Result<SyncBoard, IpcError> {
+    state.with_store(|s| s.sync_board(atrama::sync::board::local_today()))
+}
+
+/// The inbox folder set for this store (empty: none).
+#[tauri::command(async)]
+fn inbox_folder(state: State<'_>) -> Result<String, IpcError> {
+    state.with_store(|s| {
+        Ok(s.inbox_folder()?
+            .map(|p| p.display().to_string())
+            .unwrap_or_default())
+    })
+}
+
+/// Sets the inbox folder (a full path), or clears it (empty).
+#[tauri::command(async)]
+fn set_inbox_folder(state: State<'_>, folder: String) -> Result<String, IpcError> {
+    let folder = folder.trim();
+    let path = (!folder.is_empty()).then(|| PathBuf::from(folder));
+    state.with_store(|s| {
+        Ok(s.set_inbox_folder(path.as_deref())?
+            .map(|p| p.display().to_string())
+            .unwrap_or_default())
+    })
+}
+
+/// Imports the new files of the inbox folder and moves each aside; `null` when no folder
+/// is set.
+#[tauri::command(async)]
+fn run_inbox(state: State<'_>) -> Result<Option<InboxReport>, IpcError> {
+    state.with_store(|s| s.run_inbox(None))
+}
+
+/// The measures trends and targets can count.
+#[tauri::command]
+fn stats_measures() -> Vec<MeasureInfo> {
+    atrama::stats::measures::measures()
+}
+
+/// Month-by-month trends per centre or city (exact counts, for the screen).
+#[tauri::command(async)]
+fn stats_trends(state: State<'_>, query: TrendQuery) -> Result<TrendReport, IpcError> {
+    state.with_store(|s| s.trends(&query))
+}
+
+/// Sets or removes a yearly target.
+#[tauri::command(async)]
+fn set_target(state: State<'_>, input: TargetInput) -> Result<(), IpcError> {
+    state.with_store(|s| s.set_target(&input))
+}
+
+/// The targets of `year` with progress to date.
+#[tauri::command(async)]
+fn target_progress(state: State<'_>, year: i32) -> Result<Vec<TargetProgress>, IpcError> {
+    state.with_store(|s| s.target_progress(year, atrama::sync::board::local_today()))
+}
+
+/// Data quality per centre for a period.
+#[tauri::command(async)]
+fn data_quality(state: State<'_>, query: StatsQuery) -> Result<QualityReport, IpcError> {
+    state.with_store(|s| s.data_quality(&query))
+}
+
+/// The published tables (small counts suppressed), for the print view.
+#[tauri::command(async)]
+fn published_stats(
+    state: State<'_>,
+    query: StatsQuery,
+    codes_only: bool,
+) -> Result<StatsReport, IpcError> {
+    state.with_store(|s| s.published_tables(&query, codes_only))
+}
+
 fn file_dialog(
     window: &tauri::WebviewWindow,
     kind: FileKind,
@@ -943,6 +1036,18 @@ pub fn run() {
             import_history,
             stats_tables,
             publish_stats,
+            centres,
+            update_centre,
+            sync_board,
+            inbox_folder,
+            set_inbox_folder,
+            run_inbox,
+            stats_measures,
+            stats_trends,
+            set_target,
+            target_progress,
+            data_quality,
+            published_stats,
             choose_files,
             choose_save_file,
             analysis::analysis_templates,

@@ -8,12 +8,18 @@
 //!   whose categories come from the code-list crosswalks.
 //! - `suppress.rs` — primary and secondary suppression for published tables.
 //! - `output.rs` — CSV (UTF-8 with BOM) and XLSX workbooks, written atomically.
+//! - `measures.rs` — single figures read from the tables; comparison and trends.
+//! - `targets.rs` — yearly targets per centre and their progress.
+//! - `quality.rs` — data quality per centre (unknown fields, contradictory dates).
 //!
 //! See `docs/statistics.md` for the definition of every table.
 
+pub mod measures;
 pub mod output;
+pub mod quality;
 pub mod suppress;
 pub mod tables;
+pub mod targets;
 
 use serde::{Deserialize, Serialize};
 
@@ -244,7 +250,7 @@ pub struct StatsTable {
     pub id: String,
     /// 1–10.
     pub number: u8,
-    /// Title in English (the UI uses `stats.table.<id>`).
+    /// Title in the report's language (the catalogues' `stats.table.<id>`, as the UI).
     pub title: String,
     /// How to read it (multi-counting, month of what), in English.
     pub note: String,
@@ -440,6 +446,24 @@ impl crate::store::Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_table_has_a_title_in_every_language() {
+        use crate::centre::Language;
+        for id in tables::PARTS {
+            let en = tables::table_title(Language::En, id).unwrap();
+            for lang in [Language::Lt, Language::Lv, Language::Az, Language::Ru] {
+                let title = tables::table_title(lang, id).unwrap();
+                assert!(!title.is_empty(), "{id} {lang:?}");
+                assert_ne!(title, en, "{id} {lang:?} is not translated");
+            }
+        }
+        assert_eq!(
+            tables::table_title(Language::En, "T1").as_deref(),
+            Some("New clients by sex and age band")
+        );
+        assert!(tables::table_title(Language::En, "T99").is_none());
+    }
 
     #[test]
     fn months_parse_and_step() {

@@ -542,7 +542,10 @@ struct Bounds {
 
 /// The centres a store knows: itself (a centre) and its enrolled centres (a coordinator),
 /// with their names and countries.
-fn known_centres(conn: &Connection, profile: &CentreProfile) -> Result<Vec<StatsCentre>> {
+pub(crate) fn known_centres(
+    conn: &Connection,
+    profile: &CentreProfile,
+) -> Result<Vec<StatsCentre>> {
     let mut out = Vec::new();
     if profile.mode == Mode::Centre {
         out.push(StatsCentre {
@@ -1142,6 +1145,11 @@ pub(crate) fn compute(
         tables.push(exact_table(d, columns, rows.clone(), cells, column_totals));
     }
 
+    for t in &mut tables {
+        if let Some(title) = table_title(lang, &t.id) {
+            t.title = title;
+        }
+    }
     Ok(StatsReport {
         from: from.code(),
         to: to.code(),
@@ -1156,6 +1164,36 @@ pub(crate) fn compute(
         disclosure: None,
         tables,
     })
+}
+
+/// A table's title in `lang`, from the same catalogues the UI uses (`assets/i18n/*.json`,
+/// key `stats.table.<id>`), so a published file and the screen name a table alike; `None`
+/// when the catalogue has no such key (the English title of `DEFS` stays).
+pub fn table_title(lang: Language, id: &str) -> Option<String> {
+    use std::sync::OnceLock;
+    static TITLES: OnceLock<HashMap<(&'static str, String), String>> = OnceLock::new();
+    let titles = TITLES.get_or_init(|| {
+        let mut out = HashMap::new();
+        for (code, text) in [
+            ("en", include_str!("../../assets/i18n/en.json")),
+            ("lt", include_str!("../../assets/i18n/lt.json")),
+            ("lv", include_str!("../../assets/i18n/lv.json")),
+            ("az", include_str!("../../assets/i18n/az.json")),
+            ("ru", include_str!("../../assets/i18n/ru.json")),
+        ] {
+            let map: HashMap<String, String> = serde_json::from_str(text).unwrap_or_default();
+            for (k, v) in map {
+                if let Some(id) = k.strip_prefix("stats.table.") {
+                    out.insert((code, id.to_owned()), v);
+                }
+            }
+        }
+        out
+    });
+    titles
+        .get(&(lang.code(), id.to_owned()))
+        .filter(|t| !t.trim().is_empty())
+        .cloned()
 }
 
 fn exact_table(

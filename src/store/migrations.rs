@@ -46,6 +46,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261126_0010_case_analysis",
         include_str!("migrations/20261126_0010_case_analysis.sql"),
     ),
+    (
+        "20261126_0011_coordinator",
+        include_str!("migrations/20261126_0011_coordinator.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the number of migrations.

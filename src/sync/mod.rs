@@ -8,20 +8,26 @@
 //! - `export` — preview and export (centre → coordinator; coordinator → centre: return);
 //! - `import` — verify, route, apply in one transaction, summarise;
 //! - `statistics` — the `statistics` sharing level (monthly counts only);
-//! - `transfer` — a case moving to another centre with the client's consent.
+//! - `transfer` — a case moving to another centre with the client's consent;
+//! - `board` — a coordination centre's registry of its centres and the sync board;
+//! - `inbox` — the inbox folder: import what is dropped there, move it aside.
 
+pub mod board;
 pub mod export;
 pub mod identity;
 pub mod import;
+pub mod inbox;
 pub mod payload;
 pub mod statistics;
 pub mod transfer;
 
+pub use board::{BoardRow, CentreEntry, CentreUpdate, SyncBoard};
 pub use export::{ExportPreview, ExportReport};
 pub use identity::{EnrolmentInfo, Fingerprint, Peer};
 pub use import::{
     ImportEvent, ImportFileResult, ImportLogEntry, ImportRefusal, ImportSummary, TableCounts,
 };
+pub use inbox::{InboxItem, InboxOutcome, InboxReport};
 
 use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};

@@ -11,6 +11,7 @@ mod analysis;
 mod bundle_fixture;
 mod case_record;
 mod cli;
+mod coord;
 mod on_disk;
 mod risk;
 mod stats;

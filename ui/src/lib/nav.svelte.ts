@@ -37,6 +37,11 @@ export type SyncTab = 'identity' | 'partners' | 'export' | 'import';
 
 export const SYNC_TABS: readonly SyncTab[] = ['identity', 'partners', 'export', 'import'];
 
+/** The parts of the coordination screen. */
+export type CoordTab = 'board' | 'centres' | 'trends' | 'targets' | 'quality';
+
+export const COORD_TABS: readonly CoordTab[] = ['board', 'centres', 'trends', 'targets', 'quality'];
+
 export type Route =
   | { name: 'home' }
   | { name: 'cases' }
@@ -46,7 +51,8 @@ export type Route =
   | { name: 'admin'; tab: AdminTab }
   | { name: 'sync'; tab: SyncTab }
   | { name: 'statistics' }
-  | { name: 'analysis' };
+  | { name: 'analysis' }
+  | { name: 'coordination'; tab: CoordTab };
 
 class Nav {
   route = $state<Route>({ name: 'home' });

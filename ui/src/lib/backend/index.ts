@@ -3,6 +3,16 @@
 // only in component unit tests (never in end-to-end tests). Every type here is generated
 // from the Rust types (src/lib/bindings), never written by hand.
 import type { AccessEntry } from '../bindings/AccessEntry';
+import type { CentreEntry } from '../bindings/CentreEntry';
+import type { CentreUpdate } from '../bindings/CentreUpdate';
+import type { InboxReport } from '../bindings/InboxReport';
+import type { MeasureInfo } from '../bindings/MeasureInfo';
+import type { QualityReport } from '../bindings/QualityReport';
+import type { SyncBoard } from '../bindings/SyncBoard';
+import type { TargetInput } from '../bindings/TargetInput';
+import type { TargetProgress } from '../bindings/TargetProgress';
+import type { TrendReport } from '../bindings/TrendReport';
+import type { TrendQuery } from '../bindings/TrendQuery';
 import type { AppPhase } from '../bindings/AppPhase';
 import type { BackupCheck } from '../bindings/BackupCheck';
 import type { BackupReport } from '../bindings/BackupReport';
@@ -199,6 +209,23 @@ export interface Backend {
   completeAnalysis(caseId: CaseId, input: CompleteAnalysis): Promise<CaseAnalysisId>;
   compareAnalyses(query: CompareQuery): Promise<Comparison>;
   exportAnalysisComparison(query: CompareQuery, path: string): Promise<SavedFile>;
+  /** The published tables (small counts suppressed), for the print view. */
+  publishedStats(query: StatsQuery, codesOnly: boolean): Promise<StatsReport>;
+  /** Coordination centre: the enrolled centres with region, city and cadence. */
+  centres(): Promise<CentreEntry[]>;
+  updateCentre(update: CentreUpdate): Promise<CentreEntry>;
+  /** The sync board as of today. */
+  syncBoard(): Promise<SyncBoard>;
+  /** The inbox folder (empty: none). */
+  inboxFolder(): Promise<string>;
+  setInboxFolder(folder: string): Promise<string>;
+  /** Imports the inbox's new files and moves each aside; null when no folder is set. */
+  runInbox(): Promise<InboxReport | null>;
+  statsMeasures(): Promise<MeasureInfo[]>;
+  statsTrends(query: TrendQuery): Promise<TrendReport>;
+  setTarget(input: TargetInput): Promise<void>;
+  targetProgress(year: number): Promise<TargetProgress[]>;
+  dataQuality(query: StatsQuery): Promise<QualityReport>;
 }
 
 let current: Backend | undefined;

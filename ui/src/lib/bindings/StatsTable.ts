@@ -17,7 +17,7 @@ id: string,
  */
 number: number, 
 /**
- * Title in English (the UI uses `stats.table.<id>`).
+ * Title in the report's language (the catalogues' `stats.table.<id>`, as the UI).
  */
 title: string, 
 /**
