@@ -112,4 +112,12 @@ record_id! {
     RiskAssessmentId => "risk_assessment",
     /// A version of a safety plan.
     SafetyPlanId => "safety_plan",
+    /// A case conference (multi-agency risk meeting).
+    ConferenceId => "case_conference",
+    /// An action agreed at a case conference.
+    ConferenceActionId => "conference_action",
+    /// The outcome of a conference action.
+    ConferenceOutcomeId => "conference_outcome",
+    /// A referral letter.
+    ReferralLetterId => "referral_letter",
 }

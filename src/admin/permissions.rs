@@ -38,6 +38,8 @@ pub enum Permission {
     ReadAccessLog,
     /// See the monthly tables with exact counts and publish them (suppressed).
     Statistics,
+    /// Load reference data to pass on to centres: the referral directory, code lists.
+    ManageReferenceData,
 }
 
 impl Permission {
@@ -54,7 +56,8 @@ impl Permission {
             | Permission::EnrolPeers
             | Permission::ImportInstrumentPack
             | Permission::Backup
-            | Permission::Statistics => &[Administrator, Coordinator],
+            | Permission::Statistics
+            | Permission::ManageReferenceData => &[Administrator, Coordinator],
         }
     }
 
@@ -71,6 +74,9 @@ impl Permission {
             Permission::RotateKey => "rotate the database key",
             Permission::ReadAccessLog => "read the access log",
             Permission::Statistics => "see and publish the monthly statistics",
+            Permission::ManageReferenceData => {
+                "manage reference data (referral directory, code lists)"
+            }
         }
     }
 
@@ -124,4 +130,5 @@ pub const ALL: &[Permission] = &[
     Permission::RotateKey,
     Permission::ReadAccessLog,
     Permission::Statistics,
+    Permission::ManageReferenceData,
 ];

@@ -38,6 +38,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261126_0008_stats",
         include_str!("migrations/20261126_0008_stats.sql"),
     ),
+    (
+        "20261126_0009_multi_agency",
+        include_str!("migrations/20261126_0009_multi_agency.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the number of migrations.

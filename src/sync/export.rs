@@ -65,6 +65,10 @@ pub struct ExportPreview {
     /// Bundles acknowledged in a return bundle.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub acks: u64,
+    /// Reference data a return bundle attaches (what the centre lacks: code lists,
+    /// instrument packs, the referral directory); empty for a centre's export.
+    #[serde(default)]
+    pub reference: Vec<super::refdata::ReferenceVersion>,
 }
 
 /// What an export wrote.
@@ -93,6 +97,8 @@ struct Plan {
     withdrawn: BTreeSet<String>,
     purged: BTreeSet<String>,
     acks: Vec<Ack>,
+    /// Reference items a return bundle attaches.
+    reference: Vec<super::refdata::ReferenceData>,
 }
 
 /// The highest change-log sequence the recipient has confirmed.
@@ -290,12 +296,14 @@ fn plan_centre_export(store: &Store, peer: &PeerKeys) -> Result<Plan> {
             withdrawn: withdrawn.len() as u64,
             purged: purged.len() as u64,
             acks: 0,
+            reference: Vec::new(),
         },
         prev_hash,
         records,
         withdrawn,
         purged,
         acks: Vec::new(),
+        reference: Vec::new(),
     })
 }
 
@@ -321,6 +329,8 @@ fn plan_return(store: &Store, peer: &PeerKeys) -> Result<Plan> {
         applied,
         highest_sequence: highest,
     }];
+    let reference =
+        super::refdata::outgoing(conn, &peer.peer.fingerprint.hex, store.ctx.codes)?;
     Ok(Plan {
         preview: ExportPreview {
             recipient: peer.peer.centre_code.clone(),
@@ -337,12 +347,21 @@ fn plan_return(store: &Store, peer: &PeerKeys) -> Result<Plan> {
             withdrawn: 0,
             purged: 0,
             acks: acks.iter().map(|a| a.applied.len() as u64).sum(),
+            reference: reference
+                .iter()
+                .map(|r| super::refdata::ReferenceVersion {
+                    kind: r.kind.clone(),
+                    item_id: r.item_id.clone(),
+                    version: r.version.clone(),
+                })
+                .collect(),
         },
         prev_hash,
         records: BTreeMap::new(),
         withdrawn: BTreeSet::new(),
         purged: BTreeSet::new(),
         acks,
+        reference,
     })
 }
 
@@ -499,6 +518,17 @@ impl Store {
         for ack in &plan.acks {
             write_line(&mut w, &Line::Ack(ack.clone()))?;
         }
+        for item in &plan.reference {
+            write_line(&mut w, &Line::Reference(item.clone()))?;
+        }
+        if plan.preview.kind == BundleKind::CentreExport {
+            write_line(
+                &mut w,
+                &Line::ReferenceState {
+                    items: super::refdata::state(&self.conn, self.ctx.codes)?,
+                },
+            )?;
+        }
         write_line(
             &mut w,
             &Line::End {
@@ -506,6 +536,7 @@ impl Store {
                 withdrawn: plan.withdrawn.len() as u64,
                 acks: plan.acks.len() as u64,
                 purged: plan.purged.len() as u64,
+                reference: plan.reference.len() as u64,
             },
         )?;
         let (buffered, sealed) = w.finish()?;

@@ -111,6 +111,10 @@ pub struct ImportSummary {
     pub rejected: Vec<Rejected>,
     /// Codes kept but not known here.
     pub unknown_codes: Vec<UnknownCode>,
+    /// Reference data in a return bundle and what became of each item (applied, unchanged,
+    /// stale, rejected with the reason).
+    #[serde(default)]
+    pub reference: Vec<super::refdata::ReferenceOutcome>,
 }
 
 impl ImportSummary {
@@ -544,6 +548,7 @@ impl Store {
             acknowledged: 0,
             rejected: Vec::new(),
             unknown_codes: Vec::new(),
+            reference: Vec::new(),
         };
         let already: Option<String> = self
             .conn
@@ -587,6 +592,7 @@ impl Store {
                 _ => return Err(Error::BundleDamaged),
             }
             let (mut records, mut withdrawn, mut acks, mut purged) = (0u64, 0u64, 0u64, 0u64);
+            let mut reference = 0u64;
             let mut ended = false;
             for line in lines {
                 if ended {
@@ -633,13 +639,42 @@ impl Store {
                             }
                         }
                     }
+                    Line::Reference(item) => {
+                        reference += 1;
+                        if header.kind != BundleKind::Return {
+                            return Err(Error::BundleDamaged);
+                        }
+                        let outcome = super::refdata::apply(
+                            applier.tx,
+                            codes,
+                            &item,
+                            &super::refdata::Origin {
+                                source: &peer.peer.centre_code,
+                                bundle_id: Some(&bundle_id),
+                                user: &user,
+                            },
+                        )?;
+                        applier.summary.reference.push(outcome);
+                    }
+                    Line::ReferenceState { items } => {
+                        if header.kind != BundleKind::CentreExport {
+                            return Err(Error::BundleDamaged);
+                        }
+                        super::refdata::record_peer_state(
+                            applier.tx,
+                            &peer.peer.fingerprint.hex,
+                            &items,
+                            &header.created_at,
+                        )?;
+                    }
                     Line::End {
                         records: r,
                         withdrawn: w,
                         acks: a,
                         purged: p,
+                        reference: f,
                     } => {
-                        if (r, w, a, p) != (records, withdrawn, acks, purged) {
+                        if (r, w, a, p, f) != (records, withdrawn, acks, purged, reference) {
                             return Err(Error::BundleDamaged);
                         }
                         ended = true;
@@ -693,6 +728,13 @@ impl Store {
                 )),
             )?;
             tx.commit()?;
+            if summary
+                .reference
+                .iter()
+                .any(|r| r.kind == "code_lists" && r.outcome == "applied")
+            {
+                self.ctx.codes = super::refdata::codes_in_force(&self.conn)?;
+            }
             return Ok(summary);
         }
         self.log_import(&summary, &peer)?;

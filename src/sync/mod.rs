@@ -6,15 +6,22 @@
 //!   pinned peers;
 //! - `payload` — the JSON Lines inside a bundle and the pseudonymised projection;
 //! - `export` — preview and export (centre → coordinator; coordinator → centre: return);
-//! - `import` — verify, route, apply in one transaction, summarise.
+//! - `import` — verify, route, apply in one transaction, summarise;
+//! - `refdata` — reference data in return bundles (code lists, instrument packs, the
+//!   referral directory) and the versions in force.
 
 pub mod export;
 pub mod identity;
 pub mod import;
 pub mod payload;
+pub mod refdata;
 
 pub use export::{ExportPreview, ExportReport};
 pub use identity::{EnrolmentInfo, Fingerprint, Peer};
+pub use refdata::{
+    DirectoryAgency, DirectoryImport, ReferenceInForce, ReferenceLogEntry, ReferenceOutcome,
+    ReferenceStatus, ReferenceVersion,
+};
 pub use import::{
     ImportEvent, ImportFileResult, ImportLogEntry, ImportRefusal, ImportSummary, TableCounts,
 };

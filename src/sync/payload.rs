@@ -1,8 +1,9 @@
 //! What travels inside a bundle: JSON Lines (one JSON object per line, UTF-8), and which
 //! columns of each record leave a centre at the `pseudonymised` sharing level.
 //!
-//! Line types (`type`): `manifest` (first line), `record`, `withdraw`, `ack`, `end` (last
-//! line). See `docs/bundle-format.md` for each field.
+//! Line types (`type`): `manifest` (first line), `record`, `withdraw`, `purge`, `ack`,
+//! `reference` and `reference_state` (see `refdata`), `end` (last line). See
+//! `docs/bundle-format.md` for each field.
 
 use std::collections::BTreeMap;
 
@@ -222,6 +223,15 @@ pub enum Line {
     },
     /// The coordinator's acknowledgement of a centre's bundles.
     Ack(Ack),
+    /// Reference data for the centre (return bundles only): code lists, an instrument pack
+    /// or the referral directory.
+    Reference(super::refdata::ReferenceData),
+    /// The reference data in force at the sending centre (centre exports only), so that the
+    /// coordination centre attaches to its return bundles only what the centre lacks.
+    ReferenceState {
+        /// Kind, id and version of each item in force.
+        items: Vec<super::refdata::ReferenceVersion>,
+    },
     /// Last line: totals, so that a payload cut short is noticed.
     End {
         /// Number of `record` lines.
@@ -233,6 +243,9 @@ pub enum Line {
         /// Number of `purge` lines (absent when none).
         #[serde(default, skip_serializing_if = "is_zero")]
         purged: u64,
+        /// Number of `reference` lines (absent when none).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        reference: u64,
     },
 }
 
@@ -351,6 +364,7 @@ mod tests {
             withdrawn: 0,
             acks: 0,
             purged: 0,
+            reference: 0,
         };
         let text = serde_json::to_string(&line).unwrap();
         assert_eq!(text, r#"{"type":"end","records":3,"withdrawn":0,"acks":0}"#);

@@ -828,6 +828,7 @@ fn shared_closed_case(
                     given: true,
                     given_by: "self".into(),
                     on_date: "2018-05-14".parse().unwrap(),
+                    shared_fields: Vec::new(),
                 },
             )?;
             for (day, minutes) in [("2018-05-20", 60), ("2018-06-03", 45), ("2018-06-17", 30)] {
