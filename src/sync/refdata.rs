@@ -865,6 +865,11 @@ pub fn directory_from_csv(text: &str, codes: &CodeLists, version: &str) -> Resul
 }
 
 impl Store {
+    /// The code lists in use (the built-in ones, or newer ones received or loaded).
+    pub fn codes(&self) -> &'static CodeLists {
+        self.ctx.codes
+    }
+
     /// The reference data in force here, the directory's size and the newest log lines.
     pub fn reference_status(&self) -> Result<ReferenceStatus> {
         let builtin = CodeLists::builtin()?;
