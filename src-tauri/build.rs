@@ -74,6 +74,15 @@ fn main() {
         "publish_stats",
         "choose_files",
         "choose_save_file",
+        "reference_status",
+        "directory",
+        "import_directory",
+        "create_referral_letter",
+        "referral_letters",
+        "referral_letter",
+        "conferences",
+        "record_conference",
+        "record_action_outcome",
     ]);
     if let Err(e) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {
         panic!("tauri build script failed: {e:#}");

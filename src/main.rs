@@ -1197,7 +1197,12 @@ fn read_text(file: &Path) -> Result<String, Error> {
         .map_err(|e| Error::InvalidInput(format!("cannot read {}: {e}", file.display())))
 }
 
-fn directory(dir: &Path, user: Option<String>, json: bool, cmd: DirectoryCommand) -> Result<(), Error> {
+fn directory(
+    dir: &Path,
+    user: Option<String>,
+    json: bool,
+    cmd: DirectoryCommand,
+) -> Result<(), Error> {
     match cmd {
         DirectoryCommand::List { agency_type } => {
             let store = unlock(dir, user)?;
@@ -1229,7 +1234,12 @@ fn directory(dir: &Path, user: Option<String>, json: bool, cmd: DirectoryCommand
     }
 }
 
-fn reference(dir: &Path, user: Option<String>, json: bool, cmd: ReferenceCommand) -> Result<(), Error> {
+fn reference(
+    dir: &Path,
+    user: Option<String>,
+    json: bool,
+    cmd: ReferenceCommand,
+) -> Result<(), Error> {
     match cmd {
         ReferenceCommand::Show => {
             let store = unlock(dir, user)?;

@@ -5,6 +5,7 @@
 //! waiting for the person to type part of it back) → `Unlocked`; `Locked` ↔ `Unlocked`.
 //! Locking drops the [`atrama::Store`], which closes the database and wipes the key.
 
+mod agency;
 mod ipc;
 
 use std::path::PathBuf;
@@ -20,7 +21,6 @@ use atrama::cases::{
     IncidentFields, Intake, NoteFields, ProtectionOrderFields, ReferralFields, SearchHit,
     ServiceContactFields, WorkQueues,
 };
-use atrama::codes::CodeLists;
 use atrama::drafts::Draft;
 use atrama::ids::{
     CaseId, ChildId, ClientId, ConsentEventId, DocumentId, IncidentId, NoteId, ProtectionOrderId,
@@ -388,7 +388,7 @@ async fn purge(state: State<'_>, today: NaiveDate) -> Result<PurgeReport, IpcErr
 #[tauri::command(async)]
 fn code_lists(state: State<'_>, language: Language) -> Result<CodeCatalogue, IpcError> {
     let country = state.with_store(|s| s.profile())?.country;
-    let codes = CodeLists::builtin()?;
+    let codes = state.with_store(|s| Ok(s.codes()))?;
     Ok(CodeCatalogue {
         language,
         lists: codes
@@ -788,6 +788,7 @@ fn file_dialog(
     match kind {
         FileKind::Enrolment => dialog.add_filter("Atrama enrolment file (.enrol)", &["enrol"]),
         FileKind::Bundle => dialog.add_filter("Atrama bundle (.atrama)", &["atrama"]),
+        FileKind::Csv => dialog.add_filter("CSV (.csv)", &["csv"]),
     }
     .add_filter("*", &["*"])
 }
@@ -912,7 +913,16 @@ pub fn run() {
             stats_tables,
             publish_stats,
             choose_files,
-            choose_save_file
+            choose_save_file,
+            agency::reference_status,
+            agency::directory,
+            agency::import_directory,
+            agency::create_referral_letter,
+            agency::referral_letters,
+            agency::referral_letter,
+            agency::conferences,
+            agency::record_conference,
+            agency::record_action_outcome
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

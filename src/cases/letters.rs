@@ -543,9 +543,7 @@ impl Store {
             .into_iter()
             .map(|(mut summary, content)| {
                 if let Ok(letter) = serde_json::from_str::<ReferralLetter>(&content) {
-                    summary.addressee = letter
-                        .addressee
-                        .map_or(letter.agency_type, |a| a.name);
+                    summary.addressee = letter.addressee.map_or(letter.agency_type, |a| a.name);
                 }
                 summary
             })

@@ -329,8 +329,7 @@ fn plan_return(store: &Store, peer: &PeerKeys) -> Result<Plan> {
         applied,
         highest_sequence: highest,
     }];
-    let reference =
-        super::refdata::outgoing(conn, &peer.peer.fingerprint.hex, store.ctx.codes)?;
+    let reference = super::refdata::outgoing(conn, &peer.peer.fingerprint.hex, store.ctx.codes)?;
     Ok(Plan {
         preview: ExportPreview {
             recipient: peer.peer.centre_code.clone(),

@@ -18,12 +18,12 @@ pub mod refdata;
 
 pub use export::{ExportPreview, ExportReport};
 pub use identity::{EnrolmentInfo, Fingerprint, Peer};
+pub use import::{
+    ImportEvent, ImportFileResult, ImportLogEntry, ImportRefusal, ImportSummary, TableCounts,
+};
 pub use refdata::{
     DirectoryAgency, DirectoryImport, ReferenceInForce, ReferenceLogEntry, ReferenceOutcome,
     ReferenceStatus, ReferenceVersion,
-};
-pub use import::{
-    ImportEvent, ImportFileResult, ImportLogEntry, ImportRefusal, ImportSummary, TableCounts,
 };
 
 use rusqlite::OptionalExtension;

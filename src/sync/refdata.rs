@@ -239,7 +239,9 @@ pub(crate) fn codes_in_force(conn: &Connection) -> Result<&'static CodeLists> {
         .optional()
         .unwrap_or(None);
     match stored {
-        Some((version, body)) if compare_versions(&version, builtin.version()) == Ordering::Greater => {
+        Some((version, body))
+            if compare_versions(&version, builtin.version()) == Ordering::Greater =>
+        {
             Ok(intern_codes(&body).unwrap_or(builtin))
         }
         _ => Ok(builtin),
@@ -349,7 +351,8 @@ pub(crate) fn outgoing(
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    let reported_codes = reported.contains_key(&("code_lists".to_owned(), CODE_LISTS_ID.to_owned()));
+    let reported_codes =
+        reported.contains_key(&("code_lists".to_owned(), CODE_LISTS_ID.to_owned()));
     match stored {
         Some((version, body)) if version == codes.version() => {
             if lacks("code_lists", CODE_LISTS_ID, &version) {
@@ -541,12 +544,21 @@ fn apply_codes(
         return Ok(outcome(
             d,
             "rejected",
-            Some(format!("code lists travel as item '{CODE_LISTS_ID}', not '{}'", d.item_id)),
+            Some(format!(
+                "code lists travel as item '{CODE_LISTS_ID}', not '{}'",
+                d.item_id
+            )),
         ));
     }
     let lists = match CodeLists::parse(&d.body) {
         Ok(l) => l,
-        Err(e) => return Ok(outcome(d, "rejected", Some(format!("the code lists cannot be used: {e}")))),
+        Err(e) => {
+            return Ok(outcome(
+                d,
+                "rejected",
+                Some(format!("the code lists cannot be used: {e}")),
+            ));
+        }
     };
     if lists.version() != d.version {
         return Ok(outcome(
@@ -594,7 +606,13 @@ fn apply_pack(
 ) -> Result<ReferenceOutcome> {
     let pack = match InstrumentPack::parse(&d.body, codes) {
         Ok(p) => p,
-        Err(e) => return Ok(outcome(d, "rejected", Some(format!("the instrument pack cannot be used: {e}")))),
+        Err(e) => {
+            return Ok(outcome(
+                d,
+                "rejected",
+                Some(format!("the instrument pack cannot be used: {e}")),
+            ));
+        }
     };
     if pack.id != d.item_id || pack.version.to_string() != d.version {
         return Ok(outcome(
@@ -672,7 +690,10 @@ pub fn parse_directory(text: &str, codes: &CodeLists) -> Result<DirectoryFile> {
     for (i, a) in file.agencies.iter().enumerate() {
         let at = format!("agency {} ('{}')", i + 1, a.name);
         if a.id.trim().is_empty() || !seen.insert(a.id.clone()) {
-            return Err(Error::invalid(format!("{at} has an empty or repeated id '{}'", a.id)));
+            return Err(Error::invalid(format!(
+                "{at} has an empty or repeated id '{}'",
+                a.id
+            )));
         }
         if a.name.trim().is_empty() {
             return Err(Error::invalid(format!("{at} has no name")));
@@ -683,8 +704,12 @@ pub fn parse_directory(text: &str, codes: &CodeLists) -> Result<DirectoryFile> {
                 a.agency_type
             )));
         }
-        Language::parse(&a.language)
-            .map_err(|_| Error::invalid(format!("{at} has language '{}'; use en, lt, lv, az or ru", a.language)))?;
+        Language::parse(&a.language).map_err(|_| {
+            Error::invalid(format!(
+                "{at} has language '{}'; use en, lt, lv, az or ru",
+                a.language
+            ))
+        })?;
     }
     Ok(file)
 }
@@ -700,7 +725,10 @@ fn apply_directory(
         return Ok(outcome(
             d,
             "rejected",
-            Some(format!("the directory travels as item '{DIRECTORY_ID}', not '{}'", d.item_id)),
+            Some(format!(
+                "the directory travels as item '{DIRECTORY_ID}', not '{}'",
+                d.item_id
+            )),
         ));
     }
     let file = match parse_directory(&d.body, codes) {
@@ -807,12 +835,19 @@ fn csv_rows(text: &str) -> Result<Vec<Vec<String>>> {
 pub fn directory_from_csv(text: &str, codes: &CodeLists, version: &str) -> Result<DirectoryFile> {
     let rows = csv_rows(text)?;
     let Some((header, body)) = rows.split_first() else {
-        return Err(Error::invalid("the CSV file is empty; it needs a header row and one row per agency"));
+        return Err(Error::invalid(
+            "the CSV file is empty; it needs a header row and one row per agency",
+        ));
     };
-    let header: Vec<String> = header.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+    let header: Vec<String> = header
+        .iter()
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
     let col = |name: &str| header.iter().position(|h| h == name);
     let mut idx = BTreeMap::new();
-    for name in ["region", "type", "name", "address", "phone", "email", "language"] {
+    for name in [
+        "region", "type", "name", "address", "phone", "email", "language",
+    ] {
         let i = col(name).ok_or_else(|| {
             Error::invalid(format!(
                 "the CSV header has no column '{name}'; it needs id (optional), region, type, name, address, phone, email, language"
@@ -824,7 +859,9 @@ pub fn directory_from_csv(text: &str, codes: &CodeLists, version: &str) -> Resul
     let mut agencies = Vec::with_capacity(body.len());
     for (n, row) in body.iter().enumerate() {
         let get = |name: &str| -> String {
-            row.get(idx[name]).map(|s| s.trim().to_owned()).unwrap_or_default()
+            row.get(idx[name])
+                .map(|s| s.trim().to_owned())
+                .unwrap_or_default()
         };
         let agency_type = get("type").to_ascii_lowercase();
         let id = id_col
@@ -832,7 +869,12 @@ pub fn directory_from_csv(text: &str, codes: &CodeLists, version: &str) -> Resul
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| {
-                let seed = format!("{}\u{1f}{}\u{1f}{}", get("region"), agency_type, get("name"));
+                let seed = format!(
+                    "{}\u{1f}{}\u{1f}{}",
+                    get("region"),
+                    agency_type,
+                    get("name")
+                );
                 format!("a-{}", &sha256_hex(&seed)[..12])
             });
         let agency = DirectoryAgency {
@@ -881,11 +923,21 @@ impl Store {
                  ORDER BY kind, item_id",
             )?
             .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
             })?
             .collect::<rusqlite::Result<_>>()?;
         let codes_in_use = self.ctx.codes.version().to_owned();
-        if !rows.iter().any(|r| r.0 == "code_lists" && r.2 == codes_in_use) {
+        if !rows
+            .iter()
+            .any(|r| r.0 == "code_lists" && r.2 == codes_in_use)
+        {
             in_force.push(ReferenceInForce {
                 kind: "code_lists".into(),
                 item_id: CODE_LISTS_ID.into(),
@@ -1001,9 +1053,11 @@ impl Store {
             },
         )?;
         if result.outcome != "applied" {
-            return Err(Error::invalid(result.reason.unwrap_or_else(|| {
-                "the directory was not applied".into()
-            })));
+            return Err(Error::invalid(
+                result
+                    .reason
+                    .unwrap_or_else(|| "the directory was not applied".into()),
+            ));
         }
         crate::audit::append(
             &tx,
@@ -1030,7 +1084,12 @@ impl Store {
     pub fn load_code_lists(&mut self, text: &str) -> Result<ReferenceOutcome> {
         self.require(crate::admin::Permission::ManageReferenceData)?;
         let lists = CodeLists::parse(text)?;
-        let d = item("code_lists", CODE_LISTS_ID, lists.version(), text.to_owned());
+        let d = item(
+            "code_lists",
+            CODE_LISTS_ID,
+            lists.version(),
+            text.to_owned(),
+        );
         let user = self.ctx.user.clone();
         let codes = self.ctx.codes;
         let tx = self.conn.transaction()?;
@@ -1048,7 +1107,10 @@ impl Store {
             return Err(Error::invalid(format!(
                 "code lists version {} were not loaded: {}",
                 d.version,
-                result.reason.clone().unwrap_or_else(|| result.outcome.clone())
+                result
+                    .reason
+                    .clone()
+                    .unwrap_or_else(|| result.outcome.clone())
             )));
         }
         crate::audit::append(
@@ -1071,7 +1133,10 @@ mod tests {
     #[test]
     fn versions_compare_by_number_part_by_part() {
         assert_eq!(compare_versions("12", "3"), Ordering::Greater);
-        assert_eq!(compare_versions("2026.11.10", "2026.11.9"), Ordering::Greater);
+        assert_eq!(
+            compare_versions("2026.11.10", "2026.11.9"),
+            Ordering::Greater
+        );
         assert_eq!(compare_versions("2026.11", "2026.11.1"), Ordering::Less);
         assert_eq!(compare_versions("2", "2"), Ordering::Equal);
     }
@@ -1097,14 +1162,23 @@ mod tests {
         assert_eq!(file.agencies.len(), 1);
         assert!(file.agencies[0].id.starts_with("a-"));
         let again = directory_from_csv(ok, codes, "2").unwrap();
-        assert_eq!(file.agencies[0].id, again.agencies[0].id, "derived ids are stable");
+        assert_eq!(
+            file.agencies[0].id, again.agencies[0].id,
+            "derived ids are stable"
+        );
         let bad_type = ok.replace(",police,", ",sheriff,");
-        let e = directory_from_csv(&bad_type, codes, "1").unwrap_err().to_string();
+        let e = directory_from_csv(&bad_type, codes, "1")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("row 2") && e.contains("sheriff"), "{e}");
         let bad_lang = ok.replace(",lt\n", ",de\n");
-        let e = directory_from_csv(&bad_lang, codes, "1").unwrap_err().to_string();
+        let e = directory_from_csv(&bad_lang, codes, "1")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("language 'de'"), "{e}");
-        let e = directory_from_csv("region,name\n", codes, "1").unwrap_err().to_string();
+        let e = directory_from_csv("region,name\n", codes, "1")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no column 'type'"), "{e}");
     }
 }

@@ -185,7 +185,12 @@ fn reference_data_reaches_a_centre_through_return_bundles_and_stale_versions_cha
     assert_eq!(s1.outcome, "applied");
     let dir1 = s1.reference.iter().find(|r| r.kind == "directory").unwrap();
     assert_eq!(dir1.outcome, "stale");
-    assert!(dir1.reason.as_deref().unwrap().contains("version 2 is in force"));
+    assert!(
+        dir1.reason
+            .as_deref()
+            .unwrap()
+            .contains("version 2 is in force")
+    );
     let pack1 = s1
         .reference
         .iter()
@@ -211,7 +216,13 @@ fn reference_data_reaches_a_centre_through_return_bundles_and_stale_versions_cha
     let up = path(&c, "c1.atrama");
     c.store.export_bundle("KOORD", &up, None).unwrap();
     k.store.import_bundle(&up, false).unwrap();
-    assert!(k.store.export_preview("KLP-01").unwrap().reference.is_empty());
+    assert!(
+        k.store
+            .export_preview("KLP-01")
+            .unwrap()
+            .reference
+            .is_empty()
+    );
 }
 
 #[test]
@@ -261,7 +272,10 @@ fn newer_code_lists_travel_and_a_list_that_drops_a_code_is_refused() {
     let mut c = site("KLP-01", Mode::Centre);
     enrol(&mut k, &mut c);
     let builtin = atrama::codes::builtin_text();
-    let old_version = atrama::codes::CodeLists::builtin().unwrap().version().to_owned();
+    let old_version = atrama::codes::CodeLists::builtin()
+        .unwrap()
+        .version()
+        .to_owned();
     // Dropping a code is refused.
     let mut v: serde_json::Value = serde_json::from_str(builtin).unwrap();
     v["version"] = "2099.1.1".into();
@@ -310,7 +324,11 @@ fn newer_code_lists_travel_and_a_list_that_drops_a_code_is_refused() {
     );
     // The new code is usable at once, and still after the store is opened again.
     assert_eq!(c.store.codes().version(), "2099.1.1");
-    assert!(c.store.codes().contains("referral_agency", "victim_support"));
+    assert!(
+        c.store
+            .codes()
+            .contains("referral_agency", "victim_support")
+    );
     let dir = c.tmp.path().join("store");
     drop(c.store);
     let again = Store::unlock(&dir, "ona", &Passphrase::new("a passphrase for tests")).unwrap();
@@ -396,8 +414,12 @@ fn a_referral_letter_holds_exactly_the_consented_fields() {
     assert_eq!(listed[0].addressee, "Klaipėdos apskrities policija");
     assert_eq!(c.store.referral_letter(letter.id).unwrap(), letter);
     let log = c.store.access_log_for_case(case).unwrap();
-    assert!(log.iter().any(|e| e.action == "print"
-        && e.detail.as_deref().is_some_and(|d| d.contains("fields: name, contact_safety"))));
+    assert!(log.iter().any(|e| {
+        e.action == "print"
+            && e.detail
+                .as_deref()
+                .is_some_and(|d| d.contains("fields: name, contact_safety"))
+    }));
 
     // Another letter, all fields: the phone and address now appear.
     let (_, all_ref) = referred_case(&mut c.store, &["name", "phone", "address", "birth_year"]);
@@ -442,11 +464,7 @@ fn no_letter_without_a_consent_in_force_that_names_the_details() {
             )
         })
         .unwrap();
-    assert!(
-        f.store
-            .create_referral_letter(referral, None, None)
-            .is_ok()
-    );
+    assert!(f.store.create_referral_letter(referral, None, None).is_ok());
     f.store
         .batch(|b| {
             b.record_consent(
@@ -535,7 +553,10 @@ fn a_conference_records_actions_outcomes_and_puts_its_follow_up_in_the_queue() {
         .unwrap()
         .conference_follow_ups
     };
-    assert!(queue(&f.store, "2026-11-05").is_empty(), "more than a week ahead");
+    assert!(
+        queue(&f.store, "2026-11-05").is_empty(),
+        "more than a week ahead"
+    );
     let due = queue(&f.store, "2026-11-15");
     assert_eq!(due.len(), 1);
     assert_eq!((due[0].case.id, due[0].conference_id), (case, conf));
@@ -615,7 +636,11 @@ fn a_conference_records_actions_outcomes_and_puts_its_follow_up_in_the_queue() {
             .record_conference(case, &bad("extreme", vec!["police".into()]), &[])
             .is_err()
     );
-    assert!(f.store.record_conference(case, &bad("high", vec![]), &[]).is_err());
+    assert!(
+        f.store
+            .record_conference(case, &bad("high", vec![]), &[])
+            .is_err()
+    );
     assert!(
         f.store
             .record_conference(case, &bad("high", vec!["spaceship".into()]), &[])

@@ -15,6 +15,7 @@ export type Section =
   | 'documents'
   | 'risk'
   | 'safetyPlan'
+  | 'conferences'
   | 'history';
 
 export const SECTIONS: readonly Section[] = [
@@ -29,6 +30,7 @@ export const SECTIONS: readonly Section[] = [
   'documents',
   'risk',
   'safetyPlan',
+  'conferences',
   'history',
 ];
 
@@ -45,7 +47,8 @@ export type Route =
   | { name: 'settings' }
   | { name: 'admin'; tab: AdminTab }
   | { name: 'sync'; tab: SyncTab }
-  | { name: 'statistics' };
+  | { name: 'statistics' }
+  | { name: 'directory' };
 
 class Nav {
   route = $state<Route>({ name: 'home' });
