@@ -59,6 +59,23 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
+/** Sets a date field as the date picker would (WebDriver typing into date inputs differs
+ *  between engines): the value, then the events the page listens to. */
+async function setDate(app, selector, value) {
+  const el = await app.$(selector);
+  await el.waitForDisplayed({ timeout: 10000 });
+  await app.execute(
+    (node, v) => {
+      node.value = v;
+      node.dispatchEvent(new Event('input', { bubbles: true }));
+      node.dispatchEvent(new Event('change', { bubbles: true }));
+    },
+    el,
+    value,
+  );
+  assert.equal(await el.getValue(), value);
+}
+
 async function appOn(store, user) {
   await startDriver({ ATRAMA_STORE: store });
   const app = await openApp();
@@ -153,7 +170,8 @@ test('a referral letter holds only the consented details; a case conference with
     // The consent it relies on is on the letter.
     assert.match(await textOf(app, '#letter-consent-id'), /^[0-9a-f-]{36}$/);
     // Exactly the consented details, and none of the others anywhere in the page's HTML.
-    const fields = await app.$$('#letter-details dd').map((el) => el.getAttribute('data-field'));
+    const fields = [];
+    for (const dd of await app.$$('#letter-details dd')) fields.push(await dd.getAttribute('data-field'));
     assert.deepEqual(fields, ['name', 'contact_safety']);
     const html = await (await app.$('#letter-sheet')).getHTML();
     for (const excluded of [PHONE, '699 12345', ADDRESS, 'Slaptoji']) {
@@ -174,10 +192,10 @@ test('a referral letter holds only the consented details; a case conference with
     await choose(app, '#conference-level', 'high');
     await click(app, '#conference-agency-police');
     await click(app, '#conference-agency-social_services');
-    await type(app, '#conference-follow-up', inDays(3));
+    await setDate(app, '#conference-follow-up', inDays(3));
     await type(app, '#action-0-description', 'Apply for a protection order');
     await choose(app, '#action-0-owner', 'police');
-    await type(app, '#action-0-due', inDays(2));
+    await setDate(app, '#action-0-due', inDays(2));
     await click(app, '#add-action');
     await type(app, '#action-1-description', 'Review the safety plan with the client');
     await choose(app, '#action-1-owner', 'own_centre');
