@@ -148,6 +148,9 @@ test('a referral letter holds only the consented details; a case conference with
     await click(app, '#consent-field-name');
     await click(app, '#consent-field-contact_safety');
     await click(app, '#consent-save');
+    await app.waitUntil(async () => (await app.$('#consents-table').isExisting()) || (await app.$('#panel [role="alert"]').isExisting()), { timeout: 15000 });
+    const refused = await app.$('#panel [role="alert"]');
+    assert.ok(!(await refused.isExisting()), `the consent was refused: ${await refused.getText().catch(() => '')}`);
     await waitText(app, '#consents-table', (t) => t.includes('Shares: Name, Safe ways to contact'));
 
     // The referral, then its letter to a police station of the directory.
