@@ -148,7 +148,11 @@ test('a referral letter holds only the consented details; a case conference with
     await click(app, '#consent-field-name');
     await click(app, '#consent-field-contact_safety');
     await click(app, '#consent-save');
-    await app.waitUntil(async () => (await app.$('#consents-table').isExisting()) || (await app.$('#panel [role="alert"]').isExisting()), { timeout: 15000 });
+    await app
+      .waitUntil(async () => (await app.$('#consents-table').isExisting()) || (await app.$('#panel [role="alert"]').isExisting()), { timeout: 15000 })
+      .catch(async (e) => {
+        throw new Error(`no consents table; the window showed: ${JSON.stringify(await (await app.$('body')).getText())}`, { cause: e });
+      });
     const refused = await app.$('#panel [role="alert"]');
     assert.ok(!(await refused.isExisting()), `the consent was refused: ${await refused.getText().catch(() => '')}`);
     await waitText(app, '#consents-table', (t) => t.includes('Shares: Name, Safe ways to contact'));
