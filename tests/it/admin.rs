@@ -118,6 +118,9 @@ fn refused(store: &mut Store, p: Permission, scratch: &Path) -> bool {
         Permission::Statistics => {
             code(store.monthly_tables(&atrama::stats::StatsQuery::months("2026-03", None)))
         }
+        Permission::ManageReferenceData => {
+            code(store.import_directory_csv("region,type,name,address,phone,email,language\n"))
+        }
         _ => panic!("a permission without a test: {p:?}"),
     };
     c == Some(ErrorCode::NotAllowed)
