@@ -155,7 +155,7 @@ test('a referral letter holds only the consented details; a case conference with
       });
     const refused = await app.$('#panel [role="alert"]');
     assert.ok(!(await refused.isExisting()), `the consent was refused: ${await refused.getText().catch(() => '')}`);
-    await waitText(app, '#consents-table', (t) => t.includes('Shares: Name, Safe ways to contact'));
+    await waitText(app, '#panel', (t) => t.includes('Shares: Name, Safe ways to contact'));
 
     // The referral, then its letter to a police station of the directory.
     await click(app, '#tab-referrals');
