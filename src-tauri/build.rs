@@ -100,6 +100,15 @@ fn main() {
         "complete_analysis",
         "compare_analyses",
         "export_analysis_comparison",
+        "reference_status",
+        "directory",
+        "import_directory",
+        "create_referral_letter",
+        "referral_letters",
+        "referral_letter",
+        "conferences",
+        "record_conference",
+        "record_action_outcome",
     ]);
     if let Err(e) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {
         panic!("tauri build script failed: {e:#}");

@@ -33,6 +33,12 @@ use crate::error::{Error, Result};
 /// The code lists shipped with this build.
 const BUILTIN: &str = include_str!("../assets/codelists/codelists.json");
 
+/// The text of the code lists shipped with this build (a coordination centre sends it to a
+/// centre whose lists are older).
+pub fn builtin_text() -> &'static str {
+    BUILTIN
+}
+
 /// The code-list file format this build reads.
 pub const FORMAT: u32 = 1;
 

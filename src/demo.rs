@@ -705,6 +705,7 @@ fn one_client(
             given: true,
             given_by: "self".into(),
             on_date: opened,
+            shared_fields: Vec::new(),
         },
     )?;
     let _ = services;
@@ -718,6 +719,7 @@ fn one_client(
                 given: true,
                 given_by: "self".into(),
                 on_date: opened,
+                shared_fields: Vec::new(),
             },
         )?;
         summary.consents += 1;
@@ -896,6 +898,12 @@ fn one_client(
                 given: true,
                 given_by: "self".into(),
                 on_date,
+                shared_fields: vec![
+                    "name".into(),
+                    "phone".into(),
+                    "contact_safety".into(),
+                    "violence_forms".into(),
+                ],
             },
         )?;
         summary.consents += 1;

@@ -114,4 +114,12 @@ record_id! {
     SafetyPlanId => "safety_plan",
     /// A completed joint case analysis.
     CaseAnalysisId => "case_analysis",
+    /// A case conference (multi-agency risk meeting).
+    ConferenceId => "case_conference",
+    /// An action agreed at a case conference.
+    ConferenceActionId => "conference_action",
+    /// The outcome of a conference action.
+    ConferenceOutcomeId => "conference_outcome",
+    /// A referral letter.
+    ReferralLetterId => "referral_letter",
 }

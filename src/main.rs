@@ -9,7 +9,7 @@
     reason = "a CLI prints its results and errors"
 )]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod cli_coord;
@@ -139,6 +139,14 @@ enum Command {
     /// Yearly targets per centre and their progress.
     #[command(subcommand)]
     Targets(cli_coord::TargetsCommand),
+    /// The referral directory (agencies per region with contacts): list it, or — in a
+    /// coordination centre — replace it from a CSV file; return bundles carry it to centres.
+    #[command(subcommand)]
+    Directory(DirectoryCommand),
+    /// Reference data (code lists, instrument packs, referral directory): the versions in
+    /// force and what became of each item received; load newer code lists.
+    #[command(subcommand)]
+    Reference(ReferenceCommand),
     /// Fill the store with realistic, clearly fictitious demo data.
     Demo {
         /// How many clients.
@@ -425,6 +433,33 @@ enum AnalysisTemplateCommand {
     /// Import a template file (JSON, docs/multi-agency.md); a version is never changed.
     Import {
         /// The template file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum DirectoryCommand {
+    /// List the agencies of the directory in force.
+    List {
+        /// Only agencies of this type (`referral_agency` code, e.g. police).
+        #[arg(long = "type")]
+        agency_type: Option<String>,
+    },
+    /// Replace the directory from a CSV file with the columns id (optional), region, type,
+    /// name, address, phone, email, language (coordination centre).
+    Import {
+        /// The CSV file (UTF-8).
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReferenceCommand {
+    /// The versions in force and the latest reference items received.
+    Show,
+    /// Load a newer code-list file (it then goes to the centres in return bundles).
+    LoadCodes {
+        /// The code-list file (JSON, the format of assets/codelists/codelists.json).
         file: PathBuf,
     },
 }
@@ -842,6 +877,8 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Backup(cmd) => backup(&dir, cli.user, cli.json, cmd),
         Command::Retention(cmd) => retention(&dir, cli.user, cli.json, cmd),
         Command::Analysis(cmd) => analysis(&dir, cli.user, cli.json, cmd),
+        Command::Directory(cmd) => directory(&dir, cli.user, cli.json, cmd),
+        Command::Reference(cmd) => reference(&dir, cli.user, cli.json, cmd),
         Command::Instrument(InstrumentCommand::List) => {
             let store = unlock(&dir, cli.user)?;
             let list = store.instruments()?;
@@ -1332,6 +1369,112 @@ fn print_preview(p: &atrama::sync::ExportPreview) {
     if p.acks > 0 {
         println!("  acknowledges {} bundle(s)", p.acks);
     }
+    for r in &p.reference {
+        println!("  attaches {} {} version {}", r.kind, r.item_id, r.version);
+    }
+}
+
+fn read_text(file: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(file)
+        .map_err(|e| Error::InvalidInput(format!("cannot read {}: {e}", file.display())))
+}
+
+fn directory(
+    dir: &Path,
+    user: Option<String>,
+    json: bool,
+    cmd: DirectoryCommand,
+) -> Result<(), Error> {
+    match cmd {
+        DirectoryCommand::List { agency_type } => {
+            let store = unlock(dir, user)?;
+            let list = store.directory(agency_type.as_deref())?;
+            if json {
+                return print_json(&list);
+            }
+            for a in &list {
+                println!(
+                    "{:<16} {:<18} {:<20} {}  {}  {}  {}  [{}]",
+                    a.id, a.region, a.agency_type, a.name, a.address, a.phone, a.email, a.language
+                );
+            }
+            println!("{} agenc(ies)", list.len());
+            Ok(())
+        }
+        DirectoryCommand::Import { file } => {
+            let mut store = unlock(dir, user)?;
+            let done = store.import_directory_csv(&read_text(&file)?)?;
+            if json {
+                return print_json(&done);
+            }
+            println!(
+                "Referral directory version {}: {} agenc(ies) (was {}). The next return bundle to each centre carries it.",
+                done.version, done.agencies, done.previous
+            );
+            Ok(())
+        }
+    }
+}
+
+fn reference(
+    dir: &Path,
+    user: Option<String>,
+    json: bool,
+    cmd: ReferenceCommand,
+) -> Result<(), Error> {
+    match cmd {
+        ReferenceCommand::Show => {
+            let store = unlock(dir, user)?;
+            let status = store.reference_status()?;
+            if json {
+                return print_json(&status);
+            }
+            println!("In force:");
+            for r in &status.in_force {
+                println!(
+                    "  {:<16} {:<20} version {:<12} from {}{}{}",
+                    r.kind,
+                    r.item_id,
+                    r.version,
+                    r.source,
+                    if r.applied_at.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" on {}", &r.applied_at[..r.applied_at.len().min(10)])
+                    },
+                    r.bundle_id
+                        .as_ref()
+                        .map_or_else(String::new, |b| format!(" (bundle {b})"))
+                );
+            }
+            println!("Referral directory: {} agenc(ies)", status.agencies);
+            for l in &status.log {
+                println!(
+                    "  {} {} {} {} version {}: {}{}",
+                    &l.at[..l.at.len().min(19)],
+                    l.source,
+                    l.outcome.kind,
+                    l.outcome.item_id,
+                    l.outcome.version,
+                    l.outcome.outcome,
+                    l.outcome
+                        .reason
+                        .as_ref()
+                        .map_or_else(String::new, |r| format!(" — {r}"))
+                );
+            }
+            Ok(())
+        }
+        ReferenceCommand::LoadCodes { file } => {
+            let mut store = unlock(dir, user)?;
+            let done = store.load_code_lists(&read_text(&file)?)?;
+            if json {
+                return print_json(&done);
+            }
+            println!("Code lists version {} loaded and in use.", done.version);
+            Ok(())
+        }
+    }
 }
 
 /// One progress line of a multi-file import (stderr): `[2/5] name: what happened`.
@@ -1415,6 +1558,18 @@ fn print_summary(s: &atrama::sync::ImportSummary) {
         println!(
             "  unknown code kept: {} '{}' ({} record(s)) — update Atrama's code lists",
             u.list, u.code, u.count
+        );
+    }
+    for r in &s.reference {
+        println!(
+            "  reference data {} {} version {}: {}{}",
+            r.kind,
+            r.item_id,
+            r.version,
+            r.outcome,
+            r.reason
+                .as_ref()
+                .map_or_else(String::new, |why| format!(" — {why}"))
         );
     }
 }

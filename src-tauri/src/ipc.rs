@@ -100,6 +100,8 @@ pub(crate) enum FileKind {
     Enrolment,
     /// A bundle (`.atrama`).
     Bundle,
+    /// A CSV file (the referral directory).
+    Csv,
 }
 
 /// A file the app wrote.

@@ -6,6 +6,7 @@
 //! Locking drops the [`atrama::Store`], which closes the database and wipes the key.
 
 mod analysis;
+mod agency;
 mod ipc;
 
 use std::path::PathBuf;
@@ -21,7 +22,6 @@ use atrama::cases::{
     IncidentFields, Intake, NoteFields, ProtectionOrderFields, ReferralFields, SearchHit,
     ServiceContactFields, WorkQueues,
 };
-use atrama::codes::CodeLists;
 use atrama::drafts::Draft;
 use atrama::ids::{
     CaseId, ChildId, ClientId, ConsentEventId, DocumentId, IncidentId, NoteId, ProtectionOrderId,
@@ -392,7 +392,7 @@ async fn purge(state: State<'_>, today: NaiveDate) -> Result<PurgeReport, IpcErr
 #[tauri::command(async)]
 fn code_lists(state: State<'_>, language: Language) -> Result<CodeCatalogue, IpcError> {
     let country = state.with_store(|s| s.profile())?.country;
-    let codes = CodeLists::builtin()?;
+    let codes = state.with_store(|s| Ok(s.codes()))?;
     Ok(CodeCatalogue {
         language,
         lists: codes
@@ -910,6 +910,7 @@ fn file_dialog(
     match kind {
         FileKind::Enrolment => dialog.add_filter("Atrama enrolment file (.enrol)", &["enrol"]),
         FileKind::Bundle => dialog.add_filter("Atrama bundle (.atrama)", &["atrama"]),
+        FileKind::Csv => dialog.add_filter("CSV (.csv)", &["csv"]),
     }
     .add_filter("*", &["*"])
 }
@@ -1060,7 +1061,16 @@ pub fn run() {
             analysis::screen_analysis,
             analysis::complete_analysis,
             analysis::compare_analyses,
-            analysis::export_analysis_comparison
+            analysis::export_analysis_comparison,
+            agency::reference_status,
+            agency::directory,
+            agency::import_directory,
+            agency::create_referral_letter,
+            agency::referral_letters,
+            agency::referral_letter,
+            agency::conferences,
+            agency::record_conference,
+            agency::record_action_outcome
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

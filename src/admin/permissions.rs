@@ -42,6 +42,8 @@ pub enum Permission {
     ManageAnalysisTemplates,
     /// Compare the completed case analyses of centres and export the comparison.
     CompareCaseAnalyses,
+    /// Load reference data to pass on to centres: the referral directory, code lists.
+    ManageReferenceData,
 }
 
 impl Permission {
@@ -60,7 +62,8 @@ impl Permission {
             | Permission::Backup
             | Permission::Statistics
             | Permission::ManageAnalysisTemplates
-            | Permission::CompareCaseAnalyses => &[Administrator, Coordinator],
+            | Permission::CompareCaseAnalyses
+            | Permission::ManageReferenceData => &[Administrator, Coordinator],
         }
     }
 
@@ -79,6 +82,9 @@ impl Permission {
             Permission::Statistics => "see and publish the monthly statistics",
             Permission::ManageAnalysisTemplates => "define case-analysis templates",
             Permission::CompareCaseAnalyses => "compare and export case analyses",
+            Permission::ManageReferenceData => {
+                "manage reference data (referral directory, code lists)"
+            }
         }
     }
 
@@ -134,4 +140,5 @@ pub const ALL: &[Permission] = &[
     Permission::Statistics,
     Permission::ManageAnalysisTemplates,
     Permission::CompareCaseAnalyses,
+    Permission::ManageReferenceData,
 ];

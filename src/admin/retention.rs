@@ -94,6 +94,10 @@ pub struct ArchivedCount {
 /// The tables of a case, children first (referrals before the consents they name).
 const CASE_TABLES: &[&str] = &[
     "case_analysis",
+    "referral_letter",
+    "conference_outcome",
+    "conference_action",
+    "case_conference",
     "safety_plan",
     "risk_assessment",
     "referral",
@@ -318,6 +322,9 @@ pub(crate) fn delete_case_rows(conn: &Connection, case: &str) -> Result<()> {
                 | "service_contact"
                 | "incident"
                 | "case_status_event"
+                | "case_conference"
+                | "conference_action"
+                | "conference_outcome"
         ) {
             conn.execute(
                 &format!("UPDATE {table} SET supersedes = NULL WHERE case_id = ?1"),

@@ -135,6 +135,7 @@ mod tests {
                 given: true,
                 given_by: "self".into(),
                 on_date: "2026-11-20".parse().unwrap_or_default(),
+                shared_fields: Vec::new(),
             }],
         }
     }

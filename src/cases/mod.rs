@@ -7,10 +7,14 @@
 //! - `read` — a case with its sub-records, case lists, protected identity, documents;
 //! - `search` — FTS5 over names, pseudonyms, phones, case numbers and notes;
 //! - `queues` — my work, follow-ups, police notifications with their deadline;
-//! - `changes` — the change log a bundle export reads.
+//! - `changes` — the change log a bundle export reads;
+//! - `letters` — referral letters holding only the consented details;
+//! - `conference` — case conferences (multi-agency risk meetings), actions, outcomes.
 
 pub mod changes;
+pub mod conference;
 pub mod intake;
+pub mod letters;
 pub mod model;
 pub mod queues;
 pub mod read;
@@ -18,7 +22,12 @@ pub mod search;
 pub mod write;
 
 pub use changes::Change;
+pub use conference::{
+    ActionOutcome, ActionOutcomeFields, Conference, ConferenceAction, ConferenceActionFields,
+    ConferenceFields, ConferenceFollowUp,
+};
 pub use intake::Intake;
+pub use letters::{LetterLine, ReferralLetter, ReferralLetterSummary};
 pub use model::*;
 pub use queues::{PoliceNotification, WorkQueues};
 pub use search::SearchHit;

@@ -425,6 +425,10 @@ pub struct ConsentFields {
     pub given_by: String,
     /// Date.
     pub on_date: NaiveDate,
+    /// For a referral consent: the details the client agreed to share with that type of
+    /// agency (letter field codes, see `cases::letters::LETTER_FIELDS`). Empty: none named.
+    #[serde(default)]
+    pub shared_fields: Vec<String>,
 }
 
 /// A consent event.

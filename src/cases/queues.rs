@@ -46,6 +46,10 @@ pub struct WorkQueues {
     /// Safety plans of my open cases due for review within a week (or overdue), soonest
     /// first.
     pub safety_plan_reviews: Vec<crate::risk::SafetyPlanReview>,
+    /// Case-conference follow-ups of my open cases due within a week (or overdue), soonest
+    /// first.
+    #[serde(default)]
+    pub conference_follow_ups: Vec<super::conference::ConferenceFollowUp>,
     /// Cases opened most recently in the centre.
     pub recently_opened: Vec<CaseSummary>,
 }
@@ -115,12 +119,15 @@ pub fn work_queues(
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let safety_plan_reviews =
         crate::risk::safety_plan::reviews_due(conn, user, today, horizon, QUEUE_LIMIT)?;
+    let conference_follow_ups =
+        super::conference::follow_ups_due(conn, user, today, horizon, QUEUE_LIMIT)?;
     Ok(WorkQueues {
         today,
         my_open_cases,
         follow_ups_due,
         police_to_contact,
         safety_plan_reviews,
+        conference_follow_ups,
         recently_opened,
     })
 }

@@ -336,6 +336,10 @@ pub(crate) fn case_detail(
                 given: r.get("given")?,
                 given_by: r.get("given_by")?,
                 on_date: day(r, "on_date")?,
+                shared_fields: r
+                    .get::<_, Option<String>>("shared_fields")?
+                    .and_then(|s| serde_json::from_str(&s).ok())
+                    .unwrap_or_default(),
             },
             meta: meta(r)?,
         })

@@ -872,12 +872,14 @@ impl Batch<'_> {
                 "a consent to a referral names the type of agency it is for",
             ));
         }
+        let shared = super::letters::check_shared_fields(f)?;
         Ok(vec![
             ("purpose", txt(&f.purpose)),
             ("agency_type", opt_txt(f.agency_type.as_deref())),
             ("given", int(f.given.into())),
             ("given_by", txt(&f.given_by)),
             ("on_date", date(f.on_date)),
+            ("shared_fields", shared.map_or(Value::Null, Value::Text)),
         ])
     }
 
@@ -1152,6 +1154,9 @@ pub(crate) fn kind_name(table: &str) -> &'static str {
         "case_status_event" => "closure or reopening",
         "risk_assessment" => "risk assessment",
         "safety_plan" => "safety plan",
+        "case_conference" => "case conference",
+        "conference_action" => "conference action",
+        "conference_outcome" => "action outcome",
         _ => "record",
     }
 }

@@ -50,6 +50,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261126_0011_coordinator",
         include_str!("migrations/20261126_0011_coordinator.sql"),
     ),
+    (
+        "20261126_0012_multi_agency",
+        include_str!("migrations/20261126_0012_multi_agency.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the number of migrations.

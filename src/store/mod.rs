@@ -20,7 +20,6 @@ use zeroize::Zeroizing;
 use crate::atomic_file;
 use crate::cases::WriteContext;
 use crate::centre::{self, CentreProfile, Country, Language, Mode, NewCentre};
-use crate::codes::CodeLists;
 use crate::crypto::{KdfParams, Passphrase, RecoveryKey, SecretKey};
 use crate::error::{Error, Result};
 use keyslots::{KeySlotFile, SlotKind};
@@ -342,7 +341,7 @@ impl Store {
                 .map(str::to_owned)
                 .collect(),
             hlc: crate::cases::changes::last_hlc(&conn)?,
-            codes: CodeLists::builtin()?,
+            codes: crate::sync::refdata::codes_in_force(&conn)?,
         };
         Ok(Store {
             dir: dir.to_owned(),

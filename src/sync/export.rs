@@ -68,6 +68,10 @@ pub struct ExportPreview {
     /// Bundles acknowledged in a return bundle.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub acks: u64,
+    /// Reference data a return bundle attaches (what the centre lacks: code lists,
+    /// instrument packs, the referral directory); empty for a centre's export.
+    #[serde(default)]
+    pub reference: Vec<super::refdata::ReferenceVersion>,
 }
 
 /// What an export wrote.
@@ -100,6 +104,8 @@ struct Plan {
     stats: Option<(StatMonths, Vec<MonthlyCount>)>,
     /// Case-analysis templates (return bundles).
     templates: Vec<crate::analysis::exchange::TemplateLine>,
+    /// Reference items a return bundle attaches.
+    reference: Vec<super::refdata::ReferenceData>,
 }
 
 /// The highest change-log sequence the recipient has confirmed.
@@ -302,6 +308,7 @@ fn plan_centre_export(store: &Store, peer: &PeerKeys) -> Result<Plan> {
             withdrawn: withdrawn.len() as u64,
             purged: purged.len() as u64,
             acks: 0,
+            reference: Vec::new(),
         },
         prev_hash,
         records,
@@ -310,6 +317,7 @@ fn plan_centre_export(store: &Store, peer: &PeerKeys) -> Result<Plan> {
         acks: Vec::new(),
         stats: None,
         templates: Vec::new(),
+        reference: Vec::new(),
     })
 }
 
@@ -340,6 +348,7 @@ fn plan_return(store: &Store, peer: &PeerKeys) -> Result<Plan> {
     if !templates.is_empty() {
         counts.insert("analysis_template".to_owned(), templates.len() as u64);
     }
+    let reference = super::refdata::outgoing(conn, &peer.peer.fingerprint.hex, store.ctx.codes)?;
     Ok(Plan {
         preview: ExportPreview {
             recipient: peer.peer.centre_code.clone(),
@@ -356,6 +365,14 @@ fn plan_return(store: &Store, peer: &PeerKeys) -> Result<Plan> {
             withdrawn: 0,
             purged: 0,
             acks: acks.iter().map(|a| a.applied.len() as u64).sum(),
+            reference: reference
+                .iter()
+                .map(|r| super::refdata::ReferenceVersion {
+                    kind: r.kind.clone(),
+                    item_id: r.item_id.clone(),
+                    version: r.version.clone(),
+                })
+                .collect(),
         },
         prev_hash,
         records: BTreeMap::new(),
@@ -364,6 +381,7 @@ fn plan_return(store: &Store, peer: &PeerKeys) -> Result<Plan> {
         acks,
         stats: None,
         templates,
+        reference,
     })
 }
 
@@ -421,6 +439,7 @@ fn plan_statistics_export(store: &Store, peer: &PeerKeys) -> Result<Plan> {
         acks: Vec::new(),
         stats: Some((months, counts_list)),
         templates: Vec::new(),
+        reference: Vec::new(),
     })
 }
 
@@ -617,6 +636,17 @@ impl Store {
         for t in &plan.templates {
             write_line(&mut w, &Line::AnalysisTemplate(t.clone()))?;
         }
+        for item in &plan.reference {
+            write_line(&mut w, &Line::Reference(item.clone()))?;
+        }
+        if plan.preview.kind == BundleKind::CentreExport {
+            write_line(
+                &mut w,
+                &Line::ReferenceState {
+                    items: super::refdata::state(&self.conn, self.ctx.codes)?,
+                },
+            )?;
+        }
         write_line(
             &mut w,
             &Line::End {
@@ -626,6 +656,7 @@ impl Store {
                 purged: plan.purged.len() as u64,
                 stats,
                 templates: plan.templates.len() as u64,
+                reference: plan.reference.len() as u64,
             },
         )?;
         let (buffered, sealed) = w.finish()?;

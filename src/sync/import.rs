@@ -116,6 +116,10 @@ pub struct ImportSummary {
     pub rejected: Vec<Rejected>,
     /// Codes kept but not known here.
     pub unknown_codes: Vec<UnknownCode>,
+    /// Reference data in a return bundle and what became of each item (applied, unchanged,
+    /// stale, rejected with the reason).
+    #[serde(default)]
+    pub reference: Vec<super::refdata::ReferenceOutcome>,
 }
 
 impl ImportSummary {
@@ -572,6 +576,7 @@ impl Store {
             acknowledged: 0,
             rejected: Vec::new(),
             unknown_codes: Vec::new(),
+            reference: Vec::new(),
         };
         let already: Option<String> = self
             .conn
@@ -706,6 +711,7 @@ impl Store {
             let (mut records, mut withdrawn, mut acks, mut purged) = (0u64, 0u64, 0u64, 0u64);
             let mut stats = 0u64;
             let mut templates = 0u64;
+            let mut reference = 0u64;
             let mut ended = false;
             for line in lines {
                 if ended {
@@ -792,6 +798,34 @@ impl Store {
                             applier.summary,
                         )?;
                     }
+                    Line::Reference(item) => {
+                        reference += 1;
+                        if header.kind != BundleKind::Return {
+                            return Err(Error::BundleDamaged);
+                        }
+                        let outcome = super::refdata::apply(
+                            applier.tx,
+                            codes,
+                            &item,
+                            &super::refdata::Origin {
+                                source: &peer.peer.centre_code,
+                                bundle_id: Some(&bundle_id),
+                                user: &user,
+                            },
+                        )?;
+                        applier.summary.reference.push(outcome);
+                    }
+                    Line::ReferenceState { items } => {
+                        if header.kind != BundleKind::CentreExport {
+                            return Err(Error::BundleDamaged);
+                        }
+                        super::refdata::record_peer_state(
+                            applier.tx,
+                            &peer.peer.fingerprint.hex,
+                            &items,
+                            &header.created_at,
+                        )?;
+                    }
                     Line::End {
                         records: r,
                         withdrawn: w,
@@ -799,9 +833,10 @@ impl Store {
                         purged: p,
                         stats: st,
                         templates: t,
+                        reference: f,
                     } => {
-                        if (r, w, a, p, st, t)
-                            != (records, withdrawn, acks, purged, stats, templates)
+                        if (r, w, a, p, st, t, f)
+                            != (records, withdrawn, acks, purged, stats, templates, reference)
                         {
                             return Err(Error::BundleDamaged);
                         }
@@ -840,6 +875,13 @@ impl Store {
                 )),
             )?;
             tx.commit()?;
+            if summary
+                .reference
+                .iter()
+                .any(|r| r.kind == "code_lists" && r.outcome == "applied")
+            {
+                self.ctx.codes = super::refdata::codes_in_force(&self.conn)?;
+            }
             return Ok(summary);
         }
         self.log_import(&summary, &peer)?;

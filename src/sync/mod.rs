@@ -10,7 +10,9 @@
 //! - `statistics` — the `statistics` sharing level (monthly counts only);
 //! - `transfer` — a case moving to another centre with the client's consent;
 //! - `board` — a coordination centre's registry of its centres and the sync board;
-//! - `inbox` — the inbox folder: import what is dropped there, move it aside.
+//! - `inbox` — the inbox folder: import what is dropped there, move it aside;
+//! - `refdata` — reference data in return bundles (code lists, instrument packs, the
+//!   referral directory) and the versions in force.
 
 pub mod board;
 pub mod export;
@@ -20,6 +22,7 @@ pub mod inbox;
 pub mod payload;
 pub mod statistics;
 pub mod transfer;
+pub mod refdata;
 
 pub use board::{BoardRow, CentreEntry, CentreUpdate, SyncBoard};
 pub use export::{ExportPreview, ExportReport};
@@ -28,6 +31,10 @@ pub use import::{
     ImportEvent, ImportFileResult, ImportLogEntry, ImportRefusal, ImportSummary, TableCounts,
 };
 pub use inbox::{InboxItem, InboxOutcome, InboxReport};
+pub use refdata::{
+    DirectoryAgency, DirectoryImport, ReferenceInForce, ReferenceLogEntry, ReferenceOutcome,
+    ReferenceStatus, ReferenceVersion,
+};
 
 use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};

@@ -2,7 +2,8 @@
 //! columns of each record leave a centre at the `pseudonymised` sharing level.
 //!
 //! Line types (`type`): `manifest` (first line), `record`, `withdraw`, `purge`, `stat`,
-//! `transfer_case`, `transfer_document`, `ack`, `analysis_template`, `end` (last line). See
+//! `transfer_case`, `transfer_document`, `ack`, `analysis_template`, `reference` and
+//! `reference_state` (see `refdata`), `end` (last line). See
 //! `docs/bundle-format.md` for each field.
 
 use std::collections::BTreeMap;
@@ -264,6 +265,15 @@ pub enum Line {
     Ack(Ack),
     /// A case-analysis template version, in a return bundle (`crate::analysis::exchange`).
     AnalysisTemplate(crate::analysis::exchange::TemplateLine),
+    /// Reference data for the centre (return bundles only): code lists, an instrument pack
+    /// or the referral directory.
+    Reference(super::refdata::ReferenceData),
+    /// The reference data in force at the sending centre (centre exports only), so that the
+    /// coordination centre attaches to its return bundles only what the centre lacks.
+    ReferenceState {
+        /// Kind, id and version of each item in force.
+        items: Vec<super::refdata::ReferenceVersion>,
+    },
     /// Last line: totals, so that a payload cut short is noticed.
     End {
         /// Number of `record` lines.
@@ -281,6 +291,9 @@ pub enum Line {
         /// Number of `analysis_template` lines (absent when none).
         #[serde(default, skip_serializing_if = "is_zero")]
         templates: u64,
+        /// Number of `reference` lines (absent when none).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        reference: u64,
     },
 }
 
@@ -416,6 +429,7 @@ mod tests {
             purged: 0,
             stats: 0,
             templates: 0,
+            reference: 0,
         };
         let text = serde_json::to_string(&line).unwrap();
         assert_eq!(text, r#"{"type":"end","records":3,"withdrawn":0,"acks":0}"#);

@@ -130,6 +130,9 @@ fn refused(store: &mut Store, p: Permission, scratch: &Path) -> bool {
                 language: None,
             }))
         }
+        Permission::ManageReferenceData => {
+            code(store.import_directory_csv("region,type,name,address,phone,email,language\n"))
+        }
         _ => panic!("a permission without a test: {p:?}"),
     };
     c == Some(ErrorCode::NotAllowed)
@@ -840,6 +843,7 @@ fn shared_closed_case(
                     given: true,
                     given_by: "self".into(),
                     on_date: "2018-05-14".parse().unwrap(),
+                    shared_fields: Vec::new(),
                 },
             )?;
             for (day, minutes) in [("2018-05-20", 60), ("2018-06-03", 45), ("2018-06-17", 30)] {

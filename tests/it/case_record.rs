@@ -187,6 +187,7 @@ fn events_are_corrected_by_new_versions_and_deleted_by_tombstones() {
                     given: true,
                     given_by: "self".into(),
                     on_date: day("2026-03-03"),
+                    shared_fields: Vec::new(),
                 },
             )?;
             let referral = b.record_referral(

@@ -12,6 +12,7 @@ mod bundle_fixture;
 mod case_record;
 mod cli;
 mod coord;
+mod multi_agency;
 mod on_disk;
 mod risk;
 mod stats;

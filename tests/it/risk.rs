@@ -552,6 +552,7 @@ fn assessments_travel_pseudonymised_and_safety_plans_stay() {
                     given: true,
                     given_by: "self".into(),
                     on_date: day("2026-10-01"),
+                    shared_fields: Vec::new(),
                 },
             )
         })

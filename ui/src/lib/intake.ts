@@ -67,7 +67,7 @@ export function toIntake(form: IntakeForm): Intake {
     ['statistics', form.consentStatistics],
   ] as const) {
     if (answer !== 'unknown') {
-      consents.push({ purpose, agency_type: null, given: answer === 'yes', given_by: form.consentBy, on_date: intake.opened_on });
+      consents.push({ purpose, agency_type: null, given: answer === 'yes', given_by: form.consentBy, on_date: intake.opened_on, shared_fields: [] });
     }
   }
   const c = intake.client;

@@ -15,6 +15,7 @@ export type Section =
   | 'documents'
   | 'risk'
   | 'safetyPlan'
+  | 'conferences'
   | 'history';
 
 export const SECTIONS: readonly Section[] = [
@@ -29,6 +30,7 @@ export const SECTIONS: readonly Section[] = [
   'documents',
   'risk',
   'safetyPlan',
+  'conferences',
   'history',
 ];
 
@@ -52,7 +54,8 @@ export type Route =
   | { name: 'sync'; tab: SyncTab }
   | { name: 'statistics' }
   | { name: 'analysis' }
-  | { name: 'coordination'; tab: CoordTab };
+  | { name: 'coordination'; tab: CoordTab }
+  | { name: 'directory' };
 
 class Nav {
   route = $state<Route>({ name: 'home' });

@@ -21,6 +21,7 @@ export function importSummary(over: Partial<ImportSummary> = {}): ImportSummary 
     acknowledged: 0,
     rejected: [],
     unknown_codes: [],
+    reference: [],
     ...over,
   };
 }
@@ -68,6 +69,7 @@ export function exportPreview(over: Partial<ExportPreview> = {}): ExportPreview 
     withdrawn: 1,
     purged: 0,
     acks: 0,
+    reference: [],
     ...over,
   };
 }

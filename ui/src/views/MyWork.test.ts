@@ -28,6 +28,7 @@ describe('MyWork', () => {
               { case: summary(2), notified_on: '2026-11-20', deadline: '2026-11-23', overdue: false },
             ],
             safety_plan_reviews: [{ case: summary(2), review_on: '2026-11-18', overdue: true }],
+            conference_follow_ups: [],
             recently_opened: [],
           }),
         drafts: () => Promise.resolve([]),
@@ -49,7 +50,7 @@ describe('MyWork', () => {
   it('lists drafts to finish', async () => {
     setBackend(
       fakeBackend({
-        workQueues: (today) => Promise.resolve({ today, my_open_cases: [], follow_ups_due: [], police_to_contact: [], safety_plan_reviews: [], recently_opened: [] }),
+        workQueues: (today) => Promise.resolve({ today, my_open_cases: [], follow_ups_due: [], police_to_contact: [], safety_plan_reviews: [], conference_follow_ups: [], recently_opened: [] }),
         drafts: () => Promise.resolve([{ id: 'd1', kind: 'intake', title: 'Intake — Police notification', body: '{}', updated_at: '2026-11-20T10:00:00Z' }]),
       }),
     );

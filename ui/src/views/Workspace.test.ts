@@ -15,7 +15,7 @@ function backendFor(held: Permission[], extra: Partial<Backend> = {}): Backend {
   return fakeBackend({
     permissions: () => Promise.resolve(held),
     codeLists: () => Promise.resolve(catalogue),
-    workQueues: (today) => Promise.resolve({ today, my_open_cases: [], follow_ups_due: [], police_to_contact: [], safety_plan_reviews: [], recently_opened: [] }),
+    workQueues: (today) => Promise.resolve({ today, my_open_cases: [], follow_ups_due: [], police_to_contact: [], safety_plan_reviews: [], conference_follow_ups: [], recently_opened: [] }),
     drafts: () => Promise.resolve([]),
     ...extra,
   });

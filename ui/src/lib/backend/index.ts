@@ -95,6 +95,19 @@ import type { Comparison } from '../bindings/Comparison';
 import type { IdentifierWarning } from '../bindings/IdentifierWarning';
 import type { TemplateInfo } from '../bindings/TemplateInfo';
 import type { TemplateSaved } from '../bindings/TemplateSaved';
+import type { ReferenceStatus } from '../bindings/ReferenceStatus';
+import type { DirectoryAgency } from '../bindings/DirectoryAgency';
+import type { DirectoryImport } from '../bindings/DirectoryImport';
+import type { ReferralLetter } from '../bindings/ReferralLetter';
+import type { ReferralLetterSummary } from '../bindings/ReferralLetterSummary';
+import type { ReferralLetterId } from '../bindings/ReferralLetterId';
+import type { Conference } from '../bindings/Conference';
+import type { ConferenceFields } from '../bindings/ConferenceFields';
+import type { ConferenceActionFields } from '../bindings/ConferenceActionFields';
+import type { ConferenceId } from '../bindings/ConferenceId';
+import type { ConferenceActionId } from '../bindings/ConferenceActionId';
+import type { ConferenceOutcomeId } from '../bindings/ConferenceOutcomeId';
+import type { ActionOutcomeFields } from '../bindings/ActionOutcomeFields';
 
 export type { AppPhase, ErrorCode, GroupAnswer, IpcError, NewCentre, RecoveryKeyShown };
 
@@ -226,6 +239,16 @@ export interface Backend {
   setTarget(input: TargetInput): Promise<void>;
   targetProgress(year: number): Promise<TargetProgress[]>;
   dataQuality(query: StatsQuery): Promise<QualityReport>;
+  // Multi-agency work: reference data, the referral directory, letters, case conferences.
+  referenceStatus(): Promise<ReferenceStatus>;
+  directory(agencyType: string | null): Promise<DirectoryAgency[]>;
+  importDirectory(path: string): Promise<DirectoryImport>;
+  createReferralLetter(referralId: ReferralId, agencyId: string | null, language: Language | null): Promise<ReferralLetter>;
+  referralLetters(caseId: CaseId): Promise<ReferralLetterSummary[]>;
+  referralLetter(letterId: ReferralLetterId): Promise<ReferralLetter>;
+  conferences(caseId: CaseId): Promise<Conference[]>;
+  recordConference(caseId: CaseId, fields: ConferenceFields, actions: ConferenceActionFields[]): Promise<ConferenceId>;
+  recordActionOutcome(actionId: ConferenceActionId, supersedes: ConferenceOutcomeId | null, fields: ActionOutcomeFields): Promise<ConferenceOutcomeId>;
 }
 
 let current: Backend | undefined;

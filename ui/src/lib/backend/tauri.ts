@@ -129,4 +129,15 @@ export const tauriBackend: Backend = {
   setTarget: (input) => call('set_target', { input }),
   targetProgress: (year) => call('target_progress', { year }),
   dataQuality: (query) => call('data_quality', { query }),
+  referenceStatus: () => call('reference_status'),
+  directory: (agencyType) => call('directory', { agencyType }),
+  importDirectory: (path) => call('import_directory', { path }),
+  createReferralLetter: (referralId, agencyId, language) =>
+    call('create_referral_letter', { referralId, agencyId, language }),
+  referralLetters: (caseId) => call('referral_letters', { caseId }),
+  referralLetter: (letterId) => call('referral_letter', { letterId }),
+  conferences: (caseId) => call('conferences', { caseId }),
+  recordConference: (caseId, fields, actions) => call('record_conference', { caseId, fields, actions }),
+  recordActionOutcome: (actionId, supersedes, fields) =>
+    call('record_action_outcome', { actionId, supersedes, fields }),
 };

@@ -23,4 +23,9 @@ given_by: string,
 /**
  * Date.
  */
-on_date: string, };
+on_date: string, 
+/**
+ * For a referral consent: the details the client agreed to share with that type of
+ * agency (letter field codes, see `cases::letters::LETTER_FIELDS`). Empty: none named.
+ */
+shared_fields: Array<string>, };

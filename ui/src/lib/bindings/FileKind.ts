@@ -3,4 +3,4 @@
 /**
  * Which kind of file a native open or save dialog is for (it sets the filter and title).
  */
-export type FileKind = "enrolment" | "bundle";
+export type FileKind = "enrolment" | "bundle" | "csv";

@@ -1,0 +1,1184 @@
+//! Reference data a coordination centre sends to its centres in return bundles: the code
+//! lists, instrument packs and the referral directory (agencies per region with their
+//! contacts). See `docs/bundle-format.md` ("Reference data") and `docs/multi-agency.md`.
+//!
+//! - Every item has a kind, an id and a version; the version **in force** of each item is
+//!   one row of `reference_item` (with its body, SHA-256, source and the bundle it came in).
+//! - A centre applies items inside the import's one transaction. A version older than the
+//!   one in force is **stale** and changes nothing, the same version is **unchanged**, and
+//!   an item that cannot be read or checked is **rejected** with its reason — the rest of the
+//!   bundle still applies (an acknowledgement is never lost to a bad directory row).
+//! - A centre's own bundles carry the versions it has in force (`reference_state`); the
+//!   coordination centre remembers them per centre (`reference_peer`) and attaches to each
+//!   return bundle exactly the items that centre lacks (newer than what it reported, or
+//!   everything it never reported). Until the centre reports the new version, every return
+//!   bundle attaches it again, which is harmless (unchanged).
+//! - The code lists in use are the newest of the built-in lists and the list in force here;
+//!   lists are parsed once per version and kept for the life of the process.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, OnceLock};
+
+use chrono::Utc;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::centre::{Language, Mode};
+use crate::codes::CodeLists;
+use crate::crypto::hex;
+use crate::error::{Error, Result};
+use crate::risk::InstrumentPack;
+use crate::store::Store;
+
+/// The referral-directory file format this build reads.
+pub const DIRECTORY_FORMAT: u32 = 1;
+/// The id of the one code-list item (the whole file of lists).
+pub const CODE_LISTS_ID: &str = "codelists";
+/// The id of the one directory item.
+pub const DIRECTORY_ID: &str = "directory";
+/// Kinds of reference data this build knows.
+pub const KINDS: &[&str] = &["code_lists", "instrument_pack", "directory"];
+
+/// One agency of the referral directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryAgency {
+    /// Stable id (given by the coordination centre, or derived from region, type and name).
+    pub id: String,
+    /// Region or city (free text, e.g. `Klaipėda`).
+    pub region: String,
+    /// `referral_agency` code (police, court, social_services, …).
+    pub agency_type: String,
+    /// Name.
+    pub name: String,
+    /// Postal address.
+    pub address: String,
+    /// Phone.
+    pub phone: String,
+    /// E-mail.
+    pub email: String,
+    /// The language its letters are written in (`en`, `lt`, `lv`, `az`, `ru`).
+    pub language: String,
+}
+
+/// The directory as it travels (the body of a `directory` item).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryFile {
+    /// [`DIRECTORY_FORMAT`].
+    pub format: u32,
+    /// Version: a whole number, higher is newer.
+    pub version: String,
+    /// The agencies.
+    pub agencies: Vec<DirectoryAgency>,
+}
+
+/// One reference item inside a return bundle (a `reference` payload line).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceData {
+    /// `code_lists`, `instrument_pack` or `directory` (an unknown kind is rejected, not
+    /// fatal).
+    pub kind: String,
+    /// `codelists`, the pack's id, or `directory`.
+    pub item_id: String,
+    /// Its version.
+    pub version: String,
+    /// SHA-256 (hex) of `body`.
+    pub sha256: String,
+    /// The item as a JSON text: the code-list file, the instrument pack, the directory file.
+    pub body: String,
+}
+
+/// A version of an item (what a centre reports in force; what a return bundle attaches).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceVersion {
+    /// Kind.
+    pub kind: String,
+    /// Item id.
+    pub item_id: String,
+    /// Version.
+    pub version: String,
+}
+
+/// What became of one reference item in an import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ReferenceOutcome {
+    /// Kind.
+    pub kind: String,
+    /// Item id.
+    pub item_id: String,
+    /// Version offered.
+    pub version: String,
+    /// `applied`, `unchanged`, `stale` (older than the one in force) or `rejected`.
+    pub outcome: String,
+    /// Why (stale: the version in force; rejected: what is wrong and what to do).
+    pub reason: Option<String>,
+}
+
+/// An item in force here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ReferenceInForce {
+    /// Kind.
+    pub kind: String,
+    /// Item id.
+    pub item_id: String,
+    /// Version.
+    pub version: String,
+    /// `builtin` (shipped with this build), `local` (loaded here) or the sender's centre code.
+    pub source: String,
+    /// The bundle it came in.
+    pub bundle_id: Option<String>,
+    /// When it was applied (empty for built-in data).
+    pub applied_at: String,
+}
+
+/// One line of the reference-data log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ReferenceLogEntry {
+    /// When.
+    pub at: String,
+    /// Where it came from (`local` or a centre code).
+    pub source: String,
+    /// The bundle.
+    pub bundle_id: Option<String>,
+    /// What happened.
+    pub outcome: ReferenceOutcome,
+}
+
+/// The reference data of this store: what is in force and what happened lately.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ReferenceStatus {
+    /// Every item in force (the code lists always; packs and directory when there are).
+    pub in_force: Vec<ReferenceInForce>,
+    /// Agencies in the directory in force.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub agencies: u64,
+    /// The newest 50 log lines.
+    pub log: Vec<ReferenceLogEntry>,
+}
+
+/// What importing a directory file did (coordination centre).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct DirectoryImport {
+    /// The new version.
+    pub version: String,
+    /// Agencies in it.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub agencies: u64,
+    /// Agencies in the previous version.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub previous: u64,
+}
+
+fn sha256_hex(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// Compares two versions: dot-separated parts, numbers as numbers (`2026.11.10` is newer
+/// than `2026.11.9`, `12` newer than `3`), other parts as text.
+pub fn compare_versions(a: &str, b: &str) -> Ordering {
+    let mut left = a.trim().split('.');
+    let mut right = b.trim().split('.');
+    loop {
+        match (left.next(), right.next()) {
+            (None, None) => return Ordering::Equal,
+            (Some(_), None) => return Ordering::Greater,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(x), Some(y)) => {
+                let o = match (x.parse::<u64>(), y.parse::<u64>()) {
+                    (Ok(x), Ok(y)) => x.cmp(&y),
+                    _ => x.cmp(y),
+                };
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+        }
+    }
+}
+
+/// Parses a code-list file once per content and keeps it for the life of the process (the
+/// write context holds `&'static` lists; a handful of versions is all a store ever sees).
+fn intern_codes(text: &str) -> Result<&'static CodeLists> {
+    static CACHE: OnceLock<Mutex<HashMap<String, &'static CodeLists>>> = OnceLock::new();
+    let key = sha256_hex(text);
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(found) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        return Ok(found);
+    }
+    let lists: &'static CodeLists = Box::leak(Box::new(CodeLists::parse(text)?));
+    cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key, lists);
+    Ok(lists)
+}
+
+/// The code lists in use: the list in force here when it is newer than the built-in one,
+/// else the built-in one (a store from before reference data, or a broken row, gives the
+/// built-in lists).
+pub(crate) fn codes_in_force(conn: &Connection) -> Result<&'static CodeLists> {
+    let builtin = CodeLists::builtin()?;
+    let stored: Option<(String, String)> = conn
+        .query_row(
+            "SELECT version, body FROM reference_item WHERE kind = 'code_lists' AND item_id = ?1",
+            [CODE_LISTS_ID],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .unwrap_or(None);
+    match stored {
+        Some((version, body))
+            if compare_versions(&version, builtin.version()) == Ordering::Greater =>
+        {
+            Ok(intern_codes(&body).unwrap_or(builtin))
+        }
+        _ => Ok(builtin),
+    }
+}
+
+/// Every code of every list, as (list, code).
+fn all_codes(codes: &CodeLists) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for list in codes.list_names() {
+        for o in codes.options(list, Language::En, None) {
+            out.push((list.to_owned(), o.code));
+        }
+    }
+    out
+}
+
+/// The highest version of each instrument pack loaded here.
+fn pack_versions(conn: &Connection, builtin: bool) -> Result<BTreeMap<String, u32>> {
+    let sql = if builtin {
+        "SELECT id, max(version) FROM instrument_pack GROUP BY id"
+    } else {
+        "SELECT id, max(version) FROM instrument_pack WHERE builtin = 0 GROUP BY id"
+    };
+    Ok(conn
+        .prepare(sql)?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+fn directory_in_force(conn: &Connection) -> Result<Option<(String, String)>> {
+    Ok(conn
+        .query_row(
+            "SELECT version, body FROM reference_item WHERE kind = 'directory' AND item_id = ?1",
+            [DIRECTORY_ID],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// The versions in force here, as a centre reports them in its bundles.
+pub(crate) fn state(conn: &Connection, codes: &CodeLists) -> Result<Vec<ReferenceVersion>> {
+    let mut out = vec![ReferenceVersion {
+        kind: "code_lists".into(),
+        item_id: CODE_LISTS_ID.into(),
+        version: codes.version().to_owned(),
+    }];
+    for (id, version) in pack_versions(conn, true)? {
+        out.push(ReferenceVersion {
+            kind: "instrument_pack".into(),
+            item_id: id,
+            version: version.to_string(),
+        });
+    }
+    if let Some((version, _)) = directory_in_force(conn)? {
+        out.push(ReferenceVersion {
+            kind: "directory".into(),
+            item_id: DIRECTORY_ID.into(),
+            version,
+        });
+    }
+    Ok(out)
+}
+
+/// Remembers the versions a centre reported in force (coordination centre, on import).
+pub(crate) fn record_peer_state(
+    conn: &Connection,
+    peer: &str,
+    items: &[ReferenceVersion],
+    at: &str,
+) -> Result<()> {
+    for item in items {
+        conn.execute(
+            "INSERT INTO reference_peer (peer, kind, item_id, version, reported_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (peer, kind, item_id) DO UPDATE
+             SET version = excluded.version, reported_at = excluded.reported_at",
+            params![peer, item.kind, item.item_id, item.version, at],
+        )?;
+    }
+    Ok(())
+}
+
+/// The reference items a return bundle to `peer` attaches: each item in force here that is
+/// newer than the version the centre last reported (or that it never reported). Built-in
+/// code lists are sent only to a centre that reported an older list.
+pub(crate) fn outgoing(
+    conn: &Connection,
+    peer: &str,
+    codes: &CodeLists,
+) -> Result<Vec<ReferenceData>> {
+    let reported: HashMap<(String, String), String> = conn
+        .prepare("SELECT kind, item_id, version FROM reference_peer WHERE peer = ?1")?
+        .query_map([peer], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let lacks = |kind: &str, id: &str, version: &str| {
+        reported
+            .get(&(kind.to_owned(), id.to_owned()))
+            .is_none_or(|have| compare_versions(version, have) == Ordering::Greater)
+    };
+    let mut out = Vec::new();
+    // Code lists: the body of the list in use.
+    let stored: Option<(String, String)> = conn
+        .query_row(
+            "SELECT version, body FROM reference_item WHERE kind = 'code_lists' AND item_id = ?1",
+            [CODE_LISTS_ID],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let reported_codes =
+        reported.contains_key(&("code_lists".to_owned(), CODE_LISTS_ID.to_owned()));
+    match stored {
+        Some((version, body)) if version == codes.version() => {
+            if lacks("code_lists", CODE_LISTS_ID, &version) {
+                out.push(item("code_lists", CODE_LISTS_ID, &version, body));
+            }
+        }
+        _ => {
+            if reported_codes && lacks("code_lists", CODE_LISTS_ID, codes.version()) {
+                out.push(item(
+                    "code_lists",
+                    CODE_LISTS_ID,
+                    codes.version(),
+                    crate::codes::builtin_text().to_owned(),
+                ));
+            }
+        }
+    }
+    // Instrument packs loaded here (not built in) that may be passed on.
+    let packs: Vec<(String, u32, String)> = conn
+        .prepare(
+            "SELECT p.id, p.version, p.body FROM instrument_pack p
+             WHERE p.builtin = 0 AND p.licence != 'local_only'
+               AND p.version = (SELECT max(version) FROM instrument_pack q
+                                WHERE q.id = p.id AND q.builtin = 0 AND q.licence != 'local_only')
+             ORDER BY p.id",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, version, body) in packs {
+        let version = version.to_string();
+        if lacks("instrument_pack", &id, &version) {
+            out.push(item("instrument_pack", &id, &version, body));
+        }
+    }
+    if let Some((version, body)) = directory_in_force(conn)?
+        && lacks("directory", DIRECTORY_ID, &version)
+    {
+        out.push(item("directory", DIRECTORY_ID, &version, body));
+    }
+    Ok(out)
+}
+
+fn item(kind: &str, id: &str, version: &str, body: String) -> ReferenceData {
+    ReferenceData {
+        kind: kind.to_owned(),
+        item_id: id.to_owned(),
+        version: version.to_owned(),
+        sha256: sha256_hex(&body),
+        body,
+    }
+}
+
+/// Where an item comes from and who applies it.
+pub(crate) struct Origin<'a> {
+    /// `local` or the sender's centre code.
+    pub source: &'a str,
+    /// The bundle.
+    pub bundle_id: Option<&'a str>,
+    /// Who.
+    pub user: &'a str,
+}
+
+fn outcome(d: &ReferenceData, what: &str, reason: Option<String>) -> ReferenceOutcome {
+    ReferenceOutcome {
+        kind: d.kind.clone(),
+        item_id: d.item_id.clone(),
+        version: d.version.clone(),
+        outcome: what.to_owned(),
+        reason,
+    }
+}
+
+fn in_force_row(conn: &Connection, kind: &str, id: &str) -> Result<Option<(String, String)>> {
+    Ok(conn
+        .query_row(
+            "SELECT version, sha256 FROM reference_item WHERE kind = ?1 AND item_id = ?2",
+            params![kind, id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// Decides between stale, unchanged, a clash and newer against the version in force.
+fn against(d: &ReferenceData, have: Option<(&str, &str)>) -> Option<ReferenceOutcome> {
+    let (version, sha) = have?;
+    match compare_versions(&d.version, version) {
+        Ordering::Less => Some(outcome(
+            d,
+            "stale",
+            Some(format!(
+                "version {version} is in force here; the older version {} was not applied",
+                d.version
+            )),
+        )),
+        Ordering::Equal if sha == d.sha256 => Some(outcome(d, "unchanged", None)),
+        Ordering::Equal => Some(outcome(
+            d,
+            "rejected",
+            Some(format!(
+                "version {} is already in force here with different content; the coordination centre must give the changed data a higher version",
+                d.version
+            )),
+        )),
+        Ordering::Greater => None,
+    }
+}
+
+fn store_item(conn: &Connection, d: &ReferenceData, origin: &Origin<'_>, now: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO reference_item (kind, item_id, version, sha256, body, source, bundle_id,
+                                     applied_at, applied_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (kind, item_id) DO UPDATE SET
+             version = excluded.version, sha256 = excluded.sha256, body = excluded.body,
+             source = excluded.source, bundle_id = excluded.bundle_id,
+             applied_at = excluded.applied_at, applied_by = excluded.applied_by",
+        params![
+            d.kind,
+            d.item_id,
+            d.version,
+            d.sha256,
+            d.body,
+            origin.source,
+            origin.bundle_id,
+            now,
+            origin.user
+        ],
+    )?;
+    Ok(())
+}
+
+/// Checks and applies one item inside the caller's transaction; logs what became of it.
+/// Only a database failure is an error: anything wrong with the item is a `rejected`
+/// outcome with its reason.
+pub(crate) fn apply(
+    conn: &Connection,
+    codes: &'static CodeLists,
+    d: &ReferenceData,
+    origin: &Origin<'_>,
+) -> Result<ReferenceOutcome> {
+    let now = Utc::now().to_rfc3339();
+    let result = if sha256_hex(&d.body) == d.sha256.to_ascii_lowercase() {
+        match d.kind.as_str() {
+            "code_lists" => apply_codes(conn, codes, d, origin, &now)?,
+            "instrument_pack" => apply_pack(conn, codes, d, origin, &now)?,
+            "directory" => apply_directory(conn, codes, d, origin, &now)?,
+            other => outcome(
+                d,
+                "rejected",
+                Some(format!(
+                    "reference data of kind '{other}' is not known to this version of Atrama; update Atrama to receive it"
+                )),
+            ),
+        }
+    } else {
+        outcome(
+            d,
+            "rejected",
+            Some("its content does not match its SHA-256; ask the coordination centre to send it again".into()),
+        )
+    };
+    conn.execute(
+        "INSERT INTO reference_log (at, username, kind, item_id, version, outcome, reason,
+                                    source, bundle_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            now,
+            origin.user,
+            result.kind,
+            result.item_id,
+            result.version,
+            result.outcome,
+            result.reason,
+            origin.source,
+            origin.bundle_id
+        ],
+    )?;
+    Ok(result)
+}
+
+fn apply_codes(
+    conn: &Connection,
+    codes: &'static CodeLists,
+    d: &ReferenceData,
+    origin: &Origin<'_>,
+    now: &str,
+) -> Result<ReferenceOutcome> {
+    if d.item_id != CODE_LISTS_ID {
+        return Ok(outcome(
+            d,
+            "rejected",
+            Some(format!(
+                "code lists travel as item '{CODE_LISTS_ID}', not '{}'",
+                d.item_id
+            )),
+        ));
+    }
+    let lists = match CodeLists::parse(&d.body) {
+        Ok(l) => l,
+        Err(e) => {
+            return Ok(outcome(
+                d,
+                "rejected",
+                Some(format!("the code lists cannot be used: {e}")),
+            ));
+        }
+    };
+    if lists.version() != d.version {
+        return Ok(outcome(
+            d,
+            "rejected",
+            Some(format!(
+                "the code lists say version {} but were sent as version {}",
+                lists.version(),
+                d.version
+            )),
+        ));
+    }
+    // The lists in use (built-in or in force) are the baseline: same hash → unchanged.
+    let have = in_force_row(conn, "code_lists", CODE_LISTS_ID)?;
+    let current = codes.version().to_owned();
+    let current_sha = match &have {
+        Some((v, sha)) if *v == current => sha.clone(),
+        _ => sha256_hex(crate::codes::builtin_text()),
+    };
+    if let Some(o) = against(d, Some((&current, &current_sha))) {
+        return Ok(o);
+    }
+    // Records carry codes: a newer list may add codes and labels, never drop one.
+    let new: std::collections::HashSet<(String, String)> = all_codes(&lists).into_iter().collect();
+    if let Some((list, code)) = all_codes(codes).into_iter().find(|c| !new.contains(c)) {
+        return Ok(outcome(
+            d,
+            "rejected",
+            Some(format!(
+                "version {} drops code '{code}' of list '{list}', which records here may carry; a newer list may add codes, never remove them",
+                d.version
+            )),
+        ));
+    }
+    store_item(conn, d, origin, now)?;
+    Ok(outcome(d, "applied", None))
+}
+
+fn apply_pack(
+    conn: &Connection,
+    codes: &'static CodeLists,
+    d: &ReferenceData,
+    origin: &Origin<'_>,
+    now: &str,
+) -> Result<ReferenceOutcome> {
+    let pack = match InstrumentPack::parse(&d.body, codes) {
+        Ok(p) => p,
+        Err(e) => {
+            return Ok(outcome(
+                d,
+                "rejected",
+                Some(format!("the instrument pack cannot be used: {e}")),
+            ));
+        }
+    };
+    if pack.id != d.item_id || pack.version.to_string() != d.version {
+        return Ok(outcome(
+            d,
+            "rejected",
+            Some(format!(
+                "the pack is '{}' version {} but was sent as '{}' version {}",
+                pack.id, pack.version, d.item_id, d.version
+            )),
+        ));
+    }
+    if pack.licence == crate::risk::pack::Licence::LocalOnly {
+        return Ok(outcome(
+            d,
+            "rejected",
+            Some("the pack's licence is local only: it may not be passed on".into()),
+        ));
+    }
+    let same: Option<String> = conn
+        .query_row(
+            "SELECT sha256 FROM instrument_pack WHERE id = ?1 AND version = ?2",
+            params![pack.id, pack.version],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let newest = pack_versions(conn, true)?.get(&pack.id).copied();
+    if let Some(sha) = same {
+        return Ok(if sha == d.sha256 {
+            outcome(d, "unchanged", None)
+        } else {
+            outcome(
+                d,
+                "rejected",
+                Some(format!(
+                    "version {} of '{}' is already loaded here with different content; the coordination centre must give the changed pack a higher version",
+                    pack.version, pack.id
+                )),
+            )
+        });
+    }
+    if let Some(newest) = newest
+        && newest > pack.version
+    {
+        return Ok(outcome(
+            d,
+            "stale",
+            Some(format!(
+                "version {newest} of '{}' is in force here; the older version {} was not applied",
+                pack.id, pack.version
+            )),
+        ));
+    }
+    conn.execute(
+        "INSERT INTO instrument_pack (id, version, body, sha256, licence, builtin, imported_at, imported_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7)",
+        params![pack.id, pack.version, d.body, d.sha256, pack.licence.code(), now, origin.user],
+    )?;
+    store_item(conn, d, origin, now)?;
+    Ok(outcome(d, "applied", None))
+}
+
+/// Reads and checks a directory file: every agency with an id, a known type and language,
+/// a name, no id twice.
+pub fn parse_directory(text: &str, codes: &CodeLists) -> Result<DirectoryFile> {
+    let file: DirectoryFile = serde_json::from_str(text)
+        .map_err(|e| Error::invalid(format!("the referral directory is not valid: {e}")))?;
+    if file.format > DIRECTORY_FORMAT {
+        return Err(Error::NewerVersion {
+            what: "referral-directory format",
+            found: i64::from(file.format),
+            supported: i64::from(DIRECTORY_FORMAT),
+        });
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, a) in file.agencies.iter().enumerate() {
+        let at = format!("agency {} ('{}')", i + 1, a.name);
+        if a.id.trim().is_empty() || !seen.insert(a.id.clone()) {
+            return Err(Error::invalid(format!(
+                "{at} has an empty or repeated id '{}'",
+                a.id
+            )));
+        }
+        if a.name.trim().is_empty() {
+            return Err(Error::invalid(format!("{at} has no name")));
+        }
+        if !codes.contains("referral_agency", &a.agency_type) {
+            return Err(Error::invalid(format!(
+                "{at} has type '{}', which is not a referral agency code",
+                a.agency_type
+            )));
+        }
+        Language::parse(&a.language).map_err(|_| {
+            Error::invalid(format!(
+                "{at} has language '{}'; use en, lt, lv, az or ru",
+                a.language
+            ))
+        })?;
+    }
+    Ok(file)
+}
+
+fn apply_directory(
+    conn: &Connection,
+    codes: &'static CodeLists,
+    d: &ReferenceData,
+    origin: &Origin<'_>,
+    now: &str,
+) -> Result<ReferenceOutcome> {
+    if d.item_id != DIRECTORY_ID {
+        return Ok(outcome(
+            d,
+            "rejected",
+            Some(format!(
+                "the directory travels as item '{DIRECTORY_ID}', not '{}'",
+                d.item_id
+            )),
+        ));
+    }
+    let file = match parse_directory(&d.body, codes) {
+        Ok(f) => f,
+        Err(e) => return Ok(outcome(d, "rejected", Some(e.to_string()))),
+    };
+    if file.version != d.version {
+        return Ok(outcome(
+            d,
+            "rejected",
+            Some(format!(
+                "the directory says version {} but was sent as version {}",
+                file.version, d.version
+            )),
+        ));
+    }
+    let have = in_force_row(conn, "directory", DIRECTORY_ID)?;
+    if let Some(o) = against(d, have.as_ref().map(|(v, s)| (v.as_str(), s.as_str()))) {
+        return Ok(o);
+    }
+    write_directory(conn, &file)?;
+    store_item(conn, d, origin, now)?;
+    Ok(outcome(d, "applied", None))
+}
+
+fn write_directory(conn: &Connection, file: &DirectoryFile) -> Result<()> {
+    conn.execute("DELETE FROM directory_agency", [])?;
+    let mut stmt = conn.prepare(
+        "INSERT INTO directory_agency (id, region, agency_type, name, address, phone, email, language)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for a in &file.agencies {
+        stmt.execute(params![
+            a.id,
+            a.region,
+            a.agency_type,
+            a.name,
+            a.address,
+            a.phone,
+            a.email,
+            a.language.to_ascii_lowercase()
+        ])?;
+    }
+    Ok(())
+}
+
+/// Splits CSV text (RFC 4180: commas, double-quoted fields with `""` inside, CRLF or LF)
+/// into rows of fields.
+fn csv_rows(text: &str) -> Result<Vec<Vec<String>>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    let mut line = 1;
+    while let Some(c) = chars.next() {
+        if quoted {
+            match c {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                '"' => quoted = false,
+                '\n' => {
+                    line += 1;
+                    field.push(c);
+                }
+                _ => field.push(c),
+            }
+            continue;
+        }
+        match c {
+            '"' if field.is_empty() => quoted = true,
+            ',' => row.push(std::mem::take(&mut field)),
+            '\r' => {}
+            '\n' => {
+                line += 1;
+                row.push(std::mem::take(&mut field));
+                if row.iter().any(|f| !f.trim().is_empty()) {
+                    rows.push(std::mem::take(&mut row));
+                } else {
+                    row.clear();
+                }
+            }
+            _ => field.push(c),
+        }
+    }
+    if quoted {
+        return Err(Error::invalid(format!(
+            "the CSV file ends inside a quoted field (opened before line {line})"
+        )));
+    }
+    row.push(field);
+    if row.iter().any(|f| !f.trim().is_empty()) {
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// Reads a directory CSV: a header row naming the columns `region`, `type`, `name`,
+/// `address`, `phone`, `email`, `language` and optionally `id` (any order); one agency per
+/// row. Agencies without an id get one derived from region, type and name.
+pub fn directory_from_csv(text: &str, codes: &CodeLists, version: &str) -> Result<DirectoryFile> {
+    let rows = csv_rows(text)?;
+    let Some((header, body)) = rows.split_first() else {
+        return Err(Error::invalid(
+            "the CSV file is empty; it needs a header row and one row per agency",
+        ));
+    };
+    let header: Vec<String> = header
+        .iter()
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let mut idx = BTreeMap::new();
+    for name in [
+        "region", "type", "name", "address", "phone", "email", "language",
+    ] {
+        let i = col(name).ok_or_else(|| {
+            Error::invalid(format!(
+                "the CSV header has no column '{name}'; it needs id (optional), region, type, name, address, phone, email, language"
+            ))
+        })?;
+        idx.insert(name, i);
+    }
+    let id_col = col("id");
+    let mut agencies = Vec::with_capacity(body.len());
+    for (n, row) in body.iter().enumerate() {
+        let get = |name: &str| -> String {
+            row.get(idx[name])
+                .map(|s| s.trim().to_owned())
+                .unwrap_or_default()
+        };
+        let agency_type = get("type").to_ascii_lowercase();
+        let id = id_col
+            .and_then(|i| row.get(i))
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| {
+                let seed = format!(
+                    "{}\u{1f}{}\u{1f}{}",
+                    get("region"),
+                    agency_type,
+                    get("name")
+                );
+                format!("a-{}", &sha256_hex(&seed)[..12])
+            });
+        let agency = DirectoryAgency {
+            id,
+            region: get("region"),
+            agency_type,
+            name: get("name"),
+            address: get("address"),
+            phone: get("phone"),
+            email: get("email"),
+            language: get("language").to_ascii_lowercase(),
+        };
+        if !codes.contains("referral_agency", &agency.agency_type) {
+            return Err(Error::invalid(format!(
+                "row {} of the CSV: type '{}' is not a referral agency code (police, prosecutor, court, state_legal_aid, social_services, child_protection, health, mental_health, shelter, probation, employment_housing, other_ngo)",
+                n + 2,
+                agency.agency_type
+            )));
+        }
+        agencies.push(agency);
+    }
+    let file = DirectoryFile {
+        format: DIRECTORY_FORMAT,
+        version: version.to_owned(),
+        agencies,
+    };
+    // The same checks a centre makes on receipt (ids, names, languages).
+    let text = serde_json::to_string(&file).map_err(|e| Error::invalid(e.to_string()))?;
+    parse_directory(&text, codes).map_err(|e| Error::invalid(format!("the CSV file: {e}")))
+}
+
+impl Store {
+    /// The code lists in use (the built-in ones, or newer ones received or loaded).
+    pub fn codes(&self) -> &'static CodeLists {
+        self.ctx.codes
+    }
+
+    /// The reference data in force here, the directory's size and the newest log lines.
+    pub fn reference_status(&self) -> Result<ReferenceStatus> {
+        let builtin = CodeLists::builtin()?;
+        let mut in_force = Vec::new();
+        let rows: Vec<(String, String, String, String, Option<String>, String)> = self
+            .conn
+            .prepare(
+                "SELECT kind, item_id, version, source, bundle_id, applied_at FROM reference_item
+                 ORDER BY kind, item_id",
+            )?
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let codes_in_use = self.ctx.codes.version().to_owned();
+        if !rows
+            .iter()
+            .any(|r| r.0 == "code_lists" && r.2 == codes_in_use)
+        {
+            in_force.push(ReferenceInForce {
+                kind: "code_lists".into(),
+                item_id: CODE_LISTS_ID.into(),
+                version: builtin.version().to_owned(),
+                source: "builtin".into(),
+                bundle_id: None,
+                applied_at: String::new(),
+            });
+        }
+        for (kind, item_id, version, source, bundle_id, applied_at) in rows {
+            if kind == "code_lists" && version != codes_in_use {
+                continue; // an older list than the built-in one: not in use
+            }
+            in_force.push(ReferenceInForce {
+                kind,
+                item_id,
+                version,
+                source,
+                bundle_id,
+                applied_at,
+            });
+        }
+        let agencies: i64 =
+            self.conn
+                .query_row("SELECT count(*) FROM directory_agency", [], |r| r.get(0))?;
+        let log = self
+            .conn
+            .prepare(
+                "SELECT at, source, bundle_id, kind, item_id, version, outcome, reason
+                 FROM reference_log ORDER BY seq DESC LIMIT 50",
+            )?
+            .query_map([], |r| {
+                Ok(ReferenceLogEntry {
+                    at: r.get(0)?,
+                    source: r.get(1)?,
+                    bundle_id: r.get(2)?,
+                    outcome: ReferenceOutcome {
+                        kind: r.get(3)?,
+                        item_id: r.get(4)?,
+                        version: r.get(5)?,
+                        outcome: r.get(6)?,
+                        reason: r.get(7)?,
+                    },
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ReferenceStatus {
+            in_force,
+            agencies: u64::try_from(agencies).unwrap_or(0),
+            log,
+        })
+    }
+
+    /// The agencies of the referral directory in force, by region and name; only those of
+    /// `agency_type` when given.
+    pub fn directory(&self, agency_type: Option<&str>) -> Result<Vec<DirectoryAgency>> {
+        Ok(self
+            .conn
+            .prepare(
+                "SELECT id, region, agency_type, name, address, phone, email, language
+                 FROM directory_agency WHERE ?1 IS NULL OR agency_type = ?1
+                 ORDER BY region, agency_type, name",
+            )?
+            .query_map([agency_type], |r| {
+                Ok(DirectoryAgency {
+                    id: r.get(0)?,
+                    region: r.get(1)?,
+                    agency_type: r.get(2)?,
+                    name: r.get(3)?,
+                    address: r.get(4)?,
+                    phone: r.get(5)?,
+                    email: r.get(6)?,
+                    language: r.get(7)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Replaces the referral directory with the agencies of a CSV file (coordination centre
+    /// only: centres receive the directory in return bundles). The new version is one
+    /// higher than the last; the next return bundle to each centre attaches it.
+    pub fn import_directory_csv(&mut self, text: &str) -> Result<DirectoryImport> {
+        self.require(crate::admin::Permission::ManageReferenceData)?;
+        if self.profile()?.mode != Mode::Coordinator {
+            return Err(Error::invalid(
+                "the referral directory is kept by the coordination centre and arrives in its return bundles; import the CSV file there",
+            ));
+        }
+        let previous = directory_in_force(&self.conn)?;
+        let next = previous
+            .as_ref()
+            .and_then(|(v, _)| v.parse::<u64>().ok())
+            .unwrap_or(0)
+            + 1;
+        let file = directory_from_csv(text, self.ctx.codes, &next.to_string())?;
+        let body = serde_json::to_string(&file)
+            .map_err(|e| Error::invalid(format!("cannot encode the directory: {e}")))?;
+        let d = item("directory", DIRECTORY_ID, &file.version, body);
+        let before: i64 =
+            self.conn
+                .query_row("SELECT count(*) FROM directory_agency", [], |r| r.get(0))?;
+        let user = self.ctx.user.clone();
+        let codes = self.ctx.codes;
+        let tx = self.conn.transaction()?;
+        let result = apply(
+            &tx,
+            codes,
+            &d,
+            &Origin {
+                source: "local",
+                bundle_id: None,
+                user: &user,
+            },
+        )?;
+        if result.outcome != "applied" {
+            return Err(Error::invalid(
+                result
+                    .reason
+                    .unwrap_or_else(|| "the directory was not applied".into()),
+            ));
+        }
+        crate::audit::append(
+            &tx,
+            &user,
+            crate::audit::Action::Settings,
+            None,
+            Some(&format!(
+                "referral directory version {} ({} agencies)",
+                file.version,
+                file.agencies.len()
+            )),
+        )?;
+        tx.commit()?;
+        Ok(DirectoryImport {
+            version: file.version,
+            agencies: file.agencies.len() as u64,
+            previous: u64::try_from(before).unwrap_or(0),
+        })
+    }
+
+    /// Loads a newer code-list file here (coordination centre: it then goes to every centre
+    /// in the next return bundles). Refused when not newer than the lists in use, or when it
+    /// drops a code.
+    pub fn load_code_lists(&mut self, text: &str) -> Result<ReferenceOutcome> {
+        self.require(crate::admin::Permission::ManageReferenceData)?;
+        let lists = CodeLists::parse(text)?;
+        let d = item(
+            "code_lists",
+            CODE_LISTS_ID,
+            lists.version(),
+            text.to_owned(),
+        );
+        let user = self.ctx.user.clone();
+        let codes = self.ctx.codes;
+        let tx = self.conn.transaction()?;
+        let result = apply(
+            &tx,
+            codes,
+            &d,
+            &Origin {
+                source: "local",
+                bundle_id: None,
+                user: &user,
+            },
+        )?;
+        if result.outcome != "applied" {
+            return Err(Error::invalid(format!(
+                "code lists version {} were not loaded: {}",
+                d.version,
+                result
+                    .reason
+                    .clone()
+                    .unwrap_or_else(|| result.outcome.clone())
+            )));
+        }
+        crate::audit::append(
+            &tx,
+            &user,
+            crate::audit::Action::Settings,
+            None,
+            Some(&format!("code lists version {}", d.version)),
+        )?;
+        tx.commit()?;
+        self.ctx.codes = codes_in_force(&self.conn)?;
+        Ok(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_compare_by_number_part_by_part() {
+        assert_eq!(compare_versions("12", "3"), Ordering::Greater);
+        assert_eq!(
+            compare_versions("2026.11.10", "2026.11.9"),
+            Ordering::Greater
+        );
+        assert_eq!(compare_versions("2026.11", "2026.11.1"), Ordering::Less);
+        assert_eq!(compare_versions("2", "2"), Ordering::Equal);
+    }
+
+    #[test]
+    fn csv_rows_read_quotes_commas_and_newlines() {
+        let rows = csv_rows("\u{feff}a,b\r\n\"x, y\",\"say \"\"hi\"\"\nthere\"\n\n").unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                vec!["a".to_owned(), "b".to_owned()],
+                vec!["x, y".to_owned(), "say \"hi\"\nthere".to_owned()]
+            ]
+        );
+        assert!(csv_rows("a,\"open").is_err());
+    }
+
+    #[test]
+    fn a_directory_csv_is_checked_row_by_row() {
+        let codes = CodeLists::builtin().unwrap();
+        let ok = "region,type,name,address,phone,email,language\nKlaipėda,police,Klaipėdos policija,Liepų g. 1,+370 46 000000,klp@policija.lt,lt\n";
+        let file = directory_from_csv(ok, codes, "1").unwrap();
+        assert_eq!(file.agencies.len(), 1);
+        assert!(file.agencies[0].id.starts_with("a-"));
+        let again = directory_from_csv(ok, codes, "2").unwrap();
+        assert_eq!(
+            file.agencies[0].id, again.agencies[0].id,
+            "derived ids are stable"
+        );
+        let bad_type = ok.replace(",police,", ",sheriff,");
+        let e = directory_from_csv(&bad_type, codes, "1")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("row 2") && e.contains("sheriff"), "{e}");
+        let bad_lang = ok.replace(",lt\n", ",de\n");
+        let e = directory_from_csv(&bad_lang, codes, "1")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("language 'de'"), "{e}");
+        let e = directory_from_csv("region,name\n", codes, "1")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no column 'type'"), "{e}");
+    }
+}
