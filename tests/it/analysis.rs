@@ -161,6 +161,7 @@ fn seed_cases(s: &mut Site, seeds: &[Seed], family: &str) -> Vec<CaseId> {
                         given: c.consent,
                         given_by: "self".into(),
                         on_date: open,
+                        shared_fields: Vec::new(),
                     },
                 )?;
                 let contact = |on: NaiveDate, discipline: &str| ServiceContactFields {
@@ -813,6 +814,7 @@ fn a_withdrawal_of_consent_removes_the_analysis_at_the_coordinator() {
                     given: false,
                     given_by: "self".into(),
                     on_date: opened(1) + Duration::days(150),
+                    shared_fields: Vec::new(),
                 },
             )
         })

@@ -670,6 +670,7 @@ fn a_case_moves_to_another_centre_with_the_clients_consent() {
         given: true,
         given_by: "self".into(),
         on_date: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+        shared_fields: Vec::new(),
     };
     a.store.batch(|w| w.record_consent(id, &consent)).unwrap();
     let err = a.store.transfer_case(id, "KOORD", &file).unwrap_err();
