@@ -903,32 +903,6 @@ fn choose_save_file(
         .transpose()
 }
 
-/// WebKitGTK's accelerated compositing draws every frame through OpenGL; where that is
-/// software (llvmpipe: virtual machines, old office laptops, Xvfb), the frame after opening a
-/// case took 200–800 ms on a loaded machine against 20–50 ms without it
-/// (docs/performance.md). These pages are plain documents with no 3D or video, so the
-/// webview draws without it — unless `WEBKIT_DISABLE_COMPOSITING_MODE` is set, in which
-/// case WebKit follows that (`=0` keeps compositing).
-#[cfg(target_os = "linux")]
-fn draw_without_gl_compositing(app: &tauri::App) {
-    use tauri::Manager as _;
-    use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt as _, WebViewExt as _};
-    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_some() {
-        return;
-    }
-    if let Some(window) = app.get_webview_window("main") {
-        // A window that cannot take the setting keeps WebKit's default: nothing else changes.
-        let _ = window.with_webview(|webview| {
-            if let Some(settings) = webview.inner().settings() {
-                settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
-            }
-        });
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn draw_without_gl_compositing(_app: &tauri::App) {}
-
 /// Starts the desktop app.
 pub fn run() {
     let dir = match atrama::store::default_dir() {
@@ -936,10 +910,6 @@ pub fn run() {
         Err(e) => fail(&e.to_string()),
     };
     let result = tauri::Builder::default()
-        .setup(|app| {
-            draw_without_gl_compositing(app);
-            Ok(())
-        })
         .plugin(tauri_plugin_dialog::init())
         .manage(AppState {
             dir,

@@ -130,6 +130,11 @@ test('interaction timings on a 5,000-client demo store', async () => {
     // Case numbers to open, from the case list (the newest ones and some further down).
     await click(app, '#nav-cases');
     await textOf(app, '#cases-count');
+    // The first page of the list arrives after the screen: wait for it.
+    await app.waitUntil(async () => (await app.$$('#case-list button').length) >= ROUNDS, {
+      timeout: 20000,
+      timeoutMsg: 'the case list never showed its first cases',
+    });
     const numbers = (await app.$$('#case-list button').map((b) => b.getText())).slice(0, ROUNDS);
     assert.equal(numbers.length, ROUNDS, `the case list shows ${numbers.length} cases`);
 
