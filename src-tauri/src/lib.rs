@@ -18,9 +18,9 @@ use atrama::admin::{
 };
 use atrama::audit::AccessEntry;
 use atrama::cases::{
-    CaseDetail, CaseFilter, CaseSummary, ChildFields, ClientIdentity, ConsentFields,
-    IncidentFields, Intake, NoteFields, ProtectionOrderFields, ReferralFields, SearchHit,
-    ServiceContactFields, WorkQueues,
+    CaseDetail, CaseFields, CaseFilter, CaseSummary, ChildFields, ClientIdentity, ConsentFields,
+    IncidentFields, Intake, NoteFields, ProtectionOrderFields, RecordHistory, RecordRef,
+    ReferralFields, SearchHit, ServiceContactFields, WorkQueues,
 };
 use atrama::drafts::Draft;
 use atrama::ids::{
@@ -495,6 +495,80 @@ fn document_content(
 ) -> Result<tauri::ipc::Response, IpcError> {
     let (_media_type, content) = state.with_store(|s| s.document_content(document_id))?;
     Ok(tauri::ipc::Response::new(content))
+}
+
+/// Changes a case's fields (referral source, lead worker, team, follow-up, …).
+#[tauri::command(async)]
+fn update_case(state: State<'_>, case_id: CaseId, fields: CaseFields) -> Result<(), IpcError> {
+    state.with_store(|s| s.batch(|b| b.update_case(case_id, &fields)))
+}
+
+/// Corrects an incident: a new version superseding `old`.
+#[tauri::command(async)]
+fn correct_incident(
+    state: State<'_>,
+    old: IncidentId,
+    fields: IncidentFields,
+) -> Result<IncidentId, IpcError> {
+    state.with_store(|s| s.batch(|b| b.correct_incident(old, &fields)))
+}
+
+/// Corrects a service contact: a new version superseding `old`.
+#[tauri::command(async)]
+fn correct_service_contact(
+    state: State<'_>,
+    old: ServiceContactId,
+    fields: ServiceContactFields,
+) -> Result<ServiceContactId, IpcError> {
+    state.with_store(|s| s.batch(|b| b.correct_service_contact(old, &fields)))
+}
+
+/// Corrects a referral or records its new status: a new version superseding `old`.
+#[tauri::command(async)]
+fn correct_referral(
+    state: State<'_>,
+    old: ReferralId,
+    fields: ReferralFields,
+) -> Result<ReferralId, IpcError> {
+    state.with_store(|s| s.batch(|b| b.correct_referral(old, &fields)))
+}
+
+/// Corrects a consent recorded in error: a new version superseding `old`.
+#[tauri::command(async)]
+fn correct_consent(
+    state: State<'_>,
+    old: ConsentEventId,
+    fields: ConsentFields,
+) -> Result<ConsentEventId, IpcError> {
+    state.with_store(|s| s.batch(|b| b.correct_consent(old, &fields)))
+}
+
+/// Corrects a note: a new version superseding `old`.
+#[tauri::command(async)]
+fn correct_note(state: State<'_>, old: NoteId, fields: NoteFields) -> Result<NoteId, IpcError> {
+    state.with_store(|s| s.batch(|b| b.correct_note(old, &fields)))
+}
+
+/// Changes what is recorded about a child.
+#[tauri::command(async)]
+fn update_child(state: State<'_>, child_id: ChildId, fields: ChildFields) -> Result<(), IpcError> {
+    state.with_store(|s| s.batch(|b| b.update_child(child_id, &fields)))
+}
+
+/// Changes a protection order (decision, dates, breaches).
+#[tauri::command(async)]
+fn update_protection_order(
+    state: State<'_>,
+    order_id: ProtectionOrderId,
+    fields: ProtectionOrderFields,
+) -> Result<(), IpcError> {
+    state.with_store(|s| s.batch(|b| b.update_protection_order(order_id, &fields)))
+}
+
+/// The versions of an append-only record, newest first (the view is logged).
+#[tauri::command(async)]
+fn record_history(state: State<'_>, record: RecordRef) -> Result<RecordHistory, IpcError> {
+    state.with_store(|s| s.record_history(record))
 }
 
 /// Closes a case with a `closure_reason` code.
@@ -990,6 +1064,15 @@ pub fn run() {
             add_note,
             attach_document,
             document_content,
+            update_case,
+            correct_incident,
+            correct_service_contact,
+            correct_referral,
+            correct_consent,
+            correct_note,
+            update_child,
+            update_protection_order,
+            record_history,
             close_case,
             reopen_case,
             save_draft,

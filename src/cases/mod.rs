@@ -123,6 +123,15 @@ impl Store {
         Ok(detail)
     }
 
+    /// The versions of an append-only record, the asked-for one first, then each version it
+    /// corrected; the view is recorded in the access log.
+    pub fn record_history(&self, record: RecordRef) -> Result<RecordHistory> {
+        let (case, history) =
+            read::record_history(&self.conn, &self.ctx.user, &self.ctx.disciplines, record)?;
+        self.log_access(Action::ViewCase, Some(case), Some("history of a record"))?;
+        Ok(history)
+    }
+
     /// Cases matching a filter, newest first.
     pub fn case_list(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>> {
         read::case_list(&self.conn, filter)

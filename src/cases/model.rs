@@ -518,6 +518,42 @@ pub struct CaseDetail {
     pub documents: Vec<Document>,
 }
 
+/// An append-only record (one that is corrected by a new version, never changed in place)
+/// whose versions are asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum RecordRef {
+    /// An incident.
+    Incident(IncidentId),
+    /// A service contact.
+    ServiceContact(ServiceContactId),
+    /// A referral.
+    Referral(ReferralId),
+    /// A consent event.
+    Consent(ConsentEventId),
+    /// A note.
+    Note(NoteId),
+}
+
+/// The versions of one append-only record, the asked-for one first, then the version it
+/// corrected, and so on down to the one first recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(tag = "kind", content = "versions", rename_all = "snake_case")]
+pub enum RecordHistory {
+    /// An incident's versions.
+    Incident(Vec<Incident>),
+    /// A service contact's versions.
+    ServiceContact(Vec<ServiceContact>),
+    /// A referral's versions.
+    Referral(Vec<Referral>),
+    /// A consent event's versions.
+    Consent(Vec<ConsentEvent>),
+    /// A note's versions (those the reader may see).
+    Note(Vec<Note>),
+}
+
 /// One line of a case list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]

@@ -10,8 +10,8 @@ use rusqlite::{Connection, OptionalExtension, Row};
 use super::model::{
     Case, CaseDetail, CaseFields, CaseFilter, CaseSummary, Child, ChildFields, Client,
     ClientIdentity, ConsentEvent, ConsentFields, ContactSafety, Document, Incident, IncidentFields,
-    Note, NoteFields, ProtectionOrder, ProtectionOrderFields, RecordMeta, Referral, ReferralFields,
-    ServiceContact, ServiceContactFields, StatusEvent, Tri,
+    Note, NoteFields, ProtectionOrder, ProtectionOrderFields, RecordHistory, RecordMeta, RecordRef,
+    Referral, ReferralFields, ServiceContact, ServiceContactFields, StatusEvent, Tri,
 };
 use crate::error::{Error, Result};
 use crate::hlc::Hlc;
@@ -228,6 +228,89 @@ pub fn may_read_note(
     }
 }
 
+/// An incident row.
+fn incident_row(r: &Row<'_>) -> rusqlite::Result<Incident> {
+    Ok(Incident {
+        id: r.get("id")?,
+        supersedes: r.get("supersedes")?,
+        fields: IncidentFields {
+            occurred_on: opt_day(r, "occurred_on")?,
+            ongoing_since: opt_day(r, "ongoing_since")?,
+            violence_forms: json(r, "violence_forms")?,
+            place_type: r.get("place_type")?,
+            reported_to_police: tri(r, "reported_to_police")?,
+            perpetrators: json(r, "perpetrators")?,
+        },
+        gbvims_type: r.get("gbvims_type")?,
+        meta: meta(r)?,
+    })
+}
+
+/// A service contact row.
+fn contact_row(r: &Row<'_>) -> rusqlite::Result<ServiceContact> {
+    Ok(ServiceContact {
+        id: r.get("id")?,
+        supersedes: r.get("supersedes")?,
+        fields: ServiceContactFields {
+            on_date: day(r, "on_date")?,
+            discipline: r.get("discipline")?,
+            mode: r.get("mode")?,
+            minutes: r.get("minutes")?,
+            is_group: r.get("is_group")?,
+            staff: Some(r.get("staff")?),
+        },
+        meta: meta(r)?,
+    })
+}
+
+/// A referral row.
+fn referral_row(r: &Row<'_>) -> rusqlite::Result<Referral> {
+    Ok(Referral {
+        id: r.get("id")?,
+        supersedes: r.get("supersedes")?,
+        fields: ReferralFields {
+            on_date: day(r, "on_date")?,
+            agency_type: r.get("agency_type")?,
+            status: r.get("status")?,
+            consent_event_id: r.get("consent_event_id")?,
+        },
+        meta: meta(r)?,
+    })
+}
+
+/// A consent event row.
+fn consent_row(r: &Row<'_>) -> rusqlite::Result<ConsentEvent> {
+    Ok(ConsentEvent {
+        id: r.get("id")?,
+        supersedes: r.get("supersedes")?,
+        fields: ConsentFields {
+            purpose: r.get("purpose")?,
+            agency_type: r.get("agency_type")?,
+            given: r.get("given")?,
+            given_by: r.get("given_by")?,
+            on_date: day(r, "on_date")?,
+            shared_fields: r
+                .get::<_, Option<String>>("shared_fields")?
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or_default(),
+        },
+        meta: meta(r)?,
+    })
+}
+
+/// A note row.
+fn note_row(r: &Row<'_>) -> rusqlite::Result<Note> {
+    Ok(Note {
+        id: r.get("id")?,
+        supersedes: r.get("supersedes")?,
+        fields: NoteFields {
+            body: r.get("body")?,
+            restricted_to: r.get("restricted_to")?,
+        },
+        meta: meta(r)?,
+    })
+}
+
 /// A case with all its current sub-records the reader may see.
 pub(crate) fn case_detail(
     conn: &Connection,
@@ -251,22 +334,7 @@ pub(crate) fn case_detail(
         "incident",
         id,
         "coalesce(occurred_on, ongoing_since), hlc",
-        |r| {
-            Ok(Incident {
-                id: r.get("id")?,
-                supersedes: r.get("supersedes")?,
-                fields: IncidentFields {
-                    occurred_on: opt_day(r, "occurred_on")?,
-                    ongoing_since: opt_day(r, "ongoing_since")?,
-                    violence_forms: json(r, "violence_forms")?,
-                    place_type: r.get("place_type")?,
-                    reported_to_police: tri(r, "reported_to_police")?,
-                    perpetrators: json(r, "perpetrators")?,
-                },
-                gbvims_type: r.get("gbvims_type")?,
-                meta: meta(r)?,
-            })
-        },
+        incident_row,
     )?;
     let children = live(conn, "child", id, "hlc", |r| {
         Ok(Child {
@@ -282,34 +350,14 @@ pub(crate) fn case_detail(
             meta: meta(r)?,
         })
     })?;
-    let service_contacts = current(conn, "service_contact", id, "on_date DESC, hlc DESC", |r| {
-        Ok(ServiceContact {
-            id: r.get("id")?,
-            supersedes: r.get("supersedes")?,
-            fields: ServiceContactFields {
-                on_date: day(r, "on_date")?,
-                discipline: r.get("discipline")?,
-                mode: r.get("mode")?,
-                minutes: r.get("minutes")?,
-                is_group: r.get("is_group")?,
-                staff: Some(r.get("staff")?),
-            },
-            meta: meta(r)?,
-        })
-    })?;
-    let referrals = current(conn, "referral", id, "on_date DESC, hlc DESC", |r| {
-        Ok(Referral {
-            id: r.get("id")?,
-            supersedes: r.get("supersedes")?,
-            fields: ReferralFields {
-                on_date: day(r, "on_date")?,
-                agency_type: r.get("agency_type")?,
-                status: r.get("status")?,
-                consent_event_id: r.get("consent_event_id")?,
-            },
-            meta: meta(r)?,
-        })
-    })?;
+    let service_contacts = current(
+        conn,
+        "service_contact",
+        id,
+        "on_date DESC, hlc DESC",
+        contact_row,
+    )?;
+    let referrals = current(conn, "referral", id, "on_date DESC, hlc DESC", referral_row)?;
     let protection_orders = live(conn, "protection_order", id, "hlc", |r| {
         Ok(ProtectionOrder {
             id: r.get("id")?,
@@ -326,35 +374,8 @@ pub(crate) fn case_detail(
             meta: meta(r)?,
         })
     })?;
-    let consents = current(conn, "consent_event", id, "on_date, hlc", |r| {
-        Ok(ConsentEvent {
-            id: r.get("id")?,
-            supersedes: r.get("supersedes")?,
-            fields: ConsentFields {
-                purpose: r.get("purpose")?,
-                agency_type: r.get("agency_type")?,
-                given: r.get("given")?,
-                given_by: r.get("given_by")?,
-                on_date: day(r, "on_date")?,
-                shared_fields: r
-                    .get::<_, Option<String>>("shared_fields")?
-                    .and_then(|s| serde_json::from_str(&s).ok())
-                    .unwrap_or_default(),
-            },
-            meta: meta(r)?,
-        })
-    })?;
-    let all_notes = current(conn, "note", id, "hlc DESC", |r| {
-        Ok(Note {
-            id: r.get("id")?,
-            supersedes: r.get("supersedes")?,
-            fields: NoteFields {
-                body: r.get("body")?,
-                restricted_to: r.get("restricted_to")?,
-            },
-            meta: meta(r)?,
-        })
-    })?;
+    let consents = current(conn, "consent_event", id, "on_date, hlc", consent_row)?;
+    let all_notes = current(conn, "note", id, "hlc DESC", note_row)?;
     let total_notes = all_notes.len();
     let notes: Vec<Note> = all_notes
         .into_iter()
@@ -392,6 +413,88 @@ pub(crate) fn case_detail(
         restricted_notes_hidden,
         documents,
     })
+}
+
+/// The versions of `id` in `table`, following `supersedes` down: `id` first, then the
+/// version it corrected, and so on.
+fn versions<T>(
+    conn: &Connection,
+    table: &str,
+    id: &str,
+    map: impl Fn(&Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "WITH RECURSIVE chain(id, depth) AS (
+             SELECT ?1, 0
+             UNION ALL
+             SELECT t.supersedes, c.depth + 1 FROM {table} t JOIN chain c ON t.id = c.id
+             WHERE t.supersedes IS NOT NULL)
+         SELECT t.* FROM chain c JOIN {table} t ON t.id = c.id
+         WHERE t.deleted_at IS NULL
+         ORDER BY c.depth"
+    ))?;
+    let rows = stmt
+        .query_map([id], |r| map(r))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// The versions of an append-only record (see [`RecordHistory`]) and its case. A note the
+/// reader may not read is refused; its older versions follow the same rule.
+pub(crate) fn record_history(
+    conn: &Connection,
+    user: &str,
+    disciplines: &[String],
+    record: RecordRef,
+) -> Result<(CaseId, RecordHistory)> {
+    let (table, id, what) = match record {
+        RecordRef::Incident(id) => ("incident", id.to_string(), "incident"),
+        RecordRef::ServiceContact(id) => ("service_contact", id.to_string(), "service contact"),
+        RecordRef::Referral(id) => ("referral", id.to_string(), "referral"),
+        RecordRef::Consent(id) => ("consent_event", id.to_string(), "consent"),
+        RecordRef::Note(id) => ("note", id.to_string(), "note"),
+    };
+    let case: CaseId = conn
+        .prepare_cached(&format!(
+            "SELECT case_id FROM {table} WHERE id = ?1 AND deleted_at IS NULL"
+        ))?
+        .query_row([&id], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| Error::NotFound {
+            what,
+            id: id.clone(),
+        })?;
+    let history = match record {
+        RecordRef::Incident(_) => {
+            RecordHistory::Incident(versions(conn, table, &id, incident_row)?)
+        }
+        RecordRef::ServiceContact(_) => {
+            RecordHistory::ServiceContact(versions(conn, table, &id, contact_row)?)
+        }
+        RecordRef::Referral(_) => {
+            RecordHistory::Referral(versions(conn, table, &id, referral_row)?)
+        }
+        RecordRef::Consent(_) => RecordHistory::Consent(versions(conn, table, &id, consent_row)?),
+        RecordRef::Note(_) => {
+            let notes = versions(conn, table, &id, note_row)?;
+            let readable = |n: &Note| {
+                may_read_note(
+                    user,
+                    disciplines,
+                    &n.meta.created_by,
+                    n.fields.restricted_to.as_deref(),
+                )
+            };
+            if !notes.first().is_some_and(readable) {
+                return Err(Error::NotAllowed(
+                    "this note is restricted to a discipline you do not have; ask its author"
+                        .into(),
+                ));
+            }
+            RecordHistory::Note(notes.into_iter().filter(readable).collect())
+        }
+    };
+    Ok((case, history))
 }
 
 /// A document's case, media type and content.

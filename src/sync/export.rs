@@ -431,6 +431,7 @@ fn plan_statistics_export(store: &Store, peer: &PeerKeys) -> Result<Plan> {
             withdrawn: 0,
             purged: 0,
             acks: 0,
+            reference: Vec::new(),
         },
         prev_hash,
         records: BTreeMap::new(),

@@ -394,6 +394,7 @@ impl Store {
                 purged: 0,
                 stats: 0,
                 templates: 0,
+                reference: 0,
             },
         )?;
         let (buffered, sealed) = w.finish()?;
@@ -626,6 +627,7 @@ where
                 purged: 0,
                 stats: 0,
                 templates: 0,
+                reference: 0,
             } if records == count => ended = true,
             _ => return Err(Error::BundleDamaged),
         }

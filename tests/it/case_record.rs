@@ -3,8 +3,8 @@
 
 use atrama::cases::{
     CaseFields, CaseFilter, ChildFields, ClientFields, ConsentFields, ContactSafety,
-    IncidentFields, NewCase, NoteFields, PerpetratorLink, ProtectionOrderFields, ReferralFields,
-    ServiceContactFields, Tri,
+    IncidentFields, NewCase, NoteFields, PerpetratorLink, ProtectionOrderFields, RecordHistory,
+    RecordRef, ReferralFields, ServiceContactFields, Tri,
 };
 use atrama::codes::CodeLists;
 use atrama::ids::{CaseId, ClientId};
@@ -922,4 +922,136 @@ fn my_open_cases_follow_lead_worker_team_status_and_deletion() {
     conn.execute_batch(&format!("DELETE FROM open_case_member; {backfill}"))
         .unwrap();
     assert_eq!(members(conn), kept);
+}
+
+fn contact(on: &str, discipline: &str, minutes: u32) -> ServiceContactFields {
+    ServiceContactFields {
+        on_date: day(on),
+        discipline: discipline.into(),
+        mode: "phone".into(),
+        minutes,
+        is_group: false,
+        staff: None,
+    }
+}
+
+#[test]
+fn a_corrected_record_shows_every_version_newest_first() {
+    let mut f = store(Country::Lt);
+    let (_, case) = open(&mut f.store, "Ona", "Test", "2026-03-02");
+    let first = f
+        .store
+        .batch(|b| b.log_service_contact(case, &contact("2026-03-03", "social_work", 30)))
+        .unwrap();
+    // Never corrected: one version.
+    match f
+        .store
+        .record_history(RecordRef::ServiceContact(first))
+        .unwrap()
+    {
+        RecordHistory::ServiceContact(v) => {
+            assert_eq!(v.iter().map(|c| c.id).collect::<Vec<_>>(), [first]);
+        }
+        other => panic!("a service contact's history came back as {other:?}"),
+    }
+    let second = f
+        .store
+        .batch(|b| b.correct_service_contact(first, &contact("2026-03-03", "legal", 45)))
+        .unwrap();
+    let third = f
+        .store
+        .batch(|b| b.correct_service_contact(second, &contact("2026-03-04", "legal", 50)))
+        .unwrap();
+    let RecordHistory::ServiceContact(v) = f
+        .store
+        .record_history(RecordRef::ServiceContact(third))
+        .unwrap()
+    else {
+        panic!("not a service contact history");
+    };
+    assert_eq!(
+        v.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [third, second, first]
+    );
+    assert_eq!(
+        v.iter().map(|c| c.fields.minutes).collect::<Vec<_>>(),
+        [50, 45, 30]
+    );
+    assert_eq!(v[0].supersedes, Some(second));
+    assert_eq!(v[2].supersedes, None);
+    // The case shows only the newest, marked as a correction.
+    let d = f.store.case_detail(case).unwrap();
+    assert_eq!(d.service_contacts.len(), 1);
+    assert_eq!(d.service_contacts[0].supersedes, Some(second));
+    // Asking from a middle version gives it and what it corrected.
+    let RecordHistory::ServiceContact(v) = f
+        .store
+        .record_history(RecordRef::ServiceContact(second))
+        .unwrap()
+    else {
+        panic!("not a service contact history");
+    };
+    assert_eq!(v.len(), 2);
+    // The view is in the access log.
+    let log = f.store.access_log_for_case(case).unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.detail.as_deref() == Some("history of a record")),
+        "{log:?}"
+    );
+    // An unknown record is not found, with its kind named.
+    let err = f
+        .store
+        .record_history(RecordRef::Referral(atrama::ids::ReferralId::new()))
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+    assert!(err.to_string().contains("referral"), "{err}");
+}
+
+#[test]
+fn a_restricted_note_history_is_refused_to_other_disciplines() {
+    let mut f = store(Country::Lt);
+    let (_, case) = open(&mut f.store, "Ona", "Test", "2026-03-02");
+    let note = f
+        .store
+        .batch(|b| {
+            let old = b.add_note(
+                case,
+                &NoteFields {
+                    body: "first words".into(),
+                    restricted_to: Some("psychological".into()),
+                },
+            )?;
+            b.correct_note(
+                old,
+                &NoteFields {
+                    body: "better words".into(),
+                    restricted_to: Some("psychological".into()),
+                },
+            )
+        })
+        .unwrap();
+    // The author reads both versions.
+    let RecordHistory::Note(v) = f.store.record_history(RecordRef::Note(note)).unwrap() else {
+        panic!("not a note history");
+    };
+    assert_eq!(
+        v.iter().map(|n| n.fields.body.as_str()).collect::<Vec<_>>(),
+        ["better words", "first words"]
+    );
+    let dir = f.store.dir().to_owned();
+    let pass = Passphrase::new("colleague passphrase");
+    f.store
+        .add_staff(
+            "tomas",
+            Role::Counsellor,
+            &["legal".into()],
+            &pass,
+            KdfParams::INSECURE_FOR_TESTS,
+        )
+        .unwrap();
+    drop(f.store);
+    let tomas = Store::unlock(&dir, "tomas", &pass).unwrap();
+    let err = tomas.record_history(RecordRef::Note(note)).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotAllowed);
 }

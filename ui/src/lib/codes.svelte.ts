@@ -7,7 +7,12 @@ import type { Language } from './bindings/Language';
 import { t } from './i18n';
 
 class Codes {
-  catalogue = $state<CodeCatalogue | null>(null);
+  // Raw state: the catalogue is replaced whole, never changed in place, so no deep proxy
+  // (reading labels through one cost every row of a case view a proxy walk).
+  catalogue = $state.raw<CodeCatalogue | null>(null);
+  // code → label per list, built once per catalogue.
+  #index = new Map<string, Map<string, string>>();
+  #indexed: CodeCatalogue | null = null;
 
   async load(language: Language): Promise<void> {
     if (this.catalogue?.language === language) return;
@@ -20,8 +25,17 @@ class Codes {
 
   label(list: string, code: string | null | undefined): string {
     if (code == null || code === '') return '';
-    const found = this.options(list).find((o) => o.code === code);
-    return found ? found.label : t('code.unknown', { code });
+    const catalogue = this.catalogue;
+    if (this.#indexed !== catalogue) {
+      this.#index.clear();
+      this.#indexed = catalogue;
+    }
+    let labels = this.#index.get(list);
+    if (!labels) {
+      labels = new Map(this.options(list).map((o) => [o.code, o.label]));
+      this.#index.set(list, labels);
+    }
+    return labels.get(code) ?? t('code.unknown', { code });
   }
 
   clear(): void {

@@ -57,6 +57,43 @@ describe('CaseView', () => {
     expect(caseDetail).toHaveBeenCalledTimes(2);
   });
 
+  it('corrects a service contact from the Services section and shows its history', async () => {
+    const meta = { owner_centre: 'KLP-01', version: '1', created_at: '2026-11-20T10:00:00Z', created_by: 'ona' };
+    const first = {
+      id: '01900000-0000-7000-8000-00000005c001',
+      supersedes: null,
+      fields: { on_date: '2026-11-20', discipline: 'social_work', mode: 'phone', minutes: 30, is_group: false, staff: 'ona' },
+      meta,
+    };
+    const fixed = { ...first, id: '01900000-0000-7000-8000-00000005c002', supersedes: first.id, fields: { ...first.fields, minutes: 45 } };
+    const before = { ...detail(), service_contacts: [first] };
+    const after = { ...detail(), service_contacts: [fixed] };
+    nav.openCase(before.case.id, 'services');
+    const caseDetail = vi.fn<Backend['caseDetail']>().mockResolvedValueOnce(before).mockResolvedValue(after);
+    const correctServiceContact = vi.fn<Backend['correctServiceContact']>().mockResolvedValue(fixed.id);
+    const recordHistory = vi.fn<Backend['recordHistory']>().mockResolvedValue({ kind: 'service_contact', versions: [fixed, first] });
+    const logServiceContact = vi.fn<Backend['logServiceContact']>();
+    setBackend(fakeBackend({ caseDetail, latestRisk: () => Promise.resolve(null), correctServiceContact, recordHistory, logServiceContact }));
+    render(CaseView, { caseId: before.case.id });
+    await fireEvent.click(await screen.findByRole('button', { name: 'Correct' }));
+    expect(screen.getByRole('dialog', { name: 'Correct the service contact' })).toBeTruthy();
+    const minutes = screen.getByLabelText('Minutes') as HTMLInputElement;
+    expect(minutes.value).toBe('30');
+    await fireEvent.input(minutes, { target: { value: '45' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect(await screen.findByText('Service contact corrected.')).toBeTruthy();
+    expect(correctServiceContact).toHaveBeenCalledWith(first.id, { ...first.fields, minutes: 45 });
+    expect(logServiceContact).not.toHaveBeenCalled();
+    // The case is read again: the row is the new version, marked corrected.
+    expect(await screen.findByText('corrected')).toBeTruthy();
+    expect(document.querySelector('#contacts-table tbody')!.textContent).toContain('45 minutes');
+    await fireEvent.click(screen.getByRole('button', { name: 'History' }));
+    const versions = await screen.findByRole('list', { name: 'Versions, newest first' });
+    expect(recordHistory).toHaveBeenCalledWith({ kind: 'service_contact', id: fixed.id });
+    expect([...versions.querySelectorAll('li')].map((li) => li.textContent!.includes('45 minutes'))).toEqual([true, false]);
+    expect(versions.querySelectorAll('li')[1]!.textContent).toContain('30 minutes');
+  });
+
   it('shows the latest risk band in the header, and says when judgement set it', async () => {
     const d = detail();
     nav.openCase(d.case.id);

@@ -18,6 +18,7 @@ import type { BackupCheck } from '../bindings/BackupCheck';
 import type { BackupReport } from '../bindings/BackupReport';
 import type { BackupStatus } from '../bindings/BackupStatus';
 import type { CaseDetail } from '../bindings/CaseDetail';
+import type { CaseFields } from '../bindings/CaseFields';
 import type { CaseFilter } from '../bindings/CaseFilter';
 import type { CaseId } from '../bindings/CaseId';
 import type { CaseSummary } from '../bindings/CaseSummary';
@@ -57,6 +58,8 @@ import type { ProtectionOrderFields } from '../bindings/ProtectionOrderFields';
 import type { ProtectionOrderId } from '../bindings/ProtectionOrderId';
 import type { PurgePreview } from '../bindings/PurgePreview';
 import type { PurgeReport } from '../bindings/PurgeReport';
+import type { RecordHistory } from '../bindings/RecordHistory';
+import type { RecordRef } from '../bindings/RecordRef';
 import type { RecoveryKeyShown } from '../bindings/RecoveryKeyShown';
 import type { ReferralFields } from '../bindings/ReferralFields';
 import type { ReferralId } from '../bindings/ReferralId';
@@ -143,6 +146,18 @@ export interface Backend {
   documentContent(documentId: DocumentId): Promise<ArrayBuffer>;
   closeCase(caseId: CaseId, on: string, reason: string): Promise<StatusEventId>;
   reopenCase(caseId: CaseId, on: string, reason: string | null): Promise<StatusEventId>;
+  /** Changes a case's fields (referral source, lead worker, team, follow-up, …). */
+  updateCase(caseId: CaseId, fields: CaseFields): Promise<void>;
+  /** Corrections: a new version that supersedes `old` (which stays, in the history). */
+  correctIncident(old: IncidentId, fields: IncidentFields): Promise<IncidentId>;
+  correctServiceContact(old: ServiceContactId, fields: ServiceContactFields): Promise<ServiceContactId>;
+  correctReferral(old: ReferralId, fields: ReferralFields): Promise<ReferralId>;
+  correctConsent(old: ConsentEventId, fields: ConsentFields): Promise<ConsentEventId>;
+  correctNote(old: NoteId, fields: NoteFields): Promise<NoteId>;
+  updateChild(childId: ChildId, fields: ChildFields): Promise<void>;
+  updateProtectionOrder(orderId: ProtectionOrderId, fields: ProtectionOrderFields): Promise<void>;
+  /** The versions of a corrected record, newest first (the view is logged). */
+  recordHistory(record: RecordRef): Promise<RecordHistory>;
 
   saveDraft(id: string | null, kind: string, title: string, body: string): Promise<string>;
   drafts(): Promise<Draft[]>;
