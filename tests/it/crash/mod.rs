@@ -10,7 +10,8 @@
 //!
 //! `ATRAMA_CRASH_TRIALS` sets the number of trials of every harness (default: each harness's
 //! short CI form, about 20); `ATRAMA_CRASH_SEED` replays the delays of an earlier run (the
-//! seed is printed).
+//! seed is printed); `ATRAMA_CRASH_SECONDS` ends a long run early once that many seconds are
+//! spent (the trials done are printed and checked as usual).
 
 #![allow(
     clippy::print_stderr,
@@ -102,11 +103,21 @@ pub(crate) fn kill_loop(
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(1, |d| d.as_nanos() as u64)
         });
+    // A time budget for long runs on a busy machine: stop (and say so) once it is spent.
+    let budget = std::env::var("ATRAMA_CRASH_SECONDS")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
     let mut delays = Delays(seed);
     let mut duration = reference;
     let mut killed_running = 0;
+    let mut done = 0;
     let started = Instant::now();
     for trial in 0..trials {
+        if budget.is_some_and(|b| started.elapsed() > b) {
+            eprintln!("crash harness {name}: time budget spent after {done} of {trials} trials");
+            break;
+        }
         let delay =
             duration.mul_f64((f64::from(trial) + delays.next_unit()) / f64::from(trials.max(1)));
         let mut cmd = start(trial);
@@ -131,14 +142,22 @@ pub(crate) fn kill_loop(
             delay,
             running,
         });
+        done += 1;
+        if trials >= 50 && done % 25 == 0 {
+            eprintln!(
+                "crash harness {name}: {done} of {trials} trials, {killed_running} killed while \
+                 running, {:.0} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
     }
     eprintln!(
-        "crash harness {name}: {trials} trials, {killed_running} killed while running, \
+        "crash harness {name}: {done} trials, {killed_running} killed while running, \
          {:.1} s (reference run {reference:?}, seed {seed})",
         started.elapsed().as_secs_f64()
     );
     Summary {
-        trials,
+        trials: done,
         killed_running,
     }
 }
