@@ -25,7 +25,9 @@ trap 'rm -rf "$work"' EXIT
 cat >"$work/app" <<WRAPPER
 #!/bin/sh
 printf '%s\n' "\${WEBKIT_INSPECTOR_SERVER:-}" >"$work/inspector.\$\$"
-exec strace -f -qq -s 64 -e trace=socket,connect,bind,sendto,sendmsg,sendmmsg,listen \\
+# Also shows that the app's standard error reaches the leak test's captured log.
+echo "no-network wrapper: starting the app under strace" >&2
+exec strace -f -qq -s 64 -e trace=execve,socket,connect,bind,sendto,sendmsg,sendmmsg,listen \\
   -o "$work/trace.\$\$" "$ATRAMA_APP" "\$@"
 WRAPPER
 chmod +x "$work/app"
@@ -59,24 +61,31 @@ sock = re.compile(r"^socket\((AF_INET6?),.*\)\s+=\s+(\d+)")
 use = re.compile(r"^(connect|bind|sendto|sendmsg|sendmmsg)\((\d+),")
 addr4 = re.compile(r'sin_port=htons\((\d+)\), sin_addr=inet_addr\("([0-9.]+)"\)')
 addr6 = re.compile(r'sin6_port=htons\((\d+)\).*?inet_pton\(AF_INET6, "([0-9a-f:.]+)"')
-families = {}
-pids = set()
-open_inet = {}  # (launch, fd) -> the socket() line, until explained
-problems, automation, inet_created = [], 0, 0
-for path in traces:
-    for line in open(path, errors="replace"):
+
+
+def analyse(lines, allowed_ports):
+    """lines: (launch, strace line). Internet activity other than the automation address."""
+    r = {"families": {}, "programs": set(), "pids": set(), "problems": [], "automation": 0, "created": 0}
+    # strace shows thread ids, and threads share descriptors: an internet socket is explained
+    # when a thread of that launch binds or connects that descriptor to the automation address.
+    open_inet = {}
+    for path, line in lines:
         line = line.rstrip("\n")
         parts = line.split(None, 1)
         if len(parts) < 2:
             continue
         pid, call = parts
-        pids.add((path, pid))
+        r["pids"].add((path, pid))
+        ex = re.match(r'execve\("([^"]+)"', call)
+        if ex:
+            r["programs"].add(os.path.basename(ex.group(1)))
+            continue
         fam = re.search(r"\b(AF_[A-Z0-9]+)", call)
         if fam:
-            families[fam.group(1)] = families.get(fam.group(1), 0) + 1
+            r["families"][fam.group(1)] = r["families"].get(fam.group(1), 0) + 1
         m = sock.match(call)
         if m:
-            inet_created += 1
+            r["created"] += 1
             open_inet[(path, m.group(2))] = line
             continue
         m = use.match(call)
@@ -84,23 +93,38 @@ for path in traces:
             continue
         a = addr4.search(call) or addr6.search(call)
         if a and a.group(2) in ("127.0.0.1", "::1") and a.group(1) in allowed_ports:
-            automation += 1
+            r["automation"] += 1
             open_inet.pop((path, m.group(2)), None)
             continue
-        problems.append(f"{os.path.basename(path)}: {line}")
-# strace shows thread ids, and threads share descriptors: an inet socket is explained if any thread of that launch bound
-# or connected that descriptor number to the automation address.
-unexplained = [l for l in open_inet.values()]
-print(f"traced {len(pids)} process(es)/thread(s) in {len(traces)} launch(es); address families seen: "
-      + ", ".join(f"{k} {v}" for k, v in sorted(families.items())))
-print(f"internet sockets created: {inet_created}; calls on the WebDriver automation address "
-      f"127.0.0.1:{', '.join(sorted(allowed_ports)) or '(none)'}: {automation}; "
-      f"other internet calls: {len(problems)}; internet sockets never used for the automation address: {len(unexplained)}")
-if families.get("AF_UNIX", 0) == 0:
+        r["problems"].append(f"{os.path.basename(path)}: {line}")
+    r["unexplained"] = list(open_inet.values())
+    return r
+
+
+# The checker itself must catch what it is for: a connection out, a DNS query to a local
+# resolver, and a socket never used for the automation address.
+selftest = analyse([("t", l) for l in [
+    "100 socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_TCP) = 7",
+    '100 connect(7, {sa_family=AF_INET, sin_port=htons(443), sin_addr=inet_addr("93.184.216.34")}, 16) = -1 EINPROGRESS',
+    '101 sendto(8, "x", 1, 0, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("127.0.0.53")}, 16) = 1',
+    "101 socket(AF_INET6, SOCK_DGRAM|SOCK_CLOEXEC, IPPROTO_IP) = 9",
+    "102 socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = 5",
+    '102 bind(5, {sa_family=AF_INET, sin_port=htons(4000), sin_addr=inet_addr("127.0.0.1")}, 16) = 0',
+]], {"4000"})
+assert len(selftest["problems"]) == 2 and len(selftest["unexplained"]) == 2 and selftest["automation"] == 1, selftest
+
+r = analyse(((p, l) for p in traces for l in open(p, errors="replace")), allowed_ports)
+print(f"traced {len(r['pids'])} process(es)/thread(s) in {len(traces)} launch(es); address families seen: "
+      + ", ".join(f"{k} {v}" for k, v in sorted(r["families"].items())))
+print("programs run under the trace: " + ", ".join(sorted(r["programs"])))
+print(f"internet sockets created: {r['created']}; calls on the WebDriver automation address "
+      f"127.0.0.1:{', '.join(sorted(allowed_ports)) or '(none)'}: {r['automation']}; "
+      f"other internet calls: {len(r['problems'])}; internet sockets not explained: {len(r['unexplained'])}")
+if r["families"].get("AF_UNIX", 0) == 0:
     sys.exit("error: no AF_UNIX socket traced either: strace did not see the app's processes")
-if problems or unexplained:
+if r["problems"] or r["unexplained"]:
     print("error: the app opened internet sockets:", file=sys.stderr)
-    for p in (problems + unexplained)[:50]:
+    for p in (r["problems"] + r["unexplained"])[:50]:
         print("  " + p, file=sys.stderr)
     sys.exit(1)
 print("No network: the app and its processes opened no internet socket.")

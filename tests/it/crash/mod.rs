@@ -4,8 +4,9 @@
 //!
 //! [`kill_loop`] is the one loop every harness shares (import, export, backup, migration and
 //! the key rotation in `admin.rs`): each trial starts the child process and kills it after a
-//! delay drawn at random inside the trial's own slice of the operation's measured duration
-//! (stratified, so that the kills cover the whole operation evenly), and shrinks that duration
+//! delay drawn at random inside one slice of the operation's measured duration (stratified:
+//! each of the n slices once, in a random order, so that the kills cover the whole operation
+//! evenly, and so does any first part of a run cut short), and shrinks that duration
 //! when a run finished before its kill (a busy machine makes the reference run slow).
 //!
 //! `ATRAMA_CRASH_TRIALS` sets the number of trials of every harness (default: each harness's
@@ -109,6 +110,19 @@ pub(crate) fn kill_loop(
         .and_then(|s| s.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
     let mut delays = Delays(seed);
+    // The slices in a random order, so that any first part of a long run (one cut short by
+    // its time budget) still covers the whole operation.
+    let mut slices: Vec<u32> = (0..trials).collect();
+    for i in (1..slices.len()).rev() {
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss,
+            reason = "an index below i + 1"
+        )]
+        let j = ((delays.next_unit() * (i + 1) as f64) as usize).min(i);
+        slices.swap(i, j);
+    }
     let mut duration = reference;
     let mut killed_running = 0;
     let mut done = 0;
@@ -118,8 +132,9 @@ pub(crate) fn kill_loop(
             eprintln!("crash harness {name}: time budget spent after {done} of {trials} trials");
             break;
         }
+        let slice = slices[trial as usize];
         let delay =
-            duration.mul_f64((f64::from(trial) + delays.next_unit()) / f64::from(trials.max(1)));
+            duration.mul_f64((f64::from(slice) + delays.next_unit()) / f64::from(trials.max(1)));
         let mut cmd = start(trial);
         cmd.stdin(Stdio::null())
             .stdout(Stdio::null())
