@@ -23,7 +23,7 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 step "cargo deny: licences, banned crates, sources (the app's and the fuzz targets' trees)"
 cargo deny check licenses bans sources
-cargo deny --manifest-path fuzz/Cargo.toml check --config deny.toml licenses bans sources
+cargo deny --manifest-path fuzz/Cargo.toml check licenses bans sources
 
 step "cargo test (also regenerates the TypeScript bindings)"
 cargo test --workspace
