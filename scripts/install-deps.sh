@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building and testing Atrama needs on Debian 12, skipping what is there:
-# Debian packages, Python's openpyxl, the UI's and the end-to-end tests' npm packages, and
-# tauri-driver.
+# Debian packages (strace for scripts/no-network.sh), Python's openpyxl, the UI's and the
+# end-to-end tests' npm packages, tauri-driver and cargo-deny.
 # Safe to run again; it changes nothing when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev
-  xvfb xauth webkit2gtk-driver)
+  xvfb xauth webkit2gtk-driver strace)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -55,4 +55,10 @@ npm_install tests/e2e
 if ! command -v tauri-driver >/dev/null; then
   echo "==> cargo install tauri-driver"
   cargo install tauri-driver --locked --version 2.1.0
+fi
+
+# The dependency audit (licences, banned crates, sources) in scripts/test.sh.
+if ! cargo deny --version >/dev/null 2>&1; then
+  echo "==> cargo install cargo-deny"
+  cargo install cargo-deny --locked
 fi

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of Atrama on Debian 12, installing what is missing first:
-# formatting, clippy, Rust unit and integration tests, the TypeScript bindings check, the UI's
-# type check, lint and unit tests, and the end-to-end test of the real desktop app.
+# formatting, clippy, the dependency audit (cargo deny), Rust unit and integration tests (with
+# the crash harnesses' short form), the TypeScript bindings check, the UI's type check, lint
+# and unit tests, the end-to-end test of the real desktop app (with the leak check), and the
+# no-network check (the leak session again with the app under strace).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -18,6 +20,10 @@ cargo fmt --all --check
 
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo deny: licences, banned crates, sources (the app's and the fuzz targets' trees)"
+cargo deny check licenses bans sources
+cargo deny --manifest-path fuzz/Cargo.toml check licenses bans sources
 
 step "cargo test (also regenerates the TypeScript bindings)"
 cargo test --workspace
@@ -36,6 +42,9 @@ step "UI type check, lint and unit tests"
 
 step "end-to-end test of the desktop app"
 bash scripts/test-e2e.sh
+
+step "no network: the leak session with the app under strace"
+ATRAMA_APP="$PWD/target/debug/atrama-desktop" bash scripts/no-network.sh
 
 echo
 echo "All tests passed."

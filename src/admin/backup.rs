@@ -215,15 +215,41 @@ fn check_db(db: &Path, key: &SecretKey, header: &Header) -> Result<BackupCheck> 
     })
 }
 
+/// The lock file in a store folder that tells the scratch files of a running backup or
+/// check from the leftovers of one that was killed: every [`Scratch`] in the store folder
+/// holds a shared lock on it for its lifetime, and [`remove_stale_scratch`] removes scratch
+/// files only while it holds the exclusive lock (no backup or check running).
+pub const SCRATCH_LOCK: &str = "scratch.lock";
+
 /// A scratch file name beside `dir`'s contents, removed with its WAL when dropped.
-struct Scratch(PathBuf);
+struct Scratch(PathBuf, Option<std::fs::File>);
 
 impl Scratch {
+    /// A scratch file in the store folder `dir`, under the shared lock of [`SCRATCH_LOCK`].
+    fn in_store(dir: &Path, what: &str) -> Result<Scratch> {
+        let lock = open_scratch_lock(dir)?;
+        lock.lock_shared()
+            .map_err(Error::io(dir.join(SCRATCH_LOCK)))?;
+        let mut scratch = Scratch::new(dir, what);
+        scratch.1 = Some(lock);
+        Ok(scratch)
+    }
+
+    /// A scratch file in a folder of its own (the temporary folder), without a lock.
     fn new(dir: &Path, what: &str) -> Scratch {
         // Not ".tmp-": a concurrent unlock removes those as leftovers of atomic writes.
-        Scratch(dir.join(format!(".{what}-{}.scratch-db", Uuid::now_v7().simple())))
+        Scratch(
+            dir.join(format!(
+                ".{what}-{}{SCRATCH_SUFFIX}",
+                Uuid::now_v7().simple()
+            )),
+            None,
+        )
     }
 }
+
+/// The ending of every scratch file's name (before SQLite's own `-journal`, `-wal`, `-shm`).
+const SCRATCH_SUFFIX: &str = ".scratch-db";
 
 impl Drop for Scratch {
     fn drop(&mut self) {
@@ -232,7 +258,57 @@ impl Drop for Scratch {
             p.push(suffix);
             let _ = std::fs::remove_file(PathBuf::from(p));
         }
+        // The shared lock goes with the file handle (after the files are gone).
+        self.1.take();
     }
+}
+
+fn open_scratch_lock(dir: &Path) -> Result<std::fs::File> {
+    let path = dir.join(SCRATCH_LOCK);
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(Error::io(&path))
+}
+
+/// Removes the scratch copies of the database that a backup or a backup check killed
+/// part-way left in the store folder (encrypted, but a purge would not reach them), unless a
+/// backup or check is running right now. Called before every unlock; whether any were
+/// removed.
+pub fn remove_stale_scratch(dir: &Path) -> Result<bool> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(false);
+    };
+    let stale: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with('.') && name.contains(SCRATCH_SUFFIX)
+        })
+        .map(|e| e.path())
+        .collect();
+    if stale.is_empty() {
+        return Ok(false);
+    }
+    let lock = open_scratch_lock(dir)?;
+    match lock.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => return Ok(false),
+        Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(dir.join(SCRATCH_LOCK))(e)),
+    }
+    for path in &stale {
+        match std::fs::remove_file(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(path)(e)),
+        }
+    }
+    drop(lock);
+    crate::atomic_file::sync_dir(dir)?;
+    Ok(true)
 }
 
 fn meta(conn: &rusqlite::Connection, key: &str) -> Result<Option<String>> {
@@ -257,7 +333,7 @@ impl Store {
     pub fn create_backup(&mut self, out: &Path) -> Result<BackupReport> {
         self.require(Permission::Backup)?;
         let created_at = Utc::now().to_rfc3339();
-        let scratch = Scratch::new(self.dir(), "backup");
+        let scratch = Scratch::in_store(self.dir(), "backup")?;
         let schema_version = store::migrations::version(&self.conn)?;
         // The snapshot: all pages in one step, so one read transaction sees one state.
         {
@@ -335,7 +411,7 @@ impl Store {
     pub fn verify_backup(&mut self, path: &Path) -> Result<BackupCheck> {
         self.require(Permission::Backup)?;
         let mut opened = open_file(path)?;
-        let scratch = Scratch::new(self.dir(), "verify");
+        let scratch = Scratch::in_store(self.dir(), "verify")?;
         extract_db(&mut opened, &scratch.0)?;
         let check = match check_db(&scratch.0, &self.db_key, &opened.header) {
             Err(Error::DatabaseDamaged) => {

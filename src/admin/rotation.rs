@@ -104,9 +104,12 @@ fn rename_if_present(from: &Path, to: &Path) -> Result<bool> {
     }
 }
 
-/// Finishes a committed rotation or removes the leftovers of an interrupted one. Called
-/// before the store is opened; does nothing when there was no rotation.
+/// Finishes a committed rotation or removes the leftovers of an interrupted one, and the
+/// scratch copies of a killed backup ([`crate::admin::backup::remove_stale_scratch`]).
+/// Called before the store is opened; does nothing when there was nothing left over.
 pub fn recover(dir: &Path) -> Result<()> {
+    // Scratch copies of a backup or backup check that was killed part-way.
+    crate::admin::backup::remove_stale_scratch(dir)?;
     if path(dir, MARKER).is_file() {
         roll_forward(dir)
     } else {
@@ -175,14 +178,9 @@ impl Store {
         self.require(Permission::RotateKey)?;
         let dir = self.dir().to_owned();
         let mut slots = load_slots(&dir)?;
-        let legacy = slots.legacy_slots();
-        if !legacy.is_empty() {
-            // Same refusal as `reseal_all`, before any work is done.
-            return Err(slots
-                .reseal_all(&SecretKey::from_bytes([0; 32]))
-                .err()
-                .unwrap_or_else(|| Error::invalid("old key slots")));
-        }
+        // Same refusal as `reseal_all` (old-format slots, public keys not bound to their
+        // slots under the current key), before any work is done.
+        slots.check_resealable(&self.db_key)?;
         recover(&dir)?;
 
         // 1. Everything into the main file.
@@ -246,7 +244,7 @@ impl Store {
                 pages_done: pages_total,
                 pages_total,
             });
-            slots.reseal_all(&new_key)?;
+            slots.reseal_all(&self.db_key, &new_key)?;
             slots.save(&path(&dir, NEW_SLOTS))?;
             // 4. The commit point.
             atomic_file::write(&path(&dir, MARKER), b"atrama key rotation\n")

@@ -20,6 +20,18 @@
 //! `format`. Format 2 uses the same layout with the prefix `"atrama-keyslot-v2" 0x00`, both
 //! as the AES-GCM additional data of the wrapped secret key and as the HPKE `aad` of the
 //! sealed database key (HPKE `info`: `"atrama-keyslot-v2 seal"`).
+//!
+//! # Binding of the public key
+//! A format-2 slot's `public_key` is not covered by any additional data: anyone who can
+//! write the file could replace it, and a key rotation would then seal the new database key
+//! to the replaced key. Each slot therefore carries a `binding`: HMAC-SHA256 under the key
+//! HKDF-SHA256(ikm = database key, salt = none, info = `"atrama-keyslot-v2 binding"`) over
+//! the slot's additional data (as above) followed by its 32-byte public key. Only someone
+//! who holds the database key can make one. It is written with every slot, checked whenever
+//! a slot is unwrapped (a wrong binding refuses the slot), added to a slot of an older file
+//! when that slot is unwrapped (which proves its public key: the unwrapped secret key must
+//! match it), and [`KeySlotFile::reseal_all`] refuses to rotate while a slot has no valid
+//! binding, naming it. After a rotation every binding is remade under the new key.
 
 use std::path::{Path, PathBuf};
 
@@ -40,6 +52,7 @@ pub const FORMAT: u32 = 2;
 const AAD_PREFIX_V1: &[u8] = b"atrama-keyslot-v1\0";
 const AAD_PREFIX_V2: &[u8] = b"atrama-keyslot-v2\0";
 const SEAL_INFO: &[u8] = b"atrama-keyslot-v2 seal";
+const BINDING_INFO: &[u8] = b"atrama-keyslot-v2 binding";
 
 type Kem = hpke::kem::X25519HkdfSha256;
 type HpkeAead = hpke::aead::AesGcm256;
@@ -65,8 +78,10 @@ struct KdfRecord {
     salt: String,
 }
 
-/// One key slot as stored.
+/// One key slot as stored. Unknown fields are refused: a misspelt `binding` must not read
+/// as a slot without one.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct KeySlot {
     id: Uuid,
     kind: SlotKind,
@@ -85,6 +100,10 @@ pub struct KeySlot {
     /// Format 2: the database key sealed to `public_key`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sealed_key: Option<String>,
+    /// Format 2: HMAC-SHA256 binding `public_key` to the slot under a key derived from the
+    /// database key (see the module documentation). Absent in files written before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    binding: Option<String>,
 }
 
 /// The key-slot file.
@@ -214,6 +233,12 @@ impl KeySlotFile {
         let sk_bytes = zeroize::Zeroizing::new(sk.to_bytes().to_vec());
         let wrapped = crypto::seal(&kek, &nonce, &aad, &sk_bytes);
         let (enc, sealed) = seal_key(&pk, &aad, db_key)?;
+        let pk_bytes: [u8; 32] = pk
+            .to_bytes()
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::invalid("an X25519 public key is not 32 bytes"))?;
+        let binding = binding(db_key, &aad, &pk_bytes)?;
         self.slots
             .retain(|s| !(s.kind == kind && s.user.as_deref() == user));
         self.slots.push(KeySlot {
@@ -232,8 +257,96 @@ impl KeySlotFile {
             public_key: Some(B64.encode(pk.to_bytes())),
             sealed_enc: Some(B64.encode(enc)),
             sealed_key: Some(B64.encode(sealed)),
+            binding: Some(B64.encode(binding)),
         });
         Ok(())
+    }
+
+    /// Adds the binding of `kind`/`user`'s slot if it has none, after that slot was unwrapped
+    /// to `db_key` (which proved its public key); whether the file changed and must be saved.
+    /// Slots of format 1 have no public key and are upgraded by [`KeySlotFile::put`] instead.
+    pub fn bind_unwrapped(
+        &mut self,
+        kind: SlotKind,
+        user: Option<&str>,
+        db_key: &SecretKey,
+    ) -> Result<bool> {
+        let store_id = self.store_id;
+        let Some(slot) = self
+            .slots
+            .iter_mut()
+            .find(|s| s.kind == kind && s.user.as_deref() == user)
+        else {
+            return Ok(false);
+        };
+        if slot.binding.is_some() {
+            return Ok(false);
+        }
+        let Some((pk, _, _)) = slot.decode().map_err(Error::invalid)?.sealed else {
+            return Ok(false);
+        };
+        let aad = aad(AAD_PREFIX_V2, store_id, slot.id, slot.kind, user);
+        slot.binding = Some(B64.encode(binding(db_key, &aad, &pk)?));
+        Ok(true)
+    }
+
+    /// Checks, before a rotation, that every slot can be resealed: none is of format 1 and
+    /// every slot's public key is bound to it under `current` (the database key now).
+    /// Changes nothing.
+    pub fn check_resealable(&self, current: &SecretKey) -> Result<()> {
+        let legacy = self.legacy_slots();
+        if !legacy.is_empty() {
+            return Err(Error::invalid(format!(
+                "the key slots of {} are of the old format and cannot be resealed; have each of them unlock once (the recovery key: reset any passphrase with it once), then rotate the key",
+                legacy.join(", ")
+            )));
+        }
+        let (mut unbound, mut wrong) = (Vec::new(), Vec::new());
+        for slot in &self.slots {
+            let name = slot
+                .user
+                .clone()
+                .unwrap_or_else(|| "the recovery key".into());
+            match self.binding_ok(slot, current) {
+                Some(true) => {}
+                Some(false) => wrong.push(name),
+                None => unbound.push(name),
+            }
+        }
+        if !wrong.is_empty() {
+            return Err(Error::invalid(format!(
+                "the key slots of {} were changed outside Atrama (their public key is not the one this store wrote), so the new key would be sealed to someone else; nothing was rotated. Restore keyslots.json from a backup, or disable and re-add those people, then rotate the key",
+                wrong.join(", ")
+            )));
+        }
+        if !unbound.is_empty() {
+            return Err(Error::invalid(format!(
+                "the key slots of {} were written by an older version and cannot be checked before resealing; have each of them unlock once (the recovery key: reset any passphrase with it once), then rotate the key",
+                unbound.join(", ")
+            )));
+        }
+        Ok(())
+    }
+
+    /// `Some(true)` when `slot`'s binding is valid under `db_key`, `Some(false)` when it is
+    /// present and wrong (or the slot cannot be read), `None` when the slot has none.
+    fn binding_ok(&self, slot: &KeySlot, db_key: &SecretKey) -> Option<bool> {
+        let stored = slot.binding.as_ref()?;
+        let Ok(decoded) = slot.decode() else {
+            return Some(false);
+        };
+        let (Some((pk, _, _)), Ok(tag)) = (decoded.sealed, decode_fixed::<32>(stored, "binding"))
+        else {
+            return Some(false);
+        };
+        let aad = aad(
+            AAD_PREFIX_V2,
+            self.store_id,
+            slot.id,
+            slot.kind,
+            slot.user.as_deref(),
+        );
+        Some(verify_binding(db_key, &aad, &pk, &tag))
     }
 
     /// Removes `user`'s slot; whether there was one.
@@ -287,16 +400,12 @@ impl KeySlotFile {
     }
 
     /// Seals `new_key` to every slot's public key, so that every remaining person (and the
-    /// recovery key) opens the new key with the same secret as before. Refuses (changing
-    /// nothing) if a slot is still of format 1.
-    pub fn reseal_all(&mut self, new_key: &SecretKey) -> Result<()> {
-        let legacy = self.legacy_slots();
-        if !legacy.is_empty() {
-            return Err(Error::invalid(format!(
-                "the key slots of {} are of the old format and cannot be resealed; have each of them unlock once (the recovery key: reset any passphrase with it once), then rotate the key",
-                legacy.join(", ")
-            )));
-        }
+    /// recovery key) opens the new key with the same secret as before, and binds every
+    /// public key anew under `new_key`. Refuses (changing nothing) if a slot is still of
+    /// format 1 or its public key is not bound to it under `current`
+    /// ([`KeySlotFile::check_resealable`]).
+    pub fn reseal_all(&mut self, current: &SecretKey, new_key: &SecretKey) -> Result<()> {
+        self.check_resealable(current)?;
         let store_id = self.store_id;
         for slot in &mut self.slots {
             let decoded = slot.decode().map_err(Error::invalid)?;
@@ -313,8 +422,14 @@ impl KeySlotFile {
                 slot.user.as_deref(),
             );
             let (enc, sealed) = seal_key(&pk, &aad, new_key)?;
+            let pk_bytes: [u8; 32] = pk
+                .to_bytes()
+                .as_slice()
+                .try_into()
+                .map_err(|_| Error::invalid("an X25519 public key is not 32 bytes"))?;
             slot.sealed_enc = Some(B64.encode(enc));
             slot.sealed_key = Some(B64.encode(sealed));
+            slot.binding = Some(B64.encode(binding(new_key, &aad, &pk_bytes)?));
         }
         Ok(())
     }
@@ -375,10 +490,47 @@ impl KeySlotFile {
                     .ok()?,
                 );
                 let bytes: [u8; KEY_LEN] = plain.as_slice().try_into().ok()?;
-                Some(SecretKey::from_bytes(bytes))
+                let key = SecretKey::from_bytes(bytes);
+                // A binding that is there must be right (an absent one is added by the
+                // caller, now that the public key is proven).
+                if self.binding_ok(slot, &key) == Some(false) {
+                    return None;
+                }
+                Some(key)
             }
         }
     }
+}
+
+/// The HMAC-SHA256 key that binds public keys to their slots, derived from the database key.
+fn binding_key(db_key: &SecretKey) -> Result<zeroize::Zeroizing<[u8; 32]>> {
+    let mut okm = zeroize::Zeroizing::new([0u8; 32]);
+    hkdf::Hkdf::<sha2::Sha256>::new(None, db_key.dangerously_expose())
+        .expand(BINDING_INFO, okm.as_mut())
+        .map_err(|_| Error::invalid("cannot derive the key-slot binding key"))?;
+    Ok(okm)
+}
+
+fn binding_mac(db_key: &SecretKey, aad: &[u8], pk: &[u8; 32]) -> Result<hmac::Hmac<sha2::Sha256>> {
+    use hmac::Mac as _;
+    let key = binding_key(db_key)?;
+    let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(key.as_ref())
+        .map_err(|_| Error::invalid("cannot key the key-slot binding"))?;
+    mac.update(aad);
+    mac.update(pk);
+    Ok(mac)
+}
+
+/// The binding of a slot's public key: HMAC-SHA256(binding key, additional data ‖ public key).
+fn binding(db_key: &SecretKey, aad: &[u8], pk: &[u8; 32]) -> Result<[u8; 32]> {
+    use hmac::Mac as _;
+    Ok(binding_mac(db_key, aad, pk)?.finalize().into_bytes().into())
+}
+
+/// Whether `tag` is the binding of `pk` to the slot (compared in constant time).
+fn verify_binding(db_key: &SecretKey, aad: &[u8], pk: &[u8; 32], tag: &[u8; 32]) -> bool {
+    use hmac::Mac as _;
+    binding_mac(db_key, aad, pk).is_ok_and(|mac| mac.verify_slice(tag).is_ok())
 }
 
 /// Seals the database key to a slot's public key: (encapsulated key, ciphertext).

@@ -66,6 +66,14 @@ pub fn version(conn: &Connection) -> Result<i64> {
 
 /// Applies every pending migration in one transaction; refuses a newer schema.
 pub fn migrate(conn: &mut Connection) -> Result<()> {
+    migrate_to(conn, LATEST)
+}
+
+/// Applies the migrations up to schema `target` (not beyond) in one transaction. For tests
+/// that need a store of an older schema (the migration crash harness); the app always
+/// migrates to [`LATEST`].
+#[doc(hidden)]
+pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
     let current = version(conn)?;
     if current > LATEST {
         return Err(Error::NewerVersion {
@@ -74,17 +82,19 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
             supported: LATEST,
         });
     }
-    if current == LATEST {
+    let target = target.clamp(0, LATEST);
+    if current >= target {
         return Ok(());
     }
     let tx = conn.transaction()?;
     for (_name, sql) in MIGRATIONS
         .iter()
+        .take(usize::try_from(target).unwrap_or(0))
         .skip(usize::try_from(current).unwrap_or(0))
     {
         tx.execute_batch(sql)?;
     }
-    tx.pragma_update(None, "user_version", LATEST)?;
+    tx.pragma_update(None, "user_version", target)?;
     tx.commit()?;
     Ok(())
 }

@@ -222,6 +222,8 @@ impl Store {
                 kdf,
             )?;
             slots.save(&keyslots::path_in(dir))?;
+        } else if slots.bind_unwrapped(SlotKind::User, Some(&user), &db_key)? {
+            slots.save(&keyslots::path_in(dir))?;
         }
         Store::with_context(dir, conn, db_key, &user)
     }
@@ -278,6 +280,8 @@ impl Store {
                 &db_key,
                 kdf,
             )?;
+        } else {
+            slots.bind_unwrapped(SlotKind::Recovery, None, &db_key)?;
         }
         slots.put(
             SlotKind::User,

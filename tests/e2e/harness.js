@@ -4,7 +4,7 @@
 // startDriver() in its `before` and stopDriver() in its `after`; files run one at a time.
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -15,6 +15,9 @@ export const APP = process.env.ATRAMA_APP;
 // end-to-end suites side by side on one machine.
 export const PORT = Number(process.env.ATRAMA_E2E_PORT ?? 4444);
 export const SHOTS = process.env.ATRAMA_SCREENSHOTS ?? join(tmpdir(), 'atrama-e2e-shots');
+// What WebKitWebDriver launches: the app itself, or a wrapper that runs it (scripts/no-network.sh
+// sets ATRAMA_APP_WRAPPER to a script that runs ATRAMA_APP under strace).
+export const LAUNCHED = process.env.ATRAMA_APP_WRAPPER || APP;
 
 export async function waitForHttp(url, ms) {
   const deadline = Date.now() + ms;
@@ -39,7 +42,7 @@ export async function openApp() {
     capabilities: {
       browserName: 'wry',
       'wdio:enforceWebDriverClassic': true,
-      'tauri:options': { application: APP },
+      'tauri:options': { application: LAUNCHED },
     },
   });
   await browser.setTimeout({ implicit: 0 });
@@ -116,18 +119,25 @@ export async function unlockAs(browser, user, pass) {
 
 
 let driver;
+let driverLog;
 const roots = [];
+let folders = {};
 
 /**
  * Starts tauri-driver for an app whose store lives in a fresh temporary folder; returns that
- * store folder. `extraEnv` is passed to the app (e.g. ATRAMA_INBOX for a test folder).
+ * store folder. `extraEnv` is passed to the app (e.g. ATRAMA_INBOX for a test folder). With
+ * `log`, the standard output and error of tauri-driver, WebKitWebDriver and the app (which
+ * inherit them) are appended to that file instead of the test's output.
  */
-export async function startDriver(extraEnv = {}) {
+export async function startDriver(extraEnv = {}, { log } = {}) {
   assert.ok(APP, 'ATRAMA_APP must name the built desktop binary');
   const storeRoot = mkdtempSync(join(tmpdir(), 'atrama-e2e-'));
   const profileRoot = mkdtempSync(join(tmpdir(), 'atrama-e2e-profile-'));
   roots.push(storeRoot, profileRoot);
+  folders = { storeRoot, profileRoot };
   const store = join(storeRoot, 'store');
+  driverLog = log ? openSync(log, 'a') : undefined;
+  const output = driverLog ?? 'inherit';
   driver = spawn('tauri-driver', ['--port', String(PORT), '--native-port', String(PORT + 1)], {
     // A fresh webview profile too, so that preferences (language) never leak between runs.
     env: {
@@ -137,7 +147,7 @@ export async function startDriver(extraEnv = {}) {
       XDG_CACHE_HOME: join(profileRoot, 'cache'),
       ...extraEnv,
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', output, output],
   });
   // WebKitWebDriver first: tauri-driver's own /status proxies to it.
   await waitForHttp(`http://127.0.0.1:${PORT + 1}/status`, 20000);
@@ -145,14 +155,27 @@ export async function startDriver(extraEnv = {}) {
   return store;
 }
 
-/** Stops tauri-driver and removes every temporary folder this file made. */
-export async function stopDriver() {
+/** The temporary folders of the running driver: { storeRoot, profileRoot }. */
+export function driverFolders() {
+  return folders;
+}
+
+/**
+ * Stops tauri-driver and removes every temporary folder this file made (with `keep`, leaves
+ * them for the caller to inspect and remove).
+ */
+export async function stopDriver({ keep = false } = {}) {
   if (driver) {
     const exited = new Promise((r) => driver.once('exit', r));
     driver.kill();
     await exited;
     driver = undefined;
   }
+  if (driverLog !== undefined) {
+    closeSync(driverLog);
+    driverLog = undefined;
+  }
+  if (keep) return;
   // The webview may still be writing its caches for a moment after the driver has gone.
   for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 }

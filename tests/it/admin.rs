@@ -426,50 +426,59 @@ fn a_rotation_killed_at_any_moment_leaves_a_store_that_opens_with_the_old_or_the
     );
     let kept = c.tmp.path().join("old-key");
     let (mut old_key, mut new_key, mut interrupted) = (0, 0, 0);
-    let steps = 12u32;
-    for i in 0..=steps {
-        // The slots as they are before this attempt: they open the database only while it
-        // is still under the old key.
-        std::fs::create_dir_all(&kept).unwrap();
-        std::fs::copy(c.dir.join("keyslots.json"), kept.join("keyslots.json")).unwrap();
-        let mut child = rotate()
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(full * i / steps);
-        child.kill().ok(); // SIGKILL
-        child.wait().unwrap();
-        if c.dir.join("atrama.db.rotating").exists() || c.dir.join("rotation.commit").exists() {
-            interrupted += 1;
-        }
-        // Unlocking finishes or undoes what was left.
-        let store = unlock(&c.dir, "ona");
-        assert_eq!(integrity(&store), "ok", "attempt {i}");
-        assert!(store.status().unwrap().counts[1].count >= 1500);
-        drop(store);
-        let names: Vec<String> = std::fs::read_dir(&c.dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        assert!(
-            names
-                .iter()
-                .all(|n| !n.contains("rotat") && !n.contains(".tmp-")),
-            "leftovers after attempt {i}: {names:?}"
-        );
-        std::fs::copy(c.dir.join("atrama.db"), kept.join("atrama.db")).unwrap();
-        match Store::unlock(&kept, "ona", &Passphrase::new(ADMIN_PASS)) {
-            Ok(_) => old_key += 1,
-            Err(e) => {
-                assert_eq!(e.code(), ErrorCode::DatabaseDamaged, "attempt {i}");
-                new_key += 1;
+    let summary = crate::crash::kill_loop(
+        "rotation",
+        13,
+        full,
+        |_| {
+            // The slots as they are before this attempt: they open the database only while
+            // it is still under the old key.
+            std::fs::create_dir_all(&kept).unwrap();
+            std::fs::copy(c.dir.join("keyslots.json"), kept.join("keyslots.json")).unwrap();
+            rotate()
+        },
+        |kill| {
+            if c.dir.join("atrama.db.rotating").exists() || c.dir.join("rotation.commit").exists() {
+                interrupted += 1;
             }
-        }
-        std::fs::remove_dir_all(&kept).unwrap();
-    }
+            // Unlocking finishes or undoes what was left.
+            let store = unlock(&c.dir, "ona");
+            assert_eq!(integrity(&store), "ok", "{kill:?}");
+            assert!(store.status().unwrap().counts[1].count >= 1500);
+            drop(store);
+            let names: Vec<String> = std::fs::read_dir(&c.dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            assert!(
+                names
+                    .iter()
+                    .all(|n| !n.contains("rotat") && !n.contains(".tmp-")),
+                "leftovers after {kill:?}: {names:?}"
+            );
+            std::fs::copy(c.dir.join("atrama.db"), kept.join("atrama.db")).unwrap();
+            match Store::unlock(&kept, "ona", &Passphrase::new(ADMIN_PASS)) {
+                Ok(_) => old_key += 1,
+                Err(e) => {
+                    assert_eq!(e.code(), ErrorCode::DatabaseDamaged, "{kill:?}");
+                    new_key += 1;
+                }
+            }
+            std::fs::remove_dir_all(&kept).unwrap();
+        },
+    );
+    eprintln!(
+        "rotation: {old_key} under the old key, {new_key} under the new key, {interrupted} left part-way"
+    );
     assert!(
         interrupted > 0,
         "no attempt was killed part-way ({old_key} old, {new_key} new, rotation {full:?})"
+    );
+    assert!(
+        summary.killed_running >= summary.trials / 4,
+        "only {} of {} rotations were still going when killed (rotation took {full:?})",
+        summary.killed_running,
+        summary.trials
     );
     assert!(old_key > 0, "no attempt was killed before its commit");
     // Everyone still unlocks, and the recovery key still works.
@@ -485,6 +494,106 @@ fn a_rotation_killed_at_any_moment_leaves_a_store_that_opens_with_the_old_or_the
         KdfParams::INSECURE_FOR_TESTS,
     )
     .unwrap();
+}
+
+/// Regression (tamper-matrix finding 1, the part left open): a rotation sealed the new
+/// database key to every slot's stored public key, also for slots nobody had unlocked since
+/// the file was changed. Each slot's public key is now bound to it by an HMAC under a key
+/// derived from the database key, and a rotation refuses a slot whose binding is wrong or
+/// missing, changing nothing.
+#[test]
+fn a_rotation_refuses_a_slot_whose_public_key_is_not_bound_to_it() {
+    let (c, _) = centre();
+    let slots_path = c.dir.join("keyslots.json");
+    let original = std::fs::read(&slots_path).unwrap();
+    let edit = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut value: serde_json::Value = serde_json::from_slice(&original).unwrap();
+        for slot in value["slots"].as_array_mut().unwrap() {
+            if slot["user"] == "tomas" {
+                f(slot);
+            }
+        }
+        std::fs::write(&slots_path, serde_json::to_vec_pretty(&value).unwrap()).unwrap();
+    };
+    let stranger = atrama::bundle::format::OpeningKey::generate()
+        .public()
+        .to_bytes();
+    let stranger = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(stranger)
+    };
+    let rotate = || {
+        let mut ona = unlock(&c.dir, "ona");
+        ona.rotate_key(|_| {})
+    };
+
+    // tomas's public key replaced by someone else's (the binding left as it was).
+    edit(&|slot| slot["public_key"] = serde_json::Value::String(stranger.clone()));
+    let replaced = std::fs::read(&slots_path).unwrap();
+    let err = rotate().unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("tomas") && text.contains("changed outside Atrama"),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read(&slots_path).unwrap(),
+        replaced,
+        "nothing rewritten"
+    );
+    // Both the binding and the key replaced, the binding removed: refused as unproven.
+    edit(&|slot| {
+        slot["public_key"] = serde_json::Value::String(stranger.clone());
+        slot.as_object_mut().unwrap().remove("binding");
+    });
+    let text = rotate().unwrap_err().to_string();
+    assert!(
+        text.contains("tomas") && text.contains("cannot be checked"),
+        "{text}"
+    );
+    // tomas cannot prove that key (his secret key is not its pair), so it stays refused.
+    assert!(Store::unlock(&c.dir, "tomas", &Passphrase::new(PASS)).is_err());
+    assert!(rotate().is_err());
+    // A forged binding (made with a key other than the database key) is refused too.
+    edit(&|slot| {
+        slot["public_key"] = serde_json::Value::String(stranger.clone());
+        slot["binding"] = serde_json::Value::String(stranger.clone());
+    });
+    assert!(
+        rotate()
+            .unwrap_err()
+            .to_string()
+            .contains("changed outside Atrama")
+    );
+
+    // A slot of a file written before bindings (public key genuine, no binding): refused
+    // until its owner unlocks once, which proves and binds it; then the rotation works and
+    // every slot carries a binding under the new key.
+    edit(&|slot| {
+        slot.as_object_mut().unwrap().remove("binding");
+    });
+    let text = rotate().unwrap_err().to_string();
+    assert!(
+        text.contains("tomas") && text.contains("unlock once"),
+        "{text}"
+    );
+    unlock(&c.dir, "tomas");
+    let report = rotate().unwrap();
+    assert_eq!(report.slots, 5);
+    let after: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&slots_path).unwrap()).unwrap();
+    assert!(
+        after["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["binding"].is_string())
+    );
+    for user in ["ona", "ieva", "rasa", "tomas"] {
+        unlock(&c.dir, user);
+    }
+    // And a second rotation checks the bindings made by the first.
+    rotate().unwrap();
 }
 
 #[test]

@@ -1,0 +1,173 @@
+//! Kill during a schema migration: a store of the previous schema version, with enough data
+//! that migrating it takes a measurable time, is opened by the real `atrama` CLI (which
+//! migrates it first) and the CLI is killed (SIGKILL) at random moments. After every kill
+//! the database must pass `PRAGMA integrity_check` and be at the old version with the old
+//! schema or at the latest with the latest schema (never in between), unlock (migrating if
+//! needed), and hold the same content.
+//!
+//! The old store is made from a current one by undoing the newest migration, which may only
+//! add indexes (checked: if a later migration does more, this fixture must learn to undo
+//! it); its schema is then checked to be exactly what the migrations up to the old version
+//! make (`migrations::migrate_to`, a test hook).
+
+use std::path::Path;
+
+use atrama::store::migrations::{self, LATEST};
+use atrama::{Mode, Passphrase, Store};
+use chrono::NaiveDate;
+
+use super::{PASS, cli, content, content_of, copy_dir, create, kill_loop};
+
+const CLIENTS: u32 = 1500;
+
+/// The schema objects (type, name, SQL) of a database, sorted.
+fn schema(conn: &rusqlite::Connection) -> Vec<(String, String, Option<String>)> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'
+             ORDER BY type, name",
+        )
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// The schema the migrations up to `version` make, on an empty database.
+fn schema_at(version: i64) -> Vec<(String, String, Option<String>)> {
+    let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+    migrations::migrate_to(&mut conn, version).unwrap();
+    assert_eq!(migrations::version(&conn).unwrap(), version);
+    schema(&conn)
+}
+
+/// Opens a store's database with its raw key, without migrating it.
+fn open_raw(dir: &Path, key_hex: &str) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(dir.join("atrama.db")).unwrap();
+    conn.execute_batch(&format!("PRAGMA key = \"x'{key_hex}'\";"))
+        .unwrap();
+    conn
+}
+
+#[test]
+fn a_kill_during_a_migration_leaves_the_old_or_the_new_schema_with_the_same_content() {
+    let old_version = LATEST - 1;
+    let (old_schema, new_schema) = (schema_at(old_version), schema_at(LATEST));
+    let tmp = tempfile::tempdir().unwrap();
+    let pristine = tmp.path().join("store");
+    let (expected, key_hex) = {
+        let (mut store, _) = create(&pristine, "KLP-01", Mode::Centre, "ona");
+        atrama::demo::generate(
+            &mut store,
+            &atrama::demo::DemoOptions {
+                clients: CLIENTS,
+                months: 36,
+                seed: 14,
+                today: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+            },
+        )
+        .unwrap();
+        // Undo the newest migration: drop what it added, which must be indexes only.
+        let conn = store.dangerously_raw_connection();
+        assert_eq!(schema(conn), new_schema);
+        for (kind, name, sql) in &new_schema {
+            if !old_schema.iter().any(|o| o.1 == *name) {
+                assert_eq!(kind, "index", "the newest migration adds {name}: {sql:?}");
+                conn.execute_batch(&format!("DROP INDEX {name}")).unwrap();
+            }
+        }
+        conn.pragma_update(None, "user_version", old_version)
+            .unwrap();
+        assert_eq!(schema(conn), old_schema);
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .unwrap();
+        (
+            content(&store),
+            store
+                .dangerously_db_key()
+                .dangerously_expose_hex()
+                .to_string(),
+        )
+    };
+    assert!(expected.iter().map(|(_, n)| n).sum::<i64>() > 50_000);
+
+    // An undisturbed migration (`atrama status` unlocks, which migrates), to time it.
+    let reference = tmp.path().join("reference");
+    copy_dir(&pristine, &reference);
+    let started = std::time::Instant::now();
+    let status = cli(&reference, "ona", &["status"]).output().unwrap();
+    let duration = started.elapsed();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    assert_eq!(
+        migrations::version(&open_raw(&reference, &key_hex)).unwrap(),
+        LATEST
+    );
+    // The same command on the migrated store: the rest is the migration's share.
+    let started = std::time::Instant::now();
+    assert!(
+        cli(&reference, "ona", &["status"])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    eprintln!(
+        "migration: {duration:?} with the migration, {:?} without",
+        started.elapsed()
+    );
+
+    let (mut old, mut new) = (0, 0);
+    let summary = kill_loop(
+        "migration",
+        20,
+        duration,
+        |trial| {
+            let dir = tmp.path().join(format!("trial-{trial}"));
+            copy_dir(&pristine, &dir);
+            cli(&dir, "ona", &["status"])
+        },
+        |kill| {
+            let dir = tmp.path().join(format!("trial-{}", kill.trial));
+            {
+                let conn = open_raw(&dir, &key_hex);
+                let check: String = conn
+                    .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+                    .unwrap();
+                assert_eq!(check, "ok", "{kill:?}");
+                let version = migrations::version(&conn).unwrap();
+                if version == old_version {
+                    assert_eq!(schema(&conn), old_schema, "{kill:?}");
+                    old += 1;
+                } else {
+                    assert_eq!(version, LATEST, "{kill:?}");
+                    assert_eq!(schema(&conn), new_schema, "{kill:?}");
+                    new += 1;
+                }
+                assert_eq!(content_of(&conn), expected, "{kill:?}");
+            }
+            // Unlocking (migrating when needed) works and keeps the content.
+            let store = Store::unlock(&dir, "ona", &Passphrase::new(PASS))
+                .unwrap_or_else(|e| panic!("{kill:?}: the store no longer unlocks: {e}"));
+            assert_eq!(content(&store), expected, "{kill:?}");
+            assert_eq!(
+                migrations::version(store.dangerously_raw_connection()).unwrap(),
+                LATEST
+            );
+            drop(store);
+            std::fs::remove_dir_all(&dir).unwrap();
+        },
+    );
+    eprintln!("migration: {old} at the old version, {new} at the latest");
+    assert!(
+        summary.killed_running >= summary.trials / 4,
+        "only {} of {} runs were still going when killed (run took {duration:?})",
+        summary.killed_running,
+        summary.trials
+    );
+    assert!(old > 0, "no kill landed before the migration committed");
+}
