@@ -28,7 +28,7 @@ const meta = { owner_centre: 'KLP-01', version: '2', created_at: '2026-11-21T09:
 const given: ConsentEvent = {
   id: '01900000-0000-7000-8000-0000000c0001',
   supersedes: null,
-  fields: { purpose: 'statistics', agency_type: null, given: true, given_by: 'self', on_date: '2026-11-21' },
+  fields: { purpose: 'statistics', agency_type: null, given: true, given_by: 'self', on_date: '2026-11-21', shared_fields: [] },
   meta,
 };
 
