@@ -11,6 +11,8 @@ fn main() {
         "lock",
         "hide_window",
         "set_window_title",
+        "set_window_icon",
+        "use_existing_store",
         "work_queues",
         "search",
         "case_list",
@@ -73,6 +75,7 @@ fn main() {
         "stats_tables",
         "publish_stats",
         "choose_files",
+        "choose_folder",
         "choose_save_file",
     ]);
     if let Err(e) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {

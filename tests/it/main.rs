@@ -10,6 +10,7 @@ mod admin;
 mod bundle_fixture;
 mod case_record;
 mod cli;
+mod lock;
 mod on_disk;
 mod risk;
 mod stats;
