@@ -5,7 +5,7 @@
 // The app starts with no ATRAMA_STORE, as an installed app does: its store folder comes from
 // the (temporary) config and data folders. First run points it at an existing store made by
 // the CLI (as a restore from a backup would); then it unlocks and lists the cases, the store
-// lock keeps the CLI out while the app has the store open, and a second launch hands over to
+// lock keeps the CLI to reading while the app has the store open, and a second launch hands over to
 // the running app (single instance, over the D-Bus session bus that the scripts start).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -63,15 +63,23 @@ test('first run uses an existing store folder, unlocks and lists its cases', asy
   await checkScreen(app, '51-case-list-existing-store');
 });
 
-test('while the app has the store open, the CLI is refused with a clear message', async () => {
+const caseCount = (status) => Number(/cases:\s+(\d+)/.exec(status)?.[1]);
+
+test('while the app has the store open, the CLI reads beside it and may not write', async () => {
+  const status = cli(existing, 'ona', PASS, ['status']);
+  assert.match(status, /Smoke test centre/);
+  const before = caseCount(status);
+  assert.ok(before >= 4, status);
   assert.throws(
-    () => cli(existing, 'ona', PASS, ['status']),
+    () => cli(existing, 'ona', PASS, ['demo', '--clients', '1']),
     (e) => e.status === 1 && /this store is open in another Atrama window or process/.test(e.stderr),
   );
-  // Locking the app releases the store.
+  // Locking the app releases the store: the same command writes.
   await click(app, '#lock');
   assert.equal(await textOf(app, '#unlock-title'), 'Unlock');
-  assert.match(cli(existing, 'ona', PASS, ['status']), /Smoke test centre/);
+  assert.equal(caseCount(cli(existing, 'ona', PASS, ['status'])), before, 'the refused command wrote nothing');
+  cli(existing, 'ona', PASS, ['demo', '--clients', '1']);
+  assert.ok(caseCount(cli(existing, 'ona', PASS, ['status'])) > before);
 });
 
 test('a second launch hands over to the running app and exits', async () => {
