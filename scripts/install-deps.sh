@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what building and testing Atrama needs on Debian 12, skipping what is there:
-# Debian packages (strace for scripts/no-network.sh), Python's openpyxl, the UI's and the
-# end-to-end tests' npm packages, tauri-driver and cargo-deny.
+# Debian packages (strace for scripts/no-network.sh, dbus-daemon for the e2e session),
+# Python's openpyxl, the UI's and the end-to-end tests' npm packages (the UI's include the
+# Tauri CLI that builds the .deb), tauri-driver and cargo-deny.
 # Safe to run again; it changes nothing when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev
-  xvfb xauth webkit2gtk-driver strace)
+  xvfb xauth webkit2gtk-driver strace dbus-daemon)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -39,6 +39,21 @@ pub enum Error {
         /// The store folder.
         path: PathBuf,
     },
+    /// Another Atrama window or process has this store open (it holds the store lock).
+    #[error(
+        "this store is open in another Atrama window or process ({}); lock or close Atrama there (or wait for the command to finish) and try again",
+        path.display()
+    )]
+    StoreInUse {
+        /// The store folder.
+        path: PathBuf,
+    },
+    /// A write was attempted on a store opened only to read beside the window or process
+    /// that has it open ([`crate::Store::unlock_for_reading`]); nothing was written.
+    #[error(
+        "the store could not be written: this store is open in another Atrama window or process (or its files are read-only), so it was opened here only to read; lock or close Atrama there and try again"
+    )]
+    StoreReadOnly,
     /// The key-slot file cannot be read as a key-slot file.
     #[error("the key-slot file {} is damaged ({detail}); restore it from a backup of this store", path.display())]
     CorruptKeySlots {
@@ -102,7 +117,7 @@ pub enum Error {
     },
     /// A database error not covered above.
     #[error("database error: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(#[source] rusqlite::Error),
     /// A file could not be read or written.
     #[error("could not access {}: {source}", path.display())]
     Io {
@@ -135,6 +150,8 @@ pub enum ErrorCode {
     StoreNotFound,
     /// See [`Error::StoreExists`].
     StoreExists,
+    /// See [`Error::StoreInUse`].
+    StoreInUse,
     /// See [`Error::CorruptKeySlots`].
     CorruptKeySlots,
     /// See [`Error::NewerVersion`].
@@ -170,6 +187,7 @@ impl Error {
             Error::UnknownUser { .. } => ErrorCode::UnknownUser,
             Error::StoreNotFound { .. } => ErrorCode::StoreNotFound,
             Error::StoreExists { .. } => ErrorCode::StoreExists,
+            Error::StoreInUse { .. } | Error::StoreReadOnly => ErrorCode::StoreInUse,
             Error::CorruptKeySlots { .. } => ErrorCode::CorruptKeySlots,
             Error::NewerVersion { .. } => ErrorCode::NewerVersion,
             Error::DatabaseDamaged => ErrorCode::DatabaseDamaged,
@@ -191,5 +209,16 @@ impl Error {
 
     pub(crate) fn invalid(message: impl Into<String>) -> Error {
         Error::InvalidInput(message.into())
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        // Only a store opened to read beside another window or process has a read-only
+        // connection; a write there means that one holds the store.
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) {
+            return Error::StoreReadOnly;
+        }
+        Error::Database(e)
     }
 }

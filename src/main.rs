@@ -580,7 +580,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Status => {
             let user = need_user(cli.user)?;
             let passphrase = secret("ATRAMA_PASSPHRASE", &format!("passphrase for {user}: "))?;
-            let store = Store::unlock(&dir, &user, &passphrase)?;
+            let store = Store::unlock_for_reading(&dir, &user, &passphrase)?;
             let status = store.status()?;
             if cli.json {
                 let json = serde_json::to_string_pretty(&status)
@@ -627,7 +627,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
         Command::Case(CaseCommand::List { open, mine, limit }) => {
-            let store = unlock(&dir, cli.user)?;
+            let store = unlock_to_read(&dir, cli.user)?;
             let filter = CaseFilter {
                 status: open.then(|| "open".to_owned()),
                 worker: mine.then(|| store.user().to_owned()),
@@ -648,7 +648,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
         Command::Case(CaseCommand::Show { case, identity }) => {
-            let store = unlock(&dir, cli.user)?;
+            let store = unlock_to_read(&dir, cli.user)?;
             let id = case_id(&store, &case)?;
             let detail = store.case_detail(id)?;
             if cli.json {
@@ -677,7 +677,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
         Command::Search { text, limit } => {
-            let store = unlock(&dir, cli.user)?;
+            let store = unlock_to_read(&dir, cli.user)?;
             let hits = store.search(&text, Some(limit))?;
             if cli.json {
                 return print_json(&hits);
@@ -696,7 +696,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
         Command::Keys(KeysCommand::Show) => {
-            let store = unlock(&dir, cli.user)?;
+            let store = unlock_to_read(&dir, cli.user)?;
             let fp = store.fingerprint()?;
             if cli.json {
                 return print_json(&fp);
@@ -734,7 +734,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
         Command::Peers => {
-            let store = unlock(&dir, cli.user)?;
+            let store = unlock_to_read(&dir, cli.user)?;
             let status = store.sync_status()?;
             if cli.json {
                 return print_json(&status);
@@ -799,7 +799,12 @@ fn run(cli: Cli) -> Result<(), Error> {
             period,
             preview,
         }) => {
-            let mut store = unlock(&dir, cli.user)?;
+            // A preview only reads.
+            let mut store = if preview {
+                unlock_to_read(&dir, cli.user)?
+            } else {
+                unlock(&dir, cli.user)?
+            };
             let period = period
                 .map(|p| atrama::bundle::Period::months(&p, &p))
                 .transpose()?;
@@ -880,7 +885,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Directory(cmd) => directory(&dir, cli.user, cli.json, cmd),
         Command::Reference(cmd) => reference(&dir, cli.user, cli.json, cmd),
         Command::Instrument(InstrumentCommand::List) => {
-            let store = unlock(&dir, cli.user)?;
+            let store = unlock_to_read(&dir, cli.user)?;
             let list = store.instruments()?;
             if cli.json {
                 return print_json(&list);
@@ -1016,7 +1021,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::Report(ReportCommand::Show { scope }) => {
             let query = scope.query()?;
-            let store = unlock(&dir, cli.user)?;
+            let store = unlock_to_read(&dir, cli.user)?;
             let report = store.monthly_tables(&query)?;
             if cli.json {
                 return print_json(&report);
@@ -1055,7 +1060,10 @@ fn staff(
     json: bool,
     cmd: StaffCommand,
 ) -> Result<(), Error> {
-    let mut store = unlock(dir, user)?;
+    let mut store = match cmd {
+        StaffCommand::List => unlock_to_read(dir, user)?,
+        _ => unlock(dir, user)?,
+    };
     match cmd {
         StaffCommand::Add {
             name,
@@ -1133,7 +1141,7 @@ fn audit(
     json: bool,
     cmd: AuditCommand,
 ) -> Result<(), Error> {
-    let store = unlock(dir, user)?;
+    let store = unlock_to_read(dir, user)?;
     match cmd {
         AuditCommand::Verify => {
             let n = store.verify_access_log()?;
@@ -1267,7 +1275,10 @@ fn retention(
     json: bool,
     cmd: RetentionCommand,
 ) -> Result<(), Error> {
-    let mut store = unlock(dir, user)?;
+    let mut store = match cmd {
+        RetentionCommand::Show | RetentionCommand::Preview => unlock_to_read(dir, user)?,
+        _ => unlock(dir, user)?,
+    };
     let today = chrono::Local::now().date_naive();
     let show = |p: &atrama::admin::RetentionPolicy| {
         let y = |v: Option<u32>| v.map_or("never".to_owned(), |n| format!("{n} years"));
@@ -1762,6 +1773,14 @@ fn analysis(
             Ok(())
         }
     }
+}
+
+/// Opens the store for a command that only reads: beside the app (read-only) when the app
+/// has it open.
+fn unlock_to_read(dir: &std::path::Path, user: Option<String>) -> Result<Store, Error> {
+    let user = need_user(user)?;
+    let passphrase = secret("ATRAMA_PASSPHRASE", &format!("passphrase for {user}: "))?;
+    Store::unlock_for_reading(dir, &user, &passphrase)
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {

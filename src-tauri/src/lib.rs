@@ -3,7 +3,14 @@
 //!
 //! The session state machine: `Setup` (no store yet) → `PendingSetup` (recovery key shown,
 //! waiting for the person to type part of it back) → `Unlocked`; `Locked` ↔ `Unlocked`.
-//! Locking drops the [`atrama::Store`], which closes the database and wipes the key.
+//! Locking drops the [`atrama::Store`], which closes the database, wipes the key and
+//! releases the store lock (so the CLI may then use the store).
+//!
+//! Desktop integration: a second launch focuses the running window
+//! (`tauri-plugin-single-instance`); the window's size and position are remembered
+//! (`tauri-plugin-window-state`, in the app's config folder, nothing else); on first run the
+//! Setup screen may point the app at an existing store folder instead of creating one; the
+//! discreet-mode window icon is chosen in Settings.
 
 mod analysis;
 mod agency;
@@ -65,7 +72,9 @@ enum Session {
 }
 
 struct AppState {
-    dir: PathBuf,
+    /// The store folder: `atrama::store::default_dir()` at start, or the existing folder
+    /// chosen on the Setup screen.
+    dir: Mutex<PathBuf>,
     session: Mutex<Session>,
 }
 
@@ -73,6 +82,10 @@ impl AppState {
     fn session(&self) -> std::sync::MutexGuard<'_, Session> {
         // A panic while holding the lock leaves the state as it was; keep serving.
         self.session.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn dir(&self) -> PathBuf {
+        self.dir.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Runs `call` on the unlocked store, or answers `locked`.
@@ -93,7 +106,7 @@ impl AppState {
                 user: store.user().to_owned(),
             },
             Session::PendingSetup(_) => AppPhase::Setup,
-            Session::Locked if Store::exists(&self.dir) => AppPhase::Locked,
+            Session::Locked if Store::exists(&self.dir()) => AppPhase::Locked,
             Session::Locked => AppPhase::Setup,
         })
     }
@@ -117,10 +130,9 @@ fn begin_setup(
 ) -> Result<RecoveryKeyShown, IpcError> {
     let passphrase = Passphrase::new(passphrase);
     let mut session = state.session();
-    if Store::exists(&state.dir) || matches!(*session, Session::Unlocked(_)) {
-        return Err(IpcError::from(atrama::Error::StoreExists {
-            path: state.dir.clone(),
-        }));
+    let dir = state.dir();
+    if Store::exists(&dir) || matches!(*session, Session::Unlocked(_)) {
+        return Err(IpcError::from(atrama::Error::StoreExists { path: dir }));
     }
     let centre = centre.normalised()?;
     passphrase.check_new()?;
@@ -152,7 +164,7 @@ fn finish_setup(state: State<'_>, answers: Vec<GroupAnswer>) -> Result<AppPhase,
         .collect();
     pending.recovery.confirm_groups(&answers)?;
     let store = Store::create_with_recovery(
-        &state.dir,
+        &state.dir(),
         &pending.centre,
         &pending.passphrase,
         &pending.recovery,
@@ -172,11 +184,36 @@ fn cancel_setup(state: State<'_>) -> Result<AppPhase, IpcError> {
     state.phase(&session)
 }
 
+/// First run: uses an existing store folder (e.g. one restored from a backup) instead of
+/// creating a store. The folder must hold an Atrama store; it is remembered for the app and
+/// the CLI (`store-location.json` in the app's config folder). Only while no store is set up.
+#[tauri::command]
+fn use_existing_store(state: State<'_>, path: String) -> Result<AppPhase, IpcError> {
+    let folder = PathBuf::from(path.trim());
+    if !folder.is_absolute() {
+        return Err(IpcError::invalid(
+            "type the store folder's full path (e.g. /home/…) or choose it with the button",
+        ));
+    }
+    let session = state.session();
+    if !matches!(*session, Session::Locked) || Store::exists(&state.dir()) {
+        return Err(IpcError::invalid(
+            "a store is already set up on this computer; an existing folder can be chosen only at first run",
+        ));
+    }
+    let file = atrama::store::location::config_file().ok_or_else(|| {
+        IpcError::invalid("this system has no configuration folder for applications")
+    })?;
+    let chosen = atrama::store::location::remember(&file, &folder)?;
+    *state.dir.lock().unwrap_or_else(|p| p.into_inner()) = chosen;
+    state.phase(&session)
+}
+
 /// Unlocks the store with a person's passphrase.
 #[tauri::command]
 fn unlock(state: State<'_>, user: String, passphrase: String) -> Result<AppPhase, IpcError> {
     let passphrase = Passphrase::new(passphrase);
-    let store = Store::unlock(&state.dir, &user, &passphrase)?;
+    let store = Store::unlock(&state.dir(), &user, &passphrase)?;
     let mut session = state.session();
     *session = Session::Unlocked(store);
     state.phase(&session)
@@ -217,6 +254,23 @@ fn window_title(setting: &str) -> Result<String, IpcError> {
         )));
     }
     Ok(title.to_owned())
+}
+
+/// The neutral icon of discreet mode (a plain sheet of paper).
+const NEUTRAL_ICON: &[u8] = include_bytes!("../../assets/icons/neutral.png");
+/// Atrama's own icon.
+const APP_ICON: &[u8] = include_bytes!("../icons/128x128.png");
+
+/// Sets the window icon: the neutral one (discreet mode) or Atrama's. What the task bar and
+/// window switcher show for the running window; the installed menu entry keeps its icon.
+#[tauri::command]
+fn set_window_icon(window: tauri::WebviewWindow, neutral: bool) -> Result<(), IpcError> {
+    let bytes = if neutral { NEUTRAL_ICON } else { APP_ICON };
+    let icon = tauri::image::Image::from_bytes(bytes)
+        .map_err(|e| IpcError::internal(format!("could not read the window icon: {e}")))?;
+    window
+        .set_icon(icon)
+        .map_err(|e| IpcError::internal(format!("could not set the window icon: {e}")))
 }
 
 /// Locks: drops the store and its key from memory.
@@ -1011,6 +1065,18 @@ fn choose_files(
     picked.into_iter().map(chosen).collect()
 }
 
+/// The native folder dialog: the chosen folder's full path (none if cancelled).
+#[tauri::command(async)]
+fn choose_folder(window: tauri::WebviewWindow) -> Result<Option<String>, IpcError> {
+    window
+        .dialog()
+        .file()
+        .set_parent(&window)
+        .blocking_pick_folder()
+        .map(chosen)
+        .transpose()
+}
+
 /// The native save dialog, starting with `file_name`: the chosen full path (none if
 /// cancelled). Nothing is written yet.
 #[tauri::command(async)]
@@ -1033,9 +1099,24 @@ pub fn run() {
         Err(e) => fail(&e.to_string()),
     };
     let result = tauri::Builder::default()
+        // First: a second launch hands over to the running app (which shows its window) and
+        // exits before anything else starts.
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .dbus_id(single_instance_id(
+                    std::env::var_os("ATRAMA_STORE").as_deref(),
+                ))
+                .callback(|app, _args, _cwd| show_main_window(app))
+                .build(),
+        )
+        .plugin(
+            tauri_plugin_window_state::Builder::new()
+                .with_state_flags(window_state_flags())
+                .build(),
+        )
         .plugin(tauri_plugin_dialog::init())
         .manage(AppState {
-            dir,
+            dir: Mutex::new(dir),
             session: Mutex::new(Session::Locked),
         })
         .invoke_handler(tauri::generate_handler![
@@ -1047,6 +1128,8 @@ pub fn run() {
             lock,
             hide_window,
             set_window_title,
+            set_window_icon,
+            use_existing_store,
             work_queues,
             search,
             case_list,
@@ -1153,11 +1236,50 @@ pub fn run() {
             agency::referral_letter,
             agency::conferences,
             agency::record_conference,
-            agency::record_action_outcome
+            agency::record_action_outcome,
+            choose_folder
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
         fail(&format!("the window could not start: {e}"));
+    }
+}
+
+/// What the window-state plugin remembers: size, position and whether maximised; never
+/// whether the window was visible, so a quick-hidden window comes back on the next start.
+fn window_state_flags() -> tauri_plugin_window_state::StateFlags {
+    use tauri_plugin_window_state::StateFlags;
+    StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED
+}
+
+/// The D-Bus name (Linux) under which the one running app is found: the app's identifier,
+/// or, when `ATRAMA_STORE` names a store folder explicitly, `org.atrama.desktop.s<hash of
+/// it>`, so that apps started on different explicit stores (several stores side by side,
+/// end-to-end tests) run apart. The store lock guards each store in every case.
+fn single_instance_id(atrama_store: Option<&std::ffi::OsStr>) -> String {
+    use std::hash::{Hash as _, Hasher as _};
+    match atrama_store.filter(|s| !s.is_empty()) {
+        None => atrama::store::APP_IDENTIFIER.to_owned(),
+        Some(store) => {
+            // SipHash with fixed keys: the same folder gives the same name in every process.
+            let mut hasher = std::hash::DefaultHasher::new();
+            store.hash(&mut hasher);
+            format!(
+                "{}.s{:016x}",
+                atrama::store::APP_IDENTIFIER,
+                hasher.finish()
+            )
+        }
+    }
+}
+
+/// A second launch: bring the running window back (un-minimised, shown, focused).
+fn show_main_window(app: &tauri::AppHandle) {
+    use tauri::Manager as _;
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
     }
 }
 
@@ -1172,7 +1294,26 @@ fn fail(message: &str) -> ! {
 
 #[cfg(test)]
 mod tests {
-    use super::window_title;
+    use super::{single_instance_id, window_title};
+
+    #[test]
+    fn one_instance_per_session_or_per_explicit_store() {
+        use std::ffi::OsStr;
+        assert_eq!(single_instance_id(None), "org.atrama.desktop");
+        assert_eq!(
+            single_instance_id(Some(OsStr::new(""))),
+            "org.atrama.desktop"
+        );
+        let a = single_instance_id(Some(OsStr::new("/tmp/e2e-1/store")));
+        let b = single_instance_id(Some(OsStr::new("/tmp/e2e-2/store")));
+        assert_eq!(a, single_instance_id(Some(OsStr::new("/tmp/e2e-1/store"))));
+        assert_ne!(a, b);
+        // A valid D-Bus name element: starts with a letter, then letters and digits.
+        let last = a.rsplit('.').next().unwrap();
+        assert!(last.starts_with('s') && last.len() == 17, "{a}");
+        assert!(last[1..].chars().all(|c| c.is_ascii_hexdigit()), "{a}");
+        assert!(a.starts_with("org.atrama.desktop."), "{a}");
+    }
 
     #[test]
     fn the_window_title_is_the_discreet_name_or_atrama() {

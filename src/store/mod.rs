@@ -2,11 +2,13 @@
 //! 256-bit raw key, and the key slots (`keyslots.json`) that wrap that key for each person
 //! and for the printed recovery key.
 //!
-//! A store folder holds nothing else: no plaintext case data, no centre name, no temp
-//! files (`temp_store = MEMORY`). The WAL is encrypted by SQLCipher; the `-shm` index holds
-//! no row data.
+//! A store folder holds nothing else but the empty lock file (`atrama.lock`, see [`lock`]):
+//! no plaintext case data, no centre name, no temp files (`temp_store = MEMORY`). The WAL is
+//! encrypted by SQLCipher; the `-shm` index holds no row data.
 
 pub mod keyslots;
+pub mod location;
+pub mod lock;
 pub mod migrations;
 
 use std::path::{Path, PathBuf};
@@ -23,6 +25,8 @@ use crate::centre::{self, CentreProfile, Country, Language, Mode, NewCentre};
 use crate::crypto::{KdfParams, Passphrase, RecoveryKey, SecretKey};
 use crate::error::{Error, Result};
 use keyslots::{KeySlotFile, SlotKind};
+pub use location::default_dir;
+use lock::StoreLock;
 
 /// The database file name inside a store folder.
 pub const DB_FILE: &str = "atrama.db";
@@ -33,26 +37,18 @@ pub const APP_IDENTIFIER: &str = "org.atrama.desktop";
 /// (TOOLCHAIN.md: 64 MB cache → FTS queries as fast as unencrypted).
 const CACHE_KIB: i64 = 64 * 1024;
 
-/// The store folder to use: `ATRAMA_STORE` if set, else `<data dir>/org.atrama.desktop/store`
-/// (`~/.local/share/…` on Linux, `%APPDATA%\…` on Windows).
-pub fn default_dir() -> Result<PathBuf> {
-    if let Some(dir) = std::env::var_os("ATRAMA_STORE").filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(dir));
-    }
-    dirs::data_dir()
-        .map(|d| d.join(APP_IDENTIFIER).join("store"))
-        .ok_or_else(|| {
-            Error::invalid("this system has no data folder for applications; set ATRAMA_STORE to a folder for the store")
-        })
-}
-
-/// An unlocked store. Dropping it closes the database; SQLCipher wipes its copy of the key.
+/// An unlocked store. Dropping it closes the database; SQLCipher wipes its copy of the key;
+/// then the store lock is released.
 pub struct Store {
     dir: PathBuf,
     pub(crate) conn: Connection,
     pub(crate) ctx: WriteContext,
     /// Kept while unlocked to wrap it for new staff; zeroed when the store is dropped.
     pub(crate) db_key: SecretKey,
+    /// Held while the store is open, so that no other window or process writes it; last, so
+    /// that it is released after the database has closed. `None` for a store opened only
+    /// to read beside the one that holds it ([`Store::unlock_for_reading`]).
+    lock: Option<StoreLock>,
 }
 
 impl std::fmt::Debug for Store {
@@ -127,7 +123,9 @@ impl Store {
     /// shows the key before the store is written).
     ///
     /// The store is built in a temporary sibling folder and renamed into place, so an
-    /// interrupted setup leaves no half-made store behind.
+    /// interrupted setup leaves no half-made store behind. The store lock is taken right
+    /// after the rename (Windows cannot rename a folder with an open file in it), before
+    /// the database is opened; until then only this call knows the new store's passphrase.
     pub fn create_with_recovery(
         dir: &Path,
         centre: &NewCentre,
@@ -194,16 +192,42 @@ impl Store {
             let _ = std::fs::remove_dir_all(&tmp);
             return Err(e);
         }
+        let lock = StoreLock::acquire(dir)?;
         let conn = open_db(&dir.join(DB_FILE), &db_key, false)?;
-        Store::with_context(dir, conn, db_key, &centre.admin_user)
+        Store::with_context(dir, conn, db_key, &centre.admin_user, Some(lock))
     }
 
     /// Unlocks the store with a person's passphrase.
     ///
-    /// A key rotation that was interrupted is finished (if it had committed) or its
-    /// leftovers removed first; a key slot of the old format is upgraded.
+    /// Takes the store lock first ([`Error::StoreInUse`] when another window or process
+    /// has the store open). A key rotation that was interrupted is finished (if it had
+    /// committed) or its leftovers removed; a key slot of the old format is upgraded.
     pub fn unlock(dir: &Path, user: &str, passphrase: &Passphrase) -> Result<Store> {
         let user = centre::normalise_user_name(user)?;
+        let lock = lock_existing(dir)?;
+        Store::unlock_holding(dir, &user, passphrase, Some(lock))
+    }
+
+    /// Unlocks without taking the store lock: only for tests that play several people on
+    /// one store at the same moment in one process. The shells never call it — one window
+    /// or process writes a store at a time.
+    #[doc(hidden)]
+    pub fn dangerously_unlock_without_lock(
+        dir: &Path,
+        user: &str,
+        passphrase: &Passphrase,
+    ) -> Result<Store> {
+        let user = centre::normalise_user_name(user)?;
+        Store::unlock_holding(dir, &user, passphrase, None)
+    }
+
+    fn unlock_holding(
+        dir: &Path,
+        user: &str,
+        passphrase: &Passphrase,
+        lock: Option<StoreLock>,
+    ) -> Result<Store> {
+        let user = user.to_owned();
         crate::admin::rotation::recover(dir)?;
         let mut slots = load_slots(dir)?;
         let db_key = slots.unwrap_user(&user, passphrase.dangerously_expose())?;
@@ -225,7 +249,38 @@ impl Store {
         } else if slots.bind_unwrapped(SlotKind::User, Some(&user), &db_key)? {
             slots.save(&keyslots::path_in(dir))?;
         }
-        Store::with_context(dir, conn, db_key, &user)
+        Store::with_context(dir, conn, db_key, &user, lock)
+    }
+
+    /// Opens the store for a command that only reads: like [`Store::unlock`] when no other
+    /// window or process has the store open; otherwise beside that one with a read-only
+    /// database connection and without the lock. Nothing is recovered, migrated or upgraded
+    /// then, and any write fails with [`Error::StoreReadOnly`] before changing anything.
+    pub fn unlock_for_reading(dir: &Path, user: &str, passphrase: &Passphrase) -> Result<Store> {
+        match Store::unlock(dir, user, passphrase) {
+            Err(Error::StoreInUse { .. }) => Store::open_read_only(dir, user, passphrase),
+            opened => opened,
+        }
+    }
+
+    fn open_read_only(dir: &Path, user: &str, passphrase: &Passphrase) -> Result<Store> {
+        let user = centre::normalise_user_name(user)?;
+        let slots = load_slots(dir)?;
+        let db_key = slots.unwrap_user(&user, passphrase.dangerously_expose())?;
+        let conn = open_db_read_only(&dir.join(DB_FILE), &db_key)?;
+        // The window or process that holds the store migrates it; an older schema here
+        // cannot be read until it has.
+        if migrations::version(&conn)? != migrations::LATEST {
+            return Err(Error::StoreReadOnly);
+        }
+        check_active_staff(&conn, &user)?;
+        Store::with_context(dir, conn, db_key, &user, None)
+    }
+
+    /// Whether this store was opened only to read ([`Store::unlock_for_reading`] while
+    /// another window or process had it open).
+    pub fn is_read_only(&self) -> bool {
+        self.lock.is_none()
     }
 
     /// Changes a person's passphrase; the old one must be right.
@@ -238,6 +293,7 @@ impl Store {
     ) -> Result<()> {
         new.check_new()?;
         let user = centre::normalise_user_name(user)?;
+        let _lock = lock_existing(dir)?;
         crate::admin::rotation::recover(dir)?;
         let mut slots = load_slots(dir)?;
         let db_key = slots.unwrap_user(&user, old.dangerously_expose())?;
@@ -264,6 +320,7 @@ impl Store {
     ) -> Result<()> {
         new.check_new()?;
         let user = centre::normalise_user_name(user)?;
+        let _lock = lock_existing(dir)?;
         crate::admin::rotation::recover(dir)?;
         let mut slots = load_slots(dir)?;
         let db_key = slots.unwrap_recovery(recovery.dangerously_expose())?;
@@ -317,6 +374,7 @@ impl Store {
         conn: Connection,
         db_key: SecretKey,
         user: &str,
+        lock: Option<StoreLock>,
     ) -> Result<Store> {
         let (centre, country): (String, String) = conn.query_row(
             "SELECT code, country FROM centre_profile WHERE id = 1",
@@ -352,6 +410,7 @@ impl Store {
             conn,
             ctx,
             db_key,
+            lock,
         })
     }
 
@@ -418,6 +477,15 @@ pub(crate) fn check_active_staff(conn: &Connection, user: &str) -> Result<()> {
     }
 }
 
+/// The lock of an existing store: [`Error::StoreNotFound`] when `dir` holds no store (so
+/// that no lock file is left in a folder that is not a store).
+fn lock_existing(dir: &Path) -> Result<StoreLock> {
+    if !Store::exists(dir) {
+        return Err(Error::StoreNotFound { path: dir.into() });
+    }
+    StoreLock::acquire(dir)
+}
+
 pub(crate) fn load_slots(dir: &Path) -> Result<KeySlotFile> {
     let path = keyslots::path_in(dir);
     if !path.is_file() {
@@ -470,14 +538,23 @@ fn write_initial_rows(conn: &mut Connection, store_id: Uuid, centre: &NewCentre)
 /// Opens a database with its raw key and checks that the key opens it, nothing more (no
 /// journal mode, no cache settings): for backup snapshots and checks.
 pub(crate) fn open_keyed(path: &Path, key: &SecretKey, create: bool) -> Result<Connection> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    open_keyed_with(path, key, create, flags)
+}
+
+fn open_keyed_with(
+    path: &Path,
+    key: &SecretKey,
+    create: bool,
+    flags: OpenFlags,
+) -> Result<Connection> {
     if !create && !path.is_file() {
         return Err(Error::StoreNotFound {
             path: path.parent().unwrap_or(path).into(),
         });
-    }
-    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    if create {
-        flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
     let conn = Connection::open_with_flags(path, flags)?;
     let mut statement = Zeroizing::new(String::with_capacity(80));
@@ -522,6 +599,19 @@ pub(crate) fn open_db(path: &Path, key: &SecretKey, create: bool) -> Result<Conn
          PRAGMA foreign_keys = ON;
          PRAGMA secure_delete = ON;
          PRAGMA synchronous = NORMAL;"
+    ))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+/// Opens the database read-only beside the window or process that holds the store (which
+/// keeps the WAL and its index in place). SQLite refuses every write on this connection.
+fn open_db_read_only(path: &Path, key: &SecretKey) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = open_keyed_with(path, key, false, flags)?;
+    conn.execute_batch(&format!(
+        "PRAGMA cache_size = -{CACHE_KIB};
+         PRAGMA foreign_keys = ON;"
     ))?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(conn)

@@ -145,6 +145,8 @@ test('staff, key rotation after disabling a colleague, access log, backups', asy
     );
     await unlockAs(app, ADMIN, ADMIN_PASS);
     assert.equal(await textOf(app, '#home-title'), 'My work');
+    // Locking releases the store (its lock) for the command-line tool below.
+    await lock(app);
   } finally {
     await app.deleteSession();
   }

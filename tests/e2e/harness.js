@@ -120,8 +120,14 @@ export async function unlockAs(browser, user, pass) {
 
 let driver;
 let driverLog;
+let driverEnv;
 const roots = [];
 let folders = {};
+
+/** The environment the app under the driver was given (to start a second copy beside it). */
+export function appEnv() {
+  return driverEnv;
+}
 
 /**
  * Starts tauri-driver for an app whose store lives in a fresh temporary folder; returns that
@@ -138,15 +144,18 @@ export async function startDriver(extraEnv = {}, { log } = {}) {
   const store = join(storeRoot, 'store');
   driverLog = log ? openSync(log, 'a') : undefined;
   const output = driverLog ?? 'inherit';
+  // A fresh webview profile and config folder too, so that preferences (language), the
+  // remembered window size and a remembered store folder never leak between runs.
+  driverEnv = {
+    ...process.env,
+    ATRAMA_STORE: store,
+    XDG_DATA_HOME: join(profileRoot, 'data'),
+    XDG_CACHE_HOME: join(profileRoot, 'cache'),
+    XDG_CONFIG_HOME: join(profileRoot, 'config'),
+    ...extraEnv,
+  };
   driver = spawn('tauri-driver', ['--port', String(PORT), '--native-port', String(PORT + 1)], {
-    // A fresh webview profile too, so that preferences (language) never leak between runs.
-    env: {
-      ...process.env,
-      ATRAMA_STORE: store,
-      XDG_DATA_HOME: join(profileRoot, 'data'),
-      XDG_CACHE_HOME: join(profileRoot, 'cache'),
-      ...extraEnv,
-    },
+    env: driverEnv,
     stdio: ['ignore', output, output],
   });
   // WebKitWebDriver first: tauri-driver's own /status proxies to it.
@@ -180,7 +189,8 @@ export async function stopDriver({ keep = false } = {}) {
   for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 }
 
-/** The command-line tool built beside the app (target/debug/atrama). */
+/** The command-line tool beside the app (target/debug/atrama, or /usr/bin/atrama when the
+ *  installed package is tested). */
 export const CLI = APP ? join(dirname(APP), 'atrama') : undefined;
 
 /**

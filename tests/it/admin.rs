@@ -58,7 +58,7 @@ pub(crate) fn centre() -> (Centre, CaseId) {
     }
     drop(store);
     // The psychologist writes the restricted note, so that its author is not the reader.
-    let mut ieva = Store::unlock(&dir, "ieva", &pass).unwrap();
+    let mut ieva = Store::dangerously_unlock_without_lock(&dir, "ieva", &pass).unwrap();
     let case = ieva
         .batch(|b| {
             let client = b.create_client(&client_fields("Jūratė", "Žemaitė", "+370 612 34567"))?;
@@ -88,9 +88,11 @@ pub(crate) fn centre() -> (Centre, CaseId) {
     (Centre { tmp, dir, recovery }, case)
 }
 
+/// Unlocks as `user`. These tests play several people on one store at the same moment in
+/// one process, so they open it beside the store lock (`tests/it/lock.rs` tests the lock).
 pub(crate) fn unlock(dir: &Path, user: &str) -> Store {
     let pass = if user == "ona" { ADMIN_PASS } else { PASS };
-    Store::unlock(dir, user, &Passphrase::new(pass)).unwrap()
+    Store::dangerously_unlock_without_lock(dir, user, &Passphrase::new(pass)).unwrap()
 }
 
 fn code<T: std::fmt::Debug>(r: atrama::Result<T>) -> Option<ErrorCode> {

@@ -601,7 +601,7 @@ fn notes_restricted_to_a_discipline_are_hidden_from_others_in_the_case_and_in_se
         )
         .unwrap();
     drop(f.store);
-    let tomas = Store::unlock(&dir, "tomas", &pass).unwrap();
+    let tomas = Store::dangerously_unlock_without_lock(&dir, "tomas", &pass).unwrap();
     let d = tomas.case_detail(case).unwrap();
     assert_eq!(d.notes.len(), 1);
     assert_eq!(d.restricted_notes_hidden, 1);
@@ -609,7 +609,7 @@ fn notes_restricted_to_a_discipline_are_hidden_from_others_in_the_case_and_in_se
     assert_eq!(hits.len(), 1);
     assert!(hits[0].snippet.as_deref().unwrap().contains("team"));
     // A psychologist reads it.
-    let ieva = Store::unlock(&dir, "ieva", &pass).unwrap();
+    let ieva = Store::dangerously_unlock_without_lock(&dir, "ieva", &pass).unwrap();
     assert_eq!(ieva.case_detail(case).unwrap().notes.len(), 2);
 }
 

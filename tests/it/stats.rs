@@ -843,7 +843,12 @@ fn counsellors_do_not_see_statistics() {
             KdfParams::INSECURE_FOR_TESTS,
         )
         .unwrap();
-    let rasa = Store::unlock(&s.dir, "rasa", &Passphrase::new("another passphrase")).unwrap();
+    let rasa = Store::dangerously_unlock_without_lock(
+        &s.dir,
+        "rasa",
+        &Passphrase::new("another passphrase"),
+    )
+    .unwrap();
     let err = rasa.monthly_tables(&query()).unwrap_err();
     assert_eq!(err.code(), atrama::ErrorCode::NotAllowed);
     // The administrator may; an empty store gives zeros, not an error.

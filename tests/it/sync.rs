@@ -291,7 +291,12 @@ fn bundles_in_any_order_give_the_same_state() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("store");
         copy_dir(&template, &dir);
-        let mut c = Store::unlock(&dir, "ona", &Passphrase::new("a passphrase for tests")).unwrap();
+        let mut c = Store::dangerously_unlock_without_lock(
+            &dir,
+            "ona",
+            &Passphrase::new("a passphrase for tests"),
+        )
+        .unwrap();
         for &i in &order {
             let s = c.import_bundle(&files[i], false).unwrap();
             assert!(s.rejected.is_empty(), "{:?}", s.rejected);

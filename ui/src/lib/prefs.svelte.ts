@@ -1,5 +1,5 @@
-// Preferences of this computer's UI: the language, the auto-lock delay and the discreet
-// window title. They hold no case
+// Preferences of this computer's UI: the language, the auto-lock delay and discreet mode
+// (window title and icon). They hold no case
 // content, so they are kept in the webview's local storage, readable before unlocking (the
 // unlock screen speaks the chosen language).
 import type { Language } from './bindings/Language';
@@ -9,7 +9,7 @@ const KEY = 'atrama.prefs';
 export const AUTO_LOCK_CHOICES = [1, 2, 5, 10, 15, 30] as const;
 export const DEFAULT_AUTO_LOCK_MINUTES = 5;
 
-type Stored = { language?: string; autoLockMinutes?: number; discreetName?: string };
+type Stored = { language?: string; autoLockMinutes?: number; discreetName?: string; neutralIcon?: boolean };
 
 function read(): Stored {
   try {
@@ -30,6 +30,8 @@ class Prefs {
   autoLockMinutes = $state<number>(DEFAULT_AUTO_LOCK_MINUTES);
   /** The window title chosen in Settings; empty for "Atrama". */
   discreetName = $state('');
+  /** Whether the window shows the neutral icon instead of Atrama's. */
+  neutralIcon = $state(false);
 
   load(): void {
     const s = read();
@@ -37,6 +39,7 @@ class Prefs {
     this.autoLockMinutes =
       typeof s.autoLockMinutes === 'number' && s.autoLockMinutes > 0 ? s.autoLockMinutes : DEFAULT_AUTO_LOCK_MINUTES;
     this.discreetName = typeof s.discreetName === 'string' ? s.discreetName : '';
+    this.neutralIcon = s.neutralIcon === true;
     setLanguage(this.language);
   }
 
@@ -56,11 +59,21 @@ class Prefs {
     this.save();
   }
 
+  setNeutralIcon(neutral: boolean): void {
+    this.neutralIcon = neutral;
+    this.save();
+  }
+
   private save(): void {
     try {
       globalThis.localStorage?.setItem(
         KEY,
-        JSON.stringify({ language: this.language, autoLockMinutes: this.autoLockMinutes, discreetName: this.discreetName }),
+        JSON.stringify({
+          language: this.language,
+          autoLockMinutes: this.autoLockMinutes,
+          discreetName: this.discreetName,
+          neutralIcon: this.neutralIcon,
+        }),
       );
     } catch {
       // Storage unavailable: the choice lasts until the app closes.

@@ -51,3 +51,40 @@ describe('Settings: window title', () => {
     expect(document.title).toBe('Atrama');
   });
 });
+
+describe('Settings: neutral window icon', () => {
+  beforeEach(() => {
+    localStorage.clear();
+    prefs.load();
+  });
+  afterEach(() => cleanup());
+
+  it('sets the icon through the core and keeps the choice for the next start', async () => {
+    const setWindowIcon = vi.fn<Backend['setWindowIcon']>().mockResolvedValue(undefined);
+    setBackend(fakeBackend({ setWindowIcon, instruments: () => Promise.resolve([]), permissions: () => Promise.resolve([]) }));
+    render(Settings);
+    const box = screen.getByLabelText('Neutral window icon') as HTMLInputElement;
+    expect(box.checked).toBe(false);
+    await fireEvent.click(box);
+    await vi.waitFor(() => expect(setWindowIcon).toHaveBeenCalledWith(true));
+    await vi.waitFor(() => expect(prefs.neutralIcon).toBe(true));
+    prefs.load();
+    expect(prefs.neutralIcon).toBe(true);
+  });
+
+  it('leaves the box as it was when the core refuses', async () => {
+    setBackend(
+      fakeBackend({
+        setWindowIcon: () => Promise.reject({ code: 'internal', message: 'could not set the window icon: no window' }),
+        instruments: () => Promise.resolve([]),
+        permissions: () => Promise.resolve([]),
+      }),
+    );
+    render(Settings);
+    const box = screen.getByLabelText('Neutral window icon') as HTMLInputElement;
+    await fireEvent.click(box);
+    expect((await screen.findByRole('alert')).textContent).toContain('could not set the window icon');
+    expect(box.checked).toBe(false);
+    expect(prefs.neutralIcon).toBe(false);
+  });
+});

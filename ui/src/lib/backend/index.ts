@@ -125,6 +125,12 @@ export interface Backend {
   hideWindow(): Promise<void>;
   /** Sets the window title to the discreet name ("Atrama" when empty); the title set. */
   setWindowTitle(title: string): Promise<string>;
+  /** The window icon: the neutral one (discreet mode) or Atrama's. */
+  setWindowIcon(neutral: boolean): Promise<void>;
+  /** First run: use an existing store folder (e.g. restored from a backup); the new phase. */
+  useExistingStore(path: string): Promise<AppPhase>;
+  /** The native folder dialog; the chosen folder, or null. */
+  chooseFolder(): Promise<string | null>;
 
   workQueues(today: string): Promise<WorkQueues>;
   search(text: string, limit?: number): Promise<SearchHit[]>;

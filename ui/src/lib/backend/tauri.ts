@@ -34,6 +34,9 @@ export const tauriBackend: Backend = {
   lock: () => call('lock'),
   hideWindow: () => call('hide_window'),
   setWindowTitle: (title) => call('set_window_title', { title }),
+  setWindowIcon: (neutral) => call('set_window_icon', { neutral }),
+  useExistingStore: (path) => call('use_existing_store', { path }),
+  chooseFolder: () => call('choose_folder'),
 
   workQueues: (today) => call('work_queues', { today }),
   search: (text, limit) => call('search', { text, limit: limit ?? null }),

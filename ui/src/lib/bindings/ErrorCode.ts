@@ -4,4 +4,4 @@
  * A small stable code for each kind of error, mirrored by the UI; the UI never matches on
  * message strings.
  */
-export type ErrorCode = "wrong_passphrase" | "wrong_recovery_key" | "unknown_user" | "store_not_found" | "store_exists" | "corrupt_key_slots" | "newer_version" | "database_damaged" | "invalid_input" | "not_found" | "bundle_damaged" | "wrong_recipient" | "unknown_sender" | "not_allowed" | "access_log_altered" | "locked" | "internal";
+export type ErrorCode = "wrong_passphrase" | "wrong_recovery_key" | "unknown_user" | "store_not_found" | "store_exists" | "store_in_use" | "corrupt_key_slots" | "newer_version" | "database_damaged" | "invalid_input" | "not_found" | "bundle_damaged" | "wrong_recipient" | "unknown_sender" | "not_allowed" | "access_log_altered" | "locked" | "internal";

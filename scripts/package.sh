@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds the Debian package of the desktop app with the Tauri bundler (release profile):
+# the app, its icon and desktop entry, and the `atrama` command-line tool beside it in
+# /usr/bin. Prints the package's path and size; the path also goes to
+# target/release/bundle/deb/LATEST so that scripts can find it.
+#
+# Offline once the Rust crates and npm packages are fetched: the Tauri CLI is the npm
+# package @tauri-apps/cli in ui/ (a prebuilt binary), and only the `deb` bundle is made
+# (AppImage would download tools at build time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+bash scripts/install-deps.sh
+
+start=$(date +%s)
+# The CLI first: tauri.conf.json's bundle.linux.deb.files puts target/release/atrama into
+# the package as /usr/bin/atrama. `tauri build` then builds the UI (beforeBuildCommand), the
+# app in the release profile, and the .deb.
+cargo build --release --locked -p atrama --bin atrama
+(cd src-tauri && ../ui/node_modules/.bin/tauri build --ci --bundles deb)
+end=$(date +%s)
+
+deb=$(ls -t target/release/bundle/deb/*.deb | head -n 1)
+echo "$PWD/$deb" > target/release/bundle/deb/LATEST
+size=$(stat -c %s "$deb")
+echo "==> built $deb ($((size / 1024)) KiB) in $((end - start)) s"
