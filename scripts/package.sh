@@ -13,15 +13,27 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 bash scripts/install-deps.sh
 
+# ATRAMA_PACKAGE_PROFILE=debug packages the debug build instead (CI: it reuses what the tests
+# just built — a cold release build with fat LTO takes 20+ minutes on a 2-core machine — and
+# still goes through the same bundler, package, install and smoke test). Packages for people
+# are built in the release profile, the default.
+profile="${ATRAMA_PACKAGE_PROFILE:-release}"
 start=$(date +%s)
-# The CLI first: tauri.conf.json's bundle.linux.deb.files puts target/release/atrama into
+# The CLI first: tauri.conf.json's bundle.linux.deb.files puts target/<profile>/atrama into
 # the package as /usr/bin/atrama. `tauri build` then builds the UI (beforeBuildCommand), the
-# app in the release profile, and the .deb.
-cargo build --release --locked -p atrama --bin atrama
-(cd src-tauri && ../ui/node_modules/.bin/tauri build --ci --bundles deb)
+# app, and the .deb.
+if [ "$profile" = debug ]; then
+  cargo build --locked -p atrama --bin atrama
+  (cd src-tauri && ../ui/node_modules/.bin/tauri build --ci --debug --bundles deb \
+    --config '{"bundle":{"linux":{"deb":{"files":{"/usr/bin/atrama":"../target/debug/atrama","/usr/share/icons/hicolor/256x256/apps/atrama-neutral.png":"../assets/icons/neutral.png"}}}}}')
+else
+  cargo build --release --locked -p atrama --bin atrama
+  (cd src-tauri && ../ui/node_modules/.bin/tauri build --ci --bundles deb)
+fi
 end=$(date +%s)
 
-deb=$(ls -t target/release/bundle/deb/*.deb | head -n 1)
+deb=$(ls -t "target/$profile/bundle/deb/"*.deb | head -n 1)
+mkdir -p target/release/bundle/deb
 echo "$PWD/$deb" > target/release/bundle/deb/LATEST
 size=$(stat -c %s "$deb")
 echo "==> built $deb ($((size / 1024)) KiB) in $((end - start)) s"
