@@ -169,10 +169,18 @@ fn main() {
             .arg(tmp.path().join("big.atrama"))
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let text = String::from_utf8(out.stdout).unwrap();
         let v: Vec<&str> = text.split_whitespace().collect();
-        (v[0].parse().unwrap(), v[1].parse().unwrap(), v[2].parse().unwrap())
+        (
+            v[0].parse().unwrap(),
+            v[1].parse().unwrap(),
+            v[2].parse().unwrap(),
+        )
     };
     let (_, before, _) = child(8 << 20);
     let (ours_mib_s, after, size) = child(stream_bytes);

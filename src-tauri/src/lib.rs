@@ -12,8 +12,8 @@
 //! Setup screen may point the app at an existing store folder instead of creating one; the
 //! discreet-mode window icon is chosen in Settings.
 
-mod analysis;
 mod agency;
+mod analysis;
 mod ipc;
 
 use std::path::PathBuf;

@@ -836,7 +836,9 @@ impl Store {
                         reference: f,
                     } => {
                         if (r, w, a, p, st, t, f)
-                            != (records, withdrawn, acks, purged, stats, templates, reference)
+                            != (
+                                records, withdrawn, acks, purged, stats, templates, reference,
+                            )
                         {
                             return Err(Error::BundleDamaged);
                         }

@@ -20,9 +20,9 @@ pub mod identity;
 pub mod import;
 pub mod inbox;
 pub mod payload;
+pub mod refdata;
 pub mod statistics;
 pub mod transfer;
-pub mod refdata;
 
 pub use board::{BoardRow, CentreEntry, CentreUpdate, SyncBoard};
 pub use export::{ExportPreview, ExportReport};
