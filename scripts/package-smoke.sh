@@ -39,7 +39,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 ATRAMA_PASSPHRASE="installed cli passphrase" atrama --store "$tmp/store" init \
   --centre-code PKG-01 --centre-name "Package check" --country LT --admin ona >/dev/null
-ATRAMA_PASSPHRASE="installed cli passphrase" atrama --store "$tmp/store" --user ona status | grep -q "Package check"
+ATRAMA_PASSPHRASE="installed cli passphrase" atrama --store "$tmp/store" --user ona status | grep "Package check" >/dev/null
 
 echo "==> smoke test of the installed app ($app)"
 export ATRAMA_APP="$app"
