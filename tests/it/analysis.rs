@@ -657,11 +657,17 @@ fn the_comparison_workbook_reads_back_in_openpyxl_and_the_cli_writes_it() {
         s.store.export_bundle("KOORD", &b, None).unwrap();
         n.coord.store.import_bundle(&b, false).unwrap();
     }
-    // The CLI, as a coordinator would script it.
+    // The CLI, as a coordinator would script it (the store is closed here first: one
+    // process at a time writes a store).
     let path = file(&n.coord, "comparison.xlsx");
+    let coord_dir = n.coord.dir.clone();
+    let Site {
+        _tmp: _keep, store, ..
+    } = n.coord;
+    drop(store);
     let period = year().to_string();
     let out = super::cli::atrama(
-        &n.coord.dir,
+        &coord_dir,
         &[
             "analysis",
             "export",
@@ -758,16 +764,16 @@ print(json.dumps(out, default=str))
     // Template import and list through the CLI.
     let mut v3 = serde_json::to_value(template::example()).unwrap();
     v3["version"] = 3.into();
-    let tpl = file(&n.coord, "tpl.json");
+    let tpl = coord_dir.parent().unwrap().join("tpl.json");
     std::fs::write(&tpl, v3.to_string()).unwrap();
     let env = [("ATRAMA_PASSPHRASE", PASS), ("ATRAMA_USER", "ona")];
     let out = super::cli::atrama(
-        &n.coord.dir,
+        &coord_dir,
         &["analysis", "template", "import", tpl.to_str().unwrap()],
         &env,
     );
     assert_eq!(out.status.code(), Some(0), "{}", super::cli::stderr(&out));
-    let out = super::cli::atrama(&n.coord.dir, &["analysis", "template", "list"], &env);
+    let out = super::cli::atrama(&coord_dir, &["analysis", "template", "list"], &env);
     let text = super::cli::stdout(&out);
     assert!(
         text.contains("joint-case-analysis") && text.contains("v3"),
@@ -775,7 +781,7 @@ print(json.dumps(out, default=str))
     );
     assert!(text.contains("[older version]"), "{text}");
     let out = super::cli::atrama(
-        &n.coord.dir,
+        &coord_dir,
         &["analysis", "export", "--period", "26", "--out", "x.xlsx"],
         &env,
     );

@@ -408,7 +408,8 @@ fn the_registry_keeps_region_city_and_cadence_and_refuses_what_is_wrong() {
             KdfParams::INSECURE_FOR_TESTS,
         )
         .unwrap();
-    let rasa = Store::unlock(
+    // Two people's sessions in one test process: the store lock is per process.
+    let rasa = Store::dangerously_unlock_without_lock(
         &coord.dir,
         "rasa",
         &Passphrase::new("another passphrase for tests"),

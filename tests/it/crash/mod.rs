@@ -250,9 +250,20 @@ pub(crate) fn content(store: &Store) -> Vec<(String, i64)> {
 pub(crate) fn content_of(conn: &rusqlite::Connection) -> Vec<(String, i64)> {
     let mut counts = Vec::new();
     for table in atrama::sync::payload::TABLES {
-        let n: i64 = conn
-            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        // A table a later migration adds counts 0 in a store of an older schema.
+        let exists: bool = conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
+                [table],
+                |r| r.get(0),
+            )
             .unwrap();
+        let n: i64 = if exists {
+            conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+                .unwrap()
+        } else {
+            0
+        };
         counts.push(((*table).to_owned(), n));
     }
     counts
