@@ -999,24 +999,37 @@ fn run(cli: Cli) -> Result<(), Error> {
                 cities,
                 by: cli_coord::grouping(&by)?,
             };
-            let store = unlock(&dir, cli.user)?;
+            let store = unlock_to_read(&dir, cli.user)?;
             cli_coord::trends(&store, cli.json, query)
         }
         Command::Report(ReportCommand::Quality { scope }) => {
             let query = scope.query()?;
-            let store = unlock(&dir, cli.user)?;
+            let store = unlock_to_read(&dir, cli.user)?;
             cli_coord::quality(&store, cli.json, &query)
         }
         Command::Inbox(cmd) => {
-            let mut store = unlock(&dir, cli.user)?;
+            // Showing the folder only reads: beside the app (read-only) when it is open.
+            let mut store = if matches!(cmd, cli_coord::InboxCommand::Show) {
+                unlock_to_read(&dir, cli.user)?
+            } else {
+                unlock(&dir, cli.user)?
+            };
             cli_coord::inbox(&mut store, cli.json, cmd)
         }
         Command::Centres(cmd) => {
-            let mut store = unlock(&dir, cli.user)?;
+            let mut store = if matches!(cmd, cli_coord::CentresCommand::Set { .. }) {
+                unlock(&dir, cli.user)?
+            } else {
+                unlock_to_read(&dir, cli.user)?
+            };
             cli_coord::centres(&mut store, cli.json, cmd)
         }
         Command::Targets(cmd) => {
-            let mut store = unlock(&dir, cli.user)?;
+            let mut store = if matches!(cmd, cli_coord::TargetsCommand::Set { .. }) {
+                unlock(&dir, cli.user)?
+            } else {
+                unlock_to_read(&dir, cli.user)?
+            };
             cli_coord::targets(&mut store, cli.json, cmd)
         }
         Command::Report(ReportCommand::Show { scope }) => {
