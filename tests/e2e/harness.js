@@ -180,6 +180,13 @@ export async function stopDriver({ keep = false } = {}) {
     await exited;
     driver = undefined;
   }
+  // An app whose WebDriver session was never closed outlives the driver and keeps the test
+  // runner's output pipe open (the run would never end): stop any left.
+  try {
+    execFileSync('pkill', ['-TERM', '-f', `^${APP}( |$)`]);
+  } catch {
+    // none left (pkill exits 1 when nothing matched)
+  }
   if (driverLog !== undefined) {
     closeSync(driverLog);
     driverLog = undefined;

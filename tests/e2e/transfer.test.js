@@ -92,6 +92,7 @@ test('a case moves to another centre only with the client’s consent', async ()
   // Closed here, with the reason "transferred".
   await waitText(app, '#case-status', (t) => t === 'Transferred');
   await waitText(app, '#case-transfers', (t) => t.includes(`Transferred to ${TO}`));
+  await app.deleteSession();
   await stopDriver();
 
   // The receiving centre imports it; its app shows a new case of its own with the history.
@@ -110,4 +111,5 @@ test('a case moves to another centre only with the client’s consent', async ()
   await click(app, '#tab-history');
   await waitText(app, '#case-transfers', (t) => t.includes(`Transferred from ${FROM}`) && t.includes(caseNumber));
   await checkScreen(app, '31-case-transferred-in');
+  await app.deleteSession();
 });
