@@ -682,27 +682,7 @@ fn the_comparison_workbook_reads_back_in_openpyxl_and_the_cli_writes_it() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", super::cli::stderr(&out));
     assert!(super::cli::stdout(&out).contains("KLP-01 (3), LIE-01 (4)"));
-    let script = r#"
-import json, sys
-import openpyxl
-wb = openpyxl.load_workbook(sys.argv[1], read_only=True)
-out = {"sheets": wb.sheetnames, "cells": {}}
-for name in wb.sheetnames:
-    out["cells"][name] = [[c for c in row] for row in wb[name].iter_rows(values_only=True)]
-print(json.dumps(out, default=str))
-"#;
-    let run = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(&path)
-        .output()
-        .expect("python3 runs (scripts/install-deps.sh installs it with openpyxl)");
-    assert!(
-        run.status.success(),
-        "openpyxl could not read the workbook: {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let v = super::stats::read_workbook(&path);
     let sheets: Vec<&str> = v["sheets"]
         .as_array()
         .unwrap()

@@ -727,27 +727,7 @@ fn the_xlsx_workbook_reads_back_in_openpyxl() {
         .store
         .write_monthly_report(&q, ReportFormat::Xlsx, &path, false)
         .unwrap();
-    let script = r#"
-import json, sys
-import openpyxl
-wb = openpyxl.load_workbook(sys.argv[1], read_only=True)
-out = {"sheets": wb.sheetnames, "cells": {}}
-for name in wb.sheetnames:
-    out["cells"][name] = [[c for c in row] for row in wb[name].iter_rows(values_only=True)]
-print(json.dumps(out, default=str))
-"#;
-    let run = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(&path)
-        .output()
-        .expect("python3 runs (scripts/install-deps.sh installs it with openpyxl)");
-    assert!(
-        run.status.success(),
-        "openpyxl could not read the workbook (is openpyxl installed? scripts/install-deps.sh): {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let v = read_workbook(&path);
     let sheets: Vec<&str> = v["sheets"]
         .as_array()
         .unwrap()
@@ -990,4 +970,30 @@ proptest! {
         prop_assert_eq!(marks(&ps[0]), marks(&ps[1]));
         prop_assert_eq!(ps[0].total.is_some(), ps[1].total.is_some());
     }
+}
+
+/// A workbook as Python's openpyxl reads it (an independent reader): its sheet names and
+/// every sheet's cell values, as JSON (`{"sheets": [...], "cells": {sheet: rows}}`).
+pub(crate) fn read_workbook(path: &std::path::Path) -> serde_json::Value {
+    let script = r#"
+import json, sys
+import openpyxl
+wb = openpyxl.load_workbook(sys.argv[1], read_only=True)
+out = {"sheets": wb.sheetnames, "cells": {}}
+for name in wb.sheetnames:
+    out["cells"][name] = [[c for c in row] for row in wb[name].iter_rows(values_only=True)]
+print(json.dumps(out, default=str))
+"#;
+    let run = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(path)
+        .output()
+        .expect("python3 runs (scripts/install-deps.sh installs it with openpyxl)");
+    assert!(
+        run.status.success(),
+        "openpyxl could not read the workbook (is openpyxl installed? scripts/install-deps.sh): {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    serde_json::from_slice(&run.stdout).unwrap()
 }
