@@ -184,16 +184,14 @@ pub(crate) struct Received {
 }
 
 /// The current `case_transfer` consent of a case, if given.
-fn transfer_consent(store: &Store, case: CaseId) -> Result<Option<(String, ConsentFields)>> {
-    let all = store.context().disciplines.clone();
-    let detail = crate::cases::read::case_detail(&store.conn, &store.context().user, &all, case)?;
-    Ok(detail
+fn transfer_consent(detail: &crate::cases::CaseDetail) -> Option<(String, ConsentFields)> {
+    detail
         .consents
         .iter()
         .filter(|c| c.fields.purpose == CONSENT_PURPOSE)
         .max_by_key(|c| (c.fields.on_date, c.meta.version))
         .filter(|c| c.fields.given)
-        .map(|c| (c.id.to_string(), c.fields.clone())))
+        .map(|c| (c.id.to_string(), c.fields.clone()))
 }
 
 impl Store {
@@ -231,13 +229,13 @@ impl Store {
                 "this case was already transferred to {to}; it is closed here"
             )));
         }
-        let Some((consent_id, consent)) = transfer_consent(self, case)? else {
+        let all = self.context().disciplines.clone();
+        let detail = crate::cases::read::case_detail(&self.conn, &self.ctx.user, &all, case)?;
+        let Some((consent_id, consent)) = transfer_consent(&detail) else {
             return Err(Error::invalid(
                 "the client has not consented to the transfer: record their consent (purpose “case transfer”) in the case first",
             ));
         };
-        let all = self.context().disciplines.clone();
-        let detail = crate::cases::read::case_detail(&self.conn, &self.ctx.user, &all, case)?;
         let identity = crate::cases::read::client_identity(&self.conn, detail.client.id)?;
         let risk = self.risk_history(case)?;
         let today = Utc::now().date_naive();
