@@ -12,7 +12,7 @@ seconds="${1:-20}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(bundle_header bundle_open enrolment keyslots instrument_pack backup_header)
+  targets=(bundle_header bundle_open enrolment keyslots instrument_pack backup_header backup_body)
 fi
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
@@ -21,10 +21,12 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 
 cd fuzz
-# The enrolment and backup targets write scratch files: keep them inside fuzz/target.
-export TMPDIR="$PWD/target/tmp"
+# The enrolment and backup targets write scratch files: keep them inside fuzz/target, in a
+# folder of this run's own (two runs with different targets may share the machine).
+export TMPDIR="$PWD/target/tmp-$$"
 rm -rf "$TMPDIR"
 mkdir -p "$TMPDIR"
+trap 'rm -rf "$TMPDIR"' EXIT
 echo "==> building the fuzz targets (nightly, address sanitizer)"
 cargo +nightly fuzz build
 
@@ -39,5 +41,4 @@ for target in "${targets[@]}"; do
     exit 1
   fi
 done
-rm -rf "$TMPDIR"
 echo "Fuzzing passed: ${targets[*]} (${seconds} s each)."

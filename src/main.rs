@@ -12,7 +12,44 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// `println!` for output that may be piped into a reader which stops early (`atrama status |
+/// head -1`): the standard macro panics when the reader has gone. This one stops the command
+/// quietly instead, with the status a shell shows for a program stopped by a closed pipe
+/// (141). Anything the command was writing to the store is one transaction or a temporary
+/// file renamed into place, so stopping part-way leaves it as it was before.
+macro_rules! println {
+    () => {
+        $crate::print_line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::print_line(format_args!($($arg)*))
+    };
+}
+
 mod cli_coord;
+
+/// The exit status after the reader of the standard output has gone (128 + SIGPIPE).
+const CLOSED_PIPE_STATUS: i32 = 141;
+
+/// Writes one line to the standard output; see `println!` above.
+fn print_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let written = out
+        .write_fmt(args)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            std::process::exit(CLOSED_PIPE_STATUS)
+        }
+        Err(e) => {
+            eprintln!("atrama: could not write to the standard output: {e}");
+            std::process::exit(1)
+        }
+    }
+}
 
 use atrama::cases::{CaseDetail, CaseFilter};
 use atrama::ids::CaseId;

@@ -4,8 +4,11 @@
 
 use std::cell::RefCell;
 
-use atrama::{Country, KdfParams, Language, Mode, NewCentre, Passphrase, Store};
+use atrama::Store;
 use libfuzzer_sys::fuzz_target;
+
+#[path = "shared.rs"]
+mod shared;
 
 thread_local! {
     static STORE: RefCell<Option<Store>> = const { RefCell::new(None) };
@@ -13,23 +16,7 @@ thread_local! {
 
 fn store() -> Store {
     let dir = std::env::temp_dir().join(format!("atrama-fuzz-enrolment-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let centre = NewCentre {
-        code: "FUZ-01".into(),
-        name: "Fuzz centre".into(),
-        country: Country::Lt,
-        language: Language::En,
-        mode: Mode::Centre,
-        admin_user: "ona".into(),
-    };
-    let (store, _) = Store::create(
-        &dir,
-        &centre,
-        &Passphrase::new("fuzz passphrase"),
-        KdfParams::INSECURE_FOR_TESTS,
-    )
-    .expect("a store for the fuzz target");
-    store
+    shared::new_store(&dir).0
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -1092,6 +1092,39 @@ fn choose_save_file(
         .transpose()
 }
 
+/// Whether the webview should draw without GL compositing, given the value of
+/// `WEBKIT_DISABLE_COMPOSITING_MODE` in the app's environment: yes unless it is set, in which
+/// case WebKit follows it (`=0` keeps compositing on, anything else turns it off).
+fn compositing_off_by_default(variable: Option<&std::ffi::OsStr>) -> bool {
+    variable.is_none()
+}
+
+/// WebKitGTK's accelerated compositing draws every frame through OpenGL; where that is
+/// software (llvmpipe: virtual machines, office laptops without a usable GPU, Xvfb), the frame
+/// after opening a case or showing search results took 100–800 ms, against 20–80 ms without
+/// it (docs/performance.md). Atrama's pages are plain documents and forms with no 3D, video or
+/// heavy animation, so the webview draws them without compositing on every machine, which
+/// keeps the timings the same on a laptop with or without a GPU.
+#[cfg(target_os = "linux")]
+fn draw_without_gl_compositing(app: &tauri::App) {
+    use tauri::Manager as _;
+    use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt as _, WebViewExt as _};
+    if !compositing_off_by_default(std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").as_deref()) {
+        return;
+    }
+    if let Some(window) = app.get_webview_window("main") {
+        // A window that cannot take the setting keeps WebKit's default: nothing else changes.
+        let _ = window.with_webview(|webview| {
+            if let Some(settings) = webview.inner().settings() {
+                settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+            }
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn draw_without_gl_compositing(_app: &tauri::App) {}
+
 /// Starts the desktop app.
 pub fn run() {
     let dir = match atrama::store::default_dir() {
@@ -1115,6 +1148,10 @@ pub fn run() {
                 .build(),
         )
         .plugin(tauri_plugin_dialog::init())
+        .setup(|app| {
+            draw_without_gl_compositing(app);
+            Ok(())
+        })
         .manage(AppState {
             dir: Mutex::new(dir),
             session: Mutex::new(Session::Locked),
@@ -1294,7 +1331,16 @@ fn fail(message: &str) -> ! {
 
 #[cfg(test)]
 mod tests {
-    use super::{single_instance_id, window_title};
+    use super::{compositing_off_by_default, single_instance_id, window_title};
+
+    #[test]
+    fn compositing_is_off_unless_the_webkit_variable_says_otherwise() {
+        use std::ffi::OsStr;
+        assert!(compositing_off_by_default(None));
+        // Set to anything, the variable is WebKit's to read: the app leaves the policy alone.
+        assert!(!compositing_off_by_default(Some(OsStr::new("0"))));
+        assert!(!compositing_off_by_default(Some(OsStr::new("1"))));
+    }
 
     #[test]
     fn one_instance_per_session_or_per_explicit_store() {

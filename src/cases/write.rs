@@ -613,6 +613,15 @@ impl Batch<'_> {
         if status == "open" {
             return Err(Error::invalid("the case is already open"));
         }
+        // A case sent to another centre in a transfer bundle is that centre's case now: the
+        // client's details and work went there, and reopening it here would count the
+        // client twice. A client who comes back here gets a new case.
+        if let Some(to) = crate::sync::transfer::sent_to(&self.tx, id)? {
+            return Err(Error::invalid(format!(
+                "this case was transferred to {to} and is that centre's case now; it cannot be \
+                 reopened here. If the client comes back to this centre, open a new case"
+            )));
+        }
         let event = self.status_event(id, "reopen", on, reason)?;
         self.update(
             "case_file",

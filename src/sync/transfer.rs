@@ -194,6 +194,18 @@ fn transfer_consent(detail: &crate::cases::CaseDetail) -> Option<(String, Consen
         .map(|c| (c.id.to_string(), c.fields.clone()))
 }
 
+/// The centre `case` was sent to in a transfer bundle, if it was: the case is that centre's
+/// now (it is neither transferred again nor reopened here).
+pub(crate) fn sent_to(conn: &rusqlite::Connection, case: CaseId) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT peer_centre FROM case_transfer WHERE case_id = ?1 AND direction = 'out'",
+            [case],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 impl Store {
     /// Seals `case` for the centre `to` into `out`, with the client's details, notes and
     /// documents, and closes it here as transferred. Needs a current `case_transfer`
@@ -216,15 +228,7 @@ impl Store {
                 "{code} is a coordination centre; a case is transferred to another centre"
             )));
         }
-        let already: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT peer_centre FROM case_transfer WHERE case_id = ?1 AND direction = 'out'",
-                [case],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(to) = already {
+        if let Some(to) = sent_to(&self.conn, case)? {
             return Err(Error::invalid(format!(
                 "this case was already transferred to {to}; it is closed here"
             )));

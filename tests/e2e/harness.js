@@ -51,7 +51,33 @@ export async function openApp() {
 
 export async function shot(browser, name) {
   mkdirSync(SHOTS, { recursive: true });
-  await browser.saveScreenshot(join(SHOTS, `${name}.png`));
+  // WebKitGTK takes a WebDriver screenshot after the page's next paint; without accelerated
+  // compositing (the app's choice on a computer without a GPU, as under Xvfb) a page with
+  // nothing left to draw never paints again and the request never returns. So keep one
+  // transparent pixel changing on every frame while the screenshot is taken.
+  await browser.execute(() => {
+    const pixel = document.createElement('div');
+    pixel.id = 'e2e-paint-pixel';
+    pixel.setAttribute('aria-hidden', 'true');
+    Object.assign(pixel.style, {
+      position: 'fixed', left: '0', bottom: '0', width: '1px', height: '1px',
+      opacity: '0.01', pointerEvents: 'none',
+    });
+    document.body.appendChild(pixel);
+    let on = false;
+    const tick = () => {
+      if (!pixel.isConnected) return;
+      on = !on;
+      pixel.style.background = on ? '#000' : '#fff';
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  try {
+    await browser.saveScreenshot(join(SHOTS, `${name}.png`));
+  } finally {
+    await browser.execute(() => document.getElementById('e2e-paint-pixel')?.remove());
+  }
 }
 
 export async function type(browser, selector, text) {

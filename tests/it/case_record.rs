@@ -410,6 +410,16 @@ fn the_change_log_orders_every_write_and_versions_only_grow() {
             .collect::<Vec<_>>(),
         ["close", "reopen"]
     );
+    // Closed as transferred by hand (handed over on paper, no transfer bundle): it can be
+    // reopened like any closed case.
+    f.store
+        .batch(|b| b.close_case(case, day("2026-06-10"), "transferred"))
+        .unwrap();
+    assert_eq!(f.store.case(case).unwrap().status, "transferred");
+    f.store
+        .batch(|b| b.reopen_case(case, day("2026-06-20"), Some("handed back")))
+        .unwrap();
+    assert_eq!(f.store.case(case).unwrap().status, "open");
     // A failed batch writes nothing, not even to the log.
     let last = f.store.last_change_seq().unwrap();
     let err = f.store.batch(|b| {

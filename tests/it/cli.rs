@@ -496,3 +496,30 @@ fn an_output_file_named_without_a_folder_is_written_in_the_current_folder() {
     let text = std::fs::read_to_string(tmp.path().join("klp.enrol")).unwrap();
     assert!(text.contains("atrama-enrolment"), "{text}");
 }
+
+#[test]
+fn output_piped_into_a_reader_that_stops_early_ends_quietly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = dir.path().join("store");
+    init(&store);
+    // As `atrama status | head -0`: the reader has gone before the first line is written.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_atrama"))
+        .arg("--store")
+        .arg(&store)
+        .args(["--user", "ona", "status"])
+        .env("ATRAMA_PASSPHRASE", PASS)
+        .env_remove("ATRAMA_STORE")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("atrama runs");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("atrama ends");
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(err, "", "nothing to say on a closed pipe");
+    assert_eq!(out.status.code(), Some(141), "the status of a closed pipe");
+    // With a reader, the same command prints and succeeds.
+    assert!(ok(&store, &["status"]).to_lowercase().contains("klp-01"));
+}

@@ -691,6 +691,15 @@ fn a_case_moves_to_another_centre_with_the_clients_consent() {
     let out_record = a.store.case_transfers(id).unwrap();
     assert_eq!(out_record[0].direction, "out");
     assert_eq!(out_record[0].peer_centre, "LIE-01");
+    // It is LIE-01's case now: it cannot be reopened here (a case closed as transferred by
+    // hand, with no transfer bundle, still can: `case_record` tests).
+    let on = NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
+    let err = a
+        .store
+        .batch(|w| w.reopen_case(id, on, Some("came back")))
+        .unwrap_err();
+    assert!(err.to_string().contains("transferred to LIE-01"), "{err}");
+    assert_eq!(a.store.case(id).unwrap().status, "transferred");
 
     // Sealed for LIE-01: the coordination centre cannot even open it.
     let err = coord.store.import_bundle(&file, false).unwrap_err();

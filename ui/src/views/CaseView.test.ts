@@ -109,4 +109,25 @@ describe('CaseView', () => {
     expect(badge.textContent).toMatch(/Risk: High \(2 Nov 2026\).*by judgement/s);
     expect(badge.className).toContain('risk-level-2');
   });
+
+  it('offers no Reopen for a case sent to another centre, but does for one closed as transferred by hand', async () => {
+    const sent = { ...detail() };
+    sent.case = { ...sent.case, status: 'transferred', closure_reason: 'transferred' };
+    nav.openCase(sent.case.id);
+    const transfer = {
+      direction: 'out', peer_centre: 'LIE-01', peer_name: 'Liepāja', from_case_number: sent.case.case_number,
+      at: '2026-11-20T10:00:00Z', by: 'ona', bundle_id: 'b1', history: null,
+    };
+    const caseTransfers = vi.fn<Backend['caseTransfers']>().mockResolvedValue([transfer]);
+    setBackend(fakeBackend({ caseDetail: () => Promise.resolve(sent), latestRisk: () => Promise.resolve(null), caseTransfers }));
+    render(CaseView, { caseId: sent.case.id });
+    expect((await screen.findByText(/Transferred to LIE-01: it is that centre’s case now/)).id).toBe('transferred-here');
+    expect(screen.queryByRole('button', { name: 'Reopen case' })).toBeNull();
+    cleanup();
+
+    caseTransfers.mockResolvedValue([]);
+    render(CaseView, { caseId: sent.case.id });
+    expect(await screen.findByRole('button', { name: 'Reopen case' })).toBeTruthy();
+    expect(document.getElementById('transferred-here')).toBeNull();
+  });
 });
