@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::identity::{self, PeerKeys, peer_by};
 use super::payload::{
-    self, Ack, AckedBundle, Line, Manifest, PAYLOAD_FORMAT, StatMonths, TABLES,
+    self, Ack, AckedBundle, Line, Manifest, PAYLOAD_FORMAT, StatMonths, TABLES, Totals,
     pseudonymised_columns,
 };
 use super::statistics;
@@ -650,7 +650,7 @@ impl Store {
         }
         write_line(
             &mut w,
-            &Line::End {
+            &Line::End(Totals {
                 records,
                 withdrawn: plan.withdrawn.len() as u64,
                 acks: plan.acks.len() as u64,
@@ -658,7 +658,7 @@ impl Store {
                 stats,
                 templates: plan.templates.len() as u64,
                 reference: plan.reference.len() as u64,
-            },
+            }),
         )?;
         let (buffered, sealed) = w.finish()?;
         let file = buffered

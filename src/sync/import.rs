@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::identity::{self, Fingerprint, PeerKeys, peer_by};
-use super::payload::{Line, TABLES};
+use super::payload::{Line, TABLES, Totals};
 use super::statistics;
 use crate::bundle::format::{self, BundleKind, Header};
 use crate::centre::Mode;
@@ -708,10 +708,7 @@ impl Store {
                 _ => None,
             };
             let expected: u64 = manifest.counts.values().sum();
-            let (mut records, mut withdrawn, mut acks, mut purged) = (0u64, 0u64, 0u64, 0u64);
-            let mut stats = 0u64;
-            let mut templates = 0u64;
-            let mut reference = 0u64;
+            let mut counted = Totals::default();
             let mut ended = false;
             for line in lines {
                 if ended {
@@ -719,9 +716,9 @@ impl Store {
                 }
                 match line? {
                     Line::Record { table, row } => {
-                        records += 1;
-                        if records.is_multiple_of(PROGRESS_EVERY) {
-                            progress(records, expected.max(records));
+                        counted.records += 1;
+                        if counted.records.is_multiple_of(PROGRESS_EVERY) {
+                            progress(counted.records, expected.max(counted.records));
                         }
                         if header.kind != BundleKind::CentreExport || stat_months.is_some() {
                             return Err(Error::BundleDamaged);
@@ -729,11 +726,11 @@ impl Store {
                         applier.record(&table, row)?;
                     }
                     Line::Withdraw { case_id } => {
-                        withdrawn += 1;
+                        counted.withdrawn += 1;
                         applier.withdraw(&case_id)?;
                     }
                     Line::Purge { case_id } => {
-                        purged += 1;
+                        counted.purged += 1;
                         if header.kind != BundleKind::CentreExport {
                             return Err(Error::BundleDamaged);
                         }
@@ -745,7 +742,7 @@ impl Store {
                         code,
                         value,
                     } => {
-                        stats += 1;
+                        counted.stats += 1;
                         let Some((range, claimed)) = &stat_months else {
                             return Err(Error::BundleDamaged);
                         };
@@ -763,7 +760,7 @@ impl Store {
                         )?;
                     }
                     Line::Ack(ack) => {
-                        acks += 1;
+                        counted.acks += 1;
                         if header.kind != BundleKind::Return {
                             return Err(Error::BundleDamaged);
                         }
@@ -785,7 +782,7 @@ impl Store {
                         }
                     }
                     Line::AnalysisTemplate(t) => {
-                        templates += 1;
+                        counted.templates += 1;
                         if header.kind != BundleKind::Return {
                             return Err(Error::BundleDamaged);
                         }
@@ -799,7 +796,7 @@ impl Store {
                         )?;
                     }
                     Line::Reference(item) => {
-                        reference += 1;
+                        counted.reference += 1;
                         if header.kind != BundleKind::Return {
                             return Err(Error::BundleDamaged);
                         }
@@ -826,24 +823,12 @@ impl Store {
                             &header.created_at,
                         )?;
                     }
-                    Line::End {
-                        records: r,
-                        withdrawn: w,
-                        acks: a,
-                        purged: p,
-                        stats: st,
-                        templates: t,
-                        reference: f,
-                    } => {
-                        if (r, w, a, p, st, t, f)
-                            != (
-                                records, withdrawn, acks, purged, stats, templates, reference,
-                            )
-                        {
+                    Line::End(totals) => {
+                        if totals != counted {
                             return Err(Error::BundleDamaged);
                         }
-                        if records > 0 {
-                            progress(records, records);
+                        if counted.records > 0 {
+                            progress(counted.records, counted.records);
                         }
                         ended = true;
                     }

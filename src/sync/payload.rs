@@ -275,26 +275,32 @@ pub enum Line {
         items: Vec<super::refdata::ReferenceVersion>,
     },
     /// Last line: totals, so that a payload cut short is noticed.
-    End {
-        /// Number of `record` lines.
-        records: u64,
-        /// Number of `withdraw` lines.
-        withdrawn: u64,
-        /// Number of `ack` lines.
-        acks: u64,
-        /// Number of `purge` lines (absent when none).
-        #[serde(default, skip_serializing_if = "is_zero")]
-        purged: u64,
-        /// Number of `stat` lines (absent when none).
-        #[serde(default, skip_serializing_if = "is_zero")]
-        stats: u64,
-        /// Number of `analysis_template` lines (absent when none).
-        #[serde(default, skip_serializing_if = "is_zero")]
-        templates: u64,
-        /// Number of `reference` lines (absent when none).
-        #[serde(default, skip_serializing_if = "is_zero")]
-        reference: u64,
-    },
+    End(Totals),
+}
+
+/// How many lines of each kind a payload holds: written as its `end` line, and counted again
+/// by the reader, which refuses a payload whose counts differ.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Totals {
+    /// Number of `record` lines.
+    pub records: u64,
+    /// Number of `withdraw` lines.
+    pub withdrawn: u64,
+    /// Number of `ack` lines.
+    pub acks: u64,
+    /// Number of `purge` lines (absent when none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub purged: u64,
+    /// Number of `stat` lines (absent when none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub stats: u64,
+    /// Number of `analysis_template` lines (absent when none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub templates: u64,
+    /// Number of `reference` lines (absent when none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reference: u64,
 }
 
 /// The first line of a payload.
@@ -422,15 +428,10 @@ mod tests {
 
     #[test]
     fn lines_round_trip_and_unknown_fields_are_refused() {
-        let line = Line::End {
+        let line = Line::End(Totals {
             records: 3,
-            withdrawn: 0,
-            acks: 0,
-            purged: 0,
-            stats: 0,
-            templates: 0,
-            reference: 0,
-        };
+            ..Totals::default()
+        });
         let text = serde_json::to_string(&line).unwrap();
         assert_eq!(text, r#"{"type":"end","records":3,"withdrawn":0,"acks":0}"#);
         assert_eq!(serde_json::from_str::<Line>(&text).unwrap(), line);

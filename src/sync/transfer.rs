@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use super::export::{next_sequence, write_line};
 use super::identity::{self, peer_by};
-use super::payload::{Line, Manifest, PAYLOAD_FORMAT};
+use super::payload::{Line, Manifest, PAYLOAD_FORMAT, Totals};
 use crate::atomic_file::AtomicFile;
 use crate::bundle::format::{self, BundleKind, Routing};
 use crate::cases::{
@@ -389,15 +389,10 @@ impl Store {
         }
         write_line(
             &mut w,
-            &Line::End {
+            &Line::End(Totals {
                 records: lines,
-                withdrawn: 0,
-                acks: 0,
-                purged: 0,
-                stats: 0,
-                templates: 0,
-                reference: 0,
-            },
+                ..Totals::default()
+            }),
         )?;
         let (buffered, sealed) = w.finish()?;
         let file = buffered
@@ -622,15 +617,15 @@ where
                     pending = Some(doc);
                 }
             }
-            Line::End {
-                records,
-                withdrawn: 0,
-                acks: 0,
-                purged: 0,
-                stats: 0,
-                templates: 0,
-                reference: 0,
-            } if records == count => ended = true,
+            Line::End(totals)
+                if totals
+                    == Totals {
+                        records: count,
+                        ..Totals::default()
+                    } =>
+            {
+                ended = true
+            }
             _ => return Err(Error::BundleDamaged),
         }
     }
