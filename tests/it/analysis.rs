@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 
+use crate::site::{PASS, Site, enrol, site};
 use atrama::analysis::{
     AnswerInput, CompareQuery, CompleteAnalysis, GroupBy, IdentifierKind, template,
 };
@@ -14,50 +15,8 @@ use atrama::cases::{
     CaseFields, ClientFields, ConsentFields, NewCase, ProtectionOrderFields, ServiceContactFields,
 };
 use atrama::ids::CaseId;
-use atrama::{Country, Language, Mode, NewCentre, Passphrase, Store};
+use atrama::{Country, Mode, Store};
 use chrono::{Datelike, Duration, NaiveDate};
-
-const PASS: &str = "a passphrase for tests";
-
-struct Site {
-    _tmp: tempfile::TempDir,
-    dir: PathBuf,
-    store: Store,
-}
-
-fn site(code: &str, country: Country, mode: Mode) -> Site {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("store");
-    let centre = NewCentre {
-        code: code.into(),
-        name: format!("{code} centre"),
-        country,
-        language: Language::En,
-        mode,
-        admin_user: "ona".into(),
-    };
-    let (store, _) = Store::create(
-        &dir,
-        &centre,
-        &Passphrase::new(PASS),
-        atrama::KdfParams::INSECURE_FOR_TESTS,
-    )
-    .unwrap();
-    Site {
-        _tmp: tmp,
-        dir,
-        store,
-    }
-}
-
-fn enrol(a: &mut Site, b: &mut Site) {
-    let fa = a.store.enrolment_file().unwrap();
-    let fb = b.store.enrolment_file().unwrap();
-    let pa = a.store.fingerprint().unwrap().short;
-    let pb = b.store.fingerprint().unwrap().short;
-    a.store.enrol(&fb, &pb).unwrap();
-    b.store.enrol(&fa, &pa).unwrap();
-}
 
 fn file(s: &Site, name: &str) -> PathBuf {
     s.dir.parent().unwrap().join(name)
@@ -662,7 +621,7 @@ fn the_comparison_workbook_reads_back_in_openpyxl_and_the_cli_writes_it() {
     let path = file(&n.coord, "comparison.xlsx");
     let coord_dir = n.coord.dir.clone();
     let Site {
-        _tmp: _keep, store, ..
+        tmp: _keep, store, ..
     } = n.coord;
     drop(store);
     let period = year().to_string();

@@ -9,6 +9,7 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+use crate::site::{PASS, Site, enrol, site};
 use atrama::bundle::Period;
 use atrama::cases::{CaseFilter, IncidentFields, ServiceContactFields};
 use atrama::stats::StatsQuery;
@@ -16,37 +17,8 @@ use atrama::stats::measures::{Grouping, Measure, TrendQuery};
 use atrama::stats::quality::Check;
 use atrama::stats::targets::TargetInput;
 use atrama::sync::{CentreUpdate, InboxOutcome};
-use atrama::{Country, ErrorCode, KdfParams, Language, Mode, NewCentre, Passphrase, Store};
+use atrama::{Country, ErrorCode, KdfParams, Mode, Passphrase, Store};
 use chrono::{Duration, NaiveDate, Utc};
-
-struct Site {
-    tmp: tempfile::TempDir,
-    dir: PathBuf,
-    store: Store,
-}
-
-const PASS: &str = "a passphrase for tests";
-
-fn site(code: &str, country: Country, mode: Mode) -> Site {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("store");
-    let centre = NewCentre {
-        code: code.into(),
-        name: format!("{code} test site"),
-        country,
-        language: Language::En,
-        mode,
-        admin_user: "ona".into(),
-    };
-    let (store, _) = Store::create(
-        &dir,
-        &centre,
-        &Passphrase::new(PASS),
-        KdfParams::INSECURE_FOR_TESTS,
-    )
-    .unwrap();
-    Site { tmp, dir, store }
-}
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
@@ -65,15 +37,6 @@ fn centre(code: &str, country: Country, clients: u32, seed: u64) -> Site {
     )
     .unwrap();
     s
-}
-
-fn enrol(a: &mut Site, b: &mut Site) {
-    let fa = a.store.enrolment_file().unwrap();
-    let fb = b.store.enrolment_file().unwrap();
-    let pa = a.store.fingerprint().unwrap().short;
-    let pb = b.store.fingerprint().unwrap().short;
-    a.store.enrol(&fb, &pb).unwrap();
-    b.store.enrol(&fa, &pa).unwrap();
 }
 
 fn export(c: &mut Site, name: &str, period: Option<(&str, &str)>) -> PathBuf {

@@ -17,6 +17,7 @@ mod lock;
 mod multi_agency;
 mod on_disk;
 mod risk;
+mod site;
 mod stats;
 mod sync;
 mod tamper;

@@ -11,44 +11,11 @@ use atrama::cases::{
     ReferralFields,
 };
 use atrama::ids::{CaseId, ReferralId};
-use atrama::{Country, ErrorCode, KdfParams, Language, Mode, NewCentre, Passphrase, Store};
+use atrama::{Country, ErrorCode, Language, Mode, Passphrase, Store};
 use chrono::NaiveDate;
 
 use crate::case_record::{case_fields, client_fields};
-
-struct Site {
-    tmp: tempfile::TempDir,
-    store: Store,
-}
-
-fn site(code: &str, mode: Mode) -> Site {
-    let tmp = tempfile::tempdir().unwrap();
-    let centre = NewCentre {
-        code: code.into(),
-        name: format!("{code} test site"),
-        country: Country::Lt,
-        language: Language::En,
-        mode,
-        admin_user: "ona".into(),
-    };
-    let (store, _) = Store::create(
-        &tmp.path().join("store"),
-        &centre,
-        &Passphrase::new("a passphrase for tests"),
-        KdfParams::INSECURE_FOR_TESTS,
-    )
-    .unwrap();
-    Site { tmp, store }
-}
-
-fn enrol(a: &mut Site, b: &mut Site) {
-    let fa = a.store.enrolment_file().unwrap();
-    let fb = b.store.enrolment_file().unwrap();
-    let pa = a.store.fingerprint().unwrap().short;
-    let pb = b.store.fingerprint().unwrap().short;
-    a.store.enrol(&fb, &pb).unwrap();
-    b.store.enrol(&fa, &pa).unwrap();
-}
+use crate::site::{Site, enrol, site};
 
 fn path(site: &Site, name: &str) -> PathBuf {
     site.tmp.path().join(name)
@@ -98,8 +65,8 @@ fn version_in_force(store: &Store, kind: &str, id: &str) -> Option<(String, Stri
 
 #[test]
 fn reference_data_reaches_a_centre_through_return_bundles_and_stale_versions_change_nothing() {
-    let mut k = site("KOORD", Mode::Coordinator);
-    let mut c = site("KLP-01", Mode::Centre);
+    let mut k = site("KOORD", Country::Lt, Mode::Coordinator);
+    let mut c = site("KLP-01", Country::Lt, Mode::Centre);
     enrol(&mut k, &mut c);
 
     // A centre may not keep its own directory: it comes from the coordination centre.
@@ -227,8 +194,8 @@ fn reference_data_reaches_a_centre_through_return_bundles_and_stale_versions_cha
 
 #[test]
 fn bad_reference_data_is_rejected_with_its_reason_and_the_rest_of_the_bundle_applies() {
-    let mut k = site("KOORD", Mode::Coordinator);
-    let mut c = site("KLP-01", Mode::Centre);
+    let mut k = site("KOORD", Country::Lt, Mode::Coordinator);
+    let mut c = site("KLP-01", Country::Lt, Mode::Centre);
     enrol(&mut k, &mut c);
     // The centre sends a bundle, so that the return bundle has something to acknowledge.
     let up = path(&c, "c1.atrama");
@@ -268,8 +235,8 @@ fn bad_reference_data_is_rejected_with_its_reason_and_the_rest_of_the_bundle_app
 
 #[test]
 fn newer_code_lists_travel_and_a_list_that_drops_a_code_is_refused() {
-    let mut k = site("KOORD", Mode::Coordinator);
-    let mut c = site("KLP-01", Mode::Centre);
+    let mut k = site("KOORD", Country::Lt, Mode::Coordinator);
+    let mut c = site("KLP-01", Country::Lt, Mode::Centre);
     enrol(&mut k, &mut c);
     let builtin = atrama::codes::builtin_text();
     let old_version = atrama::codes::CodeLists::builtin()
@@ -374,8 +341,8 @@ fn referred_case(store: &mut Store, fields: &[&str]) -> (CaseId, ReferralId) {
 
 #[test]
 fn a_referral_letter_holds_exactly_the_consented_fields() {
-    let mut k = site("KOORD", Mode::Coordinator);
-    let mut c = site("KLP-01", Mode::Centre);
+    let mut k = site("KOORD", Country::Lt, Mode::Coordinator);
+    let mut c = site("KLP-01", Country::Lt, Mode::Centre);
     enrol(&mut k, &mut c);
     k.store.import_directory_csv(DIRECTORY_V1).unwrap();
     let r = return_bundle(&mut k, "KLP-01", "r.atrama");

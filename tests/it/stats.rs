@@ -6,48 +6,15 @@
 //! (also a property test on random tables); the XLSX is read back by Python's openpyxl.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
+use crate::site::{PASS, Site, enrol, site};
 use atrama::cases::CaseFilter;
 use atrama::risk::RiskAssessmentFields;
 use atrama::stats::suppress::{self, Grid, Pattern, Suppressed};
 use atrama::stats::{StatsQuery, StatsReport, StatsTable, output::ReportFormat};
-use atrama::{Country, KdfParams, Language, Mode, NewCentre, Passphrase, Store};
+use atrama::{Country, KdfParams, Mode, Passphrase, Store};
 use chrono::{Datelike, Duration, NaiveDate};
 use proptest::prelude::*;
-
-struct Site {
-    _tmp: tempfile::TempDir,
-    dir: PathBuf,
-    store: Store,
-}
-
-const PASS: &str = "a passphrase for tests";
-
-fn site(code: &str, country: Country, mode: Mode) -> Site {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("store");
-    let centre = NewCentre {
-        code: code.into(),
-        name: format!("{code} test site"),
-        country,
-        language: Language::En,
-        mode,
-        admin_user: "ona".into(),
-    };
-    let (store, _) = Store::create(
-        &dir,
-        &centre,
-        &Passphrase::new(PASS),
-        KdfParams::INSECURE_FOR_TESTS,
-    )
-    .unwrap();
-    Site {
-        _tmp: tmp,
-        dir,
-        store,
-    }
-}
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
@@ -109,15 +76,6 @@ fn all_cases(store: &Store) -> Vec<atrama::ids::CaseId> {
         .into_iter()
         .map(|c| c.id)
         .collect()
-}
-
-fn enrol(a: &mut Site, b: &mut Site) {
-    let fa = a.store.enrolment_file().unwrap();
-    let fb = b.store.enrolment_file().unwrap();
-    let pa = a.store.fingerprint().unwrap().short;
-    let pb = b.store.fingerprint().unwrap().short;
-    a.store.enrol(&fb, &pb).unwrap();
-    b.store.enrol(&fa, &pa).unwrap();
 }
 
 /// Three centres (two countries) and their coordinator, every bundle imported.
@@ -886,7 +844,7 @@ fn the_cli_writes_a_published_csv_and_shows_exact_tables() {
     );
     assert_eq!(bad.status.code(), Some(1));
     assert!(crate::cli::stderr(&bad).contains("YYYY-MM"));
-    let _ = c._tmp;
+    let _ = c.tmp;
 }
 
 /// Random tables with many small counts and zeros: shape, totals and a subtotal group.

@@ -3,40 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::site::{Site, enrol, site};
 use atrama::cases::{CaseFields, CaseFilter, ServiceContactFields};
-use atrama::{Country, ErrorCode, KdfParams, Language, Mode, NewCentre, Passphrase, Store};
+use atrama::{Country, ErrorCode, Mode, Passphrase, Store};
 use chrono::NaiveDate;
-
-struct Site {
-    _tmp: tempfile::TempDir,
-    dir: PathBuf,
-    store: Store,
-}
-
-fn site(code: &str, mode: Mode) -> Site {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("store");
-    let centre = NewCentre {
-        code: code.into(),
-        name: format!("{code} test site"),
-        country: Country::Lt,
-        language: Language::En,
-        mode,
-        admin_user: "ona".into(),
-    };
-    let (store, _) = Store::create(
-        &dir,
-        &centre,
-        &Passphrase::new("a passphrase for tests"),
-        KdfParams::INSECURE_FOR_TESTS,
-    )
-    .unwrap();
-    Site {
-        _tmp: tmp,
-        dir,
-        store,
-    }
-}
 
 fn demo(site: &mut Site, clients: u32) {
     atrama::demo::generate(
@@ -52,15 +22,6 @@ fn demo(site: &mut Site, clients: u32) {
 }
 
 /// Each side enrols the other, as after a phone call comparing fingerprints.
-fn enrol(a: &mut Site, b: &mut Site) {
-    let fa = a.store.enrolment_file().unwrap();
-    let fb = b.store.enrolment_file().unwrap();
-    let pa = a.store.fingerprint().unwrap().short;
-    let pb = b.store.fingerprint().unwrap().short;
-    a.store.enrol(&fb, &pb).unwrap();
-    b.store.enrol(&fa, &pa).unwrap();
-}
-
 fn out(site: &Site, name: &str) -> PathBuf {
     site.dir.parent().unwrap().join(name)
 }
@@ -94,8 +55,8 @@ fn state(store: &Store) -> Vec<(String, String, i64, bool)> {
 
 #[test]
 fn a_wrong_fingerprint_pins_nothing() {
-    let mut centre = site("KLP-01", Mode::Centre);
-    let coord = site("KOORD", Mode::Coordinator);
+    let mut centre = site("KLP-01", Country::Lt, Mode::Centre);
+    let coord = site("KOORD", Country::Lt, Mode::Coordinator);
     let file = coord.store.enrolment_file().unwrap();
     let info = centre.store.inspect_enrolment(&file).unwrap();
     assert_eq!(info.centre_code, "KOORD");
@@ -117,8 +78,8 @@ fn a_wrong_fingerprint_pins_nothing() {
 
 #[test]
 fn round_trip_centre_to_coordinator_and_back() {
-    let mut centre = site("KLP-01", Mode::Centre);
-    let mut coord = site("KOORD", Mode::Coordinator);
+    let mut centre = site("KLP-01", Country::Lt, Mode::Centre);
+    let mut coord = site("KOORD", Country::Lt, Mode::Coordinator);
     demo(&mut centre, 40);
     enrol(&mut centre, &mut coord);
 
@@ -241,13 +202,13 @@ fn round_trip_centre_to_coordinator_and_back() {
 
 #[test]
 fn bundles_in_any_order_give_the_same_state() {
-    let mut centre = site("KLP-01", Mode::Centre);
-    let mut coord = site("KOORD", Mode::Coordinator);
+    let mut centre = site("KLP-01", Country::Lt, Mode::Centre);
+    let mut coord = site("KOORD", Country::Lt, Mode::Coordinator);
     demo(&mut centre, 12);
     enrol(&mut centre, &mut coord);
     // The coordinator's store, closed, is the template every order starts from.
     let template = coord.dir.clone();
-    let coord_tmp = coord._tmp;
+    let coordtmp = coord.tmp;
     drop(coord.store);
     let cases = centre.store.case_list(&CaseFilter::default()).unwrap();
     // Three bundles, none acknowledged, with changes to the same cases in between.
@@ -313,7 +274,7 @@ fn bundles_in_any_order_give_the_same_state() {
         assert_eq!(s, &states[0]);
     }
     // The newest version of each changed case won, whatever the order.
-    drop(coord_tmp);
+    drop(coordtmp);
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -326,9 +287,9 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn refusals_say_what_happened_and_change_nothing() {
-    let mut centre = site("KLP-01", Mode::Centre);
-    let mut coord = site("KOORD", Mode::Coordinator);
-    let mut other = site("RIGA", Mode::Coordinator);
+    let mut centre = site("KLP-01", Country::Lt, Mode::Centre);
+    let mut coord = site("KOORD", Country::Lt, Mode::Coordinator);
+    let mut other = site("RIGA", Country::Lt, Mode::Coordinator);
     demo(&mut centre, 6);
     enrol(&mut centre, &mut coord);
     let file = out(&centre, "k.atrama");
@@ -340,7 +301,7 @@ fn refusals_say_what_happened_and_change_nothing() {
     assert_eq!(err.code(), ErrorCode::WrongRecipient, "{err}");
     assert!(err.to_string().contains("RIGA"), "{err}");
     // A centre's bundle from a sender nobody enrolled: a second centre's bundle to KOORD.
-    let mut stranger = site("LIE-01", Mode::Centre);
+    let mut stranger = site("LIE-01", Country::Lt, Mode::Centre);
     demo(&mut stranger, 3);
     let coord_file = coord.store.enrolment_file().unwrap();
     let coord_fp = coord.store.fingerprint().unwrap().short;
@@ -426,8 +387,8 @@ fn refusals_say_what_happened_and_change_nothing() {
 
 #[test]
 fn a_pseudonymised_bundle_carries_no_protected_value() {
-    let mut centre = site("KLP-01", Mode::Centre);
-    let mut coord = site("KOORD", Mode::Coordinator);
+    let mut centre = site("KLP-01", Country::Lt, Mode::Centre);
+    let mut coord = site("KOORD", Country::Lt, Mode::Coordinator);
     demo(&mut centre, 60);
     enrol(&mut centre, &mut coord);
     let file = out(&centre, "k.atrama");
@@ -488,8 +449,8 @@ fn a_pseudonymised_bundle_carries_no_protected_value() {
 
 #[test]
 fn several_files_import_one_by_one_and_report_each() {
-    let mut centre = site("KLP-01", Mode::Centre);
-    let mut coord = site("KOORD", Mode::Coordinator);
+    let mut centre = site("KLP-01", Country::Lt, Mode::Centre);
+    let mut coord = site("KOORD", Country::Lt, Mode::Coordinator);
     demo(&mut centre, 20);
     enrol(&mut centre, &mut coord);
     let good = out(&centre, "klp-1.atrama");
@@ -619,9 +580,9 @@ fn a_period_is_two_real_months_in_order() {
 #[test]
 fn a_case_moves_to_another_centre_with_the_clients_consent() {
     use atrama::cases::{ConsentFields, NoteFields};
-    let mut a = site("KLP-01", Mode::Centre);
-    let mut b = site("LIE-01", Mode::Centre);
-    let mut coord = site("KOORD", Mode::Coordinator);
+    let mut a = site("KLP-01", Country::Lt, Mode::Centre);
+    let mut b = site("LIE-01", Country::Lt, Mode::Centre);
+    let mut coord = site("KOORD", Country::Lt, Mode::Coordinator);
     demo(&mut a, 30);
     enrol(&mut a, &mut b);
     enrol(&mut a, &mut coord);

@@ -1,0 +1,50 @@
+//! Test stores ("sites"): a centre or a coordination centre in a temporary folder of its own,
+//! and the enrolment of two sites with each other — what the sync, statistics, coordinator,
+//! case-analysis and multi-agency tests start from.
+
+use std::path::PathBuf;
+
+use atrama::{Country, KdfParams, Language, Mode, NewCentre, Passphrase, Store};
+
+/// The passphrase of every site's administrator, `ona`.
+pub(crate) const PASS: &str = "a passphrase for tests";
+
+/// A store and the temporary folder it lives in (removed when the site is dropped).
+pub(crate) struct Site {
+    pub(crate) tmp: tempfile::TempDir,
+    pub(crate) dir: PathBuf,
+    pub(crate) store: Store,
+}
+
+/// A new store for the centre `code`, named "`code` test site", in English, administered by
+/// `ona`, with cheap key derivation.
+pub(crate) fn site(code: &str, country: Country, mode: Mode) -> Site {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let centre = NewCentre {
+        code: code.into(),
+        name: format!("{code} test site"),
+        country,
+        language: Language::En,
+        mode,
+        admin_user: "ona".into(),
+    };
+    let (store, _) = Store::create(
+        &dir,
+        &centre,
+        &Passphrase::new(PASS),
+        KdfParams::INSECURE_FOR_TESTS,
+    )
+    .unwrap();
+    Site { tmp, dir, store }
+}
+
+/// Enrols `a` and `b` with each other (each reads the other's file and fingerprint).
+pub(crate) fn enrol(a: &mut Site, b: &mut Site) {
+    let fa = a.store.enrolment_file().unwrap();
+    let fb = b.store.enrolment_file().unwrap();
+    let pa = a.store.fingerprint().unwrap().short;
+    let pb = b.store.fingerprint().unwrap().short;
+    a.store.enrol(&fb, &pb).unwrap();
+    b.store.enrol(&fa, &pa).unwrap();
+}
