@@ -9,11 +9,11 @@
 // Each new screen is checked by axe.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { APP, openApp, type, click, choose, textOf, waitText, unlockAs, startDriver, stopDriver, cli, checkScreen } from './harness.js';
+import { closeApp, openApp, type, click, choose, textOf, waitText, unlockAs, startDriver, stopDriver, cli, checkScreen } from './harness.js';
 
 const PASS = 'šilta vasaros naktis';
 const COORD = 'KOORD-AN';
@@ -63,36 +63,6 @@ after(async () => {
   await stopDriver();
   rmSync(work, { recursive: true, force: true });
 });
-
-/** The live processes of the app opened on `store` (not the drivers). */
-function appProcesses(store) {
-  const found = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const exe = readlinkSync(`/proc/${pid}/exe`);
-      if (/(tauri-driver|WebKitWebDriver)$/.test(exe)) continue;
-      if (!readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`ATRAMA_STORE=${store}`)) continue;
-      if (/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) continue;
-      found.push({ pid: Number(pid), exe });
-    } catch {
-      // gone already, or not ours to read
-    }
-  }
-  return found;
-}
-
-async function waitGone(store, ms) {
-  const deadline = Date.now() + ms;
-  while (appProcesses(store).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  return appProcesses(store);
-}
-
-async function close(app, store) {
-  await app.deleteSession().catch(() => {});
-  for (const { pid } of (await waitGone(store, 10000)).filter((p) => p.exe === APP)) process.kill(pid, 'SIGTERM');
-  assert.deepEqual(await waitGone(store, 15000), [], 'the app and its webview processes end');
-  await stopDriver();
-}
 
 const days = (from, to) => Math.round((Date.parse(to) - Date.parse(from)) / 86400000);
 
@@ -152,7 +122,7 @@ test('a centre fills the joint case analysis of a closed demo case, with the fac
     await click(app, '#analysis-close');
     await waitText(app, `#analysis-case-${chosen.number}`, (t) => /Completed/.test(t));
   } finally {
-    await close(app, centreStore);
+    await closeApp(app, centreStore);
   }
 });
 
@@ -195,6 +165,6 @@ test('the coordinator compares the analyses, sees the templates and saves an XLS
     assert.match(await textOf(app, '#templates-message', 20000), /version 2/);
     await textOf(app, '#template-joint-case-analysis-2');
   } finally {
-    await close(app, coordStore);
+    await closeApp(app, coordStore);
   }
 });

@@ -11,10 +11,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { APP, openApp, type, click, choose, textOf, waitText, unlockAs, startDriver, stopDriver, cli, checkScreen } from './harness.js';
+import { closeApp, openApp, type, click, choose, textOf, waitText, unlockAs, startDriver, stopDriver, cli, checkScreen } from './harness.js';
 
 const PASS = 'tylus rytas prie jūros';
 const COORD = 'KOORD-CO';
@@ -67,35 +67,6 @@ after(async () => {
   await stopDriver();
   rmSync(work, { recursive: true, force: true });
 });
-
-function appProcesses(store) {
-  const found = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const exe = readlinkSync(`/proc/${pid}/exe`);
-      if (/(tauri-driver|WebKitWebDriver)$/.test(exe)) continue;
-      if (!readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`ATRAMA_STORE=${store}`)) continue;
-      if (/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) continue;
-      found.push({ pid: Number(pid), exe });
-    } catch {
-      // gone already, or not ours to read
-    }
-  }
-  return found;
-}
-
-async function waitGone(store, ms) {
-  const deadline = Date.now() + ms;
-  while (appProcesses(store).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  return appProcesses(store);
-}
-
-async function close(app, store) {
-  await app.deleteSession().catch(() => {});
-  for (const { pid } of (await waitGone(store, 10000)).filter((p) => p.exe === APP)) process.kill(pid, 'SIGTERM');
-  assert.deepEqual(await waitGone(store, 15000), [], 'the app and its webview processes end');
-  await stopDriver();
-}
 
 test('a coordinator sees the sync board, compares two cities, sets a target and prints the report', async () => {
   await startDriver({ ATRAMA_STORE: coordStore });
@@ -220,6 +191,6 @@ test('a coordinator sees the sync board, compares two cities, sets a target and 
     await checkScreen(app, '55-coord-print');
     await click(app, '#print-close');
   } finally {
-    await close(app, coordStore);
+    await closeApp(app, coordStore);
   }
 });

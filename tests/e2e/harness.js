@@ -4,7 +4,7 @@
 // startDriver() in its `before` and stopDriver() in its `after`; files run one at a time.
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -188,6 +188,45 @@ export async function startDriver(extraEnv = {}, { log } = {}) {
   await waitForHttp(`http://127.0.0.1:${PORT + 1}/status`, 20000);
   await waitForHttp(`http://127.0.0.1:${PORT}/status`, 20000);
   return store;
+}
+
+/**
+ * The live processes of the app opened on `store` (the app and its webview helpers, which
+ * inherit ATRAMA_STORE from the driver), leaving out the drivers themselves.
+ */
+export function appProcesses(store) {
+  const found = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const exe = readlinkSync(`/proc/${pid}/exe`);
+      if (/(tauri-driver|WebKitWebDriver)$/.test(exe)) continue;
+      if (!readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`ATRAMA_STORE=${store}`)) continue;
+      if (/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) continue;
+      found.push({ pid: Number(pid), exe });
+    } catch {
+      // gone already, or not ours to read
+    }
+  }
+  return found;
+}
+
+async function waitGone(store, ms) {
+  const deadline = Date.now() + ms;
+  while (appProcesses(store).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  return appProcesses(store);
+}
+
+/**
+ * Closes the app opened on `store` and the driver, making sure the app and its webview
+ * processes have ended (so that the next app on the same store starts clean and the
+ * webview's folders can be removed).
+ */
+export async function closeApp(app, store) {
+  await app.deleteSession().catch(() => {});
+  // The app, if it outlives its session, is ended by its process id.
+  for (const { pid } of (await waitGone(store, 10000)).filter((p) => p.exe === APP)) process.kill(pid, 'SIGTERM');
+  assert.deepEqual(await waitGone(store, 15000), [], 'the app and its webview processes end');
+  await stopDriver();
 }
 
 /** The temporary folders of the running driver: { storeRoot, profileRoot }. */

@@ -7,10 +7,10 @@
 // typed path (a ZIP file: it starts with "PK"). Each Statistics screen is checked by axe.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { APP, openApp, type, click, textOf, waitText, unlockAs, startDriver, stopDriver, cli, checkScreen, shot } from './harness.js';
+import { closeApp, openApp, type, click, textOf, waitText, unlockAs, startDriver, stopDriver, cli, checkScreen, shot } from './harness.js';
 
 const PASS = 'tylus rytas prie jūros';
 const COORD = 'KOORD-ST';
@@ -53,36 +53,6 @@ after(async () => {
   await stopDriver();
   rmSync(work, { recursive: true, force: true });
 });
-
-/** The live processes of the app opened on `store` (not the drivers). */
-function appProcesses(store) {
-  const found = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const exe = readlinkSync(`/proc/${pid}/exe`);
-      if (/(tauri-driver|WebKitWebDriver)$/.test(exe)) continue;
-      if (!readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`ATRAMA_STORE=${store}`)) continue;
-      if (/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) continue;
-      found.push({ pid: Number(pid), exe });
-    } catch {
-      // gone already, or not ours to read
-    }
-  }
-  return found;
-}
-
-async function waitGone(store, ms) {
-  const deadline = Date.now() + ms;
-  while (appProcesses(store).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  return appProcesses(store);
-}
-
-async function close(app, store) {
-  await app.deleteSession().catch(() => {});
-  for (const { pid } of (await waitGone(store, 10000)).filter((p) => p.exe === APP)) process.kill(pid, 'SIGTERM');
-  assert.deepEqual(await waitGone(store, 15000), [], 'the app and its webview processes end');
-  await stopDriver();
-}
 
 const number = (text) => Number(text.replace(/[^\d]/g, ''));
 
@@ -165,6 +135,6 @@ test('a coordinator imports three centres, compares two and publishes an XLSX', 
     const log = json(coordStore, 'vida', ['audit', 'show', '--limit', '5']);
     assert.ok(JSON.stringify(log).includes('monthly report'), 'the export is in the access log');
   } finally {
-    await close(app, coordStore);
+    await closeApp(app, coordStore);
   }
 });

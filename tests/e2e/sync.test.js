@@ -9,10 +9,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { APP, openApp, checkScreen, type, click, textOf, waitText, unlockAs, startDriver, stopDriver, cli } from './harness.js';
+import { closeApp, openApp, checkScreen, type, click, textOf, waitText, unlockAs, startDriver, stopDriver, cli } from './harness.js';
 
 const PASS = 'tylus rytas prie jūros';
 const CENTRE = 'KLP-E2E';
@@ -46,43 +46,6 @@ async function appOn(store, user, tab) {
   await textOf(app, '#sync-title');
   await click(app, `#sync-tab-${tab}`);
   return app;
-}
-
-/**
- * The live processes of the app opened on `store` (the app and its webview helpers, which
- * inherit ATRAMA_STORE from the driver), leaving out the drivers themselves.
- */
-function appProcesses(store) {
-  const found = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const exe = readlinkSync(`/proc/${pid}/exe`);
-      if (/(tauri-driver|WebKitWebDriver)$/.test(exe)) continue;
-      if (!readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`ATRAMA_STORE=${store}`)) continue;
-      if (/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) continue;
-      found.push({ pid: Number(pid), exe });
-    } catch {
-      // gone already, or not ours to read
-    }
-  }
-  return found;
-}
-
-async function waitGone(store, ms) {
-  const deadline = Date.now() + ms;
-  while (appProcesses(store).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  return appProcesses(store);
-}
-
-/** Closes the app and the driver, making sure the app and its webview processes have ended
- *  (so that the next app starts clean and the webview's folders can be removed). */
-async function close(app, store) {
-  await app.deleteSession();
-  // The app this test opened, if it outlives its session, is ended by its process id.
-  for (const { pid } of (await waitGone(store, 10000)).filter((p) => p.exe === APP)) process.kill(pid, 'SIGTERM');
-  const left = await waitGone(store, 15000);
-  assert.deepEqual(left, [], 'the app and its webview processes end');
-  await stopDriver();
 }
 
 const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -165,7 +128,7 @@ test('enrol, export, import on the coordinator, acknowledgement back to the cent
     assert.equal(await textOf(app, '#sync-report-hash'), sha256(file('klp-1.atrama')));
     await checkScreen(app, '24-sync-exported');
   } finally {
-    await close(app, centreStore);
+    await closeApp(app, centreStore);
   }
 
   // A damaged copy (one byte flipped) and a second copy of the same bundle.
@@ -213,7 +176,7 @@ test('enrol, export, import on the coordinator, acknowledgement back to the cent
     assert.equal(await textOf(app, '#sync-report-hash'), sha256(file('ack-1.atrama')));
     await checkScreen(app, '26-sync-acknowledgement');
   } finally {
-    await close(app, coordStore);
+    await closeApp(app, coordStore);
   }
   assert.ok(existsSync(file('ack-1.atrama')));
 
@@ -234,6 +197,6 @@ test('enrol, export, import on the coordinator, acknowledgement back to the cent
     assert.equal(peer.last_confirmed_sequence, 1);
     assert.equal(peer.pending_changes, 0);
   } finally {
-    await close(app, centreStore);
+    await closeApp(app, centreStore);
   }
 });
