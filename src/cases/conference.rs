@@ -219,17 +219,7 @@ impl Batch<'_> {
         old: ConferenceId,
         f: &ConferenceFields,
     ) -> Result<ConferenceId> {
-        let case = self.current_event_case("case_conference", &old.to_string())?;
-        let cols = self.conference_cols(f)?;
-        let id = ConferenceId::new();
-        self.append_event(
-            "case_conference",
-            &id.to_string(),
-            case,
-            Some(&old.to_string()),
-            cols,
-        )?;
-        Ok(id)
+        Ok(self.supersede(old, |b, _| b.conference_cols(f))?.0)
     }
 
     /// Adds an action to a conference (its current version).

@@ -275,6 +275,27 @@ impl Batch<'_> {
         }
     }
 
+    /// Records a correction: a new version of the current event `old` (same table, same
+    /// case) that supersedes it, with the columns `cols` makes once `old` is known to be
+    /// current (it is given the case). Returns the new version's id and the case.
+    pub(crate) fn supersede<K: RecordKey + Default>(
+        &mut self,
+        old: K,
+        cols: impl FnOnce(&mut Self, CaseId) -> Result<Vec<Col>>,
+    ) -> Result<(K, CaseId)> {
+        let case = self.current_event_case(K::TABLE, &old.to_string())?;
+        let cols = cols(self, case)?;
+        let id = K::default();
+        self.append_event(
+            K::TABLE,
+            &id.to_string(),
+            case,
+            Some(&old.to_string()),
+            cols,
+        )?;
+        Ok((id, case))
+    }
+
     /// Tombstones a record: it stays, marked deleted, so that the deletion propagates.
     pub fn delete<K: RecordKey>(&mut self, id: K) -> Result<()> {
         let table = K::TABLE;
@@ -729,17 +750,7 @@ impl Batch<'_> {
 
     /// Corrects an incident: a new version that supersedes `old`.
     pub fn correct_incident(&mut self, old: IncidentId, f: &IncidentFields) -> Result<IncidentId> {
-        let case = self.current_event_case("incident", &old.to_string())?;
-        let cols = self.incident_cols(f)?;
-        let id = IncidentId::new();
-        self.append_event(
-            "incident",
-            &id.to_string(),
-            case,
-            Some(&old.to_string()),
-            cols,
-        )?;
-        Ok(id)
+        Ok(self.supersede(old, |b, _| b.incident_cols(f))?.0)
     }
 
     fn contact_cols(&self, f: &ServiceContactFields) -> Result<Vec<Col>> {
@@ -791,16 +802,7 @@ impl Batch<'_> {
         old: ServiceContactId,
         f: &ServiceContactFields,
     ) -> Result<ServiceContactId> {
-        let case = self.current_event_case("service_contact", &old.to_string())?;
-        let cols = self.contact_cols(f)?;
-        let id = ServiceContactId::new();
-        self.append_event(
-            "service_contact",
-            &id.to_string(),
-            case,
-            Some(&old.to_string()),
-            cols,
-        )?;
+        let (id, case) = self.supersede(old, |b, _| b.contact_cols(f))?;
         self.refresh_first_contact(case)?;
         Ok(id)
     }
@@ -858,17 +860,7 @@ impl Batch<'_> {
 
     /// Corrects a referral or records its new status.
     pub fn correct_referral(&mut self, old: ReferralId, f: &ReferralFields) -> Result<ReferralId> {
-        let case = self.current_event_case("referral", &old.to_string())?;
-        let cols = self.referral_cols(case, f)?;
-        let id = ReferralId::new();
-        self.append_event(
-            "referral",
-            &id.to_string(),
-            case,
-            Some(&old.to_string()),
-            cols,
-        )?;
-        Ok(id)
+        Ok(self.supersede(old, |b, case| b.referral_cols(case, f))?.0)
     }
 
     fn consent_cols(&self, f: &ConsentFields) -> Result<Vec<Col>> {
@@ -907,17 +899,7 @@ impl Batch<'_> {
         old: ConsentEventId,
         f: &ConsentFields,
     ) -> Result<ConsentEventId> {
-        let case = self.current_event_case("consent_event", &old.to_string())?;
-        let cols = self.consent_cols(f)?;
-        let id = ConsentEventId::new();
-        self.append_event(
-            "consent_event",
-            &id.to_string(),
-            case,
-            Some(&old.to_string()),
-            cols,
-        )?;
-        Ok(id)
+        Ok(self.supersede(old, |b, _| b.consent_cols(f))?.0)
     }
 
     fn note_cols(&self, f: &NoteFields) -> Result<Vec<Col>> {
@@ -945,26 +927,26 @@ impl Batch<'_> {
 
     /// Corrects a note: the new text replaces the old in the case and in search.
     pub fn correct_note(&mut self, old: NoteId, f: &NoteFields) -> Result<NoteId> {
-        let case = self.current_event_case("note", &old.to_string())?;
-        // A note the writer may not read cannot be corrected (nor its restriction lifted).
-        let (author, restricted): (String, Option<String>) = self.tx.query_row(
-            "SELECT created_by, restricted_to FROM note WHERE id = ?1",
-            [old.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        if !super::read::may_read_note(
-            &self.ctx.user,
-            &self.ctx.disciplines,
-            &author,
-            restricted.as_deref(),
-        ) {
-            return Err(Error::NotAllowed(
-                "this note is restricted to a discipline you do not have; ask its author".into(),
-            ));
-        }
-        let cols = self.note_cols(f)?;
-        let id = NoteId::new();
-        self.append_event("note", &id.to_string(), case, Some(&old.to_string()), cols)?;
+        let (id, case) = self.supersede(old, |b, _| {
+            // A note the writer may not read cannot be corrected (nor its restriction lifted).
+            let (author, restricted): (String, Option<String>) = b.tx.query_row(
+                "SELECT created_by, restricted_to FROM note WHERE id = ?1",
+                [old.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            if !super::read::may_read_note(
+                &b.ctx.user,
+                &b.ctx.disciplines,
+                &author,
+                restricted.as_deref(),
+            ) {
+                return Err(Error::NotAllowed(
+                    "this note is restricted to a discipline you do not have; ask its author"
+                        .into(),
+                ));
+            }
+            b.note_cols(f)
+        })?;
         search::unindex(&self.tx, &old.to_string())?;
         search::index_note(&self.tx, &id.to_string(), case, f, &self.ctx.user)?;
         Ok(id)

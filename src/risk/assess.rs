@@ -235,17 +235,10 @@ impl Batch<'_> {
         old: RiskAssessmentId,
         f: &RiskAssessmentFields,
     ) -> Result<RiskAssessmentId> {
-        let case = self.current_event_case("risk_assessment", &old.to_string())?;
-        let pack = self.assessment_pack(f)?;
-        let cols = assessment_cols(&pack, f, &self.ctx.user.clone())?;
-        let id = RiskAssessmentId::new();
-        self.append_event(
-            "risk_assessment",
-            &id.to_string(),
-            case,
-            Some(&old.to_string()),
-            cols,
-        )?;
+        let (id, _) = self.supersede(old, |b, _| {
+            let pack = b.assessment_pack(f)?;
+            assessment_cols(&pack, f, &b.ctx.user.clone())
+        })?;
         Ok(id)
     }
 }
