@@ -29,10 +29,13 @@ use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 use atrama::bundle::format::{self, BundleKind, OpeningKey, Routing};
 use atrama::demo::{DemoOptions, generate};
-use atrama::{Country, KdfParams, Language, Mode, NewCentre, Passphrase, Store};
+use atrama::{Language, Mode, Store};
 use chrono::NaiveDate;
 use rand_chacha_09::rand_core::{RngCore, SeedableRng};
 use rusqlite::Connection;
+
+#[path = "common/mod.rs"]
+mod common;
 
 const CHUNK: usize = 64 * 1024;
 
@@ -47,22 +50,7 @@ fn peak_rss_mib() -> f64 {
 }
 
 fn create(dir: &std::path::Path, code: &str, mode: Mode, admin: &str) -> Store {
-    let centre = NewCentre {
-        code: code.into(),
-        name: format!("Bench {code}"),
-        country: Country::Lt,
-        language: Language::Lt,
-        mode,
-        admin_user: admin.into(),
-    };
-    Store::create(
-        dir,
-        &centre,
-        &Passphrase::new("benchmark passphrase"),
-        KdfParams::INSECURE_FOR_TESTS,
-    )
-    .unwrap()
-    .0
+    common::new_store(dir, code, mode, Language::Lt, admin)
 }
 
 fn main() {

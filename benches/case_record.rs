@@ -17,14 +17,17 @@
 use std::time::{Duration, Instant};
 
 use atrama::cases::CaseFilter;
-use atrama::demo::{DemoOptions, DemoShape, generate_shaped};
+use atrama::demo::DemoShape;
 use atrama::ids::CaseId;
-use atrama::{Country, KdfParams, Language, Mode, NewCentre, Passphrase, Store};
+use atrama::{Country, Language, Passphrase, Store};
 use chrono::NaiveDate;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rusqlite::Connection;
+
+#[path = "common/mod.rs"]
+mod common;
 
 struct Size {
     name: &'static str,
@@ -138,7 +141,7 @@ fn main() {
     let store_dir = kept
         .as_ref()
         .map_or_else(|| tmp.path().join("store"), |d| d.join(size.name));
-    let passphrase = Passphrase::new("benchmark passphrase");
+    let passphrase = Passphrase::new(common::PASSPHRASE);
     let today = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
     let reused = Store::exists(&store_dir);
     let (mut store, summary, ours_secs) = if reused {
@@ -152,34 +155,8 @@ fn main() {
             0.0,
         )
     } else {
-        let centre = NewCentre {
-            code: "BEN-01".into(),
-            name: "Benchmark centre".into(),
-            country: Country::Lt,
-            language: Language::Lt,
-            mode: Mode::Centre,
-            admin_user: "ona".into(),
-        };
-        let (mut store, _) = Store::create(
-            &store_dir,
-            &centre,
-            &passphrase,
-            KdfParams::INSECURE_FOR_TESTS,
-        )
-        .unwrap();
-        let start = Instant::now();
-        let summary = generate_shaped(
-            &mut store,
-            &DemoOptions {
-                clients: size.clients,
-                months: 120,
-                seed: 42,
-                today,
-            },
-            size.shape,
-        )
-        .unwrap();
-        let secs = start.elapsed().as_secs_f64();
+        let (store, summary, secs) =
+            common::demo_store(&store_dir, Language::Lt, size.clients, size.shape, today);
         (store, Some(summary), secs)
     };
     if let Some(summary) = summary {

@@ -19,10 +19,13 @@
 
 use std::time::{Duration, Instant};
 
-use atrama::demo::{DemoOptions, DemoShape, generate_shaped};
+use atrama::demo::DemoShape;
 use atrama::stats::StatsQuery;
-use atrama::{Country, KdfParams, Language, Mode, NewCentre, Passphrase, Store};
+use atrama::{Language, Passphrase, Store};
 use chrono::NaiveDate;
+
+#[path = "common/mod.rs"]
+mod common;
 
 struct Size {
     name: &'static str,
@@ -144,43 +147,15 @@ fn main() {
         || tmp.path().join("store"),
         |d| d.join(format!("stats-{}", size.name)),
     );
-    let passphrase = Passphrase::new("benchmark passphrase");
+    let passphrase = Passphrase::new(common::PASSPHRASE);
     let today = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
     let store = if Store::exists(&store_dir) {
         println!("(reusing the store in {})", store_dir.display());
         Store::unlock(&store_dir, "ona", &passphrase).unwrap()
     } else {
-        let centre = NewCentre {
-            code: "BEN-01".into(),
-            name: "Benchmark centre".into(),
-            country: Country::Lt,
-            language: Language::En,
-            mode: Mode::Centre,
-            admin_user: "ona".into(),
-        };
-        let (mut store, _) = Store::create(
-            &store_dir,
-            &centre,
-            &passphrase,
-            KdfParams::INSECURE_FOR_TESTS,
-        )
-        .unwrap();
-        let start = Instant::now();
-        let summary = generate_shaped(
-            &mut store,
-            &DemoOptions {
-                clients: size.clients,
-                months: 120,
-                seed: 42,
-                today,
-            },
-            size.shape,
-        )
-        .unwrap();
-        println!(
-            "generated in {:.0} s: {summary}",
-            start.elapsed().as_secs_f64()
-        );
+        let (store, summary, secs) =
+            common::demo_store(&store_dir, Language::En, size.clients, size.shape, today);
+        println!("generated in {secs:.0} s: {summary}");
         if size.centres > 0 {
             let start = Instant::now();
             as_coordinator_replicas(&store, size.centres);
