@@ -9,7 +9,7 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use crate::site::{PASS, Site, enrol, site};
+use crate::site::{PASS, Site, demo_centre as centre, enrol, site, today};
 use atrama::bundle::Period;
 use atrama::cases::{CaseFilter, IncidentFields, ServiceContactFields};
 use atrama::stats::StatsQuery;
@@ -19,25 +19,6 @@ use atrama::stats::targets::TargetInput;
 use atrama::sync::{CentreUpdate, InboxOutcome};
 use atrama::{Country, ErrorCode, KdfParams, Mode, Passphrase, Store};
 use chrono::{Duration, NaiveDate, Utc};
-
-fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
-}
-
-fn centre(code: &str, country: Country, clients: u32, seed: u64) -> Site {
-    let mut s = site(code, country, Mode::Centre);
-    atrama::demo::generate(
-        &mut s.store,
-        &atrama::demo::DemoOptions {
-            clients,
-            months: 12,
-            seed,
-            today: today(),
-        },
-    )
-    .unwrap();
-    s
-}
 
 fn export(c: &mut Site, name: &str, period: Option<(&str, &str)>) -> PathBuf {
     let file = c.tmp.path().join(name);

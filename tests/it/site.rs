@@ -48,3 +48,24 @@ pub(crate) fn enrol(a: &mut Site, b: &mut Site) {
     a.store.enrol(&fb, &pb).unwrap();
     b.store.enrol(&fa, &pa).unwrap();
 }
+
+/// The day the demo data of `demo_centre` runs up to.
+pub(crate) fn today() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
+}
+
+/// A centre with twelve months of demo data for `clients` clients up to `today()`.
+pub(crate) fn demo_centre(code: &str, country: Country, clients: u32, seed: u64) -> Site {
+    let mut s = site(code, country, Mode::Centre);
+    atrama::demo::generate(
+        &mut s.store,
+        &atrama::demo::DemoOptions {
+            clients,
+            months: 12,
+            seed,
+            today: today(),
+        },
+    )
+    .unwrap();
+    s
+}

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::site::{PASS, Site, enrol, site};
+use crate::site::{PASS, Site, demo_centre, enrol, site, today};
 use atrama::cases::CaseFilter;
 use atrama::risk::RiskAssessmentFields;
 use atrama::stats::suppress::{self, Grid, Pattern, Suppressed};
@@ -16,23 +16,9 @@ use atrama::{Country, KdfParams, Mode, Passphrase, Store};
 use chrono::{Datelike, Duration, NaiveDate};
 use proptest::prelude::*;
 
-fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
-}
-
 /// A centre with demo data and a few risk assessments (the demo writes none).
 fn centre(code: &str, country: Country, clients: u32, seed: u64) -> Site {
-    let mut s = site(code, country, Mode::Centre);
-    atrama::demo::generate(
-        &mut s.store,
-        &atrama::demo::DemoOptions {
-            clients,
-            months: 12,
-            seed,
-            today: today(),
-        },
-    )
-    .unwrap();
+    let mut s = demo_centre(code, country, clients, seed);
     let pack = s.store.instrument("atrama-spj", 1).unwrap();
     let cases = all_cases(&s.store);
     for (k, c) in cases.iter().enumerate().filter(|(k, _)| k % 3 == 0) {
