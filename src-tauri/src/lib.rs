@@ -15,6 +15,8 @@
 mod agency;
 mod analysis;
 mod ipc;
+#[cfg(target_os = "linux")]
+mod sleep;
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -1150,6 +1152,8 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             draw_without_gl_compositing(app);
+            #[cfg(target_os = "linux")]
+            sleep::watch(app.handle().clone());
             Ok(())
         })
         .manage(AppState {

@@ -44,6 +44,18 @@ class Session {
     }
   }
 
+  /** Follows the computer going to sleep: hide and lock at once, as quick hide does; when
+   *  the core had to lock the store itself, show the unlock screen. Returns the function
+   *  that stops following. */
+  followSystemSleep(): Promise<() => void> {
+    return backend().onSystemSleep(
+      () => void this.quickHide(),
+      () => {
+        this.phase = { phase: 'locked' };
+      },
+    );
+  }
+
   /** Quick hide: blank the window at once, then lock. */
   async quickHide(): Promise<void> {
     if (this.hidden) return;

@@ -55,4 +55,39 @@ describe('session', () => {
       vi.useRealTimers();
     }
   });
+
+  it('hides and locks when the computer is about to sleep, and shows the lock the core made', async () => {
+    let sleeping: () => void = () => {};
+    let locked: () => void = () => {};
+    const stop = vi.fn();
+    const lock = vi.fn<() => Promise<AppPhase>>().mockResolvedValue({ phase: 'locked' });
+    const hideWindow = vi.fn<() => Promise<void>>().mockResolvedValue();
+    setBackend(
+      fakeBackend({
+        lock,
+        hideWindow,
+        onSystemSleep: (s, l) => {
+          sleeping = s;
+          locked = l;
+          return Promise.resolve(stop);
+        },
+      }),
+    );
+    const unlocked = { phase: 'unlocked', user: 'ona', centre: { code: 'K', name: 'C', country: 'LT', language: 'lt', mode: 'centre' } } as const;
+    session.set(unlocked);
+    const unfollow = await session.followSystemSleep();
+    sleeping();
+    expect(session.hidden).toBe(true);
+    await vi.waitFor(() => expect(session.phase).toEqual({ phase: 'locked' }));
+    expect(hideWindow).toHaveBeenCalled();
+    expect(lock).toHaveBeenCalled();
+    // The core locked the store itself (the window had not): the unlock screen, no call.
+    session.set(unlocked);
+    lock.mockClear();
+    locked();
+    expect(session.phase).toEqual({ phase: 'locked' });
+    expect(lock).not.toHaveBeenCalled();
+    unfollow();
+    expect(stop).toHaveBeenCalled();
+  });
 });

@@ -123,6 +123,10 @@ export interface Backend {
   lock(): Promise<AppPhase>;
   /** Takes the window off the screen (quick hide). */
   hideWindow(): Promise<void>;
+  /** Calls `sleeping` when the computer is about to sleep (the window should hide and lock
+   *  at once), and `locked` when the core locked the store itself because the window had
+   *  not; resolves to the function that stops listening. */
+  onSystemSleep(sleeping: () => void, locked: () => void): Promise<() => void>;
   /** Sets the window title to the discreet name ("Atrama" when empty); the title set. */
   setWindowTitle(title: string): Promise<string>;
   /** The window icon: the neutral one (discreet mode) or Atrama's. */

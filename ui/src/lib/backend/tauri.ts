@@ -33,6 +33,11 @@ export const tauriBackend: Backend = {
   unlock: (user, passphrase) => call('unlock', { user, passphrase }),
   lock: () => call('lock'),
   hideWindow: () => call('hide_window'),
+  onSystemSleep: async (sleeping, locked) => {
+    // Sent by the shell's sleep watcher (src-tauri/src/sleep.rs).
+    const stops = await Promise.all([listen('system-sleep', () => sleeping()), listen('store-locked', () => locked())]);
+    return () => stops.forEach((stop) => stop());
+  },
   setWindowTitle: (title) => call('set_window_title', { title }),
   setWindowIcon: (neutral) => call('set_window_icon', { neutral }),
   useExistingStore: (path) => call('use_existing_store', { path }),

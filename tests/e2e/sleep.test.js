@@ -1,0 +1,58 @@
+// The computer going to sleep locks the store: logind's PrepareForSleep(true), sent here on
+// the test's own D-Bus session bus (ATRAMA_SLEEP_BUS=session; the installed app listens on
+// the system bus), blanks the window, saves the open intake as a draft, and locks — the
+// store lock is released, so the CLI may write again — before the computer would sleep.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { choose, cli, click, closeApp, openApp, startDriver, stopDriver, textOf, unlockAs } from './harness.js';
+
+const PASS = 'miegas be sapnų';
+let store;
+
+before(async () => {
+  store = await startDriver({ ATRAMA_SLEEP_BUS: 'session' });
+  cli(store, null, PASS, ['init', '--centre-code', 'SLP-01', '--centre-name', 'Sleep test centre', '--country', 'LT', '--language', 'en', '--admin', 'ona']);
+});
+
+after(async () => {
+  await stopDriver();
+});
+
+/** What logind sends just before the computer sleeps (`going`) and after it woke. */
+function prepareForSleep(going) {
+  execFileSync('dbus-send', [
+    '--session', '--type=signal', '/org/freedesktop/login1',
+    'org.freedesktop.login1.Manager.PrepareForSleep', `boolean:${going}`,
+  ]);
+}
+
+test('the store locks before the computer sleeps; what was typed is kept as a draft', async () => {
+  assert.ok(process.env.DBUS_SESSION_BUS_ADDRESS, 'run under dbus-run-session (scripts/test-e2e.sh does)');
+  const app = await openApp();
+  try {
+    await textOf(app, '#unlock-title', 30000);
+    await unlockAs(app, 'ona', PASS);
+    // While the app has the store open, the CLI may not write.
+    assert.throws(
+      () => cli(store, 'ona', PASS, ['retention', 'set', '--closed-cases', '7']),
+      (e) => e.status === 1 && /this store is open in another Atrama window or process/.test(e.stderr),
+    );
+    // Something typed and not saved: the start of an intake.
+    await click(app, '#nav-intake');
+    await choose(app, '#intake-source', 'self');
+
+    prepareForSleep(true);
+    assert.equal(await textOf(app, '#unlock-title', 10000), 'Unlock');
+    // The store is locked: the same command writes now.
+    cli(store, 'ona', PASS, ['retention', 'set', '--closed-cases', '7']);
+    assert.match(cli(store, 'ona', PASS, ['retention', 'show']), /closed cases purged after: 7 years/);
+
+    // After the wake-up, unlocking finds the intake among the drafts.
+    prepareForSleep(false);
+    await unlockAs(app, 'ona', PASS);
+    assert.match(await textOf(app, '#drafts-list'), /Self-referral|Self/);
+  } finally {
+    await closeApp(app, store);
+  }
+});
