@@ -2,7 +2,8 @@
 // the test's own D-Bus session bus (ATRAMA_SLEEP_BUS=session; the installed app listens on
 // the system bus), blanks the window, saves the open intake as a draft, and locks — the
 // store lock is released, so the CLI may write again — before the computer would sleep.
-import { test, before, after } from 'node:test';
+// When the window cannot answer (its page busy), the shell locks the store by itself.
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { choose, cli, click, closeApp, openApp, startDriver, stopDriver, textOf, unlockAs } from './harness.js';
@@ -10,10 +11,11 @@ import { choose, cli, click, closeApp, openApp, startDriver, stopDriver, textOf,
 const PASS = 'miegas be sapnų';
 let store;
 
-before(async () => {
+/** A driver and a new store for one test (closeApp stops the driver and removes both). */
+async function begin() {
   store = await startDriver({ ATRAMA_SLEEP_BUS: 'session' });
   cli(store, null, PASS, ['init', '--centre-code', 'SLP-01', '--centre-name', 'Sleep test centre', '--country', 'LT', '--language', 'en', '--admin', 'ona']);
-});
+}
 
 after(async () => {
   await stopDriver();
@@ -29,6 +31,7 @@ function prepareForSleep(going) {
 
 test('the store locks before the computer sleeps; what was typed is kept as a draft', async () => {
   assert.ok(process.env.DBUS_SESSION_BUS_ADDRESS, 'run under dbus-run-session (scripts/test-e2e.sh does)');
+  await begin();
   const app = await openApp();
   try {
     await textOf(app, '#unlock-title', 30000);
@@ -56,3 +59,37 @@ test('the store locks before the computer sleeps; what was typed is kept as a dr
     await closeApp(app, store);
   }
 });
+
+test('when the window does not answer, the shell locks the store itself before the sleep', async () => {
+  await begin();
+  const app = await openApp();
+  try {
+    await textOf(app, '#unlock-title', 30000);
+    await unlockAs(app, 'ona', PASS);
+    assert.throws(
+      () => cli(store, 'ona', PASS, ['retention', 'set', '--closed-cases', '8']),
+      (e) => e.status === 1 && /this store is open in another Atrama window or process/.test(e.stderr),
+    );
+    // The page is busy for 6 s (its script runs without a break), so it cannot take the
+    // sleep notice in time.
+    const busy = app.execute(() => {
+      const end = Date.now() + 6000;
+      while (Date.now() < end) {
+        // busy
+      }
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    prepareForSleep(true);
+    // Within the shell's 1.5 s, the store is locked while the page is still busy.
+    await new Promise((r) => setTimeout(r, 2500));
+    cli(store, 'ona', PASS, ['retention', 'set', '--closed-cases', '8']);
+    assert.match(cli(store, 'ona', PASS, ['retention', 'show']), /closed cases purged after: 8 years/);
+    await busy;
+    // Once free, the window shows the unlock screen, never the workspace.
+    assert.equal(await textOf(app, '#unlock-title', 10000), 'Unlock');
+    prepareForSleep(false);
+  } finally {
+    await closeApp(app, store);
+  }
+});
+
