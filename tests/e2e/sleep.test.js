@@ -29,18 +29,23 @@ function prepareForSleep(going) {
   ]);
 }
 
+/** Unlocks the app, then checks that while it has the store open the CLI may not write
+ *  (setting the retention of closed cases to `years`). */
+async function unlockAndHold(app, years) {
+  await textOf(app, '#unlock-title', 30000);
+  await unlockAs(app, 'ona', PASS);
+  assert.throws(
+    () => cli(store, 'ona', PASS, ['retention', 'set', '--closed-cases', years]),
+    (e) => e.status === 1 && /this store is open in another Atrama window or process/.test(e.stderr),
+  );
+}
+
 test('the store locks before the computer sleeps; what was typed is kept as a draft', async () => {
   assert.ok(process.env.DBUS_SESSION_BUS_ADDRESS, 'run under dbus-run-session (scripts/test-e2e.sh does)');
   await begin();
   const app = await openApp();
   try {
-    await textOf(app, '#unlock-title', 30000);
-    await unlockAs(app, 'ona', PASS);
-    // While the app has the store open, the CLI may not write.
-    assert.throws(
-      () => cli(store, 'ona', PASS, ['retention', 'set', '--closed-cases', '7']),
-      (e) => e.status === 1 && /this store is open in another Atrama window or process/.test(e.stderr),
-    );
+    await unlockAndHold(app, '7');
     // Something typed and not saved: the start of an intake.
     await click(app, '#nav-intake');
     await choose(app, '#intake-source', 'self');
@@ -64,12 +69,7 @@ test('when the window does not answer, the shell locks the store itself before t
   await begin();
   const app = await openApp();
   try {
-    await textOf(app, '#unlock-title', 30000);
-    await unlockAs(app, 'ona', PASS);
-    assert.throws(
-      () => cli(store, 'ona', PASS, ['retention', 'set', '--closed-cases', '8']),
-      (e) => e.status === 1 && /this store is open in another Atrama window or process/.test(e.stderr),
-    );
+    await unlockAndHold(app, '8');
     // The page is busy for 6 s (its script runs without a break), so it cannot take the
     // sleep notice in time.
     const busy = app.execute(() => {
