@@ -1016,6 +1016,33 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Applies a reference item loaded here (not received in a bundle) in a new transaction,
+    /// returned uncommitted with the outcome; when the item is not applied, the error says
+    /// what `refused` words.
+    fn apply_loaded(
+        &mut self,
+        d: &ReferenceData,
+        user: &str,
+        refused: impl FnOnce(&ReferenceOutcome) -> String,
+    ) -> Result<(rusqlite::Transaction<'_>, ReferenceOutcome)> {
+        let codes = self.ctx.codes;
+        let tx = self.conn.transaction()?;
+        let result = apply(
+            &tx,
+            codes,
+            d,
+            &Origin {
+                source: "local",
+                bundle_id: None,
+                user,
+            },
+        )?;
+        if result.outcome != "applied" {
+            return Err(Error::invalid(refused(&result)));
+        }
+        Ok((tx, result))
+    }
+
     /// Replaces the referral directory with the agencies of a CSV file (coordination centre
     /// only: centres receive the directory in return bundles). The new version is one
     /// higher than the last; the next return bundle to each centre attaches it.
@@ -1040,25 +1067,11 @@ impl Store {
             self.conn
                 .query_row("SELECT count(*) FROM directory_agency", [], |r| r.get(0))?;
         let user = self.ctx.user.clone();
-        let codes = self.ctx.codes;
-        let tx = self.conn.transaction()?;
-        let result = apply(
-            &tx,
-            codes,
-            &d,
-            &Origin {
-                source: "local",
-                bundle_id: None,
-                user: &user,
-            },
-        )?;
-        if result.outcome != "applied" {
-            return Err(Error::invalid(
-                result
-                    .reason
-                    .unwrap_or_else(|| "the directory was not applied".into()),
-            ));
-        }
+        let (tx, _) = self.apply_loaded(&d, &user, |r| {
+            r.reason
+                .clone()
+                .unwrap_or_else(|| "the directory was not applied".into())
+        })?;
         crate::audit::append(
             &tx,
             &user,
@@ -1091,28 +1104,13 @@ impl Store {
             text.to_owned(),
         );
         let user = self.ctx.user.clone();
-        let codes = self.ctx.codes;
-        let tx = self.conn.transaction()?;
-        let result = apply(
-            &tx,
-            codes,
-            &d,
-            &Origin {
-                source: "local",
-                bundle_id: None,
-                user: &user,
-            },
-        )?;
-        if result.outcome != "applied" {
-            return Err(Error::invalid(format!(
+        let (tx, result) = self.apply_loaded(&d, &user, |r| {
+            format!(
                 "code lists version {} were not loaded: {}",
                 d.version,
-                result
-                    .reason
-                    .clone()
-                    .unwrap_or_else(|| result.outcome.clone())
-            )));
-        }
+                r.reason.clone().unwrap_or_else(|| r.outcome.clone())
+            )
+        })?;
         crate::audit::append(
             &tx,
             &user,

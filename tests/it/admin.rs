@@ -1090,12 +1090,7 @@ fn a_purge_reaches_the_coordinator_whose_monthly_counts_stay() {
         KdfParams::INSECURE_FOR_TESTS,
     )
     .unwrap();
-    let fa = centre_store.enrolment_file().unwrap();
-    let fb = coord.enrolment_file().unwrap();
-    let pa = centre_store.fingerprint().unwrap().short;
-    let pb = coord.fingerprint().unwrap().short;
-    centre_store.enrol(&fb, &pb).unwrap();
-    coord.enrol(&fa, &pa).unwrap();
+    crate::site::enrol_stores(&mut centre_store, &mut coord);
     let case = shared_closed_case(
         &mut centre_store,
         "Anna",

@@ -572,16 +572,7 @@ fn assessments_travel_pseudonymised_and_safety_plans_stay() {
     plan.sections.concerns = "a concern only the centre may read".into();
     centre.save_safety_plan(case, None, &plan).unwrap();
 
-    let (fa, fb) = (
-        centre.enrolment_file().unwrap(),
-        coord.enrolment_file().unwrap(),
-    );
-    let (pa, pb) = (
-        centre.fingerprint().unwrap().short,
-        coord.fingerprint().unwrap().short,
-    );
-    centre.enrol(&fb, &pb).unwrap();
-    coord.enrol(&fa, &pa).unwrap();
+    crate::site::enrol_stores(&mut centre, &mut coord);
     let file = tmp.path().join("k.atrama");
     let report = centre.export_bundle("KOORD", &file, None).unwrap();
     assert_eq!(report.preview.counts["risk_assessment"], 1);

@@ -41,12 +41,17 @@ pub(crate) fn site(code: &str, country: Country, mode: Mode) -> Site {
 
 /// Enrols `a` and `b` with each other (each reads the other's file and fingerprint).
 pub(crate) fn enrol(a: &mut Site, b: &mut Site) {
-    let fa = a.store.enrolment_file().unwrap();
-    let fb = b.store.enrolment_file().unwrap();
-    let pa = a.store.fingerprint().unwrap().short;
-    let pb = b.store.fingerprint().unwrap().short;
-    a.store.enrol(&fb, &pb).unwrap();
-    b.store.enrol(&fa, &pa).unwrap();
+    enrol_stores(&mut a.store, &mut b.store);
+}
+
+/// Enrols two stores with each other, as `enrol` does for sites.
+pub(crate) fn enrol_stores(a: &mut Store, b: &mut Store) {
+    let fa = a.enrolment_file().unwrap();
+    let fb = b.enrolment_file().unwrap();
+    let pa = a.fingerprint().unwrap().short;
+    let pb = b.fingerprint().unwrap().short;
+    a.enrol(&fb, &pb).unwrap();
+    b.enrol(&fa, &pa).unwrap();
 }
 
 /// The day the demo data of `demo_centre` runs up to.

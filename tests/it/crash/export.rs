@@ -72,16 +72,7 @@ fn a_kill_during_export_leaves_no_partial_bundle_and_a_consistent_outbox() {
             },
         )
         .unwrap();
-        let (fc, fk) = (
-            centre.enrolment_file().unwrap(),
-            coord.enrolment_file().unwrap(),
-        );
-        let (pc, pk) = (
-            centre.fingerprint().unwrap().short,
-            coord.fingerprint().unwrap().short,
-        );
-        centre.enrol(&fk, &pk).unwrap();
-        coord.enrol(&fc, &pc).unwrap();
+        crate::site::enrol_stores(&mut centre, &mut coord);
         coord
     };
     // A bundle that reads to its end at the coordinator: signature, every chunk, the end.

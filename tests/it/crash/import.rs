@@ -75,16 +75,7 @@ fn a_kill_during_import_leaves_all_or_nothing() {
             },
         )
         .unwrap();
-        let (fc, fk) = (
-            centre.enrolment_file().unwrap(),
-            coord.enrolment_file().unwrap(),
-        );
-        let (pc, pk) = (
-            centre.fingerprint().unwrap().short,
-            coord.fingerprint().unwrap().short,
-        );
-        centre.enrol(&fk, &pk).unwrap();
-        coord.enrol(&fc, &pc).unwrap();
+        crate::site::enrol_stores(&mut centre, &mut coord);
         let report = centre.export_bundle("KOORD", &bundle, None).unwrap();
         i64::try_from(report.preview.counts.values().sum::<u64>()).unwrap()
     };
