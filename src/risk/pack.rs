@@ -767,11 +767,17 @@ fn check_bands(
     Some(bands)
 }
 
-/// The built-in structured-professional-judgement checklist, written for Atrama.
+/// The built-in structured-professional-judgement checklist, written for Atrama (version 2:
+/// the wording of version 1 after the terminology pass of `assets/i18n/glossary.json`; items,
+/// scoring and bands unchanged).
 pub const BUILTIN_SPJ: &str = include_str!("../../assets/instruments/atrama-spj.json");
 
-/// The files of every pack compiled into this build.
-pub const BUILTIN: &[&str] = &[BUILTIN_SPJ];
+/// Version 1 of the checklist exactly as it shipped: assessments recorded with it keep it, and
+/// a version is never edited (`assets/instruments/atrama-spj-v1.json`).
+pub const BUILTIN_SPJ_V1: &str = include_str!("../../assets/instruments/atrama-spj-v1.json");
+
+/// The files of every pack compiled into this build, newest first.
+pub const BUILTIN: &[&str] = &[BUILTIN_SPJ, BUILTIN_SPJ_V1];
 
 /// Every pack compiled into this build.
 pub fn builtin_packs(codes: &CodeLists) -> Result<Vec<InstrumentPack>> {
@@ -803,6 +809,36 @@ mod tests {
             assert!(!BUILTIN_SPJ.contains(needle), "{needle}");
         }
         assert!(pack.max_score() > 0);
+    }
+
+    #[test]
+    fn version_2_of_the_checklist_changes_wording_only() {
+        let packs = builtin_packs(codes()).unwrap();
+        let (v2, v1) = (&packs[0], &packs[1]);
+        assert_eq!((v2.id.as_str(), v2.version), ("atrama-spj", 2));
+        assert_eq!((v1.id.as_str(), v1.version), ("atrama-spj", 1));
+        // Same items (ids, answers, weights, skip logic), same scoring, same bands and cut-offs:
+        // an assessment with either version scores the same answers the same way.
+        let shape = |text: &str| {
+            let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
+            fn strip(v: &mut serde_json::Value) {
+                match v {
+                    serde_json::Value::Object(map) => {
+                        for lang in ["en", "lt", "lv", "az", "ru"] {
+                            map.remove(lang);
+                        }
+                        map.remove("version");
+                        map.values_mut().for_each(strip);
+                    }
+                    serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
+                    _ => {}
+                }
+            }
+            strip(&mut v);
+            v
+        };
+        assert_eq!(shape(BUILTIN_SPJ), shape(BUILTIN_SPJ_V1));
+        assert_ne!(BUILTIN_SPJ, BUILTIN_SPJ_V1);
     }
 
     #[test]

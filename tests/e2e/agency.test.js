@@ -168,7 +168,7 @@ test('a referral letter holds only the consented details; a case conference with
     await waitText(app, '#letter-agency', (t) => t.includes('Klaipėdos apskrities policija') && t.includes('Liepājas policija'));
     await choose(app, '#letter-agency', 'klp-pol');
     await click(app, '#letter-create');
-    const sheet = await waitText(app, '#letter-sheet', (t) => t.includes('Siuntimas'));
+    const sheet = await waitText(app, '#letter-sheet', (t) => t.includes('Nukreipimas'));
     // In the agency's language (Lithuanian), addressed from the directory.
     assert.match(sheet, /Klaipėdos apskrities policija/);
     assert.match(sheet, /Bangų g\. 1/);

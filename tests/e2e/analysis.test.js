@@ -45,7 +45,7 @@ before(() => {
   cli(centreStore, 'ona', PASS, ['bundle', 'import', file('return.atrama')]);
   const templates = json(centreStore, 'ona', ['analysis', 'template', 'list']);
   assert.equal(templates[0]?.id, 'joint-case-analysis', 'the centre received the template');
-  // A closed demo case whose client consented to non-identifiable statistics.
+  // A closed demo case whose client consented to statistics from pseudonymised records.
   const cases = json(centreStore, 'ona', ['case', 'list', '--limit', '500']).filter((c) => c.status === 'closed');
   for (const c of cases) {
     const shown = json(centreStore, 'ona', ['case', 'show', c.case_number, '--identity']);
@@ -74,7 +74,7 @@ test('a centre fills the joint case analysis of a closed demo case, with the fac
     await unlockAs(app, 'ona', PASS);
     await click(app, '#nav-analysis');
     await textOf(app, '#analysis-title');
-    assert.match(await textOf(app, '#analysis-template-in-use'), /Joint case analysis, version 1/);
+    assert.match(await textOf(app, '#analysis-template-in-use'), /Joint case analysis, version 2/);
     await textOf(app, `#analysis-case-${chosen.number}`);
     await checkScreen(app, '60-analysis-cases');
 
@@ -154,7 +154,7 @@ test('the coordinator compares the analyses, sees the templates and saves an XLS
     assert.equal(readFileSync(out).subarray(0, 2).toString('latin1'), 'PK', 'an XLSX is a ZIP file');
 
     await click(app, '#analysis-tab-templates');
-    await textOf(app, '#template-joint-case-analysis-1');
+    await textOf(app, '#template-joint-case-analysis-2');
     await checkScreen(app, '64-analysis-templates');
     await click(app, '#edit-joint-case-analysis');
     assert.match(await textOf(app, '#editor-title'), /joint-case-analysis/);
@@ -162,8 +162,8 @@ test('the coordinator compares the analyses, sees the templates and saves an XLS
     await type(app, '#editor-title-text', 'Joint case analysis, second round');
     await app.execute(() => document.querySelector('#editor-save').scrollIntoView({ block: 'center' }));
     await click(app, '#editor-save');
-    assert.match(await textOf(app, '#templates-message', 20000), /version 2/);
-    await textOf(app, '#template-joint-case-analysis-2');
+    assert.match(await textOf(app, '#templates-message', 20000), /version 3/);
+    await textOf(app, '#template-joint-case-analysis-3');
   } finally {
     await closeApp(app, coordStore);
   }

@@ -84,7 +84,7 @@ test('assessment with override and recommended referral; safety plan with print 
     // The Risk tab: the built-in checklist, with its "not validated" statement.
     await click(app, '#tab-risk');
     await waitText(app, '#risk-instrument', (t) => t.includes('Atrama risk checklist') && t.includes('Test count checklist'));
-    await choose(app, '#risk-instrument', 'atrama-spj@1');
+    await choose(app, '#risk-instrument', 'atrama-spj@2');
     await click(app, '#risk-start');
     assert.match(await textOf(app, '#risk-notice'), /not a validated actuarial tool/);
     await waitText(app, '#risk-item-text', (t) => t.includes('strangled'));

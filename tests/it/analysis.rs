@@ -193,7 +193,10 @@ fn network() -> Network {
         .store
         .save_analysis_template(&template::example())
         .unwrap();
-    assert_eq!((saved.version, saved.outcome.as_str()), (1, "recorded"));
+    assert_eq!(
+        (saved.version, saved.outcome.as_str()),
+        (template::example().version, "recorded")
+    );
     let klp_cases = seed_cases(&mut klp, &KLP, "Petraitienė");
     let lie_cases = seed_cases(&mut lie, &LIE, "Bērziņa");
     for (s, name) in [(&mut klp, "ret-klp.atrama"), (&mut lie, "ret-lie.atrama")] {
@@ -519,8 +522,10 @@ fn template_round_trip_and_comparative_table_on_the_seed() {
 #[test]
 fn a_stale_template_version_never_replaces_a_newer_one() {
     let mut n = network();
-    // Version 2 adds a question; return bundle R2 carries it. R1 (version 1) was made
-    // before and arrives after R2.
+    // The next version adds a question; return bundle R2 carries it. R1 (the example's
+    // version) was made before and arrives after R2.
+    let base = template::example().version;
+    let next = base + 1;
     let r1 = file(&n.coord, "r1.atrama");
     n.coord.store.export_bundle("KLP-01", &r1, None).unwrap();
     let mut v2 = template::example();
@@ -530,9 +535,9 @@ fn a_stale_template_version_never_replaces_a_newer_one() {
     q.required = false;
     v2.sections[5].questions.push(q);
     let saved = n.coord.store.save_analysis_template(&v2).unwrap();
-    assert_eq!(saved.version, 2);
-    // Saving version 2 again is a no-op; an edited version 1 is refused.
-    v2.version = 2;
+    assert_eq!(saved.version, next);
+    // Saving the next version again is a no-op; an edited older version is refused.
+    v2.version = next;
     assert_eq!(
         n.coord.store.save_analysis_template(&v2).unwrap().outcome,
         "unchanged"
@@ -549,9 +554,9 @@ fn a_stale_template_version_never_replaces_a_newer_one() {
     assert_eq!(s1.tables["analysis_template"].unchanged, 1, "{s1:?}");
     let list = n.klp.store.analysis_templates().unwrap();
     let versions: Vec<(u32, bool)> = list.iter().map(|t| (t.version, t.current)).collect();
-    assert_eq!(versions, [(2, true), (1, false)]);
+    assert_eq!(versions, [(next, true), (base, false)]);
     let form = n.klp.store.analysis_form(n.klp_cases[0], None).unwrap();
-    assert_eq!(form.template.version, 2);
+    assert_eq!(form.template.version, next);
     assert!(form.template.question("next_steps").is_some());
     // A centre cannot define templates.
     let err = n
@@ -568,7 +573,8 @@ fn a_stale_template_version_never_replaces_a_newer_one() {
 
 #[test]
 fn a_late_older_version_is_recorded_beside_the_newer() {
-    // A centre that never had version 1 gets version 2 first, then a late bundle with 1.
+    // A centre that never had the example's version gets the next version first, then a late
+    // bundle with the example's.
     let mut coord = site("KOORD", Country::Lt, Mode::Coordinator);
     let mut klp = site("KLP-01", Country::Lt, Mode::Centre);
     enrol(&mut klp, &mut coord);
@@ -579,8 +585,9 @@ fn a_late_older_version_is_recorded_beside_the_newer() {
     let r1 = file(&coord, "r1.atrama");
     coord.store.export_bundle("KLP-01", &r1, None).unwrap();
     let mut v2 = template::example();
-    v2.version = 2;
-    v2.title.insert("en".into(), "Joint case analysis 2".into());
+    v2.version += 1;
+    v2.title
+        .insert("en".into(), "Joint case analysis, next version".into());
     coord.store.save_analysis_template(&v2).unwrap();
     let r2 = file(&coord, "r2.atrama");
     coord.store.export_bundle("KLP-01", &r2, None).unwrap();
@@ -590,7 +597,7 @@ fn a_late_older_version_is_recorded_beside_the_newer() {
     assert!(
         s.notes
             .iter()
-            .any(|n| n.contains("version 2 stays the one in use")),
+            .any(|n| n.contains(&format!("version {} stays the one in use", v2.version))),
         "{:?}",
         s.notes
     );
@@ -598,8 +605,8 @@ fn a_late_older_version_is_recorded_beside_the_newer() {
         .store
         .analysis_template("joint-case-analysis", None)
         .unwrap();
-    assert_eq!(current.version, 2);
-    assert_eq!(current.title["en"], "Joint case analysis 2");
+    assert_eq!(current.version, v2.version);
+    assert_eq!(current.title["en"], "Joint case analysis, next version");
 }
 
 #[test]

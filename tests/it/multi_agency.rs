@@ -358,7 +358,7 @@ fn a_referral_letter_holds_exactly_the_consented_fields() {
     assert_eq!(letter.lines[0].value, "Rūta Jonaitė");
     // The agency's language (Lithuanian) and its address from the directory.
     assert_eq!(letter.language, Language::Lt);
-    assert_eq!(letter.text.title, "Siuntimas");
+    assert_eq!(letter.text.title, "Nukreipimas");
     assert_eq!(letter.lines[0].label, "Vardas, pavardė");
     let to = letter.addressee.as_ref().unwrap();
     assert_eq!(to.address, "Bangų g. 1");

@@ -363,7 +363,10 @@ fn the_builtin_checklist_is_kept_in_the_store_once_used() {
         .unwrap();
     assert_eq!(stored, 1);
     let list = f.store.instruments().unwrap();
-    let spj = list.iter().find(|i| i.id == "atrama-spj").unwrap();
+    let spj = list
+        .iter()
+        .find(|i| i.id == "atrama-spj" && i.version == 1)
+        .unwrap();
     assert_eq!(spj.assessments, 1);
     // Someone else's pack under the built-in id and version is refused.
     let fake = fixture("count-v1.json").replace("\"test-count\"", "\"atrama-spj\"");
@@ -636,7 +639,7 @@ fn cli_lists_and_imports_instruments() {
     let list = ok(&store, &["instrument", "list"]);
     assert!(list.contains("atrama-spj"), "{list}");
     assert!(list.contains("[built in]"), "{list}");
-    assert!(list.contains("1 instrument version(s)"), "{list}");
+    assert!(list.contains("2 instrument version(s)"), "{list}");
 
     let done = ok(&store, &["instrument", "import", &path("count-v1.json")]);
     assert!(done.contains("Loaded test-count version 1"), "{done}");
@@ -668,7 +671,8 @@ fn cli_lists_and_imports_instruments() {
     assert_eq!(
         rows,
         [
-            ("atrama-spj".to_owned(), 1, true),
+            ("atrama-spj".to_owned(), 2, true),
+            ("atrama-spj".to_owned(), 1, false),
             ("test-count".to_owned(), 2, true),
             ("test-count".to_owned(), 1, false)
         ]

@@ -116,7 +116,7 @@ describe('ExportPanel', () => {
     expect(client.textContent).toMatch(/12/);
     expect(client.textContent).toMatch(/given_name, family_name, phone/);
     expect(screen.getByText(/Records in this bundle: 44/)).toBeTruthy();
-    expect(screen.getByText(/not consented to non-identifiable statistics: 5/)).toBeTruthy();
+    expect(screen.getByText(/not consented to statistics from pseudonymised records: 5/)).toBeTruthy();
     expect(screen.getByText(/Notes, documents and drafts never leave/)).toBeTruthy();
     expect(screen.getByText(/consent was withdrawn.*: 1/)).toBeTruthy();
 

@@ -75,3 +75,17 @@ describe('plurals and formats', () => {
     expect(formatDate('2026-11-20')).not.toBe(new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date('2026-11-20T00:00:00Z')));
   });
 });
+
+describe('years', () => {
+  afterEach(() => setLanguage('en'));
+
+  it('a year is never formatted as a number in any language', () => {
+    for (const lang of LANGUAGES) {
+      setLanguage(lang);
+      // Grouping would give "2,026" (en), "2 026" (lt, lv, ru) or "2.026" (az).
+      expect(t('coord.targets.caption', { year: 2026 }), lang).toContain('2026');
+      // Other numbers are still formatted in the language's way.
+      expect(t('sync.import.applied', { from: 'KLP-01', n: 12345, unchanged: 0 }), lang).not.toContain('12345');
+    }
+  });
+});

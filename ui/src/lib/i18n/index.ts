@@ -65,11 +65,19 @@ function formatter<K extends keyof Formatters>(kind: K, make: () => Formatters[K
   return (set[kind] ??= make());
 }
 
+/**
+ * A year is a name, not a quantity: `{year}` (and any placeholder whose name ends in "year",
+ * e.g. `{birthYear}`) is never grouped ("2,026", "2 026", "2.026").
+ */
+function isYearPlaceholder(name: string): boolean {
+  return /year$/i.test(name);
+}
+
 function fill(text: string, params: Record<string, string | number>): string {
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
     if (!(name in params)) return whole;
     const v = params[name];
-    return typeof v === 'number' ? formatNumber(v) : String(v);
+    return typeof v === 'number' && !isYearPlaceholder(name) ? formatNumber(v) : String(v);
   });
 }
 
