@@ -95,9 +95,9 @@ pub struct BackupStatus {
 }
 
 /// A backup file read and checked up to the database bytes.
-struct Opened {
+struct Opened<R> {
     header: Header,
-    file: std::fs::File,
+    file: R,
     /// Offset of the database bytes.
     db_offset: u64,
 }
@@ -110,9 +110,9 @@ fn damaged(path: &Path, why: &str) -> Error {
 }
 
 /// Opens a backup file: magic, version, header, and the SHA-256 over the whole file.
-fn open_file(path: &Path) -> Result<Opened> {
-    let mut file = std::fs::File::open(path).map_err(Error::io(path))?;
-    let len = file.metadata().map_err(Error::io(path))?.len();
+fn open_file<R: Read + Seek>(path: &Path, mut file: R) -> Result<Opened<R>> {
+    let len = file.seek(SeekFrom::End(0)).map_err(Error::io(path))?;
+    file.seek(SeekFrom::Start(0)).map_err(Error::io(path))?;
     let mut prefix = [0u8; 16];
     file.read_exact(&mut prefix)
         .map_err(|_| damaged(path, "too short"))?;
@@ -164,7 +164,7 @@ fn open_file(path: &Path) -> Result<Opened> {
 }
 
 /// Writes the database bytes of `opened` to `target`.
-fn extract_db(opened: &mut Opened, target: &Path) -> Result<()> {
+fn extract_db<R: Read + Seek>(opened: &mut Opened<R>, target: &Path) -> Result<()> {
     opened
         .file
         .seek(SeekFrom::Start(opened.db_offset))
@@ -410,7 +410,7 @@ impl Store {
     /// checked with the recovery key instead ([`verify_with_recovery`]).
     pub fn verify_backup(&mut self, path: &Path) -> Result<BackupCheck> {
         self.require(Permission::Backup)?;
-        let mut opened = open_file(path)?;
+        let mut opened = open_file(path, std::fs::File::open(path).map_err(Error::io(path))?)?;
         let scratch = Scratch::in_store(self.dir(), "verify")?;
         extract_db(&mut opened, &scratch.0)?;
         let check = match check_db(&scratch.0, &self.db_key, &opened.header) {
@@ -490,7 +490,18 @@ fn backup_key(path: &Path, header: &Header, recovery: &RecoveryKey) -> Result<Se
 
 /// Checks any backup with the recovery key (no store needs to be open).
 pub fn verify_with_recovery(path: &Path, recovery: &RecoveryKey) -> Result<BackupCheck> {
-    let mut opened = open_file(path)?;
+    let file = std::fs::File::open(path).map_err(Error::io(path))?;
+    verify_with_recovery_from(path, file, recovery)
+}
+
+/// [`verify_with_recovery`] from an open source that reads and seeks; `path` names it in
+/// messages.
+pub fn verify_with_recovery_from<R: Read + Seek>(
+    path: &Path,
+    input: R,
+    recovery: &RecoveryKey,
+) -> Result<BackupCheck> {
+    let mut opened = open_file(path, input)?;
     let key = backup_key(path, &opened.header, recovery)?;
     let dir = std::env::temp_dir();
     let scratch = Scratch::new(&dir, "atrama-verify");
@@ -501,6 +512,17 @@ pub fn verify_with_recovery(path: &Path, recovery: &RecoveryKey) -> Result<Backu
 /// Restores a backup into `target` (a new or empty folder) with the recovery key. The
 /// store is built in a temporary sibling folder, checked, and renamed into place.
 pub fn restore(path: &Path, recovery: &RecoveryKey, target: &Path) -> Result<BackupCheck> {
+    let file = std::fs::File::open(path).map_err(Error::io(path))?;
+    restore_from(path, file, recovery, target)
+}
+
+/// [`restore`] from an open source that reads and seeks; `path` names it in messages.
+pub fn restore_from<R: Read + Seek>(
+    path: &Path,
+    input: R,
+    recovery: &RecoveryKey,
+    target: &Path,
+) -> Result<BackupCheck> {
     let target_is_empty = match std::fs::read_dir(target) {
         Ok(mut entries) => entries.next().is_none(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
@@ -511,7 +533,7 @@ pub fn restore(path: &Path, recovery: &RecoveryKey, target: &Path) -> Result<Bac
             path: target.into(),
         });
     }
-    let mut opened = open_file(path)?;
+    let mut opened = open_file(path, input)?;
     let key = backup_key(path, &opened.header, recovery)?;
     let parent = target
         .parent()

@@ -7,7 +7,7 @@
 //! result is the same.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Seek};
 use std::path::Path;
 
 use chrono::Utc;
@@ -496,10 +496,30 @@ impl Store {
         let file_name = path
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        let result = self.import_inner(path, &file_name, dry_run, records);
-        if let Err(e) = &result {
-            // A refused file is logged with its reason (no content: nothing was decrypted
-            // into the log).
+        let result = std::fs::File::open(path)
+            .map_err(Error::io(path))
+            .and_then(|file| self.import_inner(file, &file_name, dry_run, records));
+        self.log_refusal(&file_name, &result);
+        result
+    }
+
+    /// [`Store::import_bundle`] from an open source that reads and seeks (a file, or bytes
+    /// in memory); `file_name` names it in the import log.
+    pub fn import_bundle_from<R: Read + Seek>(
+        &mut self,
+        file_name: &str,
+        input: R,
+        dry_run: bool,
+    ) -> Result<ImportSummary> {
+        self.require(crate::admin::Permission::ImportBundles)?;
+        let result = self.import_inner(input, file_name, dry_run, &mut |_, _| {});
+        self.log_refusal(file_name, &result);
+        result
+    }
+
+    /// Logs a refused file with its reason (no content: nothing was decrypted into the log).
+    fn log_refusal(&self, file_name: &str, result: &Result<ImportSummary>) {
+        if let Err(e) = result {
             let _ = self.conn.execute(
                 "INSERT INTO import_log (at, username, file_name, outcome, summary)
                  VALUES (?1, ?2, ?3, 'refused', ?4)",
@@ -511,12 +531,11 @@ impl Store {
                 ],
             );
         }
-        result
     }
 
-    fn import_inner(
+    fn import_inner<R: Read + Seek>(
         &mut self,
-        path: &Path,
+        input: R,
         file_name: &str,
         dry_run: bool,
         progress: &mut dyn FnMut(u64, u64),
@@ -529,7 +548,7 @@ impl Store {
             peer,
             file_hash,
             len,
-        } = self.verify_bundle(path)?;
+        } = self.verify_bundle(input)?;
         if header.schema_version > crate::store::migrations::LATEST {
             return Err(Error::NewerVersion {
                 what: "bundle schema",
@@ -939,7 +958,14 @@ impl Store {
     /// its signature: what exactly a centre sent. Nothing is applied.
     pub fn read_bundle_payload(&self, path: &Path) -> Result<String> {
         self.require(crate::admin::Permission::ImportBundles)?;
-        let v = self.verify_bundle(path)?;
+        let file = std::fs::File::open(path).map_err(Error::io(path))?;
+        self.read_bundle_payload_from(file)
+    }
+
+    /// [`Store::read_bundle_payload`] from an open source that reads and seeks.
+    pub fn read_bundle_payload_from<R: Read + Seek>(&self, input: R) -> Result<String> {
+        self.require(crate::admin::Permission::ImportBundles)?;
+        let v = self.verify_bundle(input)?;
         let (_, mut payload) = format::open_payload(v.file, v.len, &v.me.opening)?;
         let mut text = String::new();
         payload
@@ -972,8 +998,8 @@ impl Store {
 
 /// A bundle file that is addressed to this store and signed by its pinned sender; nothing
 /// decrypted yet.
-struct Verified {
-    file: std::fs::File,
+struct Verified<R> {
+    file: R,
     header: Header,
     me: identity::Identity,
     peer: PeerKeys,
@@ -984,8 +1010,7 @@ struct Verified {
 impl Store {
     /// Reads the header, checks that the bundle is for this store and from an enrolled
     /// sender, and verifies the signature over the whole file.
-    fn verify_bundle(&self, path: &Path) -> Result<Verified> {
-        let mut file = std::fs::File::open(path).map_err(Error::io(path))?;
+    fn verify_bundle<R: Read + Seek>(&self, mut file: R) -> Result<Verified<R>> {
         let (header, _) = format::read_header(&mut file)?;
         let me = identity::identity(&self.conn)?;
         let peer = route(
