@@ -439,19 +439,42 @@ impl Applier<'_> {
     }
 }
 
-fn read_lines<R: Read>(payload: R) -> impl Iterator<Item = Result<Line>> {
-    let mut reader = BufReader::with_capacity(256 * 1024, payload);
-    let mut buf = Vec::new();
-    std::iter::from_fn(move || {
-        buf.clear();
-        let mut limited = (&mut reader).take(MAX_LINE as u64 + 1);
-        match limited.read_until(b'\n', &mut buf) {
+/// The lines of a bundle's payload, read one by one. [`Lines::finish`] then checks that every
+/// byte read was a byte whose signature was verified: nothing read may be committed before.
+struct Lines<R: Read> {
+    reader: BufReader<format::PayloadReader<R>>,
+    buf: Vec<u8>,
+}
+
+impl<R: Read> Iterator for Lines<R> {
+    type Item = Result<Line>;
+
+    fn next(&mut self) -> Option<Result<Line>> {
+        self.buf.clear();
+        let mut limited = (&mut self.reader).take(MAX_LINE as u64 + 1);
+        match limited.read_until(b'\n', &mut self.buf) {
             Ok(0) => None,
             Ok(n) if n > MAX_LINE => Some(Err(Error::BundleDamaged)),
-            Ok(_) => Some(serde_json::from_slice::<Line>(&buf).map_err(|_| Error::BundleDamaged)),
-            Err(_) => Some(Err(Error::BundleDamaged)),
+            Ok(_) => {
+                Some(serde_json::from_slice::<Line>(&self.buf).map_err(|_| Error::BundleDamaged))
+            }
+            Err(e) => Some(Err(format::payload_error(&e))),
         }
-    })
+    }
+}
+
+impl<R: Read> Lines<R> {
+    /// Reads what is left of the file and checks it is the file that was verified.
+    fn finish(self) -> Result<()> {
+        self.reader.into_inner().finish()
+    }
+}
+
+fn read_lines<R: Read>(payload: format::PayloadReader<R>) -> Lines<R> {
+    Lines {
+        reader: BufReader::with_capacity(256 * 1024, payload),
+        buf: Vec::new(),
+    }
 }
 
 /// Finds the sender and checks that the bundle is for this store.
@@ -543,12 +566,12 @@ impl Store {
         let profile = self.profile()?;
         let Verified {
             file,
-            header,
+            bundle,
             me,
             peer,
-            file_hash,
-            len,
         } = self.verify_bundle(input)?;
+        let header = bundle.header.clone();
+        let file_hash = bundle.file_hash();
         if header.schema_version > crate::store::migrations::LATEST {
             return Err(Error::NewerVersion {
                 what: "bundle schema",
@@ -615,7 +638,8 @@ impl Store {
             return Ok(summary);
         }
         self.note_sequence(&header, &peer, &mut summary)?;
-        let (_, payload) = format::open_payload(file, len, &me.opening)?;
+        // The same bytes again, or nothing: `finish` below checks the whole file.
+        let payload = format::open_verified(file, &bundle, &me.opening)?;
         if header.kind == BundleKind::Transfer {
             let from = peer.peer.centre_code.clone();
             let mut lines = read_lines(payload);
@@ -630,7 +654,8 @@ impl Store {
             }
             let user = self.ctx.user.clone();
             self.batch_or_roll_back(!dry_run, |b| {
-                let received = super::transfer::apply(b, &from, &bundle_id, lines)?;
+                let received = super::transfer::apply(b, &from, &bundle_id, lines.by_ref())?;
+                lines.finish()?;
                 summary.tables.insert(
                     "case_file".into(),
                     TableCounts {
@@ -726,10 +751,15 @@ impl Store {
                 (statistics::STATISTICS, _) | (_, Some(_)) => return Err(Error::BundleDamaged),
                 _ => None,
             };
-            let expected: u64 = manifest.counts.values().sum();
+            // Counts come from the file: added with a check, a sum that overflows is no count.
+            let expected = manifest
+                .counts
+                .values()
+                .try_fold(0u64, |sum, n| sum.checked_add(*n))
+                .ok_or(Error::BundleDamaged)?;
             let mut counted = Totals::default();
             let mut ended = false;
-            for line in lines {
+            for line in lines.by_ref() {
                 if ended {
                     return Err(Error::BundleDamaged);
                 }
@@ -859,6 +889,7 @@ impl Store {
             if !ended {
                 return Err(Error::BundleDamaged);
             }
+            lines.finish()?;
             let unknown = std::mem::take(&mut applier.unknown);
             applier.summary.unknown_codes = unknown
                 .into_iter()
@@ -911,8 +942,10 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        let seq = i64::try_from(header.sequence).unwrap_or(i64::MAX);
-        let last_seq = last.as_ref().map_or(0, |l| l.0);
+        // Sequence numbers come from files (a store may hold one from before they were
+        // bounded): worked out in i128, where no sum of two of them overflows.
+        let seq = i128::from(header.sequence);
+        let last_seq = i128::from(last.as_ref().map_or(0, |l| l.0));
         if seq > last_seq + 1 {
             summary.notes.push(format!(
                 "bundle {} of {} arrived but {} before it did not (yet); it was applied anyway — ask {} to check that every bundle was sent",
@@ -934,7 +967,10 @@ impl Store {
             .conn
             .query_row(
                 "SELECT file_hash FROM bundle_in WHERE sender = ?1 AND sequence = ?2",
-                params![peer.peer.fingerprint.hex, seq - 1],
+                params![
+                    peer.peer.fingerprint.hex,
+                    i64::try_from(seq - 1).unwrap_or(i64::MAX)
+                ],
                 |r| r.get(0),
             )
             .optional()?;
@@ -966,11 +1002,12 @@ impl Store {
     pub fn read_bundle_payload_from<R: Read + Seek>(&self, input: R) -> Result<String> {
         self.require(crate::admin::Permission::ImportBundles)?;
         let v = self.verify_bundle(input)?;
-        let (_, mut payload) = format::open_payload(v.file, v.len, &v.me.opening)?;
+        let mut payload = format::open_verified(v.file, &v.bundle, &v.me.opening)?;
         let mut text = String::new();
         payload
             .read_to_string(&mut text)
-            .map_err(|_| Error::BundleDamaged)?;
+            .map_err(|e| format::payload_error(&e))?;
+        payload.finish()?;
         Ok(text)
     }
 
@@ -1000,33 +1037,29 @@ impl Store {
 /// decrypted yet.
 struct Verified<R> {
     file: R,
-    header: Header,
+    bundle: format::VerifiedBundle,
     me: identity::Identity,
     peer: PeerKeys,
-    file_hash: String,
-    len: u64,
 }
 
 impl Store {
-    /// Reads the header, checks that the bundle is for this store and from an enrolled
-    /// sender, and verifies the signature over the whole file.
+    /// In one pass: reads the header, checks that the bundle is for this store and from an
+    /// enrolled sender, and verifies the signature over the whole file.
     fn verify_bundle<R: Read + Seek>(&self, mut file: R) -> Result<Verified<R>> {
-        let (header, _) = format::read_header(&mut file)?;
-        let me = identity::identity(&self.conn)?;
-        let peer = route(
-            &self.conn,
-            &header,
-            &me.fingerprint(),
-            &self.profile()?.code,
-        )?;
-        let (file_hash, len) = format::verify_signature(&mut file, &peer.verifying)?;
+        let mut routed = None;
+        let bundle = format::verify(&mut file, |header| {
+            let me = identity::identity(&self.conn)?;
+            let peer = route(&self.conn, header, &me.fingerprint(), &self.profile()?.code)?;
+            let key = peer.verifying;
+            routed = Some((me, peer));
+            Ok(key)
+        })?;
+        let (me, peer) = routed.ok_or(Error::BundleDamaged)?;
         Ok(Verified {
             file,
-            header,
+            bundle,
             me,
             peer,
-            file_hash,
-            len,
         })
     }
 }

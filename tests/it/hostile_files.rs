@@ -22,7 +22,7 @@ use crate::site::{Site, demo_centre, enrol, site};
 enum Shift {
     /// Once the first version has been read to its last byte (a second pass sees the other).
     AfterEnd,
-    /// At the first seek backwards (the first re-read sees the other).
+    /// At the first seek back over bytes already read (a re-read sees the other).
     OnRewind,
 }
 
@@ -35,6 +35,8 @@ struct Shifting {
     shift: Shift,
     shifted: bool,
     pos: u64,
+    /// The end of what was read so far.
+    read_upto: u64,
 }
 
 impl Shifting {
@@ -45,6 +47,7 @@ impl Shifting {
             shift,
             shifted: false,
             pos: 0,
+            read_upto: 0,
         }
     }
 
@@ -64,6 +67,7 @@ impl Read for Shifting {
         let n = buf.len().min(data.len() - start);
         buf[..n].copy_from_slice(&data[start..start + n]);
         self.pos += n as u64;
+        self.read_upto = self.read_upto.max(self.pos);
         if matches!(self.shift, Shift::AfterEnd) && self.pos >= self.first.len() as u64 {
             self.shifted = true;
         }
@@ -80,7 +84,7 @@ impl Seek for Shifting {
             SeekFrom::Current(d) => self.pos as i64 + d,
         };
         let new = u64::try_from(new).map_err(|_| std::io::Error::other("seek before start"))?;
-        if matches!(self.shift, Shift::OnRewind) && new < self.pos {
+        if matches!(self.shift, Shift::OnRewind) && new < self.read_upto {
             self.shifted = true;
         }
         self.pos = new;
