@@ -912,3 +912,32 @@ fn the_cli_never_prints_a_peers_raw_name() {
         "a forged line: {o}"
     );
 }
+
+#[test]
+fn an_instrument_pack_with_extreme_bands_is_refused_without_a_crash() {
+    let mut centre = site("KLP-01", Country::Lt, Mode::Centre);
+    let builtin: serde_json::Value =
+        serde_json::from_str(include_str!("../../assets/instruments/atrama-spj.json")).unwrap();
+    let cases: [fn(&mut serde_json::Value); 2] = [
+        |p| p["bands"][0]["min"] = serde_json::json!(i64::MIN),
+        |p| p["bands"][0]["max"] = serde_json::json!(i64::MAX),
+    ];
+    for change in cases {
+        let mut pack = builtin.clone();
+        pack["version"] = serde_json::json!(99);
+        change(&mut pack);
+        let err = centre
+            .store
+            .import_instrument(&pack.to_string())
+            .unwrap_err();
+        assert!(err.to_string().contains("band"), "{err}");
+    }
+    assert!(
+        centre
+            .store
+            .instruments()
+            .unwrap()
+            .iter()
+            .all(|i| i.version != 99)
+    );
+}
