@@ -891,17 +891,21 @@ fn the_cli_never_prints_a_peers_raw_name() {
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", crate::cli::stderr(&out));
+    let stored = "Evil\u{1b}]0;owned\u{7}\u{1b}[31m\r\nEnrolled KOORD (trusted) \u{202e}";
     {
         let store =
             Store::unlock(&dir, "ona", &atrama::Passphrase::new(crate::site::PASS)).unwrap();
         store
             .dangerously_raw_connection()
-            .execute(
-                "UPDATE sync_peer SET name = ?1",
-                ["Evil\u{1b}]0;owned\u{7}\u{1b}[31m\r\nEnrolled KOORD (trusted) \u{202e}"],
-            )
+            .execute("UPDATE sync_peer SET name = ?1", [stored])
             .unwrap();
     }
+    // `--json` stays JSON that means the same (the escape is JSON's own).
+    let out = cli(&dir, &["--json", "peers"]);
+    assert_eq!(out.status.code(), Some(0), "{}", crate::cli::stderr(&out));
+    assert!(raw_controls(&crate::cli::stdout(&out)).is_empty());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json[0]["peer"]["name"], stored);
     let out = cli(&dir, &["peers"]);
     let o = crate::cli::stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{}", crate::cli::stderr(&out));
