@@ -500,6 +500,10 @@ pub fn read_header<R: Read>(input: &mut R) -> Result<(Header, Vec<u8>)> {
         || header.compression != "zstd"
         || !(1..=MAX_SEQUENCE).contains(&header.sequence)
         || chrono::DateTime::parse_from_rfc3339(&header.created_at).is_err()
+        || header
+            .period
+            .as_ref()
+            .is_some_and(|p| Period::months(&p.from, &p.to).ok().as_ref() != Some(p))
     {
         return Err(Error::BundleDamaged);
     }

@@ -524,6 +524,40 @@ fn a_return_bundle_with_a_created_at_that_is_no_time_is_refused() {
 }
 
 #[test]
+fn a_bundle_whose_period_is_not_two_months_in_order_is_refused() {
+    let (centre, mut coord, genuine, payload) = centre_and_coordinator(16);
+    let bytes = std::fs::read(&genuine).unwrap();
+    for (from, to) in [
+        ("2026-11\u{1b}[2J", "2026-11"),
+        ("2026-11", "2026-13"),
+        ("2026-11", "2026-10"),
+        (" 2026-11", "2026-11"),
+    ] {
+        let file = path_in(&coord, "period.atrama");
+        std::fs::write(
+            &file,
+            signed_by(&centre.store, &coord.store, &bytes, &payload, |r| {
+                r.period = Some(atrama::bundle::Period {
+                    from: from.into(),
+                    to: to.into(),
+                });
+            }),
+        )
+        .unwrap();
+        let err = coord.store.import_bundle(&file, false).unwrap_err();
+        assert_eq!(
+            err.code(),
+            ErrorCode::BundleDamaged,
+            "{from:?}–{to:?}: {err}"
+        );
+    }
+    assert_eq!(
+        coord.store.import_bundle(&genuine, false).unwrap().outcome,
+        "applied"
+    );
+}
+
+#[test]
 fn statistics_counts_beyond_any_real_count_are_refused() {
     let mut centre = demo_centre("KLP-01", Country::Lt, 4, 14);
     let mut coord = site("KOORD", Country::Lt, Mode::Coordinator);
