@@ -200,13 +200,36 @@ pub fn normalise_centre_code(code: &str) -> Result<String> {
     }
 }
 
-fn normalise_centre_name(name: &str) -> Result<String> {
+/// The longest centre name, in characters.
+pub const MAX_CENTRE_NAME: usize = 120;
+
+/// Whether `c` may not appear in a name shown to people: control characters (line breaks,
+/// tabs, the escape that starts terminal control sequences) and the invisible characters
+/// that reorder or hide text (bidirectional overrides and isolates, zero-width characters,
+/// the byte-order mark).
+pub fn is_hidden_or_control(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{feff}'
+        )
+}
+
+/// Trims a centre name and checks it: 1 to [`MAX_CENTRE_NAME`] characters on one line, no
+/// control or invisible characters ([`is_hidden_or_control`]). The rule for a centre's own
+/// name and for every name read from another side's enrolment file.
+pub fn normalise_centre_name(name: &str) -> Result<String> {
     let name = name.trim();
     let chars = name.chars().count();
-    if chars == 0 || chars > 120 || name.chars().any(char::is_control) {
-        return Err(Error::invalid(
-            "the centre name must be 1 to 120 characters on one line",
-        ));
+    if chars == 0 || chars > MAX_CENTRE_NAME || name.chars().any(is_hidden_or_control) {
+        return Err(Error::invalid(format!(
+            "the centre name must be 1 to {MAX_CENTRE_NAME} characters on one line, without control or invisible characters"
+        )));
     }
     Ok(name.to_owned())
 }
@@ -245,6 +268,15 @@ mod tests {
         assert!(normalise_user_name("1ona").is_err());
         assert!(normalise_user_name("o na").is_err());
         assert!(normalise_centre_name("line\nbreak").is_err());
+        assert!(normalise_centre_name("esc\u{1b}[31m").is_err());
+        assert!(normalise_centre_name("right\u{202e}left").is_err());
+        assert!(normalise_centre_name("zero\u{200b}width").is_err());
+        assert!(normalise_centre_name(&"x".repeat(121)).is_err());
+        assert_eq!(normalise_centre_name(&"ė".repeat(120))?, "ė".repeat(120));
+        assert_eq!(
+            normalise_centre_name(" =Centras – Nr. 1 ")?,
+            "=Centras – Nr. 1"
+        );
         Ok(())
     }
 

@@ -180,7 +180,7 @@ pub(crate) fn centres(store: &mut Store, as_json: bool, cmd: CentresCommand) -> 
                     if c.region.is_empty() { "-" } else { &c.region },
                     if c.city.is_empty() { "-" } else { &c.city },
                     c.cadence_days,
-                    c.name
+                    crate::one_line(&c.name)
                 );
             }
             Ok(())
@@ -218,7 +218,7 @@ pub(crate) fn centres(store: &mut Store, as_json: bool, cmd: CentresCommand) -> 
                     r.centre.code,
                     if r.overdue { "OVERDUE" } else { "ok     " },
                     match (r.last_sequence, r.last_received_at.as_deref()) {
-                        (Some(n), Some(at)) => format!("#{n} on {}", &at[..at.len().min(10)]),
+                        (Some(n), Some(at)) => format!("#{n} on {}", crate::day_of(at)),
                         _ => "none".to_owned(),
                     },
                     r.bundles_received,

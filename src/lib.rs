@@ -16,6 +16,7 @@ pub mod cases;
 pub mod centre;
 pub mod codes;
 pub mod crypto;
+pub mod csv;
 pub mod demo;
 pub mod drafts;
 pub mod error;

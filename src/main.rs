@@ -26,17 +26,65 @@ macro_rules! println {
     };
 }
 
+/// `eprintln!` through [`terminal_safe`], as `println!` above: an error message may repeat
+/// what a file said.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {
+        $crate::eprint_line(format_args!($($arg)*))
+    };
+}
+
 mod cli_coord;
+
+/// Text for the terminal: every control character except the line breaks and tabs of the
+/// CLI's own layout, and every invisible character that reorders or hides text, is written
+/// as a visible `\uXXXX` escape — so nothing printed (a peer's centre name, a code from a
+/// bundle, a backup header) can move the cursor, recolour, retitle or rewrite the terminal.
+/// The escape is also JSON's, so `--json` output stays valid JSON with the same meaning.
+fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    escaped(text, |c| c == '\n' || c == '\t')
+}
+
+/// A value from outside (a peer's name, a code or reason from a bundle) on one line: line
+/// breaks and tabs escaped too, so it cannot forge a line of its own.
+fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    escaped(text, |_| false)
+}
+
+fn escaped(text: &str, keep: impl Fn(char) -> bool) -> std::borrow::Cow<'_, str> {
+    use std::fmt::Write as _;
+    let hide = |c: char| atrama::centre::is_hidden_or_control(c) && !keep(c);
+    if !text.chars().any(hide) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if hide(c) {
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Writes one line to the standard error, through [`terminal_safe`].
+fn eprint_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let text = args.to_string();
+    let _ = writeln!(std::io::stderr().lock(), "{}", terminal_safe(&text));
+}
 
 /// The exit status after the reader of the standard output has gone (128 + SIGPIPE).
 const CLOSED_PIPE_STATUS: i32 = 141;
 
-/// Writes one line to the standard output; see `println!` above.
+/// Writes one line to the standard output, through [`terminal_safe`]; see `println!` above.
 fn print_line(args: std::fmt::Arguments<'_>) {
     use std::io::Write as _;
+    let text = args.to_string();
     let mut out = std::io::stdout().lock();
     let written = out
-        .write_fmt(args)
+        .write_all(terminal_safe(&text).as_bytes())
         .and_then(|()| out.write_all(b"\n"))
         .and_then(|()| out.flush());
     match written {
@@ -763,8 +811,8 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
             println!(
                 "Enrolled {} ({}, {}), fingerprint {}.",
-                peer.centre_code,
-                peer.name,
+                one_line(&peer.centre_code),
+                one_line(&peer.name),
                 peer.mode.code(),
                 peer.fingerprint.short
             );
@@ -779,10 +827,10 @@ fn run(cli: Cli) -> Result<(), Error> {
             for s in &status {
                 println!(
                     "{:<12} {:<11} {}  {}",
-                    s.peer.centre_code,
+                    one_line(&s.peer.centre_code),
                     s.peer.mode.code(),
                     s.peer.fingerprint.short,
-                    s.peer.name
+                    one_line(&s.peer.name)
                 );
                 if s.peer.mode == atrama::centre::Mode::Coordinator {
                     println!("    sharing level: {}", s.sharing);
@@ -792,7 +840,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                     s.last_sent_sequence
                         .map_or("none".to_owned(), |n| format!("#{n}")),
                     match (s.last_confirmed_sequence, s.last_confirmed_at.as_deref()) {
-                        (Some(n), Some(d)) => format!("#{n} on {}", &d[..d.len().min(10)]),
+                        (Some(n), Some(d)) => format!("#{n} on {}", day_of(d)),
                         _ => "never".to_owned(),
                     },
                     s.unconfirmed_bundles,
@@ -1217,7 +1265,7 @@ fn audit(
                 println!(
                     "{:>6} {} {:<12} {:<14} {} {}",
                     e.seq,
-                    &e.at[..e.at.len().min(19)],
+                    prefix_of(&e.at, 19),
                     e.username,
                     e.action,
                     e.case_id.as_deref().unwrap_or("-"),
@@ -1501,7 +1549,7 @@ fn reference(
                     if r.applied_at.is_empty() {
                         String::new()
                     } else {
-                        format!(" on {}", &r.applied_at[..r.applied_at.len().min(10)])
+                        format!(" on {}", day_of(&r.applied_at))
                     },
                     r.bundle_id
                         .as_ref()
@@ -1512,7 +1560,7 @@ fn reference(
             for l in &status.log {
                 println!(
                     "  {} {} {} {} version {}: {}{}",
-                    &l.at[..l.at.len().min(19)],
+                    prefix_of(&l.at, 19),
                     l.source,
                     l.outcome.kind,
                     l.outcome.item_id,
@@ -1589,10 +1637,10 @@ fn print_summary(s: &atrama::sync::ImportSummary) {
     let t = s.totals();
     println!(
         "{}: bundle #{} from {} ({}) — {}: {} new, {} updated, {} unchanged, {} rejected{}{}",
-        s.file_name,
+        one_line(&s.file_name),
         s.sequence,
-        s.sender,
-        s.sender_name,
+        one_line(&s.sender),
+        one_line(&s.sender_name),
         s.outcome.replace('_', " "),
         t.new,
         t.updated,
@@ -1610,27 +1658,34 @@ fn print_summary(s: &atrama::sync::ImportSummary) {
         }
     );
     for n in &s.notes {
-        println!("  note: {n}");
+        println!("  note: {}", one_line(n));
     }
     for r in &s.rejected {
-        println!("  rejected {} {}: {}", r.table, r.id, r.reason);
+        println!(
+            "  rejected {} {}: {}",
+            one_line(&r.table),
+            one_line(&r.id),
+            one_line(&r.reason)
+        );
     }
     for u in &s.unknown_codes {
         println!(
             "  unknown code kept: {} '{}' ({} record(s)) — update Atrama's code lists",
-            u.list, u.code, u.count
+            one_line(&u.list),
+            one_line(&u.code),
+            u.count
         );
     }
     for r in &s.reference {
         println!(
             "  reference data {} {} version {}: {}{}",
-            r.kind,
-            r.item_id,
-            r.version,
-            r.outcome,
+            one_line(&r.kind),
+            one_line(&r.item_id),
+            one_line(&r.version),
+            one_line(&r.outcome),
             r.reason
                 .as_ref()
-                .map_or_else(String::new, |why| format!(" — {why}"))
+                .map_or_else(String::new, |why| format!(" — {}", one_line(why)))
         );
     }
 }
@@ -1831,6 +1886,21 @@ fn unlock_to_read(dir: &std::path::Path, user: Option<String>) -> Result<Store, 
     let user = need_user(user)?;
     let passphrase = secret("ATRAMA_PASSPHRASE", &format!("passphrase for {user}: "))?;
     Store::unlock_for_reading(dir, &user, &passphrase)
+}
+
+/// The first `n` bytes of a time stamp read from the store, cut at a character boundary
+/// (a time stamp from a file is not trusted to be ASCII).
+fn prefix_of(text: &str, n: usize) -> &str {
+    let mut end = n.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// The `YYYY-MM-DD` of a time stamp (see [`prefix_of`]).
+pub(crate) fn day_of(text: &str) -> &str {
+    prefix_of(text, 10)
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {

@@ -94,12 +94,26 @@ pub struct BackupStatus {
     pub due: bool,
 }
 
-/// A backup file read and checked up to the database bytes.
-struct Opened {
+/// Reads from `inner` and hashes every byte it reads.
+struct HashingReader<R> {
+    inner: R,
+    hash: Sha256,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// A backup file read up to the database bytes, in the one pass that reads it whole: the
+/// header is used only once [`extract_db`] has checked the checksum over the very bytes it
+/// was parsed from.
+struct Opened<R> {
     header: Header,
-    file: std::fs::File,
-    /// Offset of the database bytes.
-    db_offset: u64,
+    reader: HashingReader<R>,
 }
 
 fn damaged(path: &Path, why: &str) -> Error {
@@ -109,12 +123,18 @@ fn damaged(path: &Path, why: &str) -> Error {
     ))
 }
 
-/// Opens a backup file: magic, version, header, and the SHA-256 over the whole file.
-fn open_file(path: &Path) -> Result<Opened> {
-    let mut file = std::fs::File::open(path).map_err(Error::io(path))?;
-    let len = file.metadata().map_err(Error::io(path))?.len();
+/// Opens a backup file: magic, version, header, and the sizes checked against the file's
+/// length (with checked arithmetic: every size is the file's word).
+fn open_file<R: Read + Seek>(path: &Path, mut file: R) -> Result<Opened<R>> {
+    let len = file.seek(SeekFrom::End(0)).map_err(Error::io(path))?;
+    file.seek(SeekFrom::Start(0)).map_err(Error::io(path))?;
+    let mut reader = HashingReader {
+        inner: file,
+        hash: Sha256::new(),
+    };
     let mut prefix = [0u8; 16];
-    file.read_exact(&mut prefix)
+    reader
+        .read_exact(&mut prefix)
         .map_err(|_| damaged(path, "too short"))?;
     if &prefix[..8] != MAGIC {
         return Err(damaged(path, "not a backup file"));
@@ -131,57 +151,57 @@ fn open_file(path: &Path) -> Result<Opened> {
         return Err(damaged(path, "unknown format"));
     }
     let header_len = u32::from_be_bytes([prefix[12], prefix[13], prefix[14], prefix[15]]);
-    if header_len > MAX_HEADER {
+    if header_len > MAX_HEADER || u64::from(header_len) > len {
         return Err(damaged(path, "header too large"));
     }
     let mut header_bytes = vec![0u8; header_len as usize];
-    file.read_exact(&mut header_bytes)
+    reader
+        .read_exact(&mut header_bytes)
         .map_err(|_| damaged(path, "cut short"))?;
     let header: Header =
         serde_json::from_slice(&header_bytes).map_err(|_| damaged(path, "header unreadable"))?;
-    let db_offset = 16 + u64::from(header_len);
-    if len != db_offset + header.db_size + 32 {
+    let expected = 16u64
+        .checked_add(u64::from(header_len))
+        .and_then(|n| n.checked_add(header.db_size))
+        .and_then(|n| n.checked_add(32));
+    if expected != Some(len) {
         return Err(damaged(path, "cut short or padded"));
     }
-    // The whole-file hash: every byte before the last 32.
-    file.seek(SeekFrom::Start(0)).map_err(Error::io(path))?;
-    let mut hasher = Sha256::new();
-    let mut reader = BufReader::with_capacity(256 * 1024, (&mut file).take(len - 32));
-    std::io::copy(&mut reader, &mut hasher).map_err(Error::io(path))?;
-    let mut trailer = [0u8; 32];
-    file.read_exact(&mut trailer).map_err(Error::io(path))?;
-    if hasher.finalize().as_slice() != trailer {
-        return Err(damaged(
-            path,
-            "its checksum does not match: the file was damaged",
-        ));
-    }
-    Ok(Opened {
-        header,
-        file,
-        db_offset,
-    })
+    Ok(Opened { header, reader })
 }
 
-/// Writes the database bytes of `opened` to `target`.
-fn extract_db(opened: &mut Opened, target: &Path) -> Result<()> {
-    opened
-        .file
-        .seek(SeekFrom::Start(opened.db_offset))
-        .map_err(Error::io(target))?;
+/// Writes the database bytes of `opened` to `target`, then checks the checksum over every
+/// byte read — prefix, header and database, all read once — and returns the header. On an
+/// error, whatever was written to `target` is the caller's to remove.
+fn extract_db<R: Read>(opened: Opened<R>, path: &Path, target: &Path) -> Result<Header> {
+    let Opened { header, mut reader } = opened;
     let mut out = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(target)
         .map_err(Error::io(target))?;
     store::restrict_to_owner(target)?;
-    std::io::copy(
-        &mut (&mut opened.file).take(opened.header.db_size),
+    let copied = std::io::copy(
+        &mut BufReader::with_capacity(256 * 1024, (&mut reader).take(header.db_size)),
         &mut out,
     )
     .map_err(Error::io(target))?;
+    if copied != header.db_size {
+        return Err(damaged(path, "cut short"));
+    }
+    let mut trailer = [0u8; 32];
+    reader
+        .inner
+        .read_exact(&mut trailer)
+        .map_err(|_| damaged(path, "cut short"))?;
+    if reader.hash.finalize().as_slice() != trailer {
+        return Err(damaged(
+            path,
+            "its checksum does not match: the file was damaged",
+        ));
+    }
     out.sync_all().map_err(Error::io(target))?;
-    Ok(())
+    Ok(header)
 }
 
 /// Opens an extracted snapshot with `key` and checks it: `PRAGMA integrity_check`, the
@@ -410,10 +430,10 @@ impl Store {
     /// checked with the recovery key instead ([`verify_with_recovery`]).
     pub fn verify_backup(&mut self, path: &Path) -> Result<BackupCheck> {
         self.require(Permission::Backup)?;
-        let mut opened = open_file(path)?;
+        let opened = open_file(path, std::fs::File::open(path).map_err(Error::io(path))?)?;
         let scratch = Scratch::in_store(self.dir(), "verify")?;
-        extract_db(&mut opened, &scratch.0)?;
-        let check = match check_db(&scratch.0, &self.db_key, &opened.header) {
+        let header = extract_db(opened, path, &scratch.0)?;
+        let check = match check_db(&scratch.0, &self.db_key, &header) {
             Err(Error::DatabaseDamaged) => {
                 return Err(Error::invalid(
                     "this backup does not open with the store's current key (another store's backup, or one made before the key was rotated); check it with the recovery key",
@@ -490,17 +510,39 @@ fn backup_key(path: &Path, header: &Header, recovery: &RecoveryKey) -> Result<Se
 
 /// Checks any backup with the recovery key (no store needs to be open).
 pub fn verify_with_recovery(path: &Path, recovery: &RecoveryKey) -> Result<BackupCheck> {
-    let mut opened = open_file(path)?;
-    let key = backup_key(path, &opened.header, recovery)?;
+    let file = std::fs::File::open(path).map_err(Error::io(path))?;
+    verify_with_recovery_from(path, file, recovery)
+}
+
+/// [`verify_with_recovery`] from an open source that reads and seeks; `path` names it in
+/// messages.
+pub fn verify_with_recovery_from<R: Read + Seek>(
+    path: &Path,
+    input: R,
+    recovery: &RecoveryKey,
+) -> Result<BackupCheck> {
+    let opened = open_file(path, input)?;
     let dir = std::env::temp_dir();
     let scratch = Scratch::new(&dir, "atrama-verify");
-    extract_db(&mut opened, &scratch.0)?;
-    check_db(&scratch.0, &key, &opened.header)
+    let header = extract_db(opened, path, &scratch.0)?;
+    let key = backup_key(path, &header, recovery)?;
+    check_db(&scratch.0, &key, &header)
 }
 
 /// Restores a backup into `target` (a new or empty folder) with the recovery key. The
 /// store is built in a temporary sibling folder, checked, and renamed into place.
 pub fn restore(path: &Path, recovery: &RecoveryKey, target: &Path) -> Result<BackupCheck> {
+    let file = std::fs::File::open(path).map_err(Error::io(path))?;
+    restore_from(path, file, recovery, target)
+}
+
+/// [`restore`] from an open source that reads and seeks; `path` names it in messages.
+pub fn restore_from<R: Read + Seek>(
+    path: &Path,
+    input: R,
+    recovery: &RecoveryKey,
+    target: &Path,
+) -> Result<BackupCheck> {
     let target_is_empty = match std::fs::read_dir(target) {
         Ok(mut entries) => entries.next().is_none(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
@@ -511,8 +553,7 @@ pub fn restore(path: &Path, recovery: &RecoveryKey, target: &Path) -> Result<Bac
             path: target.into(),
         });
     }
-    let mut opened = open_file(path)?;
-    let key = backup_key(path, &opened.header, recovery)?;
+    let opened = open_file(path, input)?;
     let parent = target
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -527,9 +568,11 @@ pub fn restore(path: &Path, recovery: &RecoveryKey, target: &Path) -> Result<Bac
     let tmp = parent.join(tmp_name);
     atomic_file::create_private_dir(&tmp)?;
     let built = (|| {
-        extract_db(&mut opened, &tmp.join(DB_FILE))?;
-        let check = check_db(&tmp.join(DB_FILE), &key, &opened.header)?;
-        let slots = serde_json::to_vec_pretty(&opened.header.keyslots)
+        // The header is used only after the checksum over the bytes it came from matched.
+        let header = extract_db(opened, path, &tmp.join(DB_FILE))?;
+        let key = backup_key(path, &header, recovery)?;
+        let check = check_db(&tmp.join(DB_FILE), &key, &header)?;
+        let slots = serde_json::to_vec_pretty(&header.keyslots)
             .map_err(|e| Error::invalid(format!("cannot encode key slots: {e}")))?;
         atomic_file::write(&keyslots::path_in(&tmp), &slots)?;
         if target.exists() {

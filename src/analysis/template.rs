@@ -447,7 +447,9 @@ pub(crate) fn record(
             "version {} of template '{}' is already here (from {by}) with other content; a version is never changed — publish the change as version {}",
             t.version,
             t.id,
-            latest_version(conn, &t.id)?.unwrap_or(t.version) + 1
+            latest_version(conn, &t.id)?
+                .unwrap_or(t.version)
+                .saturating_add(1)
         ))),
         None => {
             conn.execute(
@@ -578,7 +580,7 @@ impl Store {
         let mut t = template.clone();
         let latest = latest_version(&self.conn, &t.id)?;
         if t.version == 0 {
-            t.version = latest.unwrap_or(0) + 1;
+            t.version = latest.unwrap_or(0).saturating_add(1);
         }
         check(&t)?;
         if let Some(latest) = latest
@@ -597,7 +599,7 @@ impl Store {
                     "version {} of template '{}' is older than the newest version here ({latest}); give it version {} (or leave the version out)",
                     t.version,
                     t.id,
-                    latest + 1
+                    latest.saturating_add(1)
                 )));
             }
         }

@@ -61,6 +61,9 @@ pub const SIGNATURE_CONTEXT: &[u8] = b"atrama bundle v1 signature\0";
 pub const MAX_HEADER_LEN: u32 = 64 * 1024;
 /// Bytes before the header: magic, version, header length.
 pub const PREFIX_LEN: usize = 8 + 2 + 4;
+/// The highest sequence number a reader accepts (2^53 − 1: exact in every consumer, far
+/// beyond a bundle a day for ever). Sequence numbers start at 1.
+pub const MAX_SEQUENCE: u64 = (1 << 53) - 1;
 /// The zstd level payloads are compressed with.
 pub const ZSTD_LEVEL: i32 = 3;
 
@@ -495,6 +498,12 @@ pub fn read_header<R: Read>(input: &mut R) -> Result<(Header, Vec<u8>)> {
     if header.chunk_size == 0
         || header.chunk_size > 16 * 1024 * 1024
         || header.compression != "zstd"
+        || !(1..=MAX_SEQUENCE).contains(&header.sequence)
+        || chrono::DateTime::parse_from_rfc3339(&header.created_at).is_err()
+        || header
+            .period
+            .as_ref()
+            .is_some_and(|p| Period::months(&p.from, &p.to).ok().as_ref() != Some(p))
     {
         return Err(Error::BundleDamaged);
     }
@@ -509,38 +518,114 @@ fn not_a_bundle() -> Error {
     )
 }
 
-/// Checks the signature of a whole bundle file against the sender's key, reading it once.
-/// Returns the file's SHA-256 (hex) and its length. Leaves the reader at an unspecified
+/// Reads from `inner` and hashes every byte it reads.
+struct HashingReader<R> {
+    inner: R,
+    hash: Sha256,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// A bundle whose signature checked out: its header and the hash and length of exactly the
+/// bytes that were checked. [`open_verified`] opens only those bytes.
+#[derive(Debug, Clone)]
+pub struct VerifiedBundle {
+    /// The header, as read in the pass that checked the signature.
+    pub header: Header,
+    /// The prefix (magic to end of header) as read in that pass.
+    prefix: Vec<u8>,
+    /// SHA-256 of the whole file as read in that pass.
+    file_hash: [u8; 32],
+    /// The length of the file that was checked.
+    pub len: u64,
+}
+
+impl VerifiedBundle {
+    /// The bundle's hash (SHA-256 of the whole file, hex), which chains bundles and
+    /// acknowledgements name.
+    pub fn file_hash(&self) -> String {
+        hex(&self.file_hash)
+    }
+}
+
+/// The error when the bytes read to apply a bundle are not the bytes whose signature was
+/// checked: the file was rewritten while it was being read.
+#[derive(Debug)]
+struct ChangedWhileRead;
+
+impl std::fmt::Display for ChangedWhileRead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the bundle changed while it was being read")
+    }
+}
+
+impl std::error::Error for ChangedWhileRead {}
+
+/// The clear error for a bundle file that changed between the pass that checked its
+/// signature and the pass that read its content.
+pub fn changed_while_read() -> Error {
+    Error::invalid(
+        "the bundle file changed while it was being read, so nothing of it was applied; make sure no other program is writing it (a copy or sync still running), copy it to a folder of this computer and import it again",
+    )
+}
+
+/// The error to report for a failed read of a bundle's payload: the file changed while it
+/// was read ([`changed_while_read`]), or else the one opaque [`Error::BundleDamaged`].
+pub fn payload_error(e: &io::Error) -> Error {
+    if e.get_ref()
+        .is_some_and(|inner| inner.is::<ChangedWhileRead>())
+    {
+        changed_while_read()
+    } else {
+        Error::BundleDamaged
+    }
+}
+
+/// Checks a bundle in one pass over `input`: reads its header, asks `sender_of` for the key
+/// that must have signed it (routing: is it for this store, is its sender enrolled), and
+/// verifies the signature over every byte before it. The header returned is the one that
+/// was read in this pass, and the hash and length are those of exactly the bytes checked:
+/// [`open_verified`] refuses to read anything else. Leaves the reader at an unspecified
 /// position.
-pub fn verify_signature<R: Read + Seek>(
+pub fn verify<R: Read + Seek>(
     input: &mut R,
-    sender: &ed25519_dalek::VerifyingKey,
-) -> Result<(String, u64)> {
+    sender_of: impl FnOnce(&Header) -> Result<ed25519_dalek::VerifyingKey>,
+) -> Result<VerifiedBundle> {
     let len = input
         .seek(SeekFrom::End(0))
         .map_err(|_| Error::BundleDamaged)?;
-    if len < (PREFIX_LEN + TAG_LEN + SIGNATURE_LEN) as u64 {
-        return Err(Error::BundleDamaged);
-    }
     input
         .seek(SeekFrom::Start(0))
         .map_err(|_| Error::BundleDamaged)?;
-    let signed_len = len - SIGNATURE_LEN as u64;
-    let mut hash = Sha256::new();
-    let mut remaining = signed_len;
-    let mut buf = vec![0u8; 256 * 1024];
-    while remaining > 0 {
-        let want = usize::try_from(remaining.min(buf.len() as u64)).unwrap_or(buf.len());
-        input
-            .read_exact(&mut buf[..want])
-            .map_err(|_| Error::BundleDamaged)?;
-        hash.update(&buf[..want]);
-        remaining -= want as u64;
+    let mut hashing = HashingReader {
+        inner: &mut *input,
+        hash: Sha256::new(),
+    };
+    let (header, prefix) = read_header(&mut hashing)?;
+    let sender = sender_of(&header)?;
+    // Every length below is checked: `len` is whatever the file says.
+    let body = len
+        .checked_sub(prefix.len() as u64)
+        .and_then(|l| l.checked_sub(SIGNATURE_LEN as u64))
+        .filter(|&b| b >= TAG_LEN as u64)
+        .ok_or(Error::BundleDamaged)?;
+    let copied = io::copy(&mut (&mut hashing).take(body), &mut io::sink())
+        .map_err(|_| Error::BundleDamaged)?;
+    if copied != body {
+        return Err(Error::BundleDamaged);
     }
     let mut signature = [0u8; SIGNATURE_LEN];
-    input
+    hashing
+        .inner
         .read_exact(&mut signature)
         .map_err(|_| Error::BundleDamaged)?;
+    let mut hash = hashing.hash;
     let digest: [u8; 32] = hash.clone().finalize().into();
     let mut message = SIGNATURE_CONTEXT.to_vec();
     message.extend_from_slice(&digest);
@@ -548,13 +633,32 @@ pub fn verify_signature<R: Read + Seek>(
         .verify(&message, &ed25519_dalek::Signature::from_bytes(&signature))
         .map_err(|_| Error::BundleDamaged)?;
     hash.update(signature);
-    let file_hash: [u8; 32] = hash.finalize().into();
-    Ok((hex(&file_hash), len))
+    Ok(VerifiedBundle {
+        header,
+        prefix,
+        file_hash: hash.finalize().into(),
+        len,
+    })
+}
+
+/// Checks the signature of a whole bundle file against the sender's key, reading it once
+/// ([`verify`] with a known key). Returns the file's SHA-256 (hex) and its length.
+pub fn verify_signature<R: Read + Seek>(
+    input: &mut R,
+    sender: &ed25519_dalek::VerifyingKey,
+) -> Result<(String, u64)> {
+    let v = verify(input, |_| Ok(*sender))?;
+    Ok((v.file_hash(), v.len))
 }
 
 /// Decrypts the chunks of a bundle in order, yielding the compressed payload.
 struct ChunkReader<R: Read> {
-    input: R,
+    input: HashingReader<R>,
+    /// The hash of the whole file that was verified; after the last chunk the signature is
+    /// read too and the hash of everything read must equal it.
+    expected: Option<[u8; 32]>,
+    /// Whether the bytes read were found to be the verified ones.
+    matched: bool,
     dec: Option<DecryptorBE32<Aes256Gcm>>,
     aad: [u8; 32],
     /// Ciphertext bytes (chunks with tags) not yet read.
@@ -577,9 +681,23 @@ impl<R: Read> ChunkReader<R> {
         }
         // The previous chunk's buffer is reused: one allocation for the whole bundle.
         let mut block = std::mem::take(&mut self.plain);
-        block.resize(take as usize, 0);
+        block.resize(
+            usize::try_from(take).map_err(|_| io::Error::other("chunk too large"))?,
+            0,
+        );
         self.input.read_exact(&mut block)?;
         self.remaining -= take;
+        if last && let Some(expected) = self.expected {
+            // The bytes read must be the bytes verified, to the last one: otherwise the
+            // file was rewritten between the passes and nothing of it may be used.
+            let mut signature = [0u8; SIGNATURE_LEN];
+            self.input.read_exact(&mut signature)?;
+            let read: [u8; 32] = self.input.hash.clone().finalize().into();
+            if read != expected {
+                return Err(io::Error::other(ChangedWhileRead));
+            }
+            self.matched = true;
+        }
         if last {
             let dec = self.dec.take().ok_or_else(|| io::Error::other("done"))?;
             dec.decrypt_last_in_place(&self.aad, &mut block)
@@ -626,19 +744,29 @@ impl<R: Read> Read for PayloadReader<R> {
     }
 }
 
-/// Opens the payload of a bundle whose signature was verified: unwraps the content key with
-/// the recipient's private key and returns the decrypting, decompressing reader.
-/// `total_len` is the file's length. Any failure is [`Error::BundleDamaged`]: a reader is
-/// not told why decryption failed.
-pub fn open_payload<R: Read + Seek>(
-    mut input: R,
-    total_len: u64,
-    recipient: &OpeningKey,
-) -> Result<(Header, PayloadReader<R>)> {
-    input
-        .seek(SeekFrom::Start(0))
-        .map_err(|_| Error::BundleDamaged)?;
-    let (header, prefix) = read_header(&mut input)?;
+impl<R: Read> PayloadReader<R> {
+    /// Reads the rest of the file (decrypting, not decompressing, what the payload did not
+    /// need) and checks that every byte read was a byte whose signature was verified. Call
+    /// it before committing anything read from a bundle opened with [`open_verified`]: an
+    /// error means nothing of the payload may be used.
+    pub fn finish(self) -> Result<()> {
+        let mut chunks = self.inner.finish().into_inner();
+        loop {
+            match chunks.next_chunk() {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return Err(payload_error(&e)),
+            }
+        }
+        if chunks.expected.is_some() && !chunks.matched {
+            return Err(Error::BundleDamaged);
+        }
+        Ok(())
+    }
+}
+
+/// Unwraps a bundle's content key with the recipient's private key.
+fn content_key(header: &Header, recipient: &OpeningKey) -> Result<Zeroizing<Vec<u8>>> {
     let enc_bytes = B64
         .decode(&header.hpke_enc)
         .map_err(|_| Error::BundleDamaged)?;
@@ -661,24 +789,99 @@ pub fn open_payload<R: Read + Seek>(
     if content_key.len() != 32 {
         return Err(Error::BundleDamaged);
     }
-    let aad: [u8; 32] = Sha256::digest(&prefix).into();
+    Ok(content_key)
+}
+
+/// The decrypting, decompressing reader over the chunks that follow `prefix` in `input`
+/// (already read up to there), for a file of `total_len` bytes.
+fn payload_reader<R: Read>(
+    input: HashingReader<R>,
+    header: &Header,
+    prefix: &[u8],
+    total_len: u64,
+    recipient: &OpeningKey,
+    expected: Option<[u8; 32]>,
+) -> Result<PayloadReader<R>> {
+    let content_key = content_key(header, recipient)?;
+    let aad: [u8; 32] = Sha256::digest(prefix).into();
     let cipher = Aes256Gcm::new(GenericArray::from_slice(&content_key));
     let dec = DecryptorBE32::from_aead(cipher, GenericArray::from_slice(&[0u8; 7]));
     let body = total_len
-        .checked_sub((prefix.len() + SIGNATURE_LEN) as u64)
+        .checked_sub(prefix.len() as u64)
+        .and_then(|l| l.checked_sub(SIGNATURE_LEN as u64))
         .filter(|&b| b >= TAG_LEN as u64)
         .ok_or(Error::BundleDamaged)?;
+    let chunk = usize::try_from(header.chunk_size).map_err(|_| Error::BundleDamaged)?;
     let chunks = ChunkReader {
         input,
+        expected,
+        matched: false,
         dec: Some(dec),
         aad,
         remaining: body,
-        chunk: header.chunk_size as usize,
+        chunk,
         plain: Vec::new(),
         pos: 0,
     };
     let inner = zstd::stream::read::Decoder::new(chunks).map_err(|_| Error::BundleDamaged)?;
-    Ok((header, PayloadReader { inner }))
+    Ok(PayloadReader { inner })
+}
+
+/// Opens the payload of a bundle that [`verify`] checked, reading `input` again: the bytes
+/// read must be exactly the bytes verified. A header that differs is refused at once; a
+/// difference further on makes the read of the last chunk, and [`PayloadReader::finish`],
+/// fail with [`changed_while_read`] — so whatever was read must be committed only after
+/// `finish` succeeds. Any other failure is [`Error::BundleDamaged`]: a reader is not told
+/// why decryption failed.
+pub fn open_verified<R: Read + Seek>(
+    mut input: R,
+    verified: &VerifiedBundle,
+    recipient: &OpeningKey,
+) -> Result<PayloadReader<R>> {
+    input
+        .seek(SeekFrom::Start(0))
+        .map_err(|_| Error::BundleDamaged)?;
+    let mut hashing = HashingReader {
+        inner: input,
+        hash: Sha256::new(),
+    };
+    let mut prefix = vec![0u8; verified.prefix.len()];
+    hashing
+        .read_exact(&mut prefix)
+        .map_err(|_| changed_while_read())?;
+    if prefix != verified.prefix {
+        return Err(changed_while_read());
+    }
+    payload_reader(
+        hashing,
+        &verified.header,
+        &verified.prefix,
+        verified.len,
+        recipient,
+        Some(verified.file_hash),
+    )
+}
+
+/// Opens the payload of a bundle without tying it to a verification pass: unwraps the
+/// content key with the recipient's private key and returns the decrypting, decompressing
+/// reader. `total_len` is the file's length. For reading the format on its own (tests,
+/// fuzzing, benchmarks); the app opens bundles with [`verify`] and [`open_verified`], so that
+/// the bytes it uses are the bytes whose signature it checked.
+pub fn open_payload<R: Read + Seek>(
+    mut input: R,
+    total_len: u64,
+    recipient: &OpeningKey,
+) -> Result<(Header, PayloadReader<R>)> {
+    input
+        .seek(SeekFrom::Start(0))
+        .map_err(|_| Error::BundleDamaged)?;
+    let mut hashing = HashingReader {
+        inner: input,
+        hash: Sha256::new(),
+    };
+    let (header, prefix) = read_header(&mut hashing)?;
+    let reader = payload_reader(hashing, &header, &prefix, total_len, recipient, None)?;
+    Ok((header, reader))
 }
 
 #[cfg(test)]

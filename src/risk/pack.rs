@@ -677,7 +677,7 @@ fn check_bands(
             None if r.min != 0 => p.add(format!(
                 "{what}: the first band must start at 0 (it starts at {}): scores 0 to {} have no band",
                 r.min,
-                r.min - 1
+                r.min.saturating_sub(1)
             )),
             None => {}
             Some(prev) => match prev.max {
@@ -685,13 +685,13 @@ fn check_bands(
                     "band '{}' has no max, but only the last band may be open-ended",
                     prev.id
                 )),
-                Some(pmax) if r.min > pmax + 1 => p.add(format!(
+                Some(pmax) if r.min > pmax.saturating_add(1) => p.add(format!(
                     "band gap: band '{}' ends at {pmax} and band '{}' starts at {}, so scores {} to {} have no band",
                     prev.id,
                     r.id,
                     r.min,
-                    pmax + 1,
-                    r.min - 1
+                    pmax.saturating_add(1),
+                    r.min.saturating_sub(1)
                 )),
                 Some(pmax) if r.min <= pmax => p.add(format!(
                     "band overlap: band '{}' ends at {pmax} and band '{}' starts at {}; a score must fall in one band only",

@@ -174,24 +174,8 @@ fn metadata(report: &StatsReport) -> Vec<(String, String)> {
     rows
 }
 
-fn csv_field(out: &mut String, text: &str) {
-    if text.contains([',', '"', '\n', '\r']) {
-        out.push('"');
-        out.push_str(&text.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(text);
-    }
-}
-
 fn csv_line(out: &mut String, fields: &[String]) {
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        csv_field(out, f);
-    }
-    out.push_str("\r\n");
+    crate::csv::push_line(out, fields);
 }
 
 fn threshold(report: &StatsReport) -> i64 {

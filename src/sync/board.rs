@@ -281,9 +281,9 @@ impl Store {
             for (seq, from, to, _, _) in &received {
                 while expect < *seq && missing_sequences.len() < 100 {
                     missing_sequences.push(expect);
-                    expect += 1;
+                    expect = expect.saturating_add(1);
                 }
-                expect = expect.max(seq + 1);
+                expect = expect.max(seq.saturating_add(1));
                 if let (Some(from), Some(to)) = (from, to)
                     && let (Ok(a), Ok(b)) = (Month::parse(from), Month::parse(to))
                     && a <= b

@@ -510,6 +510,8 @@ impl Store {
         out: &Path,
         period: Option<Period>,
     ) -> Result<ExportReport> {
+        // A reader refuses a period that is not two real months in order: checked here too.
+        let period = period.map(|p| Period::months(&p.from, &p.to)).transpose()?;
         let (peer, plan) = self.plan_export(to)?;
         let me = identity::identity(&self.conn)?;
         let profile = self.profile()?;

@@ -166,7 +166,7 @@ pub struct EnrolmentFile {
     pub signature: String,
 }
 
-fn enrolment_message(f: &EnrolmentFile, x: &[u8; 32], e: &[u8; 32]) -> Vec<u8> {
+fn enrolment_message(f: &EnrolmentFile, x: &[u8; 32], e: &[u8; 32]) -> Result<Vec<u8>> {
     let mut m = ENROLMENT_CONTEXT.to_vec();
     m.extend_from_slice(x);
     m.extend_from_slice(e);
@@ -176,11 +176,13 @@ fn enrolment_message(f: &EnrolmentFile, x: &[u8; 32], e: &[u8; 32]) -> Vec<u8> {
         f.country.code(),
         f.mode.code(),
     ] {
-        let len = u16::try_from(part.len()).unwrap_or(u16::MAX);
+        // A length that does not fit its two bytes would make two files sign alike.
+        let len = u16::try_from(part.len())
+            .map_err(|_| Error::invalid("a field of the enrolment file is too long"))?;
         m.extend_from_slice(&len.to_be_bytes());
         m.extend_from_slice(part.as_bytes());
     }
-    m
+    Ok(m)
 }
 
 /// An enrolment file read and checked (signature valid), before it is pinned.
@@ -261,8 +263,27 @@ fn parse_enrolment(text: &str) -> Result<(EnrolmentFile, [u8; 32], [u8; 32], Enr
         .ok_or_else(bad)?;
     let vk = ed25519_dalek::VerifyingKey::from_bytes(&e).map_err(|_| bad())?;
     RecipientKey::from_bytes(&x).map_err(|_| bad())?;
+    // Everything read from the file that is kept or shown follows the rules a centre's own
+    // profile follows; the message never repeats the name (it may hold terminal controls).
+    if crate::centre::normalise_centre_name(&f.name)
+        .ok()
+        .as_deref()
+        != Some(f.name.as_str())
+    {
+        return Err(Error::invalid(format!(
+            "the enrolment file's centre name is not valid (it must be 1 to {} characters on one line, without control or invisible characters, and without spaces around it); nothing was enrolled — ask the other side to correct their centre name and send a new enrolment file",
+            crate::centre::MAX_CENTRE_NAME
+        )));
+    }
+    if crate::centre::normalise_centre_code(&f.centre_code)
+        .ok()
+        .as_deref()
+        != Some(f.centre_code.as_str())
+    {
+        return Err(bad());
+    }
     vk.verify(
-        &enrolment_message(&f, &x, &e),
+        &enrolment_message(&f, &x, &e)?,
         &ed25519_dalek::Signature::from_bytes(&sig),
     )
     .map_err(|_| {
@@ -270,9 +291,6 @@ fn parse_enrolment(text: &str) -> Result<(EnrolmentFile, [u8; 32], [u8; 32], Enr
             "the enrolment file was changed after it was written (its signature does not match); ask for a fresh copy",
         )
     })?;
-    if crate::centre::normalise_centre_code(&f.centre_code)? != f.centre_code {
-        return Err(bad());
-    }
     let info = EnrolmentInfo {
         centre_code: f.centre_code.clone(),
         name: f.name.clone(),
@@ -294,11 +312,17 @@ pub fn read_enrolment_file(path: &Path) -> Result<String> {
             path.display()
         ))
     };
-    let len = std::fs::metadata(path).map_err(Error::io(path))?.len();
-    if len > MAX_ENROLMENT_FILE {
+    // Read once, and never more than the limit (the file may grow after a size check).
+    let file = std::fs::File::open(path).map_err(Error::io(path))?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, MAX_ENROLMENT_FILE + 1),
+        &mut bytes,
+    )
+    .map_err(Error::io(path))?;
+    if bytes.len() as u64 > MAX_ENROLMENT_FILE {
         return Err(not_one());
     }
-    let bytes = std::fs::read(path).map_err(Error::io(path))?;
     String::from_utf8(bytes).map_err(|_| not_one())
 }
 
@@ -383,7 +407,7 @@ impl Store {
             created_at: Utc::now().to_rfc3339(),
             signature: String::new(),
         };
-        f.signature = B64.encode(id.signing.sign(&enrolment_message(&f, &x, &e)).to_bytes());
+        f.signature = B64.encode(id.signing.sign(&enrolment_message(&f, &x, &e)?).to_bytes());
         serde_json::to_string_pretty(&f)
             .map_err(|e| Error::invalid(format!("cannot write the enrolment file: {e}")))
     }

@@ -7,7 +7,7 @@
 //! result is the same.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Seek};
 use std::path::Path;
 
 use chrono::Utc;
@@ -439,19 +439,42 @@ impl Applier<'_> {
     }
 }
 
-fn read_lines<R: Read>(payload: R) -> impl Iterator<Item = Result<Line>> {
-    let mut reader = BufReader::with_capacity(256 * 1024, payload);
-    let mut buf = Vec::new();
-    std::iter::from_fn(move || {
-        buf.clear();
-        let mut limited = (&mut reader).take(MAX_LINE as u64 + 1);
-        match limited.read_until(b'\n', &mut buf) {
+/// The lines of a bundle's payload, read one by one. [`Lines::finish`] then checks that every
+/// byte read was a byte whose signature was verified: nothing read may be committed before.
+struct Lines<R: Read> {
+    reader: BufReader<format::PayloadReader<R>>,
+    buf: Vec<u8>,
+}
+
+impl<R: Read> Iterator for Lines<R> {
+    type Item = Result<Line>;
+
+    fn next(&mut self) -> Option<Result<Line>> {
+        self.buf.clear();
+        let mut limited = (&mut self.reader).take(MAX_LINE as u64 + 1);
+        match limited.read_until(b'\n', &mut self.buf) {
             Ok(0) => None,
             Ok(n) if n > MAX_LINE => Some(Err(Error::BundleDamaged)),
-            Ok(_) => Some(serde_json::from_slice::<Line>(&buf).map_err(|_| Error::BundleDamaged)),
-            Err(_) => Some(Err(Error::BundleDamaged)),
+            Ok(_) => {
+                Some(serde_json::from_slice::<Line>(&self.buf).map_err(|_| Error::BundleDamaged))
+            }
+            Err(e) => Some(Err(format::payload_error(&e))),
         }
-    })
+    }
+}
+
+impl<R: Read> Lines<R> {
+    /// Reads what is left of the file and checks it is the file that was verified.
+    fn finish(self) -> Result<()> {
+        self.reader.into_inner().finish()
+    }
+}
+
+fn read_lines<R: Read>(payload: format::PayloadReader<R>) -> Lines<R> {
+    Lines {
+        reader: BufReader::with_capacity(256 * 1024, payload),
+        buf: Vec::new(),
+    }
 }
 
 /// Finds the sender and checks that the bundle is for this store.
@@ -496,10 +519,30 @@ impl Store {
         let file_name = path
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        let result = self.import_inner(path, &file_name, dry_run, records);
-        if let Err(e) = &result {
-            // A refused file is logged with its reason (no content: nothing was decrypted
-            // into the log).
+        let result = std::fs::File::open(path)
+            .map_err(Error::io(path))
+            .and_then(|file| self.import_inner(file, &file_name, dry_run, records));
+        self.log_refusal(&file_name, &result);
+        result
+    }
+
+    /// [`Store::import_bundle`] from an open source that reads and seeks (a file, or bytes
+    /// in memory); `file_name` names it in the import log.
+    pub fn import_bundle_from<R: Read + Seek>(
+        &mut self,
+        file_name: &str,
+        input: R,
+        dry_run: bool,
+    ) -> Result<ImportSummary> {
+        self.require(crate::admin::Permission::ImportBundles)?;
+        let result = self.import_inner(input, file_name, dry_run, &mut |_, _| {});
+        self.log_refusal(file_name, &result);
+        result
+    }
+
+    /// Logs a refused file with its reason (no content: nothing was decrypted into the log).
+    fn log_refusal(&self, file_name: &str, result: &Result<ImportSummary>) {
+        if let Err(e) = result {
             let _ = self.conn.execute(
                 "INSERT INTO import_log (at, username, file_name, outcome, summary)
                  VALUES (?1, ?2, ?3, 'refused', ?4)",
@@ -511,12 +554,11 @@ impl Store {
                 ],
             );
         }
-        result
     }
 
-    fn import_inner(
+    fn import_inner<R: Read + Seek>(
         &mut self,
-        path: &Path,
+        input: R,
         file_name: &str,
         dry_run: bool,
         progress: &mut dyn FnMut(u64, u64),
@@ -524,12 +566,12 @@ impl Store {
         let profile = self.profile()?;
         let Verified {
             file,
-            header,
+            bundle,
             me,
             peer,
-            file_hash,
-            len,
-        } = self.verify_bundle(path)?;
+        } = self.verify_bundle(input)?;
+        let header = bundle.header.clone();
+        let file_hash = bundle.file_hash();
         if header.schema_version > crate::store::migrations::LATEST {
             return Err(Error::NewerVersion {
                 what: "bundle schema",
@@ -596,7 +638,8 @@ impl Store {
             return Ok(summary);
         }
         self.note_sequence(&header, &peer, &mut summary)?;
-        let (_, payload) = format::open_payload(file, len, &me.opening)?;
+        // The same bytes again, or nothing: `finish` below checks the whole file.
+        let payload = format::open_verified(file, &bundle, &me.opening)?;
         if header.kind == BundleKind::Transfer {
             let from = peer.peer.centre_code.clone();
             let mut lines = read_lines(payload);
@@ -611,7 +654,8 @@ impl Store {
             }
             let user = self.ctx.user.clone();
             self.batch_or_roll_back(!dry_run, |b| {
-                let received = super::transfer::apply(b, &from, &bundle_id, lines)?;
+                let received = super::transfer::apply(b, &from, &bundle_id, lines.by_ref())?;
+                lines.finish()?;
                 summary.tables.insert(
                     "case_file".into(),
                     TableCounts {
@@ -707,10 +751,15 @@ impl Store {
                 (statistics::STATISTICS, _) | (_, Some(_)) => return Err(Error::BundleDamaged),
                 _ => None,
             };
-            let expected: u64 = manifest.counts.values().sum();
+            // Counts come from the file: added with a check, a sum that overflows is no count.
+            let expected = manifest
+                .counts
+                .values()
+                .try_fold(0u64, |sum, n| sum.checked_add(*n))
+                .ok_or(Error::BundleDamaged)?;
             let mut counted = Totals::default();
             let mut ended = false;
-            for line in lines {
+            for line in lines.by_ref() {
                 if ended {
                     return Err(Error::BundleDamaged);
                 }
@@ -840,6 +889,7 @@ impl Store {
             if !ended {
                 return Err(Error::BundleDamaged);
             }
+            lines.finish()?;
             let unknown = std::mem::take(&mut applier.unknown);
             applier.summary.unknown_codes = unknown
                 .into_iter()
@@ -892,8 +942,10 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        let seq = i64::try_from(header.sequence).unwrap_or(i64::MAX);
-        let last_seq = last.as_ref().map_or(0, |l| l.0);
+        // Sequence numbers come from files (a store may hold one from before they were
+        // bounded): worked out in i128, where no sum of two of them overflows.
+        let seq = i128::from(header.sequence);
+        let last_seq = i128::from(last.as_ref().map_or(0, |l| l.0));
         if seq > last_seq + 1 {
             summary.notes.push(format!(
                 "bundle {} of {} arrived but {} before it did not (yet); it was applied anyway — ask {} to check that every bundle was sent",
@@ -915,7 +967,10 @@ impl Store {
             .conn
             .query_row(
                 "SELECT file_hash FROM bundle_in WHERE sender = ?1 AND sequence = ?2",
-                params![peer.peer.fingerprint.hex, seq - 1],
+                params![
+                    peer.peer.fingerprint.hex,
+                    i64::try_from(seq - 1).unwrap_or(i64::MAX)
+                ],
                 |r| r.get(0),
             )
             .optional()?;
@@ -939,12 +994,20 @@ impl Store {
     /// its signature: what exactly a centre sent. Nothing is applied.
     pub fn read_bundle_payload(&self, path: &Path) -> Result<String> {
         self.require(crate::admin::Permission::ImportBundles)?;
-        let v = self.verify_bundle(path)?;
-        let (_, mut payload) = format::open_payload(v.file, v.len, &v.me.opening)?;
+        let file = std::fs::File::open(path).map_err(Error::io(path))?;
+        self.read_bundle_payload_from(file)
+    }
+
+    /// [`Store::read_bundle_payload`] from an open source that reads and seeks.
+    pub fn read_bundle_payload_from<R: Read + Seek>(&self, input: R) -> Result<String> {
+        self.require(crate::admin::Permission::ImportBundles)?;
+        let v = self.verify_bundle(input)?;
+        let mut payload = format::open_verified(v.file, &v.bundle, &v.me.opening)?;
         let mut text = String::new();
         payload
             .read_to_string(&mut text)
-            .map_err(|_| Error::BundleDamaged)?;
+            .map_err(|e| format::payload_error(&e))?;
+        payload.finish()?;
         Ok(text)
     }
 
@@ -972,36 +1035,31 @@ impl Store {
 
 /// A bundle file that is addressed to this store and signed by its pinned sender; nothing
 /// decrypted yet.
-struct Verified {
-    file: std::fs::File,
-    header: Header,
+struct Verified<R> {
+    file: R,
+    bundle: format::VerifiedBundle,
     me: identity::Identity,
     peer: PeerKeys,
-    file_hash: String,
-    len: u64,
 }
 
 impl Store {
-    /// Reads the header, checks that the bundle is for this store and from an enrolled
-    /// sender, and verifies the signature over the whole file.
-    fn verify_bundle(&self, path: &Path) -> Result<Verified> {
-        let mut file = std::fs::File::open(path).map_err(Error::io(path))?;
-        let (header, _) = format::read_header(&mut file)?;
-        let me = identity::identity(&self.conn)?;
-        let peer = route(
-            &self.conn,
-            &header,
-            &me.fingerprint(),
-            &self.profile()?.code,
-        )?;
-        let (file_hash, len) = format::verify_signature(&mut file, &peer.verifying)?;
+    /// In one pass: reads the header, checks that the bundle is for this store and from an
+    /// enrolled sender, and verifies the signature over the whole file.
+    fn verify_bundle<R: Read + Seek>(&self, mut file: R) -> Result<Verified<R>> {
+        let mut routed = None;
+        let bundle = format::verify(&mut file, |header| {
+            let me = identity::identity(&self.conn)?;
+            let peer = route(&self.conn, header, &me.fingerprint(), &self.profile()?.code)?;
+            let key = peer.verifying;
+            routed = Some((me, peer));
+            Ok(key)
+        })?;
+        let (me, peer) = routed.ok_or(Error::BundleDamaged)?;
         Ok(Verified {
             file,
-            header,
+            bundle,
             me,
             peer,
-            file_hash,
-            len,
         })
     }
 }

@@ -117,9 +117,9 @@ impl Store {
             for (seq, _) in &received {
                 while expect < *seq && missing.len() < 100 {
                     missing.push(expect);
-                    expect += 1;
+                    expect = expect.saturating_add(1);
                 }
-                expect = expect.max(seq + 1);
+                expect = expect.max(seq.saturating_add(1));
             }
             let last_received = received.iter().max_by_key(|r| r.0);
             let pending = if peer.mode == crate::centre::Mode::Coordinator {

@@ -26,6 +26,10 @@ use crate::stats::Month;
 use crate::stats::tables::{self, MonthlyCount};
 use crate::store::Store;
 
+/// The largest monthly count a bundle may state (10^12: more than any centre will ever
+/// count, and 9 million of them still add up without overflow).
+pub const MAX_COUNT: i64 = 1_000_000_000_000;
+
 /// Case-level records without direct identifiers (the default agreement).
 pub const PSEUDONYMISED: &str = "pseudonymised";
 /// Aggregate monthly tables only.
@@ -146,6 +150,11 @@ pub(crate) fn put_count(
         return Err(Error::BundleDamaged);
     }
     if count.part.is_empty() || count.part.len() > 40 || count.code.len() > 200 {
+        return Err(Error::BundleDamaged);
+    }
+    // A count (or minutes) is never negative, and never so large that adding the counts of
+    // every centre and month could overflow: such a value is no count.
+    if !(0..=MAX_COUNT).contains(&count.value) {
         return Err(Error::BundleDamaged);
     }
     if !applied.fresh.contains(&count.month) {

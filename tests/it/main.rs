@@ -14,6 +14,7 @@ mod cli;
 mod coord;
 mod crash;
 mod glossary;
+mod hostile_files;
 mod lock;
 mod multi_agency;
 mod on_disk;

@@ -174,12 +174,13 @@ fn bundle_every_byte_change_and_truncation_is_refused() {
     let read = |bytes: &[u8]| -> atrama::Result<Vec<u8>> {
         format::read_header(&mut Cursor::new(bytes))?;
         let mut cur = Cursor::new(bytes);
-        let (_, len) = format::verify_signature(&mut cur, &sender)?;
-        let (_, mut reader) = format::open_payload(cur, len, &recipient)?;
+        let verified = format::verify(&mut cur, |_| Ok(sender))?;
+        let mut reader = format::open_verified(cur, &verified, &recipient)?;
         let mut out = Vec::new();
         reader
             .read_to_end(&mut out)
-            .map_err(|_| atrama::Error::BundleDamaged)?;
+            .map_err(|e| format::payload_error(&e))?;
+        reader.finish()?;
         Ok(out)
     };
     assert_eq!(read(&golden).unwrap(), payload, "the reference reads");
