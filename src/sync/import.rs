@@ -623,7 +623,7 @@ impl Store {
                     "case {} of {from} arrived with the client's consent; it is case {} here",
                     summary.sequence, received.case_number
                 ));
-                insert_bundle_in(&b.tx, &header, &bundle_id, &peer, &file_hash, &user)?;
+                insert_bundle_in(&b.tx, &header, &bundle_id, &peer, &file_hash, &user, 0)?;
                 if !dry_run {
                     insert_import_log(&b.tx, &user, &summary, &peer)?;
                     crate::audit::append(
@@ -846,7 +846,10 @@ impl Store {
                 .map(|((list, code), count)| UnknownCode { list, code, count })
                 .collect();
         }
-        insert_bundle_in(&tx, &header, &bundle_id, &peer, &file_hash, &user)?;
+        // Refused records keep the bundle from being acknowledged (`export::plan_return`),
+        // so the sender's watermark stays below them and they come again.
+        let rejected = summary.totals().rejected;
+        insert_bundle_in(&tx, &header, &bundle_id, &peer, &file_hash, &user, rejected)?;
         if dry_run {
             drop(tx); // rolls back
         } else {
@@ -948,8 +951,10 @@ impl Store {
         Ok(text)
     }
 
-    /// The import history, newest first.
+    /// The import history, newest first (those who may import bundles only: it names the
+    /// files, senders and refused records).
     pub fn import_history(&self, limit: u32) -> Result<Vec<ImportLogEntry>> {
+        self.require(crate::admin::Permission::ImportBundles)?;
         let rows = self
             .conn
             .prepare(
@@ -1140,7 +1145,8 @@ pub struct ImportLogEntry {
     pub summary: String,
 }
 
-/// Records a bundle as applied (the import is idempotent on its id).
+/// Records a bundle as applied (the import is idempotent on its id), with how many of its
+/// records were refused (such a bundle is never acknowledged).
 fn insert_bundle_in(
     conn: &Connection,
     header: &Header,
@@ -1148,11 +1154,13 @@ fn insert_bundle_in(
     peer: &PeerKeys,
     file_hash: &str,
     user: &str,
+    rejected: u64,
 ) -> Result<()> {
     conn.execute(
         "INSERT INTO bundle_in (bundle_id, sender, sequence, kind, period_from, period_to,
-                                file_hash, prev_hash, sealed_at, imported_at, imported_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                file_hash, prev_hash, sealed_at, imported_at, imported_by,
+                                rejected)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             bundle_id,
             peer.peer.fingerprint.hex,
@@ -1164,7 +1172,8 @@ fn insert_bundle_in(
             header.prev_hash,
             header.created_at,
             Utc::now().to_rfc3339(),
-            user
+            user,
+            i64::try_from(rejected).unwrap_or(i64::MAX)
         ],
     )?;
     Ok(())
