@@ -74,6 +74,8 @@ pub enum Action {
     Search,
     /// Set a person's passphrase with the recovery key (a forgotten passphrase).
     PassphraseReset,
+    /// Read the decrypted content of a bundle without applying it.
+    ViewBundle,
 }
 
 impl Action {
@@ -101,6 +103,7 @@ impl Action {
             Action::ImportInstrument => "import_instrument",
             Action::Search => "search",
             Action::PassphraseReset => "passphrase_reset",
+            Action::ViewBundle => "view_bundle",
         }
     }
 }

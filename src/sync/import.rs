@@ -939,15 +939,21 @@ impl Store {
     }
 
     /// The decrypted payload (JSON Lines) of a bundle sealed for this store, after checking
-    /// its signature: what exactly a centre sent. Nothing is applied.
+    /// its signature: what exactly a centre sent. Nothing is applied; the reading is
+    /// recorded in the access log (`view_bundle`, the bundle and its sender).
     pub fn read_bundle_payload(&self, path: &Path) -> Result<String> {
         self.require(crate::admin::Permission::ImportBundles)?;
         let v = self.verify_bundle(path)?;
+        let bundle = format!(
+            "bundle {} from {} (sequence {}); nothing applied",
+            v.header.bundle_id, v.peer.peer.centre_code, v.header.sequence
+        );
         let (_, mut payload) = format::open_payload(v.file, v.len, &v.me.opening)?;
         let mut text = String::new();
         payload
             .read_to_string(&mut text)
             .map_err(|_| Error::BundleDamaged)?;
+        self.log_access(crate::audit::Action::ViewBundle, None, Some(&bundle))?;
         Ok(text)
     }
 

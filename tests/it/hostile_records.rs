@@ -437,3 +437,25 @@ fn import_history_and_archived_counts_need_their_permissions() {
     ona.import_history(10).unwrap();
     ona.archived_statistics().unwrap();
 }
+
+/// More of the kind: reading a bundle's decrypted content without applying it (what a
+/// centre sent, pseudonymised records) is logged with the bundle and its sender.
+#[test]
+fn reading_a_bundles_content_is_logged() {
+    let mut b = site("BBB-01", Country::Lt, Mode::Centre);
+    let mut k = site("KOORD", Country::Lt, Mode::Coordinator);
+    enrol(&mut b, &mut k);
+    shared_case(&mut b.store, "Readclient", "2026-04-01", 30);
+    let file = bundle(&mut b, "KOORD", "b-1.atrama");
+    let payload = k.store.read_bundle_payload(&file).unwrap();
+    assert!(payload.contains("service_contact"));
+    let log = k.store.access_log(5).unwrap();
+    let read: Vec<_> = log.iter().filter(|e| e.action == "view_bundle").collect();
+    assert_eq!(read.len(), 1, "{log:?}");
+    let detail = read[0].detail.as_deref().unwrap();
+    assert!(
+        detail.contains("BBB-01") && detail.contains("nothing applied"),
+        "{detail}"
+    );
+    k.store.verify_access_log().unwrap();
+}
