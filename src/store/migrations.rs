@@ -210,6 +210,15 @@ mod tests {
             [],
         );
         assert!(clash.is_err(), "one owner, one number");
+        let clash = conn.execute(
+            "INSERT INTO client (id, owner_centre, owner_install, hlc, created_at, created_by,
+                 pseudonym, sex, age_band, disability, migrant, safe_to_call, safe_to_text,
+                 safe_to_visit)
+             VALUES ('c3', 'AAA', 'i', 1, 't', 'u', 'P-1', 'f', 'a', 'no', 'no', 'yes', 'yes',
+                 'yes')",
+            [],
+        );
+        assert!(clash.is_err(), "one owner, one pseudonym");
         // Foreign keys still hold: a case of a client that does not exist is refused.
         let orphan = conn.execute(
             "INSERT INTO case_file (id, owner_centre, owner_install, hlc, created_at,
