@@ -174,8 +174,32 @@ mod tests {
              VALUES ('k1', 'AAA', 'i', 1, 't', 'u', 'c1', 'AAA-2026-0001', '2026-01-01', 'self',
                  'accepted', 'open', 'ona', 't');",
         )?;
+        // A bundle imported before, with one record refused (its import log says so), and
+        // one applied whole; an unreadable log entry does not stop the migration.
+        conn.execute_batch(
+            "INSERT INTO sync_peer (fingerprint, centre_code, name, country, mode,
+                 x25519_public, ed25519_public, enrolled_at, enrolled_by)
+             VALUES ('f', 'AAA', 'A', 'LT', 'centre', x'00', x'00', 't', 'ona');
+             INSERT INTO bundle_in (bundle_id, sender, sequence, kind, file_hash, sealed_at,
+                 imported_at, imported_by)
+             VALUES ('b1', 'f', 1, 'centre_export', 'h1', 't', 't', 'ona'),
+                    ('b2', 'f', 2, 'centre_export', 'h2', 't', 't', 'ona'),
+                    ('b3', 'f', 3, 'centre_export', 'h3', 't', 't', 'ona');
+             INSERT INTO import_log (at, username, file_name, bundle_id, sender, outcome, summary)
+             VALUES ('t', 'ona', 'b1', 'b1', 'f', 'applied',
+                     '{\"tables\": {\"case_file\": {\"new\": 3, \"rejected\": 1},
+                                   \"consent_event\": {\"new\": 2, \"rejected\": 1}}}'),
+                    ('t', 'ona', 'b2', 'b2', 'f', 'applied',
+                     '{\"tables\": {\"case_file\": {\"new\": 3, \"rejected\": 0}}}'),
+                    ('t', 'ona', 'b3', 'b3', 'f', 'applied', 'not json');",
+        )?;
         let before = objects(&conn)?;
         migrate(&mut conn)?;
+        let rejected: Vec<i64> = conn
+            .prepare("SELECT rejected FROM bundle_in ORDER BY sequence")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        assert_eq!(rejected, [2, 0, 0]);
         let after = objects(&conn)?;
         for object in &before {
             assert!(after.contains(object), "{} was lost", object.0);

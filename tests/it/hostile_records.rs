@@ -376,6 +376,8 @@ fn reading_conferences_and_transfer_history_is_logged() {
     assert_eq!(count(&ona, "case conferences"), 0);
     assert_eq!(tomas.conferences(case).unwrap().len(), 1);
     assert_eq!(count(&ona, "case conferences"), 1);
+    tomas.conferences(case).unwrap();
+    assert_eq!(count(&ona, "case conferences"), 2, "every reading");
     ona.verify_access_log().unwrap();
 
     // A received case's transfer history (the sending centre's work).

@@ -138,3 +138,13 @@ END;
 -- A bundle whose records were refused (any of them) is not acknowledged: the centre's
 -- watermark stays below them and its next bundle sends them again (`export::plan_return`).
 ALTER TABLE bundle_in ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;
+-- Bundles imported before this migration: their refused records are counted from the import
+-- log, so a return bundle made from now on does not acknowledge them either (one already
+-- acknowledged stays so: the centre has moved its watermark).
+UPDATE bundle_in SET rejected = (
+    SELECT coalesce(sum(json_extract(t.value, '$.rejected')), 0)
+    FROM import_log l,
+         json_each(CASE WHEN json_valid(l.summary) THEN l.summary ELSE '{}' END, '$.tables') t
+    WHERE l.bundle_id = bundle_in.bundle_id AND l.outcome = 'applied'
+      AND t.key <> 'monthly_counts'
+);
