@@ -69,6 +69,13 @@ pub enum Action {
     ViewSafetyPlan,
     /// Loaded a risk-assessment instrument pack.
     ImportInstrument,
+    /// Searched: one entry per case the search showed, or one without a case when it found
+    /// nothing. The words searched for are not kept (see [`log_search`]).
+    Search,
+    /// Set a person's passphrase with the recovery key (a forgotten passphrase).
+    PassphraseReset,
+    /// Read the decrypted content of a bundle without applying it.
+    ViewBundle,
 }
 
 impl Action {
@@ -94,6 +101,9 @@ impl Action {
             Action::ViewRisk => "view_risk",
             Action::ViewSafetyPlan => "view_safety_plan",
             Action::ImportInstrument => "import_instrument",
+            Action::Search => "search",
+            Action::PassphraseReset => "passphrase_reset",
+            Action::ViewBundle => "view_bundle",
         }
     }
 }
@@ -182,6 +192,39 @@ pub(crate) fn append(
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     )?
     .execute([format!("{seq}:{hash}")])?;
+    Ok(())
+}
+
+/// Logs a search by `user` in one transaction: an entry for every case it showed (so the
+/// case's own log says who found it, and through what: its number, pseudonym, names or
+/// phone — `case` — or which notes), or one entry without a case when it found nothing.
+///
+/// The words searched for are not kept: the log outlives a purged case and cannot lose
+/// entries, so a name or phone number typed into the search would outlive the case with it.
+pub(crate) fn log_search<'a>(
+    conn: &Connection,
+    user: &str,
+    hits: impl IntoIterator<Item = (CaseId, Option<&'a str>)>,
+) -> Result<()> {
+    // Cases in the order shown, each with what matched in it.
+    let mut cases: Vec<(CaseId, Vec<String>)> = Vec::new();
+    for (case, note) in hits {
+        let what = note.map_or_else(|| "case".to_owned(), |id| format!("note {id}"));
+        match cases.iter_mut().find(|(c, _)| *c == case) {
+            Some((_, found)) => found.push(what),
+            None => cases.push((case, vec![what])),
+        }
+    }
+    let tx = conn.unchecked_transaction()?;
+    if cases.is_empty() {
+        append(&tx, user, Action::Search, None, Some("found nothing"))?;
+    }
+    let shown = cases.len();
+    for (i, (case, found)) in cases.into_iter().enumerate() {
+        let detail = format!("result {} of {shown}; matched {}", i + 1, found.join(", "));
+        append(&tx, user, Action::Search, Some(case), Some(&detail))?;
+    }
+    tx.commit()?;
     Ok(())
 }
 

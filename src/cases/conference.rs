@@ -429,10 +429,19 @@ pub(crate) fn follow_ups_due(
 }
 
 impl Store {
-    /// The conferences of a case, newest first, with actions and their outcomes.
+    /// The conferences of a case, newest first, with actions and their outcomes; the view is
+    /// recorded in the access log (when there is any to see).
     pub fn conferences(&self, case: CaseId) -> Result<Vec<Conference>> {
         super::read::case(&self.conn, case)?;
-        conferences(&self.conn, case, chrono::Local::now().date_naive())
+        let list = conferences(&self.conn, case, chrono::Local::now().date_naive())?;
+        if !list.is_empty() {
+            self.log_access(
+                crate::audit::Action::ViewCase,
+                Some(case),
+                Some("case conferences"),
+            )?;
+        }
+        Ok(list)
     }
 
     /// Records a conference and its actions in one transaction.

@@ -148,15 +148,25 @@ impl Store {
         Ok((media_type, content))
     }
 
-    /// Full-text search, best matches first (at most `limit`, default 50).
+    /// Full-text search, best matches first (at most `limit`, default 50). Every search
+    /// that looks something up is recorded in the access log: each case it showed (not the
+    /// words searched for), or that it found nothing.
     pub fn search(&self, text: &str, limit: Option<u32>) -> Result<Vec<SearchHit>> {
-        search::search(
+        let hits = search::search(
             &self.conn,
             &self.ctx.user,
             &self.ctx.disciplines,
             text,
             limit.unwrap_or(search::DEFAULT_LIMIT),
-        )
+        )?;
+        if search::fts_query(text).is_some() {
+            crate::audit::log_search(
+                &self.conn,
+                &self.ctx.user,
+                hits.iter().map(|h| (h.case_id, h.note_id.as_deref())),
+            )?;
+        }
+        Ok(hits)
     }
 
     /// The signed-in person's work queues on `today`.

@@ -156,10 +156,15 @@ pub fn case_fields(case: &Case) -> CaseFields {
     }
 }
 
-/// The case with this number.
+/// The case with this number. Numbers are unique per owner centre (migration 0013): should
+/// a centre have sent a number of another's form, this centre's own case comes first, then
+/// the one whose owner's code the number starts with.
 pub(crate) fn case_by_number(conn: &Connection, number: &str) -> Result<CaseId> {
     conn.prepare_cached(
-        "SELECT id FROM case_file WHERE case_number = ?1 COLLATE NOCASE AND deleted_at IS NULL",
+        "SELECT id FROM case_file WHERE case_number = ?1 COLLATE NOCASE AND deleted_at IS NULL
+         ORDER BY owner_centre = (SELECT code FROM centre_profile WHERE id = 1) DESC,
+                  substr(case_number, 1, length(owner_centre) + 1) = owner_centre || '-' DESC
+         LIMIT 1",
     )?
     .query_row([number.trim()], |r| r.get(0))
     .optional()?

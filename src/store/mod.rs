@@ -327,6 +327,15 @@ impl Store {
         let mut conn = open_db(&dir.join(DB_FILE), &db_key, false)?;
         migrations::migrate(&mut conn)?;
         check_active_staff(&conn, &user)?;
+        // Logged before the new slot is written, so no reset happens unrecorded (nobody is
+        // signed in: the entry names the account whose passphrase was set).
+        crate::audit::append(
+            &conn,
+            &user,
+            crate::audit::Action::PassphraseReset,
+            None,
+            Some(&format!("passphrase of {user} set with the recovery key")),
+        )?;
         drop(conn);
         if slots.is_legacy_recovery() {
             let kdf = slots.kdf_of(SlotKind::Recovery, None).unwrap_or(kdf);

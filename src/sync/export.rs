@@ -324,9 +324,14 @@ fn plan_centre_export(store: &Store, peer: &PeerKeys) -> Result<Plan> {
 fn plan_return(store: &Store, peer: &PeerKeys) -> Result<Plan> {
     let conn = &store.conn;
     let (sequence, prev_hash) = next_sequence(conn, &peer.peer.fingerprint.hex)?;
+    // Only bundles applied whole are acknowledged: the centre moves its watermark to the
+    // newest acknowledged bundle's end, so acknowledging one with refused records would mean
+    // they are never sent again. Its next bundle (which starts from the old watermark)
+    // carries them again.
     let mut applied = Vec::new();
     let mut stmt = conn.prepare(
-        "SELECT bundle_id, file_hash, sequence FROM bundle_in WHERE sender = ?1 ORDER BY sequence",
+        "SELECT bundle_id, file_hash, sequence FROM bundle_in WHERE sender = ?1 AND rejected = 0
+         ORDER BY sequence",
     )?;
     for row in stmt.query_map([&peer.peer.fingerprint.hex], |r| {
         Ok(AckedBundle {

@@ -667,7 +667,7 @@ impl Store {
                     "case {} of {from} arrived with the client's consent; it is case {} here",
                     summary.sequence, received.case_number
                 ));
-                insert_bundle_in(&b.tx, &header, &bundle_id, &peer, &file_hash, &user)?;
+                insert_bundle_in(&b.tx, &header, &bundle_id, &peer, &file_hash, &user, 0)?;
                 if !dry_run {
                     insert_import_log(&b.tx, &user, &summary, &peer)?;
                     crate::audit::append(
@@ -896,7 +896,10 @@ impl Store {
                 .map(|((list, code), count)| UnknownCode { list, code, count })
                 .collect();
         }
-        insert_bundle_in(&tx, &header, &bundle_id, &peer, &file_hash, &user)?;
+        // Refused records keep the bundle from being acknowledged (`export::plan_return`),
+        // so the sender's watermark stays below them and they come again.
+        let rejected = summary.totals().rejected;
+        insert_bundle_in(&tx, &header, &bundle_id, &peer, &file_hash, &user, rejected)?;
         if dry_run {
             drop(tx); // rolls back
         } else {
@@ -991,7 +994,8 @@ impl Store {
     }
 
     /// The decrypted payload (JSON Lines) of a bundle sealed for this store, after checking
-    /// its signature: what exactly a centre sent. Nothing is applied.
+    /// its signature: what exactly a centre sent. Nothing is applied; the reading is
+    /// recorded in the access log (`view_bundle`, the bundle and its sender).
     pub fn read_bundle_payload(&self, path: &Path) -> Result<String> {
         self.require(crate::admin::Permission::ImportBundles)?;
         let file = std::fs::File::open(path).map_err(Error::io(path))?;
@@ -1002,17 +1006,24 @@ impl Store {
     pub fn read_bundle_payload_from<R: Read + Seek>(&self, input: R) -> Result<String> {
         self.require(crate::admin::Permission::ImportBundles)?;
         let v = self.verify_bundle(input)?;
+        let bundle = format!(
+            "bundle {} from {} (sequence {}); nothing applied",
+            v.bundle.header.bundle_id, v.peer.peer.centre_code, v.bundle.header.sequence
+        );
         let mut payload = format::open_verified(v.file, &v.bundle, &v.me.opening)?;
         let mut text = String::new();
         payload
             .read_to_string(&mut text)
             .map_err(|e| format::payload_error(&e))?;
         payload.finish()?;
+        self.log_access(crate::audit::Action::ViewBundle, None, Some(&bundle))?;
         Ok(text)
     }
 
-    /// The import history, newest first.
+    /// The import history, newest first (those who may import bundles only: it names the
+    /// files, senders and refused records).
     pub fn import_history(&self, limit: u32) -> Result<Vec<ImportLogEntry>> {
+        self.require(crate::admin::Permission::ImportBundles)?;
         let rows = self
             .conn
             .prepare(
@@ -1198,7 +1209,8 @@ pub struct ImportLogEntry {
     pub summary: String,
 }
 
-/// Records a bundle as applied (the import is idempotent on its id).
+/// Records a bundle as applied (the import is idempotent on its id), with how many of its
+/// records were refused (such a bundle is never acknowledged).
 fn insert_bundle_in(
     conn: &Connection,
     header: &Header,
@@ -1206,11 +1218,13 @@ fn insert_bundle_in(
     peer: &PeerKeys,
     file_hash: &str,
     user: &str,
+    rejected: u64,
 ) -> Result<()> {
     conn.execute(
         "INSERT INTO bundle_in (bundle_id, sender, sequence, kind, period_from, period_to,
-                                file_hash, prev_hash, sealed_at, imported_at, imported_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                file_hash, prev_hash, sealed_at, imported_at, imported_by,
+                                rejected)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             bundle_id,
             peer.peer.fingerprint.hex,
@@ -1222,7 +1236,8 @@ fn insert_bundle_in(
             header.prev_hash,
             header.created_at,
             Utc::now().to_rfc3339(),
-            user
+            user,
+            i64::try_from(rejected).unwrap_or(i64::MAX)
         ],
     )?;
     Ok(())

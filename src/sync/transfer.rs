@@ -457,7 +457,8 @@ impl Store {
         })
     }
 
-    /// The transfers of a case (to or from another centre).
+    /// The transfers of a case (to or from another centre), with the sending centre's work
+    /// for a received one; the view is recorded in the access log.
     pub fn case_transfers(&self, case: CaseId) -> Result<Vec<CaseTransfer>> {
         let mut stmt = self.conn.prepare(
             "SELECT t.direction, t.peer_centre, coalesce(p.name, ''), t.from_case_number, t.at,
@@ -479,7 +480,15 @@ impl Store {
                     .and_then(|h| serde_json::from_str(&h).ok()),
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let transfers: Vec<CaseTransfer> = rows.collect::<rusqlite::Result<_>>()?;
+        if !transfers.is_empty() {
+            self.log_access(
+                crate::audit::Action::ViewCase,
+                Some(case),
+                Some("transfer history"),
+            )?;
+        }
+        Ok(transfers)
     }
 }
 

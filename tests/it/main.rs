@@ -15,6 +15,7 @@ mod coord;
 mod crash;
 mod glossary;
 mod hostile_files;
+mod hostile_records;
 mod lock;
 mod multi_agency;
 mod on_disk;

@@ -3,4 +3,4 @@
 /**
  * What was done.
  */
-export type Action = "view_case" | "view_identity" | "view_document" | "change" | "export" | "print" | "purge" | "enrol" | "import" | "staff_add" | "staff_disable" | "staff_enable" | "rotate_key" | "backup" | "backup_verify" | "settings" | "view_risk" | "view_safety_plan" | "import_instrument";
+export type Action = "view_case" | "view_identity" | "view_document" | "change" | "export" | "print" | "purge" | "enrol" | "import" | "staff_add" | "staff_disable" | "staff_enable" | "rotate_key" | "backup" | "backup_verify" | "settings" | "view_risk" | "view_safety_plan" | "import_instrument" | "search" | "passphrase_reset" | "view_bundle";
