@@ -45,8 +45,10 @@ use crate::error::{Error, Result};
 
 /// The first eight bytes of every bundle.
 pub const MAGIC: [u8; 8] = *b"ATRAMA\x1aB";
-/// The format version this build writes and the newest it reads.
-pub const FORMAT_VERSION: u16 = 1;
+/// The format version this build writes and the newest it reads. Version 2 keeps version
+/// 1's layout and constants; its payload is payload format 2 (`docs/bundle-format.md` §9).
+/// Version 1 is still read.
+pub const FORMAT_VERSION: u16 = 2;
 /// Plaintext bytes per chunk.
 pub const CHUNK_SIZE: u32 = 64 * 1024;
 /// The AES-GCM tag on each chunk.
@@ -252,7 +254,7 @@ impl std::fmt::Debug for OpeningKey {
 }
 
 /// The prefix (magic, version, header length, header) as written.
-fn prefix_bytes(header: &Header) -> Result<Vec<u8>> {
+fn prefix_bytes(version: u16, header: &Header) -> Result<Vec<u8>> {
     let json = serde_json::to_vec(header)
         .map_err(|e| Error::invalid(format!("cannot write the bundle header: {e}")))?;
     let len = u32::try_from(json.len())
@@ -261,7 +263,7 @@ fn prefix_bytes(header: &Header) -> Result<Vec<u8>> {
         .ok_or_else(|| Error::invalid("the bundle header is too large"))?;
     let mut out = Vec::with_capacity(PREFIX_LEN + json.len());
     out.extend_from_slice(&MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
+    out.extend_from_slice(&version.to_be_bytes());
     out.extend_from_slice(&len.to_be_bytes());
     out.extend_from_slice(&json);
     Ok(out)
@@ -373,6 +375,19 @@ pub fn seal<W: Write, R: rand_core_09::CryptoRng + rand_core_09::RngCore>(
     signer: &ed25519_dalek::SigningKey,
     rng: &mut R,
 ) -> Result<BundleWriter<W>> {
+    seal_format(out, FORMAT_VERSION, routing, recipient, signer, rng)
+}
+
+/// [`seal`] with the format version written in the prefix given: only to reproduce the
+/// golden files of earlier versions (the layout and constants are the same).
+pub fn seal_format<W: Write, R: rand_core_09::CryptoRng + rand_core_09::RngCore>(
+    out: W,
+    version: u16,
+    routing: Routing,
+    recipient: &RecipientKey,
+    signer: &ed25519_dalek::SigningKey,
+    rng: &mut R,
+) -> Result<BundleWriter<W>> {
     let mut content_key = Zeroizing::new([0u8; 32]);
     rng.fill_bytes(content_key.as_mut());
     let (enc, wrapped) = hpke::single_shot_seal::<HpkeAead, Kdf, Kem, _>(
@@ -401,7 +416,7 @@ pub fn seal<W: Write, R: rand_core_09::CryptoRng + rand_core_09::RngCore>(
         chunk_size: CHUNK_SIZE,
         compression: "zstd".into(),
     };
-    let prefix = prefix_bytes(&header)?;
+    let prefix = prefix_bytes(version, &header)?;
     let mut out = Hashing {
         out,
         hash: Sha256::new(),
@@ -793,9 +808,10 @@ mod tests {
     #[test]
     fn a_newer_format_version_is_refused_with_its_own_error() {
         let mut bytes = make(b"x");
-        bytes[9] = 2;
+        assert_eq!(bytes[9], 2, "this build writes format 2");
+        bytes[9] = 3;
         let err = read_header(&mut Cursor::new(&bytes)).unwrap_err();
-        assert!(matches!(err, Error::NewerVersion { found: 2, .. }), "{err}");
+        assert!(matches!(err, Error::NewerVersion { found: 3, .. }), "{err}");
         let err = read_header(&mut Cursor::new(b"PK\x03\x04 not a bundle at all")).unwrap_err();
         assert!(err.to_string().contains("not an Atrama bundle"), "{err}");
     }

@@ -177,6 +177,8 @@ fn code_columns(table: &str) -> &'static [(&'static str, &'static str)] {
 struct Applier<'a> {
     tx: &'a Transaction<'a>,
     sender_centre: String,
+    /// The payload's format: 1 sends a record's version as `hlc`, 2 as `version`.
+    payload_format: u32,
     codes: &'static CodeLists,
     columns: HashMap<&'static str, HashSet<String>>,
     summary: &'a mut ImportSummary,
@@ -237,7 +239,19 @@ impl Applier<'_> {
         }
     }
 
-    fn record(&mut self, table: &str, row: BTreeMap<String, Value>) -> Result<()> {
+    fn record(&mut self, table: &str, mut row: BTreeMap<String, Value>) -> Result<()> {
+        // Format 2 sends the version (a counter without a clock) as `version`; it is kept
+        // in the `hlc` column, which orders versions of a record the same way.
+        if self.payload_format >= 2 {
+            match row.remove("version") {
+                Some(v) if !row.contains_key("hlc") => {
+                    row.insert("hlc".to_owned(), v);
+                }
+                _ => {
+                    row.insert("hlc".to_owned(), Value::Null);
+                }
+            }
+        }
         let id = match row.get("id") {
             Some(Value::String(s)) => s.clone(),
             _ => String::new(),
@@ -651,6 +665,7 @@ impl Store {
             let mut applier = Applier {
                 tx: &tx,
                 sender_centre: peer.peer.centre_code.clone(),
+                payload_format: super::payload::PAYLOAD_FORMAT,
                 codes,
                 columns: HashMap::new(),
                 summary: &mut summary,
@@ -658,6 +673,20 @@ impl Store {
             };
             let mut lines = read_lines(payload);
             let manifest = match lines.next() {
+                Some(Ok(Line::Manifest(m)))
+                    if m.payload_format > super::payload::PAYLOAD_FORMAT =>
+                {
+                    return Err(Error::NewerVersion {
+                        what: "bundle payload",
+                        found: i64::from(m.payload_format),
+                        supported: i64::from(super::payload::PAYLOAD_FORMAT),
+                    });
+                }
+                Some(Ok(Line::Manifest(m)))
+                    if m.payload_format < super::payload::OLDEST_PAYLOAD_FORMAT =>
+                {
+                    return Err(Error::BundleDamaged);
+                }
                 Some(Ok(Line::Manifest(m))) if m.centre == peer.peer.centre_code => m,
                 Some(Ok(Line::Manifest(_))) => {
                     return Err(Error::invalid(
@@ -666,6 +695,7 @@ impl Store {
                 }
                 _ => return Err(Error::BundleDamaged),
             };
+            applier.payload_format = manifest.payload_format;
             // A statistics-level bundle: claim the months it covers (unless a newer bundle
             // set them), and, as the sender's newest bundle, drop any case-level replicas
             // an earlier agreement left here.

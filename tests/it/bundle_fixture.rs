@@ -57,7 +57,8 @@ fn seal_reference() -> Vec<u8> {
         prev_hash: None,
     };
     let mut rng = ChaCha20Rng::seed_from_u64(CONTENT_SEED);
-    let mut w = format::seal(Vec::new(), routing, &recipient, &signer, &mut rng).unwrap();
+    // Format 1 in the prefix: this build writes format 2 with the same layout.
+    let mut w = format::seal_format(Vec::new(), 1, routing, &recipient, &signer, &mut rng).unwrap();
     w.write_all(payload().as_bytes()).unwrap();
     w.finish().unwrap().0
 }

@@ -14,6 +14,7 @@ mod cli;
 mod coord;
 mod crash;
 mod lock;
+mod minimisation;
 mod multi_agency;
 mod on_disk;
 mod risk;
