@@ -206,8 +206,7 @@ pub(crate) fn outgoing(
         let a = match a {
             Answer::Text(_) => continue,
             Answer::Interval { from_day, to_day } => Answer::Interval {
-                from_day: i32::try_from(coarse_offset(opened, i64::from(from_day)))
-                    .unwrap_or(0),
+                from_day: i32::try_from(coarse_offset(opened, i64::from(from_day))).unwrap_or(0),
                 to_day: i32::try_from(coarse_offset(opened, i64::from(to_day))).unwrap_or(0),
             },
             Answer::Number(n) => match prefills.get(&q) {
@@ -219,8 +218,11 @@ pub(crate) fn outgoing(
                     None => continue,
                 },
                 Some(Prefill::SupportDays) => Answer::Number(
-                    i32::try_from(coarse_span(opened, opened + chrono::Duration::days(n.into())))
-                        .unwrap_or(0),
+                    i32::try_from(coarse_span(
+                        opened,
+                        opened + chrono::Duration::days(n.into()),
+                    ))
+                    .unwrap_or(0),
                 ),
                 // A number the template did not say (no longer here): a day count or not,
                 // it is not sent.

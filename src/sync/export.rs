@@ -596,6 +596,15 @@ impl Store {
         Ok((peer, plan))
     }
 
+    /// The id one of this centre's records (or cases) has in the bundles it sends to `to`
+    /// (a centre code): derived for that recipient with this store's pseudonym key, so that
+    /// the centre can say which of the recipient's records is which; the recipient cannot.
+    pub fn recipient_id(&self, to: &str, id: &str) -> Result<String> {
+        self.require(crate::admin::Permission::ExportBundles)?;
+        let peer = self.export_peer(to)?;
+        Ok(pseudonymise::key_for(&self.conn, &peer.peer.fingerprint.hex)?.id(id))
+    }
+
     /// What an export to `to` (a centre code) would write: counts, fields, sharing level.
     /// Writes nothing.
     pub fn export_preview(&self, to: &str) -> Result<ExportPreview> {

@@ -737,6 +737,40 @@ impl Store {
                 (statistics::STATISTICS, _) | (_, Some(_)) => return Err(Error::BundleDamaged),
                 _ => None,
             };
+            // Payload format 2 changed every id and version a recipient sees: a centre's first
+            // bundle of format 2 restates all it shares, and replaces what format 1 left
+            // here (format-1 ids are UUIDv7, format-2 ids never are). A format-1 bundle that
+            // arrives after format 2 is in use applies none of its records.
+            let mut skip_records = false;
+            if header.kind == BundleKind::CentreExport && stat_months.is_none() {
+                let old: Vec<String> = applier
+                    .tx
+                    .prepare(
+                        "SELECT id FROM case_file WHERE owner_centre = ?1
+                           AND (substr(id, 15, 1) = '7') = (?2 >= 2)",
+                    )?
+                    .query_map(
+                        params![&peer.peer.centre_code, manifest.payload_format],
+                        |r| r.get(0),
+                    )?
+                    .collect::<rusqlite::Result<_>>()?;
+                if manifest.payload_format >= 2 && !old.is_empty() {
+                    for case in &old {
+                        applier.withdraw(case)?;
+                    }
+                    applier.summary.notes.push(format!(
+                        "{} case(s) {} sent from an older version of Atrama were replaced by this bundle's restatement of what it shares",
+                        old.len(),
+                        peer.peer.centre_code
+                    ));
+                } else if manifest.payload_format < 2 && !old.is_empty() {
+                    skip_records = true;
+                    applier.summary.notes.push(format!(
+                        "this bundle was made by an older version of Atrama at {} before its newer bundles already here; its records were not applied",
+                        peer.peer.centre_code
+                    ));
+                }
+            }
             let expected: u64 = manifest.counts.values().sum();
             let mut counted = Totals::default();
             let mut ended = false;
@@ -753,7 +787,9 @@ impl Store {
                         if header.kind != BundleKind::CentreExport || stat_months.is_some() {
                             return Err(Error::BundleDamaged);
                         }
-                        applier.record(&table, row)?;
+                        if !skip_records {
+                            applier.record(&table, row)?;
+                        }
                     }
                     Line::Withdraw { case_id } => {
                         counted.withdrawn += 1;

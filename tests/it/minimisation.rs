@@ -176,8 +176,7 @@ impl Scan<'_> {
             || s == self.centre
             || is_month(s)
             || is_code(s)
-            || s
-                .strip_prefix(self.centre)
+            || s.strip_prefix(self.centre)
                 .and_then(|r| r.strip_prefix(':'))
                 .is_some_and(is_derived_reference);
         if !ok {
@@ -288,9 +287,8 @@ fn is_month(s: &str) -> bool {
 
 fn is_code(s: &str) -> bool {
     s.len() <= 64
-        && s.chars().all(|c| {
-            c.is_ascii_alphanumeric() || "_-|.:+<>".contains(c)
-        })
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-|.:+<>".contains(c))
 }
 
 /// A reference derived at the centre: Crockford base32 in groups joined by `-`.
