@@ -33,7 +33,7 @@ use aes_gcm::aead::stream::{DecryptorBE32, EncryptorBE32};
 use aes_gcm::aead::{KeyInit, generic_array::GenericArray};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use ed25519_dalek::{Signer, Verifier};
+use ed25519_dalek::Signer;
 use hpke::{Deserializable, Kem as _, Serializable};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -559,8 +559,11 @@ pub fn verify_signature<R: Read + Seek>(
     let digest: [u8; 32] = hash.clone().finalize().into();
     let mut message = SIGNATURE_CONTEXT.to_vec();
     message.extend_from_slice(&digest);
+    // RFC 8032 strict verification (§5.1.7 with the checks ZIP-215 leaves out): small-order
+    // keys and R, and non-canonical encodings, are refused, so exactly one signature per
+    // message and key is accepted — the bundle hash covers the signature.
     sender
-        .verify(&message, &ed25519_dalek::Signature::from_bytes(&signature))
+        .verify_strict(&message, &ed25519_dalek::Signature::from_bytes(&signature))
         .map_err(|_| Error::BundleDamaged)?;
     hash.update(signature);
     let file_hash: [u8; 32] = hash.finalize().into();
@@ -801,6 +804,78 @@ mod tests {
         let (_, len) = verify_signature(&mut cur, &sign.verifying_key()).unwrap();
         assert!(matches!(
             open_payload(cur, len, &other),
+            Err(Error::BundleDamaged)
+        ));
+    }
+
+    /// A bundle whose compressed stream has `tail` after the zstd frame (no writer does
+    /// this; only a sender could, since the chunks are authenticated and signed).
+    fn make_with_tail(payload: &[u8], tail: &[u8]) -> Vec<u8> {
+        let (open, sign) = keys();
+        let mut rng = rand_chacha_09::ChaCha20Rng::seed_from_u64(1);
+        let mut w = seal(
+            Vec::new(),
+            routing(&"bb".repeat(32)),
+            &open.public(),
+            &sign,
+            &mut rng,
+        )
+        .unwrap();
+        w.write_all(payload).unwrap();
+        let mut chunks = w.zstd.finish().unwrap();
+        chunks.write_all(tail).unwrap();
+        let mut hashed = chunks.finish().unwrap();
+        let digest: [u8; 32] = hashed.hash.clone().finalize().into();
+        let mut message = SIGNATURE_CONTEXT.to_vec();
+        message.extend_from_slice(&digest);
+        hashed
+            .write_all(&w.signer.sign(&message).to_bytes())
+            .unwrap();
+        hashed.out
+    }
+
+    #[test]
+    fn data_after_the_zstd_frame_is_refused_unless_it_is_a_whole_frame() {
+        assert_eq!(
+            read_back(&make_with_tail(b"payload", b"")).unwrap(),
+            b"payload"
+        );
+        for tail in [&b"x"[..], b"\0\0\0\0", b"trailing bytes that are no frame"] {
+            assert!(
+                matches!(
+                    read_back(&make_with_tail(b"payload", tail)),
+                    Err(Error::BundleDamaged)
+                ),
+                "{tail:?}"
+            );
+        }
+        // A second complete frame is read as more payload (docs/bundle-format.md §4).
+        let frame = zstd::encode_all(&b" and more"[..], ZSTD_LEVEL).unwrap();
+        assert_eq!(
+            read_back(&make_with_tail(b"payload", &frame)).unwrap(),
+            b"payload and more"
+        );
+    }
+
+    #[test]
+    fn a_signature_only_lenient_verification_accepts_is_refused() {
+        use ed25519_dalek::Verifier as _;
+        // A small-order public key (the identity point) with R = identity and s = 0: the
+        // cofactorless equation [s]B = R + [k]A holds for every message, so lenient
+        // verification accepts it; strict verification (RFC 8032 with small-order checks,
+        // `verify_strict`) refuses it.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let weak = ed25519_dalek::VerifyingKey::from_bytes(&identity).unwrap();
+        let mut sig = [0u8; SIGNATURE_LEN];
+        sig[0] = 1;
+        let signature = ed25519_dalek::Signature::from_bytes(&sig);
+        assert!(weak.verify(b"any message at all", &signature).is_ok());
+        let mut bytes = make(b"x");
+        let n = bytes.len();
+        bytes[n - SIGNATURE_LEN..].copy_from_slice(&sig);
+        assert!(matches!(
+            verify_signature(&mut Cursor::new(&bytes), &weak),
             Err(Error::BundleDamaged)
         ));
     }

@@ -462,6 +462,12 @@ fn read_lines<R: Read>(payload: R) -> impl Iterator<Item = Result<Line>> {
         match limited.read_until(b'\n', &mut buf) {
             Ok(0) => None,
             Ok(n) if n > MAX_LINE => Some(Err(Error::BundleDamaged)),
+            // Every line ends with LF, and a payload holds no CR at all (a JSON string
+            // cannot hold a raw one): CRLF line ends are refused, as is a last line cut
+            // short of its LF.
+            Ok(_) if buf.last() != Some(&b'\n') || buf.contains(&b'\r') => {
+                Some(Err(Error::BundleDamaged))
+            }
             Ok(_) => Some(serde_json::from_slice::<Line>(&buf).map_err(|_| Error::BundleDamaged)),
             Err(_) => Some(Err(Error::BundleDamaged)),
         }
@@ -793,6 +799,9 @@ impl Store {
                     }
                     Line::Withdraw { case_id } => {
                         counted.withdrawn += 1;
+                        if header.kind != BundleKind::CentreExport {
+                            return Err(Error::BundleDamaged);
+                        }
                         applier.withdraw(&case_id)?;
                     }
                     Line::Purge { case_id } => {
@@ -1256,4 +1265,24 @@ fn insert_import_log(
         ],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_end_with_lf_and_hold_no_cr() {
+        let end = r#"{"type":"end","records":0,"withdrawn":0,"acks":0}"#;
+        let ok = format!("{end}\n{end}\n");
+        assert_eq!(read_lines(ok.as_bytes()).filter(Result::is_ok).count(), 2);
+        for bad in [
+            format!("{end}\r\n"),
+            end.to_owned(),
+            format!("{end}\n\n"),
+            format!("{end}\n{end}"),
+        ] {
+            assert!(read_lines(bad.as_bytes()).any(|l| l.is_err()), "{bad:?}");
+        }
+    }
 }

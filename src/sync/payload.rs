@@ -232,6 +232,36 @@ pub fn project(p: Projection, value: Value) -> Value {
     }
 }
 
+/// Reads a JSON object into a map, refusing a key that appears twice (`serde_json` alone
+/// keeps the last): a row or a manifest map with a repeated key is a damaged payload.
+fn unique_keys<'de, D, V>(d: D) -> std::result::Result<BTreeMap<String, V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct Unique<V>(std::marker::PhantomData<V>);
+    impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Unique<V> {
+        type Value = BTreeMap<String, V>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object naming each key once")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some((k, v)) = map.next_entry::<String, V>()? {
+                if out.contains_key(&k) {
+                    return Err(serde::de::Error::custom(format!("'{k}' appears twice")));
+                }
+                out.insert(k, v);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Unique(std::marker::PhantomData))
+}
+
 #[allow(
     clippy::trivially_copy_pass_by_ref,
     reason = "serde's skip_serializing_if passes a reference"
@@ -251,6 +281,7 @@ pub enum Line {
         /// Its table.
         table: String,
         /// Column → value (strings, integers or null).
+        #[serde(deserialize_with = "unique_keys")]
         row: BTreeMap<String, Value>,
     },
     /// The centre no longer shares this case (consent withdrawn): the coordinator removes
@@ -350,6 +381,7 @@ pub struct Manifest {
     /// End of the range.
     pub change_seq_to: i64,
     /// Records per table.
+    #[serde(deserialize_with = "unique_keys")]
     pub counts: BTreeMap<String, u64>,
     /// Cases withdrawn.
     pub withdrawn: u64,
@@ -357,6 +389,7 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "is_zero")]
     pub purged: u64,
     /// The columns sent per table.
+    #[serde(deserialize_with = "unique_keys")]
     pub fields: BTreeMap<String, Vec<String>>,
     /// A `statistics` bundle: the months its counts cover, each in full (absent otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -480,5 +513,19 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn a_key_named_twice_is_refused() {
+        let ok = r#"{"type":"record","table":"client","row":{"id":"a","sex":"female"}}"#;
+        assert!(serde_json::from_str::<Line>(ok).is_ok());
+        for twice in [
+            r#"{"type":"record","table":"client","row":{"id":"a","sex":"female","sex":"male"}}"#,
+            r#"{"type":"record","table":"client","table":"case_file","row":{"id":"a"}}"#,
+            r#"{"type":"end","records":3,"records":4,"withdrawn":0,"acks":0}"#,
+            r#"{"type":"manifest","payload_format":2,"centre":"K","sharing":"none","change_seq_from":0,"change_seq_to":0,"counts":{"client":1,"client":2},"withdrawn":0,"fields":{}}"#,
+        ] {
+            assert!(serde_json::from_str::<Line>(twice).is_err(), "{twice}");
+        }
     }
 }

@@ -765,6 +765,20 @@ fn format_1_bundle(
     client: &str,
     case: &str,
 ) {
+    sealed_by_hand(centre, coord, path, sequence, client, case, (1, 11, 1));
+}
+
+/// A bundle sealed by hand with the centre's keys: `(format version, schema_version,
+/// payload_format)`, one client and its case in the rows of payload format 1.
+fn sealed_by_hand(
+    centre: &Store,
+    coord: &Store,
+    path: &Path,
+    sequence: u64,
+    client: &str,
+    case: &str,
+    (format_version, schema_version, payload_format): (u16, i64, u32),
+) {
     use atrama::bundle::format::{self, BundleKind, OpeningKey, Routing};
     let keys = |s: &Store| -> (Vec<u8>, Vec<u8>) {
         s.dangerously_raw_connection()
@@ -793,13 +807,13 @@ fn format_1_bundle(
         period: None,
         created_at: "2026-11-01T08:00:00+00:00".into(),
         app_version: "0.1.0".into(),
-        schema_version: 11,
+        schema_version,
         codes_version: "2026.11.1".into(),
         prev_hash: None,
     };
     let hlc = 117_740_238_952_595_467_i64;
     let payload = [
-        r#"{"type":"manifest","payload_format":1,"centre":"KLP-01","sharing":"pseudonymised","change_seq_from":0,"change_seq_to":2,"counts":{"case_file":1,"client":1},"withdrawn":0,"fields":{}}"#.to_owned(),
+        format!(r#"{{"type":"manifest","payload_format":{payload_format},"centre":"KLP-01","sharing":"pseudonymised","change_seq_from":0,"change_seq_to":2,"counts":{{"case_file":1,"client":1}},"withdrawn":0,"fields":{{}}}}"#),
         format!(r#"{{"type":"record","table":"client","row":{{"id":"{client}","owner_centre":"KLP-01","owner_install":"{client}","hlc":{hlc},"created_at":"2026-10-01T00:00:00+00:00","created_by":"","deleted_at":null,"pseudonym":"KLP-01:{client}","sex":"female","age_band":"25-34","disability":"no","migrant":"no","safe_to_call":"unknown","safe_to_text":"unknown","safe_to_visit":"unknown"}}}}"#),
         format!(r#"{{"type":"record","table":"case_file","row":{{"id":"{case}","owner_centre":"KLP-01","owner_install":"{client}","hlc":{hlc},"created_at":"2026-10-01T00:00:00+00:00","created_by":"","deleted_at":null,"client_id":"{client}","case_number":"KLP-01-2026-9{sequence}","opened_on":"2026-10-01","referral_source":"police","police_notified_on":null,"first_contact_on":null,"intake_outcome":"accepted","status":"open","closed_on":null,"closure_reason":null,"lead_worker":"","updated_at":"2026-10-01T00:00:00+00:00"}}}}"#),
         r#"{"type":"end","records":2,"withdrawn":0,"acks":0}"#.to_owned(),
@@ -808,7 +822,7 @@ fn format_1_bundle(
         + "\n";
     let mut w = format::seal_format(
         Vec::new(),
-        1,
+        format_version,
         routing,
         &recipient_key,
         &signer,
@@ -910,5 +924,52 @@ fn a_centre_moving_to_format_2_restates_and_its_format_1_copies_are_replaced() {
     assert_eq!(
         cases_at(&coord.store, false),
         i64::try_from(shared).unwrap()
+    );
+}
+
+#[test]
+fn a_newer_schema_or_payload_format_is_refused_and_changes_nothing() {
+    let mut centre = site("KLP-01", Country::Lt, Mode::Centre);
+    let mut coord = site("KOORD", Country::Lt, Mode::Coordinator);
+    enrol(&mut centre, &mut coord);
+    let latest = atrama::store::migrations::LATEST;
+    let path = out(&centre, "newer.atrama");
+    for (versions, what) in [((2, latest + 1, 2), "schema"), ((2, latest, 3), "payload")] {
+        let (client, case) = (
+            uuid::Uuid::now_v7().to_string(),
+            uuid::Uuid::now_v7().to_string(),
+        );
+        sealed_by_hand(
+            &centre.store,
+            &coord.store,
+            &path,
+            1,
+            &client,
+            &case,
+            versions,
+        );
+        let before = state(&coord.store);
+        let err = coord.store.import_bundle(&path, false).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::NewerVersion, "{what}: {err}");
+        assert!(err.to_string().contains(what), "{err}");
+        assert_eq!(state(&coord.store), before);
+    }
+    // The same bundle at the versions this build knows is applied.
+    let (client, case) = (
+        uuid::Uuid::now_v7().to_string(),
+        uuid::Uuid::now_v7().to_string(),
+    );
+    sealed_by_hand(
+        &centre.store,
+        &coord.store,
+        &path,
+        1,
+        &client,
+        &case,
+        (2, latest, 1),
+    );
+    assert_eq!(
+        coord.store.import_bundle(&path, false).unwrap().outcome,
+        "applied"
     );
 }
