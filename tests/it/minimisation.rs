@@ -573,6 +573,18 @@ fn a_pseudonymised_payload_holds_no_time_no_free_text_no_case_number_no_marker()
         klp.store.case_detail(planted).is_err(),
         "the planted case is purged"
     );
+    // The version numbers of purged cases go with them.
+    let orphans: i64 = klp
+        .store
+        .dangerously_raw_connection()
+        .query_row(
+            "SELECT count(*) FROM sync_version WHERE scope NOT IN (SELECT id FROM case_file)
+               AND scope NOT IN (SELECT id FROM client)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(orphans, 0);
     let second = file(&klp, "b2.atrama");
     let report = klp.store.export_bundle("KOORD", &second, None).unwrap();
     assert!(

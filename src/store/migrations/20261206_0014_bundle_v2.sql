@@ -13,6 +13,16 @@ CREATE TABLE sync_version (
 ) STRICT;
 CREATE INDEX sync_version_scope ON sync_version (scope, version);
 
+-- A case or client removed (purged, withdrawn at a recipient) takes its numbers with it.
+CREATE TRIGGER sync_version_case_gone AFTER DELETE ON case_file
+BEGIN
+    DELETE FROM sync_version WHERE scope = OLD.id;
+END;
+CREATE TRIGGER sync_version_client_gone AFTER DELETE ON client
+BEGIN
+    DELETE FROM sync_version WHERE scope = OLD.id;
+END;
+
 -- The payload format of each bundle sent: a pseudonymised export restates everything when
 -- the recipient has confirmed no bundle of the current format (ids and versions changed in
 -- format 2, so the recipient replaces what it holds from format 1).
