@@ -653,7 +653,7 @@ pub fn xlsx(c: &Comparison) -> Result<Vec<u8>> {
             ("Generated", c.generated_at.clone()),
             (
                 "Source",
-                "completed analyses of closed cases whose clients consented to non-identifiable use; facts computed by each centre's Atrama when the analysis was completed".to_owned(),
+                "completed analyses of closed cases whose clients consented to non-identifiable use; facts computed by each centre's Atrama when the analysis was completed; day counts arrive month-level (days from the first day of one month to the first day of another), so that no day can be recovered, and free-text answers stay at the centres".to_owned(),
             ),
             (
                 "Note",

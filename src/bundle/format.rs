@@ -33,7 +33,7 @@ use aes_gcm::aead::stream::{DecryptorBE32, EncryptorBE32};
 use aes_gcm::aead::{KeyInit, generic_array::GenericArray};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use ed25519_dalek::{Signer, Verifier};
+use ed25519_dalek::Signer;
 use hpke::{Deserializable, Kem as _, Serializable};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -45,8 +45,10 @@ use crate::error::{Error, Result};
 
 /// The first eight bytes of every bundle.
 pub const MAGIC: [u8; 8] = *b"ATRAMA\x1aB";
-/// The format version this build writes and the newest it reads.
-pub const FORMAT_VERSION: u16 = 1;
+/// The format version this build writes and the newest it reads. Version 2 keeps version
+/// 1's layout and constants; its payload is payload format 2 (`docs/bundle-format.md` §9).
+/// Version 1 is still read.
+pub const FORMAT_VERSION: u16 = 2;
 /// Plaintext bytes per chunk.
 pub const CHUNK_SIZE: u32 = 64 * 1024;
 /// The AES-GCM tag on each chunk.
@@ -255,7 +257,7 @@ impl std::fmt::Debug for OpeningKey {
 }
 
 /// The prefix (magic, version, header length, header) as written.
-fn prefix_bytes(header: &Header) -> Result<Vec<u8>> {
+fn prefix_bytes(version: u16, header: &Header) -> Result<Vec<u8>> {
     let json = serde_json::to_vec(header)
         .map_err(|e| Error::invalid(format!("cannot write the bundle header: {e}")))?;
     let len = u32::try_from(json.len())
@@ -264,7 +266,7 @@ fn prefix_bytes(header: &Header) -> Result<Vec<u8>> {
         .ok_or_else(|| Error::invalid("the bundle header is too large"))?;
     let mut out = Vec::with_capacity(PREFIX_LEN + json.len());
     out.extend_from_slice(&MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
+    out.extend_from_slice(&version.to_be_bytes());
     out.extend_from_slice(&len.to_be_bytes());
     out.extend_from_slice(&json);
     Ok(out)
@@ -376,6 +378,19 @@ pub fn seal<W: Write, R: rand_core_09::CryptoRng + rand_core_09::RngCore>(
     signer: &ed25519_dalek::SigningKey,
     rng: &mut R,
 ) -> Result<BundleWriter<W>> {
+    seal_format(out, FORMAT_VERSION, routing, recipient, signer, rng)
+}
+
+/// [`seal`] with the format version written in the prefix given: only to reproduce the
+/// golden files of earlier versions (the layout and constants are the same).
+pub fn seal_format<W: Write, R: rand_core_09::CryptoRng + rand_core_09::RngCore>(
+    out: W,
+    version: u16,
+    routing: Routing,
+    recipient: &RecipientKey,
+    signer: &ed25519_dalek::SigningKey,
+    rng: &mut R,
+) -> Result<BundleWriter<W>> {
     let mut content_key = Zeroizing::new([0u8; 32]);
     rng.fill_bytes(content_key.as_mut());
     let (enc, wrapped) = hpke::single_shot_seal::<HpkeAead, Kdf, Kem, _>(
@@ -404,7 +419,7 @@ pub fn seal<W: Write, R: rand_core_09::CryptoRng + rand_core_09::RngCore>(
         chunk_size: CHUNK_SIZE,
         compression: "zstd".into(),
     };
-    let prefix = prefix_bytes(&header)?;
+    let prefix = prefix_bytes(version, &header)?;
     let mut out = Hashing {
         out,
         hash: Sha256::new(),
@@ -629,8 +644,11 @@ pub fn verify<R: Read + Seek>(
     let digest: [u8; 32] = hash.clone().finalize().into();
     let mut message = SIGNATURE_CONTEXT.to_vec();
     message.extend_from_slice(&digest);
+    // RFC 8032 strict verification (§5.1.7 with the checks ZIP-215 leaves out): small-order
+    // keys and R, and non-canonical encodings, are refused, so exactly one signature per
+    // message and key is accepted — the bundle hash covers the signature.
     sender
-        .verify(&message, &ed25519_dalek::Signature::from_bytes(&signature))
+        .verify_strict(&message, &ed25519_dalek::Signature::from_bytes(&signature))
         .map_err(|_| Error::BundleDamaged)?;
     hash.update(signature);
     Ok(VerifiedBundle {
@@ -993,12 +1011,85 @@ mod tests {
         ));
     }
 
+    /// A bundle whose compressed stream has `tail` after the zstd frame (no writer does
+    /// this; only a sender could, since the chunks are authenticated and signed).
+    fn make_with_tail(payload: &[u8], tail: &[u8]) -> Vec<u8> {
+        let (open, sign) = keys();
+        let mut rng = rand_chacha_09::ChaCha20Rng::seed_from_u64(1);
+        let mut w = seal(
+            Vec::new(),
+            routing(&"bb".repeat(32)),
+            &open.public(),
+            &sign,
+            &mut rng,
+        )
+        .unwrap();
+        w.write_all(payload).unwrap();
+        let mut chunks = w.zstd.finish().unwrap();
+        chunks.write_all(tail).unwrap();
+        let mut hashed = chunks.finish().unwrap();
+        let digest: [u8; 32] = hashed.hash.clone().finalize().into();
+        let mut message = SIGNATURE_CONTEXT.to_vec();
+        message.extend_from_slice(&digest);
+        hashed
+            .write_all(&w.signer.sign(&message).to_bytes())
+            .unwrap();
+        hashed.out
+    }
+
+    #[test]
+    fn data_after_the_zstd_frame_is_refused_unless_it_is_a_whole_frame() {
+        assert_eq!(
+            read_back(&make_with_tail(b"payload", b"")).unwrap(),
+            b"payload"
+        );
+        for tail in [&b"x"[..], b"\0\0\0\0", b"trailing bytes that are no frame"] {
+            assert!(
+                matches!(
+                    read_back(&make_with_tail(b"payload", tail)),
+                    Err(Error::BundleDamaged)
+                ),
+                "{tail:?}"
+            );
+        }
+        // A second complete frame is read as more payload (docs/bundle-format.md §4).
+        let frame = zstd::encode_all(&b" and more"[..], ZSTD_LEVEL).unwrap();
+        assert_eq!(
+            read_back(&make_with_tail(b"payload", &frame)).unwrap(),
+            b"payload and more"
+        );
+    }
+
+    #[test]
+    fn a_signature_only_lenient_verification_accepts_is_refused() {
+        use ed25519_dalek::Verifier as _;
+        // A small-order public key (the identity point) with R = identity and s = 0: the
+        // cofactorless equation [s]B = R + [k]A holds for every message, so lenient
+        // verification accepts it; strict verification (RFC 8032 with small-order checks,
+        // `verify_strict`) refuses it.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let weak = ed25519_dalek::VerifyingKey::from_bytes(&identity).unwrap();
+        let mut sig = [0u8; SIGNATURE_LEN];
+        sig[0] = 1;
+        let signature = ed25519_dalek::Signature::from_bytes(&sig);
+        assert!(weak.verify(b"any message at all", &signature).is_ok());
+        let mut bytes = make(b"x");
+        let n = bytes.len();
+        bytes[n - SIGNATURE_LEN..].copy_from_slice(&sig);
+        assert!(matches!(
+            verify_signature(&mut Cursor::new(&bytes), &weak),
+            Err(Error::BundleDamaged)
+        ));
+    }
+
     #[test]
     fn a_newer_format_version_is_refused_with_its_own_error() {
         let mut bytes = make(b"x");
-        bytes[9] = 2;
+        assert_eq!(bytes[9], 2, "this build writes format 2");
+        bytes[9] = 3;
         let err = read_header(&mut Cursor::new(&bytes)).unwrap_err();
-        assert!(matches!(err, Error::NewerVersion { found: 2, .. }), "{err}");
+        assert!(matches!(err, Error::NewerVersion { found: 3, .. }), "{err}");
         let err = read_header(&mut Cursor::new(b"PK\x03\x04 not a bundle at all")).unwrap_err();
         assert!(err.to_string().contains("not an Atrama bundle"), "{err}");
     }

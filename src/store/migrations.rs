@@ -58,6 +58,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261206_0013_numbers_unique_per_owner",
         include_str!("migrations/20261206_0013_numbers_unique_per_owner.sql"),
     ),
+    (
+        "20261206_0014_bundle_v2",
+        include_str!("migrations/20261206_0014_bundle_v2.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the number of migrations.

@@ -18,6 +18,7 @@ use super::payload::{
     self, Ack, AckedBundle, Line, Manifest, PAYLOAD_FORMAT, StatMonths, TABLES, Totals,
     pseudonymised_columns,
 };
+use super::pseudonymise::{self, PseudonymKey};
 use super::statistics;
 use crate::atomic_file::AtomicFile;
 use crate::bundle::format::{self, BundleKind, Period, Routing};
@@ -108,12 +109,15 @@ struct Plan {
     reference: Vec<super::refdata::ReferenceData>,
 }
 
-/// The highest change-log sequence the recipient has confirmed.
+/// The highest change-log sequence the recipient has confirmed in a bundle of the current
+/// payload format. Bundles of an older format do not count: the first bundle of a new
+/// format restates everything (in format 2 every id and version the recipient sees
+/// changed, and the recipient replaces what it holds from format 1).
 pub(crate) fn acked_watermark(conn: &Connection, recipient: &str) -> Result<i64> {
     Ok(conn.query_row(
         "SELECT coalesce(max(change_seq_to), 0) FROM bundle_out
-         WHERE recipient = ?1 AND acked_at IS NOT NULL",
-        [recipient],
+         WHERE recipient = ?1 AND acked_at IS NOT NULL AND payload_format >= ?2",
+        params![recipient, PAYLOAD_FORMAT],
         |r| r.get(0),
     )?)
 }
@@ -277,7 +281,7 @@ fn plan_centre_export(store: &Store, peer: &PeerKeys) -> Result<Plan> {
                 (*t).to_owned(),
                 pseudonymised_columns(t)
                     .into_iter()
-                    .map(|(c, _)| c.to_owned())
+                    .map(|(c, _)| payload::wire_name(c).to_owned())
                     .collect(),
             )
         })
@@ -290,6 +294,10 @@ fn plan_centre_export(store: &Store, peer: &PeerKeys) -> Result<Plan> {
             .collect();
         let mut staying = table_columns(conn, table)?;
         staying.retain(|c| !leaving.contains(c.as_str()));
+        if *table == "case_analysis" {
+            // Inside `responses`: the answers to free-text questions stay at the centre.
+            staying.push("free_text_answers".to_owned());
+        }
         withheld.insert((*table).to_owned(), staying);
     }
     Ok(Plan {
@@ -460,6 +468,99 @@ fn to_json(v: rusqlite::types::ValueRef<'_>) -> Value {
     }
 }
 
+/// The scope whose counter numbers a record's versions: its case (a client or case row
+/// is its own scope).
+fn scope_column(table: &str) -> &'static str {
+    match table {
+        "client" | "case_file" => "id",
+        _ => "case_id",
+    }
+}
+
+/// The version each record leaves with, given in the order of the changes (HLC) so that
+/// the numbers of a case follow its history.
+fn assign_versions(
+    conn: &Connection,
+    records: &BTreeMap<&'static str, BTreeSet<String>>,
+) -> Result<HashMap<String, i64>> {
+    let mut changes: Vec<(i64, String, String)> = Vec::new();
+    for (table, ids) in records {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT hlc, {} FROM {table} WHERE id = ?1",
+            scope_column(table)
+        ))?;
+        for id in ids {
+            let (hlc, scope): (i64, String) =
+                stmt.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            changes.push((hlc, id.clone(), scope));
+        }
+    }
+    changes.sort();
+    let mut versions = HashMap::with_capacity(changes.len());
+    for (hlc, id, scope) in changes {
+        let v = pseudonymise::version(conn, &id, &scope, hlc)?;
+        versions.insert(id, v);
+    }
+    Ok(versions)
+}
+
+/// One record as it leaves: each column projected (`payload::Projection`), keyed values
+/// derived for the recipient, under its wire name.
+fn project_row(
+    conn: &Connection,
+    key: &PseudonymKey,
+    centre: &str,
+    table: &str,
+    columns: &[(&'static str, payload::Projection)],
+    stored: Vec<Value>,
+    versions: &HashMap<String, i64>,
+) -> Result<BTreeMap<String, Value>> {
+    use payload::Projection as P;
+    let raw = |name: &str| -> Option<&str> {
+        columns
+            .iter()
+            .position(|(c, _)| *c == name)
+            .and_then(|i| stored[i].as_str())
+    };
+    let id = raw("id").unwrap_or_default().to_owned();
+    let analysis = if table == "case_analysis" {
+        let version = columns
+            .iter()
+            .position(|(c, _)| *c == "template_version")
+            .and_then(|i| stored[i].as_i64())
+            .and_then(|v| u32::try_from(v).ok())
+            .unwrap_or(0);
+        Some(crate::analysis::exchange::outgoing(
+            conn,
+            raw("case_id").unwrap_or_default(),
+            raw("template_id").unwrap_or_default(),
+            version,
+            raw("facts").unwrap_or("{}"),
+            raw("responses").unwrap_or("{}"),
+        )?)
+    } else {
+        None
+    };
+    let mut row = BTreeMap::new();
+    for ((name, p), value) in columns.iter().zip(stored.iter().cloned()) {
+        let v = match (p, value) {
+            (P::Id, Value::String(s)) => Value::String(key.id(&s)),
+            (P::Version, _) => Value::from(versions.get(&id).copied().unwrap_or(1)),
+            (P::Pseudonym, _) => Value::String(key.reference("pseudonym", centre, &id)),
+            (P::CaseReference, _) => Value::String(key.reference("case", centre, &id)),
+            (P::AnalysisFacts, _) => {
+                Value::String(analysis.as_ref().map(|a| a.0.clone()).unwrap_or_default())
+            }
+            (P::AnalysisResponses, _) => {
+                Value::String(analysis.as_ref().map(|a| a.1.clone()).unwrap_or_default())
+            }
+            (p, v) => payload::project(*p, v),
+        };
+        row.insert(payload::wire_name(name).to_owned(), v);
+    }
+    Ok(row)
+}
+
 pub(super) fn write_line<W: Write>(out: &mut W, line: &Line) -> Result<()> {
     serde_json::to_writer(&mut *out, line)
         .map_err(|e| Error::invalid(format!("cannot write the bundle: {e}")))?;
@@ -498,6 +599,15 @@ impl Store {
             Mode::Coordinator => plan_return(self, &peer)?,
         };
         Ok((peer, plan))
+    }
+
+    /// The id one of this centre's records (or cases) has in the bundles it sends to `to`
+    /// (a centre code): derived for that recipient with this store's pseudonym key, so that
+    /// the centre can say which of the recipient's records is which; the recipient cannot.
+    pub fn recipient_id(&self, to: &str, id: &str) -> Result<String> {
+        self.require(crate::admin::Permission::ExportBundles)?;
+        let peer = self.export_peer(to)?;
+        Ok(pseudonymise::key_for(&self.conn, &peer.peer.fingerprint.hex)?.id(id))
     }
 
     /// What an export to `to` (a centre code) would write: counts, fields, sharing level.
@@ -542,6 +652,10 @@ impl Store {
             codes_version: self.ctx.codes.version().to_owned(),
             prev_hash: plan.prev_hash.clone(),
         };
+        // One transaction from here: the versions given to the records and the bundle's
+        // row in `bundle_out` commit together, after the file is in place.
+        let tx = self.conn.unchecked_transaction()?;
+        let key = &pseudonymise::key_for(&tx, &peer.peer.fingerprint.hex)?;
         let file = AtomicFile::create(out)?;
         let buffered = std::io::BufWriter::with_capacity(256 * 1024, file);
         let mut w = format::seal(
@@ -576,27 +690,24 @@ impl Store {
             }),
         )?;
         let mut records = 0u64;
+        let versions = assign_versions(&tx, &plan.records)?;
         for table in TABLES {
             let Some(ids) = plan.records.get(table) else {
                 continue;
             };
             let columns = pseudonymised_columns(table);
             let names: Vec<&str> = columns.iter().map(|(c, _)| *c).collect();
-            let mut stmt = self.conn.prepare_cached(&format!(
+            let mut stmt = tx.prepare_cached(&format!(
                 "SELECT {} FROM {table} WHERE id = ?1",
                 names.join(", ")
             ))?;
             for id in ids {
-                let row = stmt.query_row([id], |r| {
-                    let mut row = BTreeMap::new();
-                    for (i, (name, p)) in columns.iter().enumerate() {
-                        row.insert(
-                            (*name).to_owned(),
-                            payload::project(*p, to_json(r.get_ref(i)?), &centre),
-                        );
-                    }
-                    Ok(row)
+                let stored: Vec<Value> = stmt.query_row([id], |r| {
+                    (0..columns.len())
+                        .map(|i| Ok(to_json(r.get_ref(i)?)))
+                        .collect()
                 })?;
+                let row = project_row(&tx, key, &centre, table, &columns, stored, &versions)?;
                 write_line(
                     &mut w,
                     &Line::Record {
@@ -611,7 +722,7 @@ impl Store {
             write_line(
                 &mut w,
                 &Line::Withdraw {
-                    case_id: case.clone(),
+                    case_id: key.id(case),
                 },
             )?;
         }
@@ -619,7 +730,7 @@ impl Store {
             write_line(
                 &mut w,
                 &Line::Purge {
-                    case_id: case.clone(),
+                    case_id: key.id(case),
                 },
             )?;
         }
@@ -672,13 +783,14 @@ impl Store {
             .into_inner()
             .map_err(|e| Error::invalid(format!("cannot write the bundle: {}", e.error())))?;
         // The bundle is recorded as sent in the same step that puts the file in place: if
-        // recording fails, the file is removed with the temporary one.
-        let tx = self.conn.transaction()?;
+        // recording fails, the file is removed with the temporary one (and the versions
+        // given to its records are given again, the same, next time).
         tx.execute(
             "INSERT INTO bundle_out (bundle_id, recipient, sequence, kind, sharing, period_from,
                                      period_to, change_seq_from, change_seq_to, records,
-                                     file_hash, prev_hash, created_at, created_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                     file_hash, prev_hash, created_at, created_by,
+                                     payload_format)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             params![
                 bundle_id.to_string(),
                 peer.peer.fingerprint.hex,
@@ -694,6 +806,7 @@ impl Store {
                 sealed.header.prev_hash,
                 now.to_rfc3339(),
                 self.ctx.user,
+                PAYLOAD_FORMAT,
             ],
         )?;
         crate::audit::append(

@@ -11,7 +11,7 @@ use std::path::Path;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use chrono::Utc;
-use ed25519_dalek::{Signer, Verifier};
+use ed25519_dalek::Signer;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -282,7 +282,7 @@ fn parse_enrolment(text: &str) -> Result<(EnrolmentFile, [u8; 32], [u8; 32], Enr
     {
         return Err(bad());
     }
-    vk.verify(
+    vk.verify_strict(
         &enrolment_message(&f, &x, &e)?,
         &ed25519_dalek::Signature::from_bytes(&sig),
     )

@@ -177,6 +177,8 @@ fn code_columns(table: &str) -> &'static [(&'static str, &'static str)] {
 struct Applier<'a> {
     tx: &'a Transaction<'a>,
     sender_centre: String,
+    /// The payload's format: 1 sends a record's version as `hlc`, 2 as `version`.
+    payload_format: u32,
     codes: &'static CodeLists,
     columns: HashMap<&'static str, HashSet<String>>,
     summary: &'a mut ImportSummary,
@@ -237,7 +239,19 @@ impl Applier<'_> {
         }
     }
 
-    fn record(&mut self, table: &str, row: BTreeMap<String, Value>) -> Result<()> {
+    fn record(&mut self, table: &str, mut row: BTreeMap<String, Value>) -> Result<()> {
+        // Format 2 sends the version (a counter without a clock) as `version`; it is kept
+        // in the `hlc` column, which orders versions of a record the same way.
+        if self.payload_format >= 2 {
+            match row.remove("version") {
+                Some(v) if !row.contains_key("hlc") => {
+                    row.insert("hlc".to_owned(), v);
+                }
+                _ => {
+                    row.insert("hlc".to_owned(), Value::Null);
+                }
+            }
+        }
         let id = match row.get("id") {
             Some(Value::String(s)) => s.clone(),
             _ => String::new(),
@@ -441,12 +455,12 @@ impl Applier<'_> {
 
 /// The lines of a bundle's payload, read one by one. [`Lines::finish`] then checks that every
 /// byte read was a byte whose signature was verified: nothing read may be committed before.
-struct Lines<R: Read> {
-    reader: BufReader<format::PayloadReader<R>>,
+struct Lines<B: BufRead> {
+    reader: B,
     buf: Vec<u8>,
 }
 
-impl<R: Read> Iterator for Lines<R> {
+impl<B: BufRead> Iterator for Lines<B> {
     type Item = Result<Line>;
 
     fn next(&mut self) -> Option<Result<Line>> {
@@ -455,6 +469,12 @@ impl<R: Read> Iterator for Lines<R> {
         match limited.read_until(b'\n', &mut self.buf) {
             Ok(0) => None,
             Ok(n) if n > MAX_LINE => Some(Err(Error::BundleDamaged)),
+            // Every line ends with LF, and a payload holds no CR at all (a JSON string
+            // cannot hold a raw one): CRLF line ends are refused, as is a last line cut
+            // short of its LF.
+            Ok(_) if self.buf.last() != Some(&b'\n') || self.buf.contains(&b'\r') => {
+                Some(Err(Error::BundleDamaged))
+            }
             Ok(_) => {
                 Some(serde_json::from_slice::<Line>(&self.buf).map_err(|_| Error::BundleDamaged))
             }
@@ -463,14 +483,16 @@ impl<R: Read> Iterator for Lines<R> {
     }
 }
 
-impl<R: Read> Lines<R> {
+impl<R: Read> Lines<BufReader<format::PayloadReader<R>>> {
     /// Reads what is left of the file and checks it is the file that was verified.
     fn finish(self) -> Result<()> {
         self.reader.into_inner().finish()
     }
 }
 
-fn read_lines<R: Read>(payload: format::PayloadReader<R>) -> Lines<R> {
+fn read_lines<R: Read>(
+    payload: format::PayloadReader<R>,
+) -> Lines<BufReader<format::PayloadReader<R>>> {
     Lines {
         reader: BufReader::with_capacity(256 * 1024, payload),
         buf: Vec::new(),
@@ -695,6 +717,7 @@ impl Store {
             let mut applier = Applier {
                 tx: &tx,
                 sender_centre: peer.peer.centre_code.clone(),
+                payload_format: super::payload::PAYLOAD_FORMAT,
                 codes,
                 columns: HashMap::new(),
                 summary: &mut summary,
@@ -702,6 +725,20 @@ impl Store {
             };
             let mut lines = read_lines(payload);
             let manifest = match lines.next() {
+                Some(Ok(Line::Manifest(m)))
+                    if m.payload_format > super::payload::PAYLOAD_FORMAT =>
+                {
+                    return Err(Error::NewerVersion {
+                        what: "bundle payload",
+                        found: i64::from(m.payload_format),
+                        supported: i64::from(super::payload::PAYLOAD_FORMAT),
+                    });
+                }
+                Some(Ok(Line::Manifest(m)))
+                    if m.payload_format < super::payload::OLDEST_PAYLOAD_FORMAT =>
+                {
+                    return Err(Error::BundleDamaged);
+                }
                 Some(Ok(Line::Manifest(m))) if m.centre == peer.peer.centre_code => m,
                 Some(Ok(Line::Manifest(_))) => {
                     return Err(Error::invalid(
@@ -710,6 +747,7 @@ impl Store {
                 }
                 _ => return Err(Error::BundleDamaged),
             };
+            applier.payload_format = manifest.payload_format;
             // A statistics-level bundle: claim the months it covers (unless a newer bundle
             // set them), and, as the sender's newest bundle, drop any case-level replicas
             // an earlier agreement left here.
@@ -751,6 +789,40 @@ impl Store {
                 (statistics::STATISTICS, _) | (_, Some(_)) => return Err(Error::BundleDamaged),
                 _ => None,
             };
+            // Payload format 2 changed every id and version a recipient sees: a centre's first
+            // bundle of format 2 restates all it shares, and replaces what format 1 left
+            // here (format-1 ids are UUIDv7, format-2 ids never are). A format-1 bundle that
+            // arrives after format 2 is in use applies none of its records.
+            let mut skip_records = false;
+            if header.kind == BundleKind::CentreExport && stat_months.is_none() {
+                let old: Vec<String> = applier
+                    .tx
+                    .prepare(
+                        "SELECT id FROM case_file WHERE owner_centre = ?1
+                           AND (substr(id, 15, 1) = '7') = (?2 >= 2)",
+                    )?
+                    .query_map(
+                        params![&peer.peer.centre_code, manifest.payload_format],
+                        |r| r.get(0),
+                    )?
+                    .collect::<rusqlite::Result<_>>()?;
+                if manifest.payload_format >= 2 && !old.is_empty() {
+                    for case in &old {
+                        applier.withdraw(case)?;
+                    }
+                    applier.summary.notes.push(format!(
+                        "{} case(s) {} sent from an older version of Atrama were replaced by this bundle's restatement of what it shares",
+                        old.len(),
+                        peer.peer.centre_code
+                    ));
+                } else if manifest.payload_format < 2 && !old.is_empty() {
+                    skip_records = true;
+                    applier.summary.notes.push(format!(
+                        "this bundle was made by an older version of Atrama at {} before its newer bundles already here; its records were not applied",
+                        peer.peer.centre_code
+                    ));
+                }
+            }
             // Counts come from the file: added with a check, a sum that overflows is no count.
             let expected = manifest
                 .counts
@@ -772,10 +844,15 @@ impl Store {
                         if header.kind != BundleKind::CentreExport || stat_months.is_some() {
                             return Err(Error::BundleDamaged);
                         }
-                        applier.record(&table, row)?;
+                        if !skip_records {
+                            applier.record(&table, row)?;
+                        }
                     }
                     Line::Withdraw { case_id } => {
                         counted.withdrawn += 1;
+                        if header.kind != BundleKind::CentreExport {
+                            return Err(Error::BundleDamaged);
+                        }
                         applier.withdraw(&case_id)?;
                     }
                     Line::Purge { case_id } => {
@@ -1263,4 +1340,32 @@ fn insert_import_log(
         ],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The line reader over plain bytes (the payload's decryption is not under test here).
+    fn read_lines(bytes: &[u8]) -> Lines<&[u8]> {
+        Lines {
+            reader: bytes,
+            buf: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn lines_end_with_lf_and_hold_no_cr() {
+        let end = r#"{"type":"end","records":0,"withdrawn":0,"acks":0}"#;
+        let ok = format!("{end}\n{end}\n");
+        assert_eq!(read_lines(ok.as_bytes()).filter(Result::is_ok).count(), 2);
+        for bad in [
+            format!("{end}\r\n"),
+            end.to_owned(),
+            format!("{end}\n\n"),
+            format!("{end}\n{end}"),
+        ] {
+            assert!(read_lines(bad.as_bytes()).any(|l| l.is_err()), "{bad:?}");
+        }
+    }
 }

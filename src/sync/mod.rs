@@ -20,6 +20,7 @@ pub mod identity;
 pub mod import;
 pub mod inbox;
 pub mod payload;
+pub mod pseudonymise;
 pub mod refdata;
 pub mod statistics;
 pub mod transfer;

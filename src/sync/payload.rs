@@ -11,8 +11,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The payload format version inside bundle format 1.
-pub const PAYLOAD_FORMAT: u32 = 1;
+/// The payload format this build writes (inside bundle format 2): keyed ids, versions
+/// without a clock, no free text (`docs/bundle-format.md` §7.2).
+pub const PAYLOAD_FORMAT: u32 = 2;
+
+/// The oldest payload format this build still reads (bundle format 1's).
+pub const OLDEST_PAYLOAD_FORMAT: u32 = 1;
 
 /// Tables whose records travel, parents before children (the order a bundle lists them in,
 /// so that an importer can insert each record after what it refers to).
@@ -33,36 +37,59 @@ pub const TABLES: &[&str] = &[
 /// How one column leaves the centre at the pseudonymised level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Projection {
-    /// As stored.
+    /// As stored (codes, counts, yes/no).
     Keep,
     /// A date (`YYYY-MM-DD`) or timestamp reduced to the first day of its month.
     Month,
     /// Replaced by this constant (a required column whose content stays at the centre).
     Const(&'static str),
-    /// Prefixed with the centre code, so that codes from different centres cannot collide.
-    CentrePrefixed,
+    /// Replaced by the integer 0 (a required number whose value stays at the centre).
+    Zero,
+    /// An id: replaced by the id derived for the recipient (`pseudonymise`).
+    Id,
+    /// The record's HLC: replaced by its `version`, a counter without a clock
+    /// (`pseudonymise::version`); sent under the name `version`.
+    Version,
+    /// The client's pseudonym: replaced by one derived for the recipient.
+    Pseudonym,
+    /// The case number: replaced by a case reference derived for the recipient.
+    CaseReference,
+    /// A case analysis's facts, day counts coarsened to month starts
+    /// (`analysis::exchange::outgoing`).
+    AnalysisFacts,
+    /// A case analysis's answers: free text left out, day counts coarsened.
+    AnalysisResponses,
 }
 
-use Projection::{CentrePrefixed, Const, Keep, Month};
+use Projection::{
+    AnalysisFacts, AnalysisResponses, CaseReference, Const, Id, Keep, Month, Pseudonym, Version,
+    Zero,
+};
 
 /// The sync columns every record has.
 const META: &[(&str, Projection)] = &[
-    ("id", Keep),
+    ("id", Id),
     ("owner_centre", Keep),
-    ("owner_install", Keep),
-    ("hlc", Keep),
+    ("owner_install", Id),
+    ("hlc", Version),
     ("created_at", Month),
     ("created_by", Const("")),
     ("deleted_at", Month),
 ];
 
+/// The name a column travels under: the HLC leaves as `version` (payload format 2).
+pub fn wire_name(column: &str) -> &str {
+    if column == "hlc" { "version" } else { column }
+}
+
 /// The columns of `table` that a pseudonymised bundle carries, with how each is reduced.
 /// Columns not listed (names, phone, address, contact safety, birth year, municipality,
-/// staff names, follow-up dates, notes, documents) never leave the centre.
+/// staff names, follow-up dates, notes, documents, the reason of a reopening or closing,
+/// the risk score) never leave the centre.
 pub fn pseudonymised_columns(table: &str) -> Vec<(&'static str, Projection)> {
     let own: &[(&str, Projection)] = match table {
         "client" => &[
-            ("pseudonym", CentrePrefixed),
+            ("pseudonym", Pseudonym),
             ("sex", Keep),
             ("age_band", Keep),
             ("disability", Keep),
@@ -72,8 +99,8 @@ pub fn pseudonymised_columns(table: &str) -> Vec<(&'static str, Projection)> {
             ("safe_to_visit", Const("unknown")),
         ],
         "case_file" => &[
-            ("client_id", Keep),
-            ("case_number", Keep),
+            ("client_id", Id),
+            ("case_number", CaseReference),
             ("opened_on", Month),
             ("referral_source", Keep),
             ("police_notified_on", Month),
@@ -86,8 +113,8 @@ pub fn pseudonymised_columns(table: &str) -> Vec<(&'static str, Projection)> {
             ("updated_at", Month),
         ],
         "consent_event" => &[
-            ("supersedes", Keep),
-            ("case_id", Keep),
+            ("supersedes", Id),
+            ("case_id", Id),
             ("purpose", Keep),
             ("agency_type", Keep),
             ("given", Keep),
@@ -95,8 +122,8 @@ pub fn pseudonymised_columns(table: &str) -> Vec<(&'static str, Projection)> {
             ("on_date", Month),
         ],
         "incident" => &[
-            ("supersedes", Keep),
-            ("case_id", Keep),
+            ("supersedes", Id),
+            ("case_id", Id),
             ("occurred_on", Month),
             ("ongoing_since", Month),
             ("violence_forms", Keep),
@@ -106,7 +133,7 @@ pub fn pseudonymised_columns(table: &str) -> Vec<(&'static str, Projection)> {
             ("perpetrators", Keep),
         ],
         "child" => &[
-            ("case_id", Keep),
+            ("case_id", Id),
             ("sex", Keep),
             ("age_band", Keep),
             ("lives_with_client", Keep),
@@ -115,8 +142,8 @@ pub fn pseudonymised_columns(table: &str) -> Vec<(&'static str, Projection)> {
             ("child_protection_referral", Keep),
         ],
         "service_contact" => &[
-            ("supersedes", Keep),
-            ("case_id", Keep),
+            ("supersedes", Id),
+            ("case_id", Id),
             ("on_date", Month),
             ("discipline", Keep),
             ("mode", Keep),
@@ -125,15 +152,15 @@ pub fn pseudonymised_columns(table: &str) -> Vec<(&'static str, Projection)> {
             ("staff", Const("")),
         ],
         "referral" => &[
-            ("supersedes", Keep),
-            ("case_id", Keep),
+            ("supersedes", Id),
+            ("case_id", Id),
             ("on_date", Month),
             ("agency_type", Keep),
             ("status", Keep),
-            ("consent_event_id", Keep),
+            ("consent_event_id", Id),
         ],
         "protection_order" => &[
-            ("case_id", Keep),
+            ("case_id", Id),
             ("issuer", Keep),
             ("order_type", Keep),
             ("status", Keep),
@@ -144,48 +171,53 @@ pub fn pseudonymised_columns(table: &str) -> Vec<(&'static str, Projection)> {
             ("breaches", Keep),
         ],
         "case_status_event" => &[
-            ("supersedes", Keep),
-            ("case_id", Keep),
+            ("supersedes", Id),
+            ("case_id", Id),
             ("kind", Keep),
             ("on_date", Month),
-            ("reason", Keep),
         ],
         // Table T8 counts assessments by instrument and band. The answers (which may hold
-        // the client's words), the assessor and the reason for an override stay here.
+        // the client's words), the assessor, the reason for an override and the score
+        // (which hints at the items answered yes) stay here: the band travels.
         "risk_assessment" => &[
-            ("supersedes", Keep),
-            ("case_id", Keep),
+            ("supersedes", Id),
+            ("case_id", Id),
             ("instrument_id", Keep),
             ("instrument_version", Keep),
             ("assessed_on", Month),
             ("assessor", Const("")),
             ("answers", Const("{}")),
-            ("score", Keep),
+            ("score", Zero),
             ("band", Keep),
             ("override_band", Keep),
             ("final_band", Keep),
         ],
-        // The joint case analysis (`crate::analysis`): facts are day counts and codes, the
-        // responses the counsellor's own analysis, screened for direct identifiers.
+        // The joint case analysis (`crate::analysis`): facts are day counts (coarsened to
+        // month starts) and codes; of the responses, choices, numbers, yes/no and date
+        // intervals (coarsened) travel, free text stays at the centre.
         "case_analysis" => &[
-            ("supersedes", Keep),
-            ("case_id", Keep),
+            ("supersedes", Id),
+            ("case_id", Id),
             ("template_id", Keep),
             ("template_version", Keep),
             ("completed_on", Month),
-            ("facts", Keep),
-            ("responses", Keep),
+            ("facts", AnalysisFacts),
+            ("responses", AnalysisResponses),
         ],
         _ => &[],
     };
     META.iter().chain(own.iter()).copied().collect()
 }
 
-/// Applies a projection to one stored value.
-pub fn project(p: Projection, value: Value, centre: &str) -> Value {
+/// Applies a projection to one stored value: the ones that need nothing but the value
+/// (`Keep`, `Month`, `Const`, `Zero`). The keyed ones (`Id`, `Pseudonym`, `CaseReference`),
+/// `Version` and the analysis columns are made by the export (`sync::export`), which has the
+/// key, the store and the row; given here, they give null.
+pub fn project(p: Projection, value: Value) -> Value {
     match (p, value) {
         (Keep, v) => v,
         (Const(c), _) => Value::String(c.to_owned()),
+        (Zero, _) => Value::from(0),
         (_, Value::Null) => Value::Null,
         (Month, Value::String(s)) => {
             // `YYYY-MM-DD…` → `YYYY-MM-01` (timestamps keep their form: `…-01T00:00:00+00:00`).
@@ -196,9 +228,38 @@ pub fn project(p: Projection, value: Value, centre: &str) -> Value {
                 Value::Null
             }
         }
-        (CentrePrefixed, Value::String(s)) => Value::String(format!("{centre}:{s}")),
         (_, _) => Value::Null,
     }
+}
+
+/// Reads a JSON object into a map, refusing a key that appears twice (`serde_json` alone
+/// keeps the last): a row or a manifest map with a repeated key is a damaged payload.
+fn unique_keys<'de, D, V>(d: D) -> std::result::Result<BTreeMap<String, V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct Unique<V>(std::marker::PhantomData<V>);
+    impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Unique<V> {
+        type Value = BTreeMap<String, V>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object naming each key once")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some((k, v)) = map.next_entry::<String, V>()? {
+                if out.contains_key(&k) {
+                    return Err(serde::de::Error::custom(format!("'{k}' appears twice")));
+                }
+                out.insert(k, v);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Unique(std::marker::PhantomData))
 }
 
 #[allow(
@@ -220,6 +281,7 @@ pub enum Line {
         /// Its table.
         table: String,
         /// Column → value (strings, integers or null).
+        #[serde(deserialize_with = "unique_keys")]
         row: BTreeMap<String, Value>,
     },
     /// The centre no longer shares this case (consent withdrawn): the coordinator removes
@@ -319,6 +381,7 @@ pub struct Manifest {
     /// End of the range.
     pub change_seq_to: i64,
     /// Records per table.
+    #[serde(deserialize_with = "unique_keys")]
     pub counts: BTreeMap<String, u64>,
     /// Cases withdrawn.
     pub withdrawn: u64,
@@ -326,6 +389,7 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "is_zero")]
     pub purged: u64,
     /// The columns sent per table.
+    #[serde(deserialize_with = "unique_keys")]
     pub fields: BTreeMap<String, Vec<String>>,
     /// A `statistics` bundle: the months its counts cover, each in full (absent otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -374,26 +438,19 @@ mod tests {
     #[test]
     fn dates_are_reduced_to_their_month_and_private_columns_replaced() {
         assert_eq!(
-            project(Month, Value::String("2026-03-17".into()), "X"),
+            project(Month, Value::String("2026-03-17".into())),
             Value::String("2026-03-01".into())
         );
         assert_eq!(
-            project(
-                Month,
-                Value::String("2026-03-17T09:15:00.123+00:00".into()),
-                "X"
-            ),
+            project(Month, Value::String("2026-03-17T09:15:00.123+00:00".into())),
             Value::String("2026-03-01T00:00:00+00:00".into())
         );
-        assert_eq!(project(Month, Value::Null, "X"), Value::Null);
+        assert_eq!(project(Month, Value::Null), Value::Null);
         assert_eq!(
-            project(Const(""), Value::String("ona".into()), "X"),
+            project(Const(""), Value::String("ona".into())),
             Value::String(String::new())
         );
-        assert_eq!(
-            project(CentrePrefixed, Value::String("K7Q-2MD".into()), "KLP-01"),
-            Value::String("KLP-01:K7Q-2MD".into())
-        );
+        assert_eq!(project(Zero, Value::from(17)), Value::from(0));
     }
 
     #[test]
@@ -416,12 +473,27 @@ mod tests {
                     "file_name",
                     "override_reason",
                     "sections",
+                    "reason",
                 ] {
                     assert_ne!(name, private, "{table}.{private} would leave the centre");
                 }
                 if ["created_by", "staff", "lead_worker", "assessor", "answers"].contains(&name) {
                     assert!(matches!(p, Const(_)), "{table}.{name} names staff");
                 }
+                // Every id is derived for the recipient; the HLC never leaves.
+                if name == "id"
+                    || name.ends_with("_id") && !["instrument_id", "template_id"].contains(&name)
+                    || ["supersedes", "owner_install"].contains(&name)
+                {
+                    assert_eq!(p, Id, "{table}.{name} would leave as the centre's own id");
+                }
+                if name == "hlc" {
+                    assert_eq!(p, Version, "{table}.hlc would leave as a clock reading");
+                }
+                assert!(
+                    !["case_number", "pseudonym"].contains(&name) || p != Keep,
+                    "{table}.{name} would leave as typed"
+                );
             }
         }
     }
@@ -441,5 +513,19 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn a_key_named_twice_is_refused() {
+        let ok = r#"{"type":"record","table":"client","row":{"id":"a","sex":"female"}}"#;
+        assert!(serde_json::from_str::<Line>(ok).is_ok());
+        for twice in [
+            r#"{"type":"record","table":"client","row":{"id":"a","sex":"female","sex":"male"}}"#,
+            r#"{"type":"record","table":"client","table":"case_file","row":{"id":"a"}}"#,
+            r#"{"type":"end","records":3,"records":4,"withdrawn":0,"acks":0}"#,
+            r#"{"type":"manifest","payload_format":2,"centre":"K","sharing":"none","change_seq_from":0,"change_seq_to":0,"counts":{"client":1,"client":2},"withdrawn":0,"fields":{}}"#,
+        ] {
+            assert!(serde_json::from_str::<Line>(twice).is_err(), "{twice}");
+        }
     }
 }

@@ -1103,12 +1103,16 @@ fn a_purge_reaches_the_coordinator_whose_monthly_counts_stay() {
     let first = bundles.join("1.atrb");
     centre_store.export_bundle("KOORD", &first, None).unwrap();
     coord.import_bundle(&first, false).unwrap();
+    // The coordinator knows the case by the id derived for it (payload format 2).
+    let derived = centre_store
+        .recipient_id("KOORD", &case.to_string())
+        .unwrap();
     let at_coord = |coord: &Store| -> i64 {
         coord
             .dangerously_raw_connection()
             .query_row(
                 "SELECT count(*) FROM case_file WHERE id = ?1",
-                [case.to_string()],
+                [&derived],
                 |r| r.get(0),
             )
             .unwrap()

@@ -17,6 +17,7 @@ mod glossary;
 mod hostile_files;
 mod hostile_records;
 mod lock;
+mod minimisation;
 mod multi_agency;
 mod on_disk;
 mod risk;

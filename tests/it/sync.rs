@@ -26,6 +26,25 @@ fn out(site: &Site, name: &str) -> PathBuf {
     site.dir.parent().unwrap().join(name)
 }
 
+/// A case the centre's bundles share (its client's newest statistics consent is given). The
+/// coordinator's copy has another id: payload format 2 derives ids for each recipient.
+fn shared_case(centre: &Store) -> atrama::ids::CaseId {
+    let id: String = centre
+        .dangerously_raw_connection()
+        .query_row(
+            "SELECT c.id FROM case_file c WHERE
+               (SELECT e.given FROM consent_event e
+                WHERE e.case_id = c.id AND e.purpose = 'statistics' AND e.deleted_at IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM consent_event n WHERE n.supersedes = e.id)
+                ORDER BY e.on_date DESC, e.hlc DESC LIMIT 1) = 1
+             ORDER BY c.id LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    atrama::ids::CaseId::parse(&id).unwrap()
+}
+
 /// The replicated state: every record's table, id and version.
 fn state(store: &Store) -> Vec<(String, String, i64, bool)> {
     let conn = store.dangerously_raw_connection();
@@ -171,7 +190,7 @@ fn round_trip_centre_to_coordinator_and_back() {
     );
 
     // One new service contact in a shared case → a bundle with exactly that.
-    let shared = coord.store.case_list(&CaseFilter::default()).unwrap()[0].id;
+    let shared = shared_case(&centre.store);
     centre
         .store
         .batch(|b| {
@@ -357,7 +376,7 @@ fn refusals_say_what_happened_and_change_nothing() {
     // A dry run of a new bundle counts but changes nothing.
     let mut centre2 = centre;
     let file2 = out(&centre2, "k2.atrama");
-    let shared = coord.store.case_list(&CaseFilter::default()).unwrap()[0].id;
+    let shared = shared_case(&centre2.store);
     centre2
         .store
         .batch(|b| {
@@ -733,5 +752,224 @@ fn a_case_moves_to_another_centre_with_the_clients_consent() {
     assert_eq!(
         b.store.case_list(&CaseFilter::default()).unwrap().len(),
         before + 1
+    );
+}
+
+/// A bundle of format 1 as an Atrama before payload format 2 wrote it (UUIDv7 ids, HLC
+/// versions), sealed with the centre's own keys for the coordinator: one client and its case.
+fn format_1_bundle(
+    centre: &Store,
+    coord: &Store,
+    path: &Path,
+    sequence: u64,
+    client: &str,
+    case: &str,
+) {
+    sealed_by_hand(centre, coord, path, sequence, client, case, (1, 11, 1));
+}
+
+/// A bundle sealed by hand with the centre's keys: `(format version, schema_version,
+/// payload_format)`, one client and its case in the rows of payload format 1.
+fn sealed_by_hand(
+    centre: &Store,
+    coord: &Store,
+    path: &Path,
+    sequence: u64,
+    client: &str,
+    case: &str,
+    (format_version, schema_version, payload_format): (u16, i64, u32),
+) {
+    use atrama::bundle::format::{self, BundleKind, OpeningKey, Routing};
+    let keys = |s: &Store| -> (Vec<u8>, Vec<u8>) {
+        s.dangerously_raw_connection()
+            .query_row(
+                "SELECT x25519_secret, ed25519_secret FROM sync_identity",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+    };
+    let (cx, ce) = keys(centre);
+    let (kx, _) = keys(coord);
+    let signer = ed25519_dalek::SigningKey::from_bytes(&ce.try_into().unwrap());
+    let sender = atrama::sync::Fingerprint::of(
+        &OpeningKey::from_bytes(&cx).unwrap().public().to_bytes(),
+        &signer.verifying_key().to_bytes(),
+    );
+    let recipient_key = OpeningKey::from_bytes(&kx).unwrap().public();
+    let recipient = coord.fingerprint().unwrap();
+    let routing = Routing {
+        bundle_id: uuid::Uuid::now_v7(),
+        kind: BundleKind::CentreExport,
+        sender: sender.hex,
+        recipient: recipient.hex,
+        sequence,
+        period: None,
+        created_at: "2026-11-01T08:00:00+00:00".into(),
+        app_version: "0.1.0".into(),
+        schema_version,
+        codes_version: "2026.11.1".into(),
+        prev_hash: None,
+    };
+    let hlc = 117_740_238_952_595_467_i64;
+    let payload = [
+        format!(r#"{{"type":"manifest","payload_format":{payload_format},"centre":"KLP-01","sharing":"pseudonymised","change_seq_from":0,"change_seq_to":2,"counts":{{"case_file":1,"client":1}},"withdrawn":0,"fields":{{}}}}"#),
+        format!(r#"{{"type":"record","table":"client","row":{{"id":"{client}","owner_centre":"KLP-01","owner_install":"{client}","hlc":{hlc},"created_at":"2026-10-01T00:00:00+00:00","created_by":"","deleted_at":null,"pseudonym":"KLP-01:{client}","sex":"female","age_band":"25-34","disability":"no","migrant":"no","safe_to_call":"unknown","safe_to_text":"unknown","safe_to_visit":"unknown"}}}}"#),
+        format!(r#"{{"type":"record","table":"case_file","row":{{"id":"{case}","owner_centre":"KLP-01","owner_install":"{client}","hlc":{hlc},"created_at":"2026-10-01T00:00:00+00:00","created_by":"","deleted_at":null,"client_id":"{client}","case_number":"KLP-01-2026-9{sequence}","opened_on":"2026-10-01","referral_source":"police","police_notified_on":null,"first_contact_on":null,"intake_outcome":"accepted","status":"open","closed_on":null,"closure_reason":null,"lead_worker":"","updated_at":"2026-10-01T00:00:00+00:00"}}}}"#),
+        r#"{"type":"end","records":2,"withdrawn":0,"acks":0}"#.to_owned(),
+    ]
+    .join("\n")
+        + "\n";
+    let mut w = format::seal_format(
+        Vec::new(),
+        format_version,
+        routing,
+        &recipient_key,
+        &signer,
+        &mut rand_core_09::UnwrapErr(rand_core_09::OsRng),
+    )
+    .unwrap();
+    std::io::Write::write_all(&mut w, payload.as_bytes()).unwrap();
+    std::fs::write(path, w.finish().unwrap().0).unwrap();
+}
+
+#[test]
+fn a_centre_moving_to_format_2_restates_and_its_format_1_copies_are_replaced() {
+    let mut centre = site("KLP-01", Country::Lt, Mode::Centre);
+    let mut coord = site("KOORD", Country::Lt, Mode::Coordinator);
+    demo(&mut centre, 30);
+    enrol(&mut centre, &mut coord);
+    let cases_at = |s: &Store, v7: bool| -> i64 {
+        s.dangerously_raw_connection()
+            .query_row(
+                "SELECT count(*) FROM case_file WHERE (substr(id, 15, 1) = '7') = ?1",
+                [v7],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    // What an older Atrama at the centre sent and the coordinator confirmed: format 1
+    // still imports.
+    let old = out(&centre, "old.atrama");
+    let (client, case) = (
+        uuid::Uuid::now_v7().to_string(),
+        uuid::Uuid::now_v7().to_string(),
+    );
+    format_1_bundle(&centre.store, &coord.store, &old, 1, &client, &case);
+    let s = coord.store.import_bundle(&old, false).unwrap();
+    assert_eq!(s.outcome, "applied");
+    assert!(s.rejected.is_empty(), "{:?}", s.rejected);
+    assert_eq!(
+        (cases_at(&coord.store, true), cases_at(&coord.store, false)),
+        (1, 0)
+    );
+    let last: i64 = centre
+        .store
+        .dangerously_raw_connection()
+        .query_row("SELECT max(seq) FROM change_log", [], |r| r.get(0))
+        .unwrap();
+    centre
+        .store
+        .dangerously_raw_connection()
+        .execute(
+            "INSERT INTO bundle_out (bundle_id, recipient, sequence, kind, sharing,
+                 change_seq_from, change_seq_to, records, file_hash, created_at, created_by,
+                 acked_at, payload_format)
+             SELECT 'old', fingerprint, 1, 'centre_export', 'pseudonymised', 0, ?1, 2, 'x',
+                    '2026-11-01', 'ona', '2026-11-02', 1 FROM sync_peer",
+            [last],
+        )
+        .unwrap();
+
+    // The first bundle of format 2 restates everything the centre shares, and the
+    // coordinator replaces its format-1 copies with it.
+    let new = out(&centre, "new.atrama");
+    let report = centre.store.export_bundle("KOORD", &new, None).unwrap();
+    assert_eq!(report.preview.change_seq_from, 0, "a full restatement");
+    assert_eq!(report.preview.sequence, 2);
+    let shared = report.preview.counts["case_file"];
+    assert!(shared > 5);
+    let s = coord.store.import_bundle(&new, false).unwrap();
+    assert!(s.rejected.is_empty(), "{:?}", s.rejected);
+    assert!(
+        s.notes
+            .iter()
+            .any(|n| n.contains("older version of Atrama")),
+        "{:?}",
+        s.notes
+    );
+    assert_eq!(cases_at(&coord.store, true), 0);
+    assert_eq!(
+        cases_at(&coord.store, false),
+        i64::try_from(shared).unwrap()
+    );
+
+    // A format-1 bundle arriving late applies none of its records.
+    let late = out(&centre, "late.atrama");
+    format_1_bundle(
+        &centre.store,
+        &coord.store,
+        &late,
+        1,
+        &uuid::Uuid::now_v7().to_string(),
+        &uuid::Uuid::now_v7().to_string(),
+    );
+    let s = coord.store.import_bundle(&late, false).unwrap();
+    assert!(
+        s.notes.iter().any(|n| n.contains("not applied")),
+        "{:?}",
+        s.notes
+    );
+    assert_eq!(cases_at(&coord.store, true), 0);
+    assert_eq!(
+        cases_at(&coord.store, false),
+        i64::try_from(shared).unwrap()
+    );
+}
+
+#[test]
+fn a_newer_schema_or_payload_format_is_refused_and_changes_nothing() {
+    let mut centre = site("KLP-01", Country::Lt, Mode::Centre);
+    let mut coord = site("KOORD", Country::Lt, Mode::Coordinator);
+    enrol(&mut centre, &mut coord);
+    let latest = atrama::store::migrations::LATEST;
+    let path = out(&centre, "newer.atrama");
+    for (versions, what) in [((2, latest + 1, 2), "schema"), ((2, latest, 3), "payload")] {
+        let (client, case) = (
+            uuid::Uuid::now_v7().to_string(),
+            uuid::Uuid::now_v7().to_string(),
+        );
+        sealed_by_hand(
+            &centre.store,
+            &coord.store,
+            &path,
+            1,
+            &client,
+            &case,
+            versions,
+        );
+        let before = state(&coord.store);
+        let err = coord.store.import_bundle(&path, false).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::NewerVersion, "{what}: {err}");
+        assert!(err.to_string().contains(what), "{err}");
+        assert_eq!(state(&coord.store), before);
+    }
+    // The same bundle at the versions this build knows is applied.
+    let (client, case) = (
+        uuid::Uuid::now_v7().to_string(),
+        uuid::Uuid::now_v7().to_string(),
+    );
+    sealed_by_hand(
+        &centre.store,
+        &coord.store,
+        &path,
+        1,
+        &client,
+        &case,
+        (2, latest, 1),
+    );
+    assert_eq!(
+        coord.store.import_bundle(&path, false).unwrap().outcome,
+        "applied"
     );
 }
