@@ -21,6 +21,7 @@ pub mod import;
 pub mod inbox;
 pub mod payload;
 pub mod refdata;
+pub(crate) mod routing;
 pub mod statistics;
 pub mod transfer;
 
