@@ -423,7 +423,9 @@ impl Store {
         mut progress: impl FnMut(RotationProgress) + Send,
     ) -> Result<RotationReport> {
         self.require(Permission::RotateKey)?;
-        if self.is_read_only() {
+        // Opened to read beside the window or process that holds the store (which may be
+        // rotating it): nothing here may touch the store folder.
+        if self.conn.is_readonly(rusqlite::MAIN_DB)? {
             return Err(Error::StoreReadOnly);
         }
         let dir = self.dir().to_owned();
