@@ -13,6 +13,7 @@ mod case_record;
 mod cli;
 mod coord;
 mod crash;
+#[cfg(unix)]
 mod hostile_partners;
 mod lock;
 mod multi_agency;
