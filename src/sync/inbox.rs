@@ -802,4 +802,34 @@ mod tests {
         assert_eq!(to, dir.path().join("in/out/b (2).atrama"));
         assert!(reason.is_none());
     }
+
+    /// The race: `rejected/` is checked and opened, then swapped for a link to another
+    /// folder (the store's) before the move. The move goes through the handle, so the file
+    /// lands in the folder that was checked, wherever it is now — never behind the link.
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_swapped_for_a_link_after_the_check_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let inbox_path = dir.path().join("in");
+        let store = dir.path().join("store");
+        std::fs::create_dir(&inbox_path).unwrap();
+        std::fs::create_dir(&store).unwrap();
+        let inbox = folder::Folder::open(&inbox_path).unwrap();
+        let rejected = inbox.sub(REJECTED, true).unwrap().unwrap();
+        std::fs::rename(inbox_path.join(REJECTED), inbox_path.join("moved-away")).unwrap();
+        std::os::unix::fs::symlink(&store, inbox_path.join(REJECTED)).unwrap();
+        std::fs::write(inbox_path.join("rotation.commit"), b"x").unwrap();
+        move_into(&inbox, "rotation.commit".as_ref(), &rejected, Some("why")).unwrap();
+        assert_eq!(std::fs::read_dir(&store).unwrap().count(), 0);
+        assert!(inbox_path.join("moved-away/rotation.commit").is_file());
+        assert!(
+            inbox_path
+                .join("moved-away/rotation.commit.reason.txt")
+                .is_file()
+        );
+        // A fresh run now refuses the linked folder before anything is moved.
+        let again = folder::Folder::open(&inbox_path).unwrap();
+        let err = again.sub(REJECTED, true).err().unwrap();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+    }
 }
