@@ -665,7 +665,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Status => {
             let user = need_user(cli.user)?;
             let passphrase = secret("ATRAMA_PASSPHRASE", &format!("passphrase for {user}: "))?;
-            let store = Store::unlock_for_reading(&dir, &user, &passphrase)?;
+            let store = warn_recovery(Store::unlock_for_reading(&dir, &user, &passphrase))?;
             let status = store.status()?;
             if cli.json {
                 let json = serde_json::to_string_pretty(&status)
@@ -1751,7 +1751,18 @@ fn print_report(report: &atrama::stats::StatsReport) {
 fn unlock(dir: &std::path::Path, user: Option<String>) -> Result<Store, Error> {
     let user = need_user(user)?;
     let passphrase = secret("ATRAMA_PASSPHRASE", &format!("passphrase for {user}: "))?;
-    Store::unlock(dir, &user, &passphrase)
+    warn_recovery(Store::unlock(dir, &user, &passphrase))
+}
+
+/// Prints on stderr what recovery at unlock refused to do (a key-rotation marker it could
+/// not authenticate), so that the person learns that someone put files in the store folder.
+fn warn_recovery(store: Result<Store, Error>) -> Result<Store, Error> {
+    if let Ok(s) = &store
+        && let Some(notice) = s.recovery_notice()
+    {
+        eprintln!("warning: {notice}");
+    }
+    store
 }
 
 fn analysis(
@@ -1885,7 +1896,7 @@ fn analysis(
 fn unlock_to_read(dir: &std::path::Path, user: Option<String>) -> Result<Store, Error> {
     let user = need_user(user)?;
     let passphrase = secret("ATRAMA_PASSPHRASE", &format!("passphrase for {user}: "))?;
-    Store::unlock_for_reading(dir, &user, &passphrase)
+    warn_recovery(Store::unlock_for_reading(dir, &user, &passphrase))
 }
 
 /// The first `n` bytes of a time stamp read from the store, cut at a character boundary

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
+use crate::admin::rotation::{Opener, Recovery};
 use crate::atomic_file;
 use crate::cases::WriteContext;
 use crate::centre::{self, CentreProfile, Country, Language, Mode, NewCentre};
@@ -49,6 +50,8 @@ pub struct Store {
     /// that it is released after the database has closed. `None` for a store opened only
     /// to read beside the one that holds it ([`Store::unlock_for_reading`]).
     lock: Option<StoreLock>,
+    /// What recovery at unlock refused to do (an unauthenticated key-rotation marker).
+    recovery_notice: Option<String>,
 }
 
 impl std::fmt::Debug for Store {
@@ -228,12 +231,33 @@ impl Store {
         lock: Option<StoreLock>,
     ) -> Result<Store> {
         let user = user.to_owned();
-        crate::admin::rotation::recover(dir)?;
+        let recovered = crate::admin::rotation::recover(
+            dir,
+            &Opener::User {
+                user: &user,
+                passphrase: passphrase.dangerously_expose(),
+            },
+        )?;
         let mut slots = load_slots(dir)?;
         let db_key = slots.unwrap_user(&user, passphrase.dangerously_expose())?;
         let mut conn = open_db(&dir.join(DB_FILE), &db_key, false)?;
         migrations::migrate(&mut conn)?;
         check_active_staff(&conn, &user)?;
+        let notice = match recovered {
+            Recovery::Done => None,
+            Recovery::Refused(why) => {
+                crate::audit::append(
+                    &conn,
+                    &user,
+                    crate::audit::Action::RotateKey,
+                    None,
+                    Some(
+                        "a key-rotation marker in the store folder could not be authenticated; nothing was changed",
+                    ),
+                )?;
+                Some(why)
+            }
+        };
         if slots.is_legacy_user(&user) {
             let kdf = slots
                 .kdf_of(SlotKind::User, Some(&user))
@@ -249,7 +273,16 @@ impl Store {
         } else if slots.bind_unwrapped(SlotKind::User, Some(&user), &db_key)? {
             slots.save(&keyslots::path_in(dir))?;
         }
-        Store::with_context(dir, conn, db_key, &user, lock)
+        let mut store = Store::with_context(dir, conn, db_key, &user, lock)?;
+        store.recovery_notice = notice;
+        Ok(store)
+    }
+
+    /// Set when unlocking found a key-rotation marker in the store folder that it could not
+    /// authenticate and left alone (the store opened as it was): what was found and what to
+    /// do. The shells show it as a warning; it is also in the access log.
+    pub fn recovery_notice(&self) -> Option<&str> {
+        self.recovery_notice.as_deref()
     }
 
     /// Opens the store for a command that only reads: like [`Store::unlock`] when no other
@@ -294,7 +327,13 @@ impl Store {
         new.check_new()?;
         let user = centre::normalise_user_name(user)?;
         let _lock = lock_existing(dir)?;
-        crate::admin::rotation::recover(dir)?;
+        crate::admin::rotation::recover(
+            dir,
+            &Opener::User {
+                user: &user,
+                passphrase: old.dangerously_expose(),
+            },
+        )?;
         let mut slots = load_slots(dir)?;
         let db_key = slots.unwrap_user(&user, old.dangerously_expose())?;
         // Proves the key still opens this database before anything is rewritten.
@@ -321,7 +360,7 @@ impl Store {
         new.check_new()?;
         let user = centre::normalise_user_name(user)?;
         let _lock = lock_existing(dir)?;
-        crate::admin::rotation::recover(dir)?;
+        crate::admin::rotation::recover(dir, &Opener::Recovery(recovery.dangerously_expose()))?;
         let mut slots = load_slots(dir)?;
         let db_key = slots.unwrap_recovery(recovery.dangerously_expose())?;
         let mut conn = open_db(&dir.join(DB_FILE), &db_key, false)?;
@@ -420,6 +459,7 @@ impl Store {
             ctx,
             db_key,
             lock,
+            recovery_notice: None,
         })
     }
 

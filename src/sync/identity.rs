@@ -467,7 +467,9 @@ impl Store {
                 f.centre_code, existing.peer.fingerprint.short
             )));
         }
-        if profile.mode == Mode::Centre {
+        // A centre reports to one coordination centre; the count matters only when the new
+        // peer is one (a centre enrolled for transfers is not).
+        if profile.mode == Mode::Centre && f.mode == Mode::Coordinator {
             let coordinators: i64 = self.conn.query_row(
                 "SELECT count(*) FROM sync_peer WHERE mode = 'coordinator'",
                 [],

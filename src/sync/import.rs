@@ -20,7 +20,6 @@ use super::identity::{self, Fingerprint, PeerKeys, peer_by};
 use super::payload::{Line, TABLES, Totals};
 use super::statistics;
 use crate::bundle::format::{self, BundleKind, Header};
-use crate::centre::Mode;
 use crate::codes::CodeLists;
 use crate::error::{Error, Result};
 use crate::stats::tables::MonthlyCount;
@@ -181,6 +180,9 @@ struct Applier<'a> {
     payload_format: u32,
     codes: &'static CodeLists,
     columns: HashMap<&'static str, HashSet<String>>,
+    /// Per table, its links to other records: (column, parent table), from the schema's
+    /// foreign keys.
+    links: HashMap<&'static str, Vec<(String, String)>>,
     summary: &'a mut ImportSummary,
     unknown: BTreeMap<(String, String), u64>,
 }
@@ -196,6 +198,50 @@ impl Applier<'_> {
             self.columns.insert(table, cols);
         }
         Ok(&self.columns[table])
+    }
+
+    /// The first link of `row` (`case_id`, `client_id`, `supersedes`, any foreign key) to a
+    /// record here that belongs to another centre than the sender: a record may only hang
+    /// from its own owner's records.
+    fn foreign_link(
+        &mut self,
+        table: &'static str,
+        row: &BTreeMap<String, Value>,
+    ) -> Result<Option<String>> {
+        if !self.links.contains_key(table) {
+            let links: Vec<(String, String)> = self
+                .tx
+                .prepare(&format!(
+                    "SELECT f.\"from\", f.\"table\" FROM pragma_foreign_key_list('{table}') f
+                     WHERE EXISTS (SELECT 1 FROM pragma_table_info(f.\"table\") c
+                                   WHERE c.name = 'owner_centre')"
+                ))?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            self.links.insert(table, links);
+        }
+        for (column, parent) in &self.links[table] {
+            let Some(Value::String(target)) = row.get(column) else {
+                continue;
+            };
+            let owner: Option<Option<String>> = self
+                .tx
+                .prepare_cached(&format!(
+                    "SELECT owner_centre FROM \"{parent}\" WHERE id = ?1"
+                ))?
+                .query_row([target], |r| r.get(0))
+                .optional()?;
+            if let Some(owner) = owner
+                && owner.as_deref() != Some(self.sender_centre.as_str())
+            {
+                return Ok(Some(format!(
+                    "its {column} points to a record of {}, not of the sender {}; a record may only refer to its own centre's records",
+                    owner.as_deref().unwrap_or("another store"),
+                    self.sender_centre
+                )));
+            }
+        }
+        Ok(None)
     }
 
     fn reject(&mut self, table: &str, id: &str, reason: String) {
@@ -290,6 +336,10 @@ impl Applier<'_> {
         let known = self.columns_of(table)?;
         if let Some(name) = row.keys().find(|name| !known.contains(name.as_str())) {
             let reason = format!("unknown column '{name}'");
+            self.reject(table, &id, reason);
+            return Ok(());
+        }
+        if let Some(reason) = self.foreign_link(table, &row)? {
             self.reject(table, &id, reason);
             return Ok(());
         }
@@ -562,6 +612,23 @@ impl Store {
         result
     }
 
+    /// [`Store::import_bundle`] of a file reached through another path than its name (the
+    /// inbox reads the very file it checked, through its open handle), reported and logged
+    /// as `file_name`.
+    pub(crate) fn import_bundle_named(
+        &mut self,
+        path: &Path,
+        file_name: &str,
+        dry_run: bool,
+    ) -> Result<ImportSummary> {
+        self.require(crate::admin::Permission::ImportBundles)?;
+        let result = std::fs::File::open(path)
+            .map_err(Error::io(path))
+            .and_then(|file| self.import_inner(file, file_name, dry_run, &mut |_, _| {}));
+        self.log_refusal(file_name, &result);
+        result
+    }
+
     /// Logs a refused file with its reason (no content: nothing was decrypted into the log).
     fn log_refusal(&self, file_name: &str, result: &Result<ImportSummary>) {
         if let Err(e) = result {
@@ -601,25 +668,13 @@ impl Store {
                 supported: crate::store::migrations::LATEST,
             });
         }
-        match (profile.mode, header.kind) {
-            (Mode::Coordinator, BundleKind::CentreExport) | (Mode::Centre, BundleKind::Return) => {}
-            (Mode::Centre, BundleKind::CentreExport) => {
-                return Err(Error::invalid(
-                    "this bundle holds a centre's records for a coordination centre; import it in the coordination centre's Atrama",
-                ));
-            }
-            (Mode::Coordinator, BundleKind::Return) => {
-                return Err(Error::invalid(
-                    "this is a coordination centre's return bundle; import it at the centre it was made for",
-                ));
-            }
-            (Mode::Centre, BundleKind::Transfer) => {}
-            (Mode::Coordinator, BundleKind::Transfer) => {
-                return Err(Error::invalid(
-                    "this bundle transfers a case to a centre; import it at the centre it was made for",
-                ));
-            }
-        }
+        // Who may send this kind of bundle (`routing::ROUTES`), before anything of it is read.
+        let coordinators: i64 = self.conn.query_row(
+            "SELECT count(*) FROM sync_peer WHERE mode = 'coordinator'",
+            [],
+            |r| r.get(0),
+        )?;
+        super::routing::admit(profile.mode, &peer.peer, header.kind, coordinators)?;
         let bundle_id = header.bundle_id.to_string();
         let mut summary = ImportSummary {
             file_name: file_name.to_owned(),
@@ -664,8 +719,12 @@ impl Store {
         let payload = format::open_verified(file, &bundle, &me.opening)?;
         if header.kind == BundleKind::Transfer {
             let from = peer.peer.centre_code.clone();
+            let kind = header.kind;
             let mut lines = read_lines(payload);
-            match lines.next() {
+            let checked = |line: Result<Line>| {
+                line.and_then(|l| super::routing::check_line(kind, &l).map(|()| l))
+            };
+            match lines.next().map(checked) {
                 Some(Ok(Line::Manifest(m))) if m.centre == from && m.sharing == "transfer" => {}
                 Some(Ok(Line::Manifest(_))) => {
                     return Err(Error::invalid(
@@ -676,7 +735,8 @@ impl Store {
             }
             let user = self.ctx.user.clone();
             self.batch_or_roll_back(!dry_run, |b| {
-                let received = super::transfer::apply(b, &from, &bundle_id, lines.by_ref())?;
+                let received =
+                    super::transfer::apply(b, &from, &bundle_id, lines.by_ref().map(checked))?;
                 lines.finish()?;
                 summary.tables.insert(
                     "case_file".into(),
@@ -720,11 +780,16 @@ impl Store {
                 payload_format: super::payload::PAYLOAD_FORMAT,
                 codes,
                 columns: HashMap::new(),
+                links: HashMap::new(),
                 summary: &mut summary,
                 unknown: BTreeMap::new(),
             };
+            let kind = header.kind;
+            let checked = |line: Result<Line>| {
+                line.and_then(|l| super::routing::check_line(kind, &l).map(|()| l))
+            };
             let mut lines = read_lines(payload);
-            let manifest = match lines.next() {
+            let manifest = match lines.next().map(checked) {
                 Some(Ok(Line::Manifest(m)))
                     if m.payload_format > super::payload::PAYLOAD_FORMAT =>
                 {
@@ -831,7 +896,7 @@ impl Store {
                 .ok_or(Error::BundleDamaged)?;
             let mut counted = Totals::default();
             let mut ended = false;
-            for line in lines.by_ref() {
+            for line in lines.by_ref().map(checked) {
                 if ended {
                     return Err(Error::BundleDamaged);
                 }
@@ -857,9 +922,6 @@ impl Store {
                     }
                     Line::Purge { case_id } => {
                         counted.purged += 1;
-                        if header.kind != BundleKind::CentreExport {
-                            return Err(Error::BundleDamaged);
-                        }
                         applier.purge(&case_id)?;
                     }
                     Line::Stat {
@@ -887,9 +949,6 @@ impl Store {
                     }
                     Line::Ack(ack) => {
                         counted.acks += 1;
-                        if header.kind != BundleKind::Return {
-                            return Err(Error::BundleDamaged);
-                        }
                         if ack.centre == profile.code {
                             for b in &ack.applied {
                                 applier.summary.acknowledged += applier.tx.execute(
@@ -909,9 +968,6 @@ impl Store {
                     }
                     Line::AnalysisTemplate(t) => {
                         counted.templates += 1;
-                        if header.kind != BundleKind::Return {
-                            return Err(Error::BundleDamaged);
-                        }
                         crate::analysis::exchange::apply(
                             applier.tx,
                             &applier.sender_centre,
@@ -923,9 +979,6 @@ impl Store {
                     }
                     Line::Reference(item) => {
                         counted.reference += 1;
-                        if header.kind != BundleKind::Return {
-                            return Err(Error::BundleDamaged);
-                        }
                         let outcome = super::refdata::apply(
                             applier.tx,
                             codes,
@@ -939,9 +992,6 @@ impl Store {
                         applier.summary.reference.push(outcome);
                     }
                     Line::ReferenceState { items } => {
-                        if header.kind != BundleKind::CentreExport {
-                            return Err(Error::BundleDamaged);
-                        }
                         super::refdata::record_peer_state(
                             applier.tx,
                             &peer.peer.fingerprint.hex,

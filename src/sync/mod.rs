@@ -22,6 +22,7 @@ pub mod inbox;
 pub mod payload;
 pub mod pseudonymise;
 pub mod refdata;
+pub(crate) mod routing;
 pub mod statistics;
 pub mod transfer;
 

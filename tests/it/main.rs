@@ -15,6 +15,8 @@ mod coord;
 mod crash;
 mod glossary;
 mod hostile_files;
+#[cfg(unix)]
+mod hostile_partners;
 mod hostile_records;
 mod lock;
 mod minimisation;
