@@ -109,8 +109,10 @@ describe('DraftKeeper', () => {
     const k = new DraftKeeper(KEY, store, () => 'Note', '""');
     k.change('"first"');
     const first = k.flush();
+    await vi.waitFor(() => expect(store.save).toHaveBeenCalled());
     const saved = k.settle('""');
     // The removal waits for the slow write before it.
+    await Promise.resolve();
     expect(store.discard).not.toHaveBeenCalled();
     release();
     await first;

@@ -72,10 +72,12 @@ const coreStore: DraftStore = {
 };
 
 export interface DraftOptions<T> {
-  /** The form, e.g. `note` (see `SECTION_OF_DRAFT` for where each is found again). */
+  /** The form, e.g. `note` (see `DRAFT_SECTIONS` for where each is found again). */
   kind: string;
-  caseId: CaseId | null;
-  recordId?: string | null;
+  /** The case the form belongs to (read when the draft starts). */
+  caseId: () => CaseId | null;
+  /** The record the form changes, if any (read when the draft starts). */
+  recordId?: () => string | null;
   /** A title for the drafts list (no names). */
   title: () => string;
   /** The form's content; read inside an effect, so every change is seen. */
@@ -126,7 +128,7 @@ export class FormDraft<T> {
   }
 
   get key(): DraftKey {
-    return { kind: this.options.kind, case_id: this.options.caseId, record_id: this.options.recordId ?? null };
+    return { kind: this.options.kind, case_id: this.options.caseId(), record_id: this.options.recordId?.() ?? null };
   }
 
   /** Takes the form as it is now as its clean state and puts back a kept draft, if any. */

@@ -60,6 +60,29 @@ export type Route =
   | { name: 'coordination'; tab: CoordTab }
   | { name: 'directory' };
 
+/** Where each form that keeps drafts is found: the case section that holds it. */
+export const DRAFT_SECTIONS: Readonly<Record<string, Section>> = {
+  note: 'notes',
+  note_correction: 'notes',
+  service_contact: 'services',
+  referral: 'referrals',
+  protection_order: 'orders',
+  incident: 'incidents',
+  child: 'children',
+  consent: 'consents',
+  risk_assessment: 'risk',
+  safety_plan: 'safetyPlan',
+  case_edit: 'overview',
+  case_status: 'overview',
+};
+
+/** Where a draft is finished: its intake, the analysis screen, or its case section. */
+export function draftRoute(d: { id: string; kind: string; case_id: CaseId | null }): Route {
+  if (d.kind === 'intake' || d.case_id === null) return { name: 'intake', draftId: d.id };
+  if (d.kind === 'case_analysis') return { name: 'analysis' };
+  return { name: 'case', caseId: d.case_id, section: DRAFT_SECTIONS[d.kind] ?? 'overview' };
+}
+
 const same = (a: Route, b: Route) => JSON.stringify(a) === JSON.stringify(b);
 
 class Nav {
