@@ -101,7 +101,7 @@ test('a typed note survives the inactivity lock: warning, mouse cancels it, lock
   // The warning comes before the lock, says how to stay, and moving the mouse cancels it.
   const warning = await waitText(app, '#lock-warning', (t) => /Locking in \d+ s — move the mouse to stay\./.test(t), 70000);
   assert.ok(Number(/\d+/.exec(warning)[0]) <= 30, warning);
-  await checkScreen(app, '60-lock-warning');
+  await checkScreen(app, '70-lock-warning');
   await moveMouse();
   await (await app.$('#lock-warning')).waitForDisplayed({ reverse: true, timeout: 10000 });
   assert.ok(await (await app.$('#centre-name')).isDisplayed(), 'still unlocked after the mouse moved');
@@ -119,7 +119,7 @@ test('a typed note survives the inactivity lock: warning, mouse cancels it, lock
     timeoutMsg: 'the note typed before the lock did not come back',
   });
   assert.match(await textOf(app, '#note-draft-restored'), /Restored from your draft/);
-  await checkScreen(app, '61-note-restored-after-lock');
+  await checkScreen(app, '71-note-restored-after-lock');
 
   // Saved: the note is recorded and its draft is gone.
   await click(app, '#note-save');
@@ -159,7 +159,7 @@ test('a half-answered assessment survives a tab switch (after the question) and 
   // Another tab: the question first; "stay" stays.
   await click(app, '#tab-notes');
   assert.match(await textOf(app, '#leave-text'), /not saved yet/);
-  await checkScreen(app, '62-leave-question');
+  await checkScreen(app, '72-leave-question');
   await click(app, '#leave-stay');
   assert.equal(await selectedTab(), 'tab-risk');
   await textOf(app, '#risk-stepper');
@@ -181,7 +181,7 @@ test('a half-answered assessment survives a tab switch (after the question) and 
   assert.equal(await selectedTab(), 'tab-risk');
   await waitText(app, '#risk-live', (t) => t.includes('3 of'));
   assert.equal(await (await app.$('#risk-item')).getAttribute('data-item'), 'separation');
-  await checkScreen(app, '63-assessment-restored-after-lock');
+  await checkScreen(app, '73-assessment-restored-after-lock');
 
   // Cancel asks too; thrown away, the tab starts afresh and leaving asks nothing.
   await click(app, '#risk-next');

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
 import { tick } from 'svelte';
 import Notes from '../components/cases/Notes.svelte';
+import Referrals from '../components/cases/Referrals.svelte';
 import { setBackend, type Backend, type AppPhase } from './backend';
 import { fakeBackend } from './backend/testing';
 import type { DraftKey } from './bindings/DraftKey';
@@ -164,5 +165,25 @@ describe('the place kept at a lock', () => {
     // Kept once only: a second unlock of the same person starts at My work.
     nav.enterFor('ona');
     expect(nav.route).toEqual({ name: 'home' });
+  });
+});
+
+describe('a form opened pre-filled (a recommended action)', () => {
+  afterEach(() => {
+    cleanup();
+    openForms.clear();
+  });
+
+  it('keeps what is typed into it, and keeps it as a draft', async () => {
+    const b = withDrafts();
+    await codes.load('en');
+    const d = detail();
+    render(Referrals, { detail: d, onchanged: vi.fn(), start: { agency_type: 'police' } });
+    const date = (await screen.findByLabelText('Date')) as HTMLInputElement;
+    await fireEvent.input(date, { target: { value: '2026-10-01' } });
+    await tick();
+    await tick();
+    expect((screen.getByLabelText('Date') as HTMLInputElement).value).toBe('2026-10-01');
+    await vi.waitFor(() => expect(b.kept.get(`referral/${d.case.id}/null`)).toContain('2026-10-01'));
   });
 });
