@@ -184,8 +184,16 @@ test('a half-answered assessment survives a tab switch (after the question) and 
   await checkScreen(app, '73-assessment-restored-after-lock');
 
   // Cancel asks too; thrown away, the tab starts afresh and leaving asks nothing.
-  await click(app, '#risk-next');
-  for (let i = 0; i < 20 && !(await (await app.$('#risk-summary')).isExisting()); i++) await app.keys('ArrowRight');
+  // The rest answered "no" by keyboard, up to the summary, which has Cancel.
+  for (let i = 0; i < 30 && !(await (await app.$('#risk-summary')).isExisting()); i++) {
+    const item = await (await app.$('#risk-item')).getAttribute('data-item');
+    if (await (await app.$('#risk-item .answer-input')).isExisting()) await click(app, '#risk-next');
+    else await app.keys('n');
+    await app.waitUntil(
+      async () => (await (await app.$('#risk-summary')).isExisting()) || (await (await app.$('#risk-item')).getAttribute('data-item')) !== item,
+      { timeout: 10000, timeoutMsg: `the stepper did not move on from ${item}` },
+    );
+  }
   await click(app, '#risk-cancel');
   assert.equal(await (await app.$('#leave-keep')).isExisting(), false, 'cancel offers no "keep"');
   await click(app, '#leave-discard');
