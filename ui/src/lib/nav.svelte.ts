@@ -72,6 +72,7 @@ export const DRAFT_SECTIONS: Readonly<Record<string, Section>> = {
   consent: 'consents',
   risk_assessment: 'risk',
   safety_plan: 'safetyPlan',
+  conference: 'conferences',
   case_edit: 'overview',
   case_status: 'overview',
 };
