@@ -12,7 +12,7 @@ import type { DraftKey } from './bindings/DraftKey';
 import type { Draft } from './bindings/Draft';
 import { codes } from './codes.svelte';
 import { openForms } from './forms.svelte';
-import { nav } from './nav.svelte';
+import { draftRoute, nav } from './nav.svelte';
 import { session } from './session.svelte';
 import { catalogue, detail } from '../test/fixtures';
 
@@ -185,5 +185,14 @@ describe('a form opened pre-filled (a recommended action)', () => {
     await tick();
     expect((screen.getByLabelText('Date') as HTMLInputElement).value).toBe('2026-10-01');
     await vi.waitFor(() => expect(b.kept.get(`referral/${d.case.id}/null`)).toContain('2026-10-01'));
+  });
+});
+
+describe('where a draft is finished (My work)', () => {
+  it('opens an intake draft in the intake, a form draft on its case and tab', () => {
+    expect(draftRoute({ id: 'd1', kind: 'intake', case_id: null })).toEqual({ name: 'intake', draftId: 'd1' });
+    expect(draftRoute({ id: 'd2', kind: 'note', case_id: 'c-1' })).toEqual({ name: 'case', caseId: 'c-1', section: 'notes' });
+    expect(draftRoute({ id: 'd3', kind: 'risk_assessment', case_id: 'c-1' })).toEqual({ name: 'case', caseId: 'c-1', section: 'risk' });
+    expect(draftRoute({ id: 'd4', kind: 'case_analysis', case_id: 'c-1' })).toEqual({ name: 'analysis' });
   });
 });
