@@ -1,6 +1,9 @@
-//! Drafts: work in progress (an intake saved part-way) kept inside the encrypted store, so
-//! nothing typed is lost when the app locks. Each person sees only their own drafts; drafts
-//! never leave the installation.
+//! Drafts: work in progress kept inside the encrypted store, so nothing typed is lost when
+//! the app locks. An intake saved part-way is a draft with its own id; every other form
+//! that takes typing (a note, a service contact, a referral, a protection order, a risk
+//! assessment, a safety plan, a case analysis, a correction ...) keeps at most one draft per
+//! person, form, case and record: its [`DraftKey`]. Each person sees only their own drafts;
+//! drafts never leave the installation (no bundle, backup aside, carries them).
 
 use chrono::Utc;
 use rusqlite::{OptionalExtension, params};
@@ -8,10 +11,14 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
+use crate::ids::CaseId;
 use crate::store::Store;
 
 /// The largest draft accepted, in bytes of JSON.
 pub const MAX_DRAFT_BYTES: usize = 1024 * 1024;
+
+/// The longest form kind or record id accepted in a [`DraftKey`].
+const MAX_KEY_PART: usize = 64;
 
 /// A draft.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,7 +26,7 @@ pub const MAX_DRAFT_BYTES: usize = 1024 * 1024;
 pub struct Draft {
     /// Id.
     pub id: String,
-    /// What it is a draft of, e.g. `intake`.
+    /// What it is a draft of, e.g. `intake`, `note`, `risk_assessment`.
     pub kind: String,
     /// A short title for the list (no names: e.g. "Intake — police referral").
     pub title: String,
@@ -27,10 +34,75 @@ pub struct Draft {
     pub body: String,
     /// Last saved (RFC 3339, UTC).
     pub updated_at: String,
+    /// The case the form belongs to (none for an intake).
+    pub case_id: Option<CaseId>,
+    /// The record the form changes (a correction), if any.
+    pub record_id: Option<String>,
+}
+
+/// Which form a draft belongs to: the form's kind, its case and the record it changes. With
+/// the signed-in person, it names at most one draft.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct DraftKey {
+    /// The form, e.g. `note` or `risk_assessment` (lowercase letters, digits and `_`).
+    pub kind: String,
+    /// The case, if the form belongs to one.
+    pub case_id: Option<CaseId>,
+    /// The record the form changes, if any.
+    pub record_id: Option<String>,
+}
+
+impl DraftKey {
+    fn check(&self) -> Result<()> {
+        let kind_ok = !self.kind.is_empty()
+            && self.kind.len() <= MAX_KEY_PART
+            && self
+                .kind
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !kind_ok || self.kind == "intake" {
+            return Err(Error::invalid(format!(
+                "'{}' is not a form that keeps drafts; use lowercase letters, digits and _",
+                self.kind
+            )));
+        }
+        if let Some(r) = &self.record_id
+            && (r.is_empty() || r.len() > MAX_KEY_PART)
+        {
+            return Err(Error::invalid(
+                "a draft's record id must be 1 to 64 characters; reopen the form",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn check_body(body: &str) -> Result<()> {
+    if body.len() > MAX_DRAFT_BYTES {
+        return Err(Error::invalid(
+            "the draft is too large to keep; finish or shorten it",
+        ));
+    }
+    Ok(())
+}
+
+const COLUMNS: &str = "id, kind, title, body, updated_at, case_id, record_id";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Draft> {
+    Ok(Draft {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        title: r.get(2)?,
+        body: r.get(3)?,
+        updated_at: r.get(4)?,
+        case_id: r.get(5)?,
+        record_id: r.get(6)?,
+    })
 }
 
 impl Store {
-    /// Saves a draft (a new one when `id` is `None`) and returns its id.
+    /// Saves an intake draft (a new one when `id` is `None`) and returns its id.
     pub fn save_draft(
         &self,
         id: Option<&str>,
@@ -38,11 +110,7 @@ impl Store {
         title: &str,
         body: &str,
     ) -> Result<String> {
-        if body.len() > MAX_DRAFT_BYTES {
-            return Err(Error::invalid(
-                "the draft is too large to keep; finish or shorten it",
-            ));
-        }
+        check_body(body)?;
         let id = id.map_or_else(|| Uuid::now_v7().to_string(), str::to_owned);
         self.conn.execute(
             "INSERT INTO draft (id, username, kind, title, body, updated_at)
@@ -66,18 +134,10 @@ impl Store {
     pub fn drafts(&self) -> Result<Vec<Draft>> {
         let rows = self
             .conn
-            .prepare_cached(
-                "SELECT id, kind, title, body, updated_at FROM draft WHERE username = ?1 ORDER BY updated_at DESC",
-            )?
-            .query_map([&self.ctx.user], |r| {
-                Ok(Draft {
-                    id: r.get(0)?,
-                    kind: r.get(1)?,
-                    title: r.get(2)?,
-                    body: r.get(3)?,
-                    updated_at: r.get(4)?,
-                })
-            })?
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM draft WHERE username = ?1 ORDER BY updated_at DESC"
+            ))?
+            .query_map([&self.ctx.user], row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
@@ -85,20 +145,15 @@ impl Store {
     /// One of the signed-in person's drafts.
     pub fn draft(&self, id: &str) -> Result<Draft> {
         self.conn
-            .prepare_cached(
-                "SELECT id, kind, title, body, updated_at FROM draft WHERE id = ?1 AND username = ?2",
-            )?
-            .query_row(params![id, self.ctx.user], |r| {
-                Ok(Draft {
-                    id: r.get(0)?,
-                    kind: r.get(1)?,
-                    title: r.get(2)?,
-                    body: r.get(3)?,
-                    updated_at: r.get(4)?,
-                })
-            })
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM draft WHERE id = ?1 AND username = ?2"
+            ))?
+            .query_row(params![id, self.ctx.user], row)
             .optional()?
-            .ok_or_else(|| Error::NotFound { what: "draft", id: id.to_owned() })
+            .ok_or_else(|| Error::NotFound {
+                what: "draft",
+                id: id.to_owned(),
+            })
     }
 
     /// Deletes a draft (when the intake is finished or abandoned).
@@ -107,6 +162,80 @@ impl Store {
             "DELETE FROM draft WHERE id = ?1 AND username = ?2",
             params![id, self.ctx.user],
         )?;
+        Ok(())
+    }
+
+    /// Keeps the signed-in person's draft of the form `key` names: replaces the one kept
+    /// before (one transaction), and returns the draft as kept.
+    pub fn save_form_draft(&self, key: &DraftKey, title: &str, body: &str) -> Result<Draft> {
+        key.check()?;
+        check_body(body)?;
+        let case = key.case_id.map(|c| c.to_string());
+        let tx = self.conn.unchecked_transaction()?;
+        let existing: Option<String> = tx
+            .prepare_cached(
+                "SELECT id FROM draft WHERE username = ?1 AND kind = ?2
+                 AND case_id IS ?3 AND record_id IS ?4",
+            )?
+            .query_row(params![self.ctx.user, key.kind, case, key.record_id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let id = existing.unwrap_or_else(|| Uuid::now_v7().to_string());
+        let now = Utc::now().to_rfc3339();
+        tx.prepare_cached(
+            "INSERT INTO draft (id, username, kind, title, body, updated_at, case_id, record_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (id) DO UPDATE SET title = excluded.title, body = excluded.body,
+                 updated_at = excluded.updated_at",
+        )?
+        .execute(params![
+            id,
+            self.ctx.user,
+            key.kind,
+            title,
+            body,
+            now,
+            case,
+            key.record_id
+        ])?;
+        tx.commit()?;
+        Ok(Draft {
+            id,
+            kind: key.kind.clone(),
+            title: title.to_owned(),
+            body: body.to_owned(),
+            updated_at: now,
+            case_id: key.case_id,
+            record_id: key.record_id.clone(),
+        })
+    }
+
+    /// The signed-in person's draft of the form `key` names, if one is kept.
+    pub fn form_draft(&self, key: &DraftKey) -> Result<Option<Draft>> {
+        key.check()?;
+        let case = key.case_id.map(|c| c.to_string());
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM draft WHERE username = ?1 AND kind = ?2
+                 AND case_id IS ?3 AND record_id IS ?4"
+            ))?
+            .query_row(params![self.ctx.user, key.kind, case, key.record_id], row)
+            .optional()?)
+    }
+
+    /// Removes the signed-in person's draft of the form `key` names (the form was saved or
+    /// its input thrown away); nothing happens when there is none.
+    pub fn discard_form_draft(&self, key: &DraftKey) -> Result<()> {
+        key.check()?;
+        let case = key.case_id.map(|c| c.to_string());
+        self.conn
+            .prepare_cached(
+                "DELETE FROM draft WHERE username = ?1 AND kind = ?2
+                 AND case_id IS ?3 AND record_id IS ?4",
+            )?
+            .execute(params![self.ctx.user, key.kind, case, key.record_id])?;
         Ok(())
     }
 }

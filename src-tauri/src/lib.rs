@@ -31,7 +31,7 @@ use atrama::cases::{
     IncidentFields, Intake, NoteFields, ProtectionOrderFields, RecordHistory, RecordRef,
     ReferralFields, SearchHit, ServiceContactFields, WorkQueues,
 };
-use atrama::drafts::Draft;
+use atrama::drafts::{Draft, DraftKey};
 use atrama::ids::{
     CaseId, ChildId, ClientId, ConsentEventId, DocumentId, IncidentId, NoteId, ProtectionOrderId,
     ReferralId, ServiceContactId, StatusEventId,
@@ -679,6 +679,29 @@ fn delete_draft(state: State<'_>, id: String) -> Result<(), IpcError> {
     state.with_store(|s| s.delete_draft(&id))
 }
 
+/// Keeps the signed-in person's draft of one form (replacing the one kept before).
+#[tauri::command(async)]
+fn save_form_draft(
+    state: State<'_>,
+    key: DraftKey,
+    title: String,
+    body: String,
+) -> Result<Draft, IpcError> {
+    state.with_store(|s| s.save_form_draft(&key, &title, &body))
+}
+
+/// The signed-in person's draft of one form, if one is kept.
+#[tauri::command(async)]
+fn form_draft(state: State<'_>, key: DraftKey) -> Result<Option<Draft>, IpcError> {
+    state.with_store(|s| s.form_draft(&key))
+}
+
+/// Removes the signed-in person's draft of one form (saved, or its input thrown away).
+#[tauri::command(async)]
+fn discard_form_draft(state: State<'_>, key: DraftKey) -> Result<(), IpcError> {
+    state.with_store(|s| s.discard_form_draft(&key))
+}
+
 // ---- risk assessment and safety plans ---------------------------------------------------
 
 /// The risk-assessment instruments available here.
@@ -1203,6 +1226,9 @@ pub fn run() {
             drafts,
             draft,
             delete_draft,
+            save_form_draft,
+            form_draft,
+            discard_form_draft,
             permissions,
             add_staff,
             disable_staff,

@@ -62,6 +62,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261206_0014_bundle_v2",
         include_str!("migrations/20261206_0014_bundle_v2.sql"),
     ),
+    (
+        "20261206_0015_form_drafts",
+        include_str!("migrations/20261206_0015_form_drafts.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the number of migrations.

@@ -2,7 +2,9 @@
 // keep the form open with the core's refusal, and correct a consent as a new version.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
+import { tick } from 'svelte';
 import Consents from './Consents.svelte';
+import { openForms } from '../../lib/forms.svelte';
 import { setBackend, type Backend } from '../../lib/backend';
 import { fakeBackend } from '../../lib/backend/testing';
 import type { ConsentEvent } from '../../lib/bindings/ConsentEvent';
@@ -66,8 +68,12 @@ describe('Consents (FormSection)', () => {
     expect((await screen.findByRole('alert')).textContent).toContain('names the type of agency');
     expect(onchanged).not.toHaveBeenCalled();
     expect((screen.getByLabelText('For') as HTMLSelectElement).value).toBe('services');
-    // Cancel closes the form and forgets the error.
+    // Cancel asks first (what was typed is not saved), then closes the form and forgets the error.
     await fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(openForms.asking?.keepable).toBe(false);
+    expect(screen.getByRole('button', { name: 'Save' })).toBeTruthy();
+    await openForms.answer('discard');
+    await tick();
     expect(screen.queryByRole('alert')).toBeNull();
     expect(screen.getByRole('button', { name: 'Record a consent' })).toBeTruthy();
   });

@@ -31,6 +31,7 @@ import type { ConsentEventId } from '../bindings/ConsentEventId';
 import type { ConsentFields } from '../bindings/ConsentFields';
 import type { DocumentId } from '../bindings/DocumentId';
 import type { Draft } from '../bindings/Draft';
+import type { DraftKey } from '../bindings/DraftKey';
 import type { EnrolmentInfo } from '../bindings/EnrolmentInfo';
 import type { ErrorCode } from '../bindings/ErrorCode';
 import type { ExportPreview } from '../bindings/ExportPreview';
@@ -173,6 +174,12 @@ export interface Backend {
   drafts(): Promise<Draft[]>;
   draft(id: string): Promise<Draft>;
   deleteDraft(id: string): Promise<void>;
+  /** Keeps the signed-in person's draft of one form (replacing the one kept before). */
+  saveFormDraft(key: DraftKey, title: string, body: string): Promise<Draft>;
+  /** The signed-in person's draft of one form, if one is kept. */
+  formDraft(key: DraftKey): Promise<Draft | null>;
+  /** Removes the signed-in person's draft of one form. */
+  discardFormDraft(key: DraftKey): Promise<void>;
 
   instruments(): Promise<InstrumentInfo[]>;
   instrument(id: string, version: number): Promise<InstrumentPack>;

@@ -78,6 +78,9 @@ export const tauriBackend: Backend = {
   drafts: () => call('drafts'),
   draft: (id) => call('draft', { id }),
   deleteDraft: (id) => call('delete_draft', { id }),
+  saveFormDraft: (key, title, body) => call('save_form_draft', { key, title, body }),
+  formDraft: (key) => call('form_draft', { key }),
+  discardFormDraft: (key) => call('discard_form_draft', { key }),
 
   instruments: () => call('instruments'),
   instrument: (id, version) => call('instrument', { id, version }),
