@@ -163,7 +163,8 @@ pub(crate) fn case_by_number(conn: &Connection, number: &str) -> Result<CaseId> 
     conn.prepare_cached(
         "SELECT id FROM case_file WHERE case_number = ?1 COLLATE NOCASE AND deleted_at IS NULL
          ORDER BY owner_centre = (SELECT code FROM centre_profile WHERE id = 1) DESC,
-                  substr(case_number, 1, length(owner_centre) + 1) = owner_centre || '-' DESC
+                  substr(case_number, 1, length(owner_centre) + 1)
+                      IN (owner_centre || '-', owner_centre || ':') DESC
          LIMIT 1",
     )?
     .query_row([number.trim()], |r| r.get(0))

@@ -16,7 +16,7 @@ use atrama::{
 use rand_chacha_09::rand_core::SeedableRng;
 use serde_json::{Value, json};
 
-use crate::site::{PASS, Site, enrol, enrol_stores, site};
+use crate::site::{PASS, Site, enrol, enrol_stores, forge, site};
 
 // ---------------------------------------------------------------------------------------
 // Helpers
@@ -49,49 +49,6 @@ fn names_in(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
-}
-
-/// A bundle signed with `from`'s pinned key and sealed for `to`, holding exactly `lines`:
-/// what a partner who controls its own store (and so its keys) can send.
-fn forge(from: &Store, to: &Store, kind: BundleKind, lines: &[Value], out: &Path) {
-    let ed: Vec<u8> = from
-        .dangerously_raw_connection()
-        .query_row(
-            "SELECT ed25519_secret FROM sync_identity WHERE id = 1",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    let x: Vec<u8> = to
-        .dangerously_raw_connection()
-        .query_row(
-            "SELECT x25519_secret FROM sync_identity WHERE id = 1",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    let signer = ed25519_dalek::SigningKey::from_bytes(&ed.try_into().unwrap());
-    let recipient = OpeningKey::from_bytes(&x).unwrap().public();
-    let routing = Routing {
-        bundle_id: uuid::Uuid::now_v7(),
-        kind,
-        sender: from.fingerprint().unwrap().hex,
-        recipient: to.fingerprint().unwrap().hex,
-        sequence: 1,
-        period: None,
-        created_at: chrono::Utc::now().to_rfc3339(),
-        app_version: env!("CARGO_PKG_VERSION").into(),
-        schema_version: atrama::store::migrations::LATEST,
-        codes_version: from.codes().version().to_owned(),
-        prev_hash: None,
-    };
-    let mut rng = rand_chacha_09::ChaCha20Rng::seed_from_u64(19);
-    let mut w = format::seal(Vec::new(), routing, &recipient, &signer, &mut rng).unwrap();
-    for line in lines {
-        w.write_all(line.to_string().as_bytes()).unwrap();
-        w.write_all(b"\n").unwrap();
-    }
-    std::fs::write(out, w.finish().unwrap().0).unwrap();
 }
 
 fn manifest(centre: &str, sharing: &str) -> Value {

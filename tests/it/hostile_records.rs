@@ -64,9 +64,13 @@ fn bundle(from: &mut Site, to: &str, name: &str) -> std::path::PathBuf {
     path
 }
 
-/// Attack 4: centre AAA-01 sends a case numbered as centre BBB-01's next one. At the
-/// coordination centre numbers are unique per owner, so BBB-01's own case with that number
-/// still arrives whole, is acknowledged, and is the one its number finds.
+/// Attack 4: centre AAA-01 sends a case numbered as centre BBB-01's next one. In payload
+/// format 2 a centre's cases travel under references derived with its own key, so an honest
+/// export can no longer collide; a hostile partner forges the collision instead — its own
+/// genuine bundle with the case number and pseudonym of BBB-01's next case written in, signed
+/// with its own pinned key. At the coordination centre numbers are unique per owner, so
+/// BBB-01's own case with that number still arrives whole, is acknowledged, and is the one its
+/// number finds.
 #[test]
 fn a_centre_cannot_take_another_centres_case_numbers_at_the_coordinator() {
     let mut a = site("AAA-01", Country::Lt, Mode::Centre);
@@ -77,39 +81,89 @@ fn a_centre_cannot_take_another_centres_case_numbers_at_the_coordinator() {
     for n in 0..3 {
         shared_case(&mut b.store, &format!("Bclient{n}"), "2026-03-02", 30);
     }
-    // The squatter: a case of AAA-01's own, numbered as BBB-01's fourth case of 2026.
-    let squat = shared_case(&mut a.store, "Squatter", "2026-03-02", 30);
-    a.store
-        .dangerously_raw_connection()
-        .execute(
-            "UPDATE case_file SET case_number = 'BBB-01-2026-0004' WHERE id = ?1",
-            [squat.to_string()],
-        )
-        .unwrap();
-    let from_a = bundle(&mut a, "KOORD", "a-1.atrama");
+    let b1 = bundle(&mut b, "KOORD", "b-1.atrama");
+    assert_eq!(
+        k.store.import_bundle(&b1, false).unwrap().tables["case_file"].new,
+        3
+    );
+    // BBB-01's fourth case, exported but not yet arrived: what it will be called there.
+    shared_case(&mut b.store, "Bclient3", "2026-03-02", 30);
+    let from_b = bundle(&mut b, "KOORD", "b-2.atrama");
+    let b_lines = k.store.read_bundle_payload(&from_b).unwrap();
+    let b_records: Vec<serde_json::Value> = b_lines
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|l| l["type"] == "record")
+        .collect();
+    let field = |table: &str, column: &str| -> String {
+        b_records
+            .iter()
+            .find(|l| l["table"] == table)
+            .and_then(|l| l["row"][column].as_str())
+            .unwrap_or_else(|| panic!("no {table}.{column} in {b_lines}"))
+            .to_owned()
+    };
+    let (number, pseudonym) = (
+        field("case_file", "case_number"),
+        field("client", "pseudonym"),
+    );
+
+    // The squatter: AAA-01's own genuine bundle, its case renamed as BBB-01's next one
+    // (number, and the client's pseudonym too), signed again with AAA-01's own key.
+    shared_case(&mut a.store, "Squatter", "2026-03-02", 30);
+    let genuine = bundle(&mut a, "KOORD", "a-genuine.atrama");
+    let mut lines: Vec<serde_json::Value> = k
+        .store
+        .read_bundle_payload(&genuine)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut renamed = 0;
+    for l in &mut lines {
+        if l["type"] == "record" && l["table"] == "case_file" {
+            l["row"]["case_number"] = number.clone().into();
+            renamed += 1;
+        }
+        if l["type"] == "record" && l["table"] == "client" {
+            l["row"]["pseudonym"] = pseudonym.clone().into();
+        }
+    }
+    assert_eq!(renamed, 1);
+    let from_a = a.dir.parent().unwrap().join("a-1.atrama");
+    crate::site::forge(
+        &a.store,
+        &k.store,
+        atrama::bundle::format::BundleKind::CentreExport,
+        &lines,
+        &from_a,
+    );
     let s = k.store.import_bundle(&from_a, false).unwrap();
+    assert!(s.rejected.is_empty(), "{s:?}");
     assert_eq!(s.tables["case_file"].new, 1, "{s:?}");
 
-    // BBB-01's fourth case gets the number AAA-01 took.
-    let fourth = shared_case(&mut b.store, "Bclient3", "2026-03-02", 30);
-    assert_eq!(
-        b.store.case(fourth).unwrap().case_number,
-        "BBB-01-2026-0004"
-    );
-    let from_b = bundle(&mut b, "KOORD", "b-1.atrama");
+    // BBB-01's bundle with its fourth case, numbered as the squatter's.
     let s = k.store.import_bundle(&from_b, false).unwrap();
     assert!(s.rejected.is_empty(), "nothing of BBB-01 refused: {s:?}");
-    assert_eq!(s.tables["case_file"].new, 4, "{s:?}");
-    assert_eq!(s.tables["service_contact"].new, 4, "{s:?}");
+    assert_eq!(s.tables["case_file"].new, 1, "{s:?}");
+    assert_eq!(s.tables["service_contact"].new, 1, "{s:?}");
     // Its number finds BBB-01's case, not the squatter's.
-    assert_eq!(k.store.case_by_number("BBB-01-2026-0004").unwrap(), fourth);
-    assert_eq!(
-        k.store.case(fourth).unwrap().case_number,
-        "BBB-01-2026-0004"
-    );
+    let found = k.store.case_by_number(&number).unwrap();
+    let owner: String = k
+        .store
+        .dangerously_raw_connection()
+        .query_row(
+            "SELECT owner_centre FROM case_file WHERE id = ?1",
+            [found.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(owner, "BBB-01");
+    assert_eq!(found.to_string(), field("case_file", "id"));
+    assert_eq!(k.store.case(found).unwrap().case_number, number);
     // Acknowledged whole: nothing left to send.
     let back = bundle(&mut k, "BBB-01", "k-1.atrama");
-    assert_eq!(b.store.import_bundle(&back, false).unwrap().acknowledged, 1);
+    assert_eq!(b.store.import_bundle(&back, false).unwrap().acknowledged, 2);
     let status = b.store.sync_status().unwrap();
     assert_eq!(status[0].pending_changes, 0, "{status:?}");
     assert_eq!(status[0].unconfirmed_bundles, 0, "{status:?}");

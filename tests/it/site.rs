@@ -2,7 +2,10 @@
 //! and the enrolment of two sites with each other — what the sync, statistics, coordinator,
 //! case-analysis and multi-agency tests start from.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use atrama::bundle::format::{self, BundleKind, OpeningKey, Routing};
+use serde_json::Value;
 
 use atrama::{Country, KdfParams, Language, Mode, NewCentre, Passphrase, Store};
 
@@ -73,4 +76,48 @@ pub(crate) fn demo_centre(code: &str, country: Country, clients: u32, seed: u64)
     )
     .unwrap();
     s
+}
+
+/// A bundle signed with `from`'s pinned key and sealed for `to`, holding exactly `lines`:
+/// what a partner who controls its own store (and so its keys) can send.
+pub(crate) fn forge(from: &Store, to: &Store, kind: BundleKind, lines: &[Value], out: &Path) {
+    let ed: Vec<u8> = from
+        .dangerously_raw_connection()
+        .query_row(
+            "SELECT ed25519_secret FROM sync_identity WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let x: Vec<u8> = to
+        .dangerously_raw_connection()
+        .query_row(
+            "SELECT x25519_secret FROM sync_identity WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let signer = ed25519_dalek::SigningKey::from_bytes(&ed.try_into().unwrap());
+    let recipient = OpeningKey::from_bytes(&x).unwrap().public();
+    let routing = Routing {
+        bundle_id: uuid::Uuid::now_v7(),
+        kind,
+        sender: from.fingerprint().unwrap().hex,
+        recipient: to.fingerprint().unwrap().hex,
+        sequence: 1,
+        period: None,
+        created_at: chrono::Utc::now().to_rfc3339(),
+        app_version: env!("CARGO_PKG_VERSION").into(),
+        schema_version: atrama::store::migrations::LATEST,
+        codes_version: from.codes().version().to_owned(),
+        prev_hash: None,
+    };
+    let mut rng =
+        <rand_chacha_09::ChaCha20Rng as rand_chacha_09::rand_core::SeedableRng>::seed_from_u64(19);
+    let mut w = format::seal(Vec::new(), routing, &recipient, &signer, &mut rng).unwrap();
+    for line in lines {
+        std::io::Write::write_all(&mut w, line.to_string().as_bytes()).unwrap();
+        std::io::Write::write_all(&mut w, b"\n").unwrap();
+    }
+    std::fs::write(out, w.finish().unwrap().0).unwrap();
 }
