@@ -184,6 +184,7 @@ impl Store {
         recover(&dir)?;
 
         // 1. Everything into the main file.
+        crate::phase::mark("rotation:begin");
         let (busy, _, _): (i64, i64, i64) =
             self.conn
                 .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
@@ -247,7 +248,9 @@ impl Store {
             slots.reseal_all(&self.db_key, &new_key)?;
             slots.save(&path(&dir, NEW_SLOTS))?;
             // 4. The commit point.
-            atomic_file::write(&path(&dir, MARKER), b"atrama key rotation\n")
+            atomic_file::write(&path(&dir, MARKER), b"atrama key rotation\n")?;
+            crate::phase::mark("rotation:committed");
+            Ok(())
         })();
         if let Err(e) = checked {
             let _ = recover(&dir);
@@ -263,6 +266,7 @@ impl Store {
         let old = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
         old.close().map_err(|(_, e)| Error::from(e))?;
         roll_forward(&dir)?;
+        crate::phase::mark("rotation:switched");
         self.conn = store::open_db(&dir.join(DB_FILE), &new_key, false)?;
         self.db_key = new_key;
         progress(RotationProgress {

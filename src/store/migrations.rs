@@ -87,6 +87,7 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
         return Ok(());
     }
     let tx = conn.transaction()?;
+    crate::phase::mark("migration:transaction");
     for (_name, sql) in MIGRATIONS
         .iter()
         .take(usize::try_from(target).unwrap_or(0))
@@ -95,7 +96,9 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
         tx.execute_batch(sql)?;
     }
     tx.pragma_update(None, "user_version", target)?;
+    crate::phase::mark("migration:commit");
     tx.commit()?;
+    crate::phase::mark("migration:committed");
     Ok(())
 }
 
