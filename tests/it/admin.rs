@@ -461,8 +461,8 @@ fn a_rotation_killed_at_any_moment_leaves_a_store_that_opens_with_the_old_or_the
             drop(store);
             assert_eq!(
                 crate::crash::differing(
-                    &crate::crash::without(now.clone(), &["access_log"]),
-                    &crate::crash::without(before.clone(), &["access_log"])
+                    &crate::crash::without(now.clone(), &crate::crash::ACCESS_LOG),
+                    &crate::crash::without(before.clone(), &crate::crash::ACCESS_LOG)
                 ),
                 Vec::<String>::new(),
                 "{kill:?}: the data changed"

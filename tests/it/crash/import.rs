@@ -43,7 +43,12 @@ struct Held {
 fn full_content(dir: &Path) -> Content {
     let store = Store::unlock(dir, "vida", &Passphrase::new(PASS)).unwrap();
     let mut c = content(&store);
-    for table in ["bundle_in", "import_log", "access_log"] {
+    for table in [
+        "bundle_in",
+        "import_log",
+        "access_log",
+        "store_meta.access_log_head",
+    ] {
         c.remove(table);
     }
     c

@@ -297,24 +297,45 @@ pub(crate) fn content_shaped(
         // Each row rendered by SQLite itself (`quote` keeps types apart: 1, '1', X'01',
         // NULL), in the order of the rendering.
         let row: Vec<String> = cols.iter().map(|c| format!("quote(\"{c}\")")).collect();
-        let mut stmt = conn
-            .prepare(&format!(
-                "SELECT {} AS r FROM \"{table}\" ORDER BY r",
-                row.join(" || ',' || ")
-            ))
-            .unwrap();
-        let mut rows = stmt.query([]).unwrap();
-        let mut hash = sha2::Sha256::new();
-        let mut n = 0;
-        while let Some(r) = rows.next().unwrap() {
-            hash.update(r.get_ref(0).unwrap().as_bytes().unwrap());
-            hash.update(b"\n");
-            n += 1;
+        let select = format!("SELECT {} AS r FROM \"{table}\"", row.join(" || ',' || "));
+        // The access log's chain head lives in `store_meta`: it is its own entry, so that a
+        // harness that allows one more access-log entry allows its head to move, and only
+        // that row of `store_meta`.
+        let parts: Vec<(String, String)> = if table == "store_meta" {
+            vec![
+                (
+                    table.clone(),
+                    format!("{select} WHERE key <> '{ACCESS_LOG_HEAD}' ORDER BY r"),
+                ),
+                (
+                    format!("store_meta.{ACCESS_LOG_HEAD}"),
+                    format!("{select} WHERE key = '{ACCESS_LOG_HEAD}' ORDER BY r"),
+                ),
+            ]
+        } else {
+            vec![(table.clone(), format!("{select} ORDER BY r"))]
+        };
+        for (name, sql) in parts {
+            let mut stmt = conn.prepare(&sql).unwrap();
+            let mut rows = stmt.query([]).unwrap();
+            let mut hash = sha2::Sha256::new();
+            let mut n = 0;
+            while let Some(r) = rows.next().unwrap() {
+                hash.update(r.get_ref(0).unwrap().as_bytes().unwrap());
+                hash.update(b"\n");
+                n += 1;
+            }
+            out.insert(name, (n, format!("{:x}", hash.finalize())));
         }
-        out.insert(table.clone(), (n, format!("{:x}", hash.finalize())));
     }
     out
 }
+
+/// The `store_meta` key of the access log's hash-chain head (`audit.rs`).
+const ACCESS_LOG_HEAD: &str = "access_log_head";
+
+/// The entries of [`Content`] that move with every access-log entry.
+pub(crate) const ACCESS_LOG: [&str; 2] = ["access_log", "store_meta.access_log_head"];
 
 /// `content` without the tables named in `except` (each harness says why those may differ).
 pub(crate) fn without(mut content: Content, except: &[&str]) -> Content {
