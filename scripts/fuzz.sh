@@ -2,7 +2,10 @@
 # Runs every cargo-fuzz target of Atrama for N seconds each (default 20), installing
 # cargo-fuzz when it is missing. The committed seeds in fuzz/corpus/<target> are read; new
 # inputs go to fuzz/target/corpus/<target> (not committed); a crash stops the run with the
-# input in fuzz/artifacts/<target>. Needs the nightly toolchain (`cargo +nightly`).
+# input in fuzz/artifacts/<target>. Needs the nightly toolchain (`cargo +nightly`). The
+# build has overflow checks and debug assertions on (`-a`, and the profile in
+# fuzz/Cargo.toml; every target refuses to start without them), so an overflowing size,
+# count or offset read from a file is a finding.
 # Usage: bash scripts/fuzz.sh [seconds] [target...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +15,8 @@ seconds="${1:-20}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(bundle_header bundle_open enrolment keyslots instrument_pack backup_header backup_body)
+  targets=(bundle_header bundle_open bundle_stream bundle_payload enrolment keyslots instrument_pack
+    directory code_lists analysis_template backup_header backup_body backup_fields)
 fi
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
@@ -27,13 +31,13 @@ export TMPDIR="$PWD/target/tmp-$$"
 rm -rf "$TMPDIR"
 mkdir -p "$TMPDIR"
 trap 'rm -rf "$TMPDIR"' EXIT
-echo "==> building the fuzz targets (nightly, address sanitizer)"
-cargo +nightly fuzz build
+echo "==> building the fuzz targets (nightly, address sanitizer, overflow checks)"
+cargo +nightly fuzz build -a
 
 for target in "${targets[@]}"; do
   echo "==> fuzzing $target for ${seconds} s"
   mkdir -p "target/corpus/$target"
-  cargo +nightly fuzz run "$target" "target/corpus/$target" "corpus/$target" -- \
+  cargo +nightly fuzz run -a "$target" "target/corpus/$target" "corpus/$target" -- \
     -max_total_time="$seconds" -print_final_stats=1 2>&1 | tee "target/fuzz-$target.log" | grep -E "^(Done|stat::number_of_executed_units|stat::new_units_added|==[0-9]+==ERROR|SUMMARY|thread .* panicked)" || true
   # tee hides cargo-fuzz's exit status; a finding leaves an artifact and a non-zero status.
   if grep -qE "panicked|==[0-9]+==ERROR|deadly signal|Test unit written to" "target/fuzz-$target.log"; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Atrama needs on Debian 12, skipping what is there:
-# Debian packages (strace for scripts/no-network.sh, dbus-daemon for the e2e session),
+# Debian packages (strace for scripts/no-network.sh, dbus-daemon for the e2e session,
+# iproute2 and util-linux for the loopback-only namespace of scripts/offline.sh),
 # Python's openpyxl, the UI's and the end-to-end tests' npm packages (the UI's include the
 # Tauri CLI that builds the .deb), tauri-driver and cargo-deny.
 # Safe to run again; it changes nothing when everything is present.
@@ -8,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev
-  xvfb xauth webkit2gtk-driver strace dbus-daemon)
+  xvfb xauth webkit2gtk-driver strace dbus-daemon iproute2 util-linux)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

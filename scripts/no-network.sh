@@ -57,10 +57,33 @@ for f in glob.glob(os.path.join(work, "inspector.*")):
     elif text:
         sys.exit(f"error: WEBKIT_INSPECTOR_SERVER is {text!r}, not a loopback address")
 
-sock = re.compile(r"^socket\((AF_INET6?),.*\)\s+=\s+(\d+)")
+# A socket call with its result, or one that never returned (the process ended inside it).
+sock = re.compile(r"^socket\((AF_INET6?),[^)]*(?:\)\s+=\s+(-?\d+))?")
 use = re.compile(r"^(connect|bind|sendto|sendmsg|sendmmsg)\((\d+),")
 addr4 = re.compile(r'sin_port=htons\((\d+)\), sin_addr=inet_addr\("([0-9.]+)"\)')
 addr6 = re.compile(r'sin6_port=htons\((\d+)\).*?inet_pton\(AF_INET6, "([0-9a-f:.]+)"')
+
+
+def joined(lines):
+    """strace -f interleaves threads: a call cut by another thread's line is written as
+    `PID call(args <unfinished ...>` and later `PID <... call resumed>rest`. Yields every call
+    whole, as if it had not been cut (a cut call left unfinished at the end is yielded too)."""
+    pending = {}
+    for path, line in lines:
+        line = line.rstrip("\n")
+        parts = line.split(None, 1)
+        if len(parts) == 2 and parts[1].endswith("<unfinished ...>"):
+            pending[(path, parts[0])] = parts[0] + " " + parts[1][: -len("<unfinished ...>")].rstrip()
+            continue
+        m = re.match(r"(\S+)\s+<\.\.\. \w+ resumed>\s?(.*)$", line)
+        if m and (path, m.group(1)) in pending:
+            head = pending.pop((path, m.group(1)))
+            rest = m.group(2)
+            yield path, head + ("" if rest.startswith((")", ",")) else " ") + rest
+            continue
+        yield path, line
+    for (path, _), head in pending.items():
+        yield path, head
 
 
 def analyse(lines, allowed_ports):
@@ -69,7 +92,7 @@ def analyse(lines, allowed_ports):
     # strace shows thread ids, and threads share descriptors: an internet socket is explained
     # when a thread of that launch binds or connects that descriptor to the automation address.
     open_inet = {}
-    for path, line in lines:
+    for path, line in joined(lines):
         line = line.rstrip("\n")
         parts = line.split(None, 1)
         if len(parts) < 2:
@@ -86,7 +109,7 @@ def analyse(lines, allowed_ports):
         m = sock.match(call)
         if m:
             r["created"] += 1
-            open_inet[(path, m.group(2))] = line
+            open_inet[(path, m.group(2) or f"unreturned {len(open_inet)}")] = line
             continue
         m = use.match(call)
         if not m or not re.search(r"AF_INET6?\b", call):
@@ -112,6 +135,17 @@ selftest = analyse([("t", l) for l in [
     '102 bind(5, {sa_family=AF_INET, sin_port=htons(4000), sin_addr=inet_addr("127.0.0.1")}, 16) = 0',
 ]], {"4000"})
 assert len(selftest["problems"]) == 2 and len(selftest["unexplained"]) == 2 and selftest["automation"] == 1, selftest
+# The same, with the calls cut by other threads' lines (<unfinished ...> / resumed).
+selftest = analyse([("t", l) for l in [
+    "100 socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_TCP <unfinished ...>",
+    "200 read(3, \"x\", 1) = 1",
+    "100 <... socket resumed>) = 7",
+    '101 connect(8, {sa_family=AF_INET, sin_port=htons(443), sin_addr=inet_addr("93.184.216.34")}, 16 <unfinished ...>',
+    "200 futex(0x1, FUTEX_WAKE, 1) = 0",
+    "101 <... connect resumed>) = -1 EINPROGRESS",
+    "102 socket(AF_INET6, SOCK_DGRAM, IPPROTO_IP <unfinished ...>",
+]], set())
+assert len(selftest["problems"]) == 1 and selftest["created"] == 2 and len(selftest["unexplained"]) == 2, selftest
 
 r = analyse(((p, l) for p in traces for l in open(p, errors="replace")), allowed_ports)
 print(f"traced {len(r['pids'])} process(es)/thread(s) in {len(traces)} launch(es); address families seen: "

@@ -25,8 +25,11 @@ step "cargo deny: licences, banned crates, sources (the app's and the fuzz targe
 cargo deny check licenses bans sources
 cargo deny --manifest-path fuzz/Cargo.toml check licenses bans sources
 
-step "cargo test (also regenerates the TypeScript bindings)"
-cargo test --workspace
+step "cargo test (also regenerates the TypeScript bindings), with loopback only"
+# Built first, then run in a network namespace with only loopback (scripts/offline.sh): the
+# CLI tests and everything else in `cargo test` cannot reach the network.
+cargo test --workspace --no-run
+bash scripts/offline.sh cargo test --workspace --offline
 
 if git rev-parse --git-dir >/dev/null 2>&1; then
   step "TypeScript bindings are up to date"
@@ -40,7 +43,7 @@ fi
 step "UI type check, lint and unit tests"
 (cd ui && npm run --silent check && npm run --silent lint && npm test --silent)
 
-step "end-to-end test of the desktop app"
+step "end-to-end test of the desktop app (with loopback only)"
 bash scripts/test-e2e.sh
 
 step "no network: the leak session with the app under strace"

@@ -72,6 +72,7 @@ impl AtomicFile {
         let file = owner_only(OpenOptions::new().write(true).create_new(true))
             .open(&tmp)
             .map_err(Error::io(&tmp))?;
+        crate::phase::mark("file:created");
         Ok(AtomicFile {
             file: Some(file),
             tmp,
@@ -87,6 +88,7 @@ impl AtomicFile {
         file.sync_all().map_err(Error::io(&self.tmp))?;
         drop(file);
         fs::rename(&self.tmp, &self.path).map_err(Error::io(&self.path))?;
+        crate::phase::mark("file:renamed");
         let dir = self
             .path
             .parent()

@@ -22,6 +22,7 @@ pub mod drafts;
 pub mod error;
 pub mod hlc;
 pub mod ids;
+pub mod phase;
 pub mod risk;
 pub mod staff;
 pub mod stats;

@@ -10,6 +10,7 @@
 //! The empty input (the unchanged backup) must verify: that shows the target gets past the
 //! checksum. Any other input may be refused, never panic.
 #![no_main]
+#![feature(cfg_overflow_checks)]
 
 use std::sync::OnceLock;
 
@@ -18,6 +19,7 @@ use libfuzzer_sys::fuzz_target;
 use sha2::{Digest, Sha256};
 
 #[path = "shared.rs"]
+#[allow(dead_code)]
 mod shared;
 
 struct Reference {
@@ -40,7 +42,7 @@ fn reference() -> &'static Reference {
     })
 }
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: shared::assert_overflow_checks(), |data: &[u8]| {
     let reference = reference();
     let mut file = reference.backup.clone();
     let body = file.len() - 32;

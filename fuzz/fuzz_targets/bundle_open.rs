@@ -1,22 +1,44 @@
-//! Fuzzes the whole reading path of a bundle with the golden bundle's documented keys
-//! (tests/it/bundle_fixture.rs): the signature check, then — as if the signature had
-//! verified — the HPKE unwrap, the chunked AES-GCM decryption and the zstd decompression,
-//! reading at most 4 MiB of payload.
+//! Fuzzes a bundle's bytes past its signature: the input is a bundle without its last 64
+//! bytes, and the target signs it with the golden bundle's sender key
+//! (tests/it/bundle_fixture.rs), so `verify_signature` passes and `open_payload` reads the
+//! fuzzed header, HPKE encapsulation and wrapped key, chunk size and chunk framing with the
+//! golden recipient key, then up to 4 MiB of payload. (Behind the chunks' AES-GCM tags the
+//! stream itself is `bundle_stream`'s, the payload lines `bundle_payload`'s.)
+//! The seed is the golden bundle without its signature.
 #![no_main]
+#![feature(cfg_overflow_checks)]
 
 use std::io::{Cursor, Read};
 
 use atrama::bundle::format::{self, OpeningKey};
+use ed25519_dalek::Signer;
 use libfuzzer_sys::fuzz_target;
+use sha2::{Digest, Sha256};
 
-fuzz_target!(|data: &[u8]| {
-    let sender = ed25519_dalek::SigningKey::from_bytes(&[0x22; 32]).verifying_key();
-    let _ = format::verify_signature(&mut Cursor::new(data), &sender);
+#[path = "shared.rs"]
+#[allow(dead_code)]
+mod shared;
+
+fuzz_target!(init: shared::assert_overflow_checks(), |data: &[u8]| {
+    let signer = ed25519_dalek::SigningKey::from_bytes(&[0x22; 32]);
+    let digest: [u8; 32] = Sha256::digest(data).into();
+    let mut message = format::SIGNATURE_CONTEXT.to_vec();
+    message.extend_from_slice(&digest);
+    let mut bundle = data.to_vec();
+    bundle.extend_from_slice(&signer.sign(&message).to_bytes());
+    let mut cursor = Cursor::new(&bundle[..]);
+    let Ok((_, len)) = format::verify_signature(&mut cursor, &signer.verifying_key()) else {
+        // Only a file too short to hold a signature fails here.
+        assert!(
+            bundle.len() < format::PREFIX_LEN + format::TAG_LEN + format::SIGNATURE_LEN,
+            "a bundle signed with the sender's key must verify"
+        );
+        return;
+    };
     let Ok(recipient) = OpeningKey::from_bytes(&[0x11; 32]) else {
         return;
     };
-    if let Ok((_, reader)) = format::open_payload(Cursor::new(data), data.len() as u64, &recipient)
-    {
+    if let Ok((_, reader)) = format::open_payload(cursor, len, &recipient) {
         let mut out = Vec::new();
         let _ = reader.take(4 << 20).read_to_end(&mut out);
     }

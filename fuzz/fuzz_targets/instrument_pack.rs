@@ -1,9 +1,14 @@
 //! Fuzzes the instrument pack reader (`InstrumentPack::parse`: JSON and every validation).
 #![no_main]
+#![feature(cfg_overflow_checks)]
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
+#[path = "shared.rs"]
+#[allow(dead_code)]
+mod shared;
+
+fuzz_target!(init: shared::assert_overflow_checks(), |data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };

@@ -437,6 +437,7 @@ impl Store {
         discard_all(&dir)?;
 
         // 1. Everything into the main file.
+        crate::phase::mark("rotation:begin");
         let (busy, _, _): (i64, i64, i64) =
             self.conn
                 .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
@@ -507,7 +508,9 @@ impl Store {
                 &self.db_key,
                 &new_key,
             )?;
-            atomic_file::write(&path(&dir, MARKER), &marker)
+            atomic_file::write(&path(&dir, MARKER), &marker)?;
+            crate::phase::mark("rotation:committed");
+            Ok(())
         })();
         if let Err(e) = checked {
             let _ = discard_all(&dir);
@@ -523,6 +526,7 @@ impl Store {
         let old = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
         old.close().map_err(|(_, e)| Error::from(e))?;
         roll_forward(&dir)?;
+        crate::phase::mark("rotation:switched");
         self.conn = store::open_db(&dir.join(DB_FILE), &new_key, false)?;
         self.db_key = new_key;
         progress(RotationProgress {

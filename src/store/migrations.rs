@@ -112,6 +112,7 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
 
 fn apply(conn: &mut Connection, current: i64, target: i64) -> Result<()> {
     let tx = conn.transaction()?;
+    crate::phase::mark("migration:transaction");
     for (_name, sql) in MIGRATIONS
         .iter()
         .take(usize::try_from(target).unwrap_or(0))
@@ -130,7 +131,9 @@ fn apply(conn: &mut Connection, current: i64, target: i64) -> Result<()> {
         )));
     }
     tx.pragma_update(None, "user_version", target)?;
+    crate::phase::mark("migration:commit");
     tx.commit()?;
+    crate::phase::mark("migration:committed");
     Ok(())
 }
 

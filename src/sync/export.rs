@@ -820,7 +820,9 @@ impl Store {
             )),
         )?;
         file.commit()?;
+        crate::phase::mark("export:renamed");
         tx.commit()?;
+        crate::phase::mark("export:committed");
         Ok(ExportReport {
             preview: plan.preview,
             bundle_id: bundle_id.to_string(),

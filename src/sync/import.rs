@@ -773,6 +773,7 @@ impl Store {
         let codes = self.ctx.codes;
         let user = self.ctx.user.clone();
         let tx = self.conn.transaction()?;
+        crate::phase::mark("import:transaction");
         {
             let mut applier = Applier {
                 tx: &tx,
@@ -1041,7 +1042,9 @@ impl Store {
                     summary.bundle_id, summary.sender, summary.sequence
                 )),
             )?;
+            crate::phase::mark("import:commit");
             tx.commit()?;
+            crate::phase::mark("import:committed");
             if summary
                 .reference
                 .iter()

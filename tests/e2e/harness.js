@@ -223,10 +223,18 @@ async function waitGone(store, ms) {
  */
 export async function closeApp(app, store) {
   await app.deleteSession().catch(() => {});
-  // The app, if it outlives its session, is ended by its process id.
-  for (const { pid } of (await waitGone(store, 10000)).filter((p) => p.exe === APP)) process.kill(pid, 'SIGTERM');
-  assert.deepEqual(await waitGone(store, 15000), [], 'the app and its webview processes end');
+  await endApp(store);
   await stopDriver();
+}
+
+/**
+ * Waits until the app opened on `store` (its session already deleted) and its webview
+ * processes have ended; the app, if it outlives its session, is ended by its process id.
+ * The limits only catch a process that never ends.
+ */
+export async function endApp(store) {
+  for (const { pid } of (await waitGone(store, 10000)).filter((p) => p.exe === APP)) process.kill(pid, 'SIGTERM');
+  assert.deepEqual(await waitGone(store, 60000), [], 'the app and its webview processes end');
 }
 
 /** The temporary folders of the running driver: { storeRoot, profileRoot }. */

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openApp, type, click, textOf, choose, waitText, unlockAs, startDriver, stopDriver, driverFolders, cli } from './harness.js';
+import { openApp, type, click, textOf, choose, waitText, unlockAs, startDriver, stopDriver, driverFolders, cli, endApp } from './harness.js';
 
 const ADMIN = 'ona';
 const PASS = 'šviesa lange ir lietus';
@@ -190,8 +190,9 @@ test('no marker typed into the app appears in clear in its files, temporary file
     await app.deleteSession();
     rmSync(docDir, { recursive: true, force: true });
   }
-  // Quit: the driver goes too, so that every log is complete; the folders stay to be scanned.
-  await new Promise((r) => setTimeout(r, 1000));
+  // Quit: the app and its webview processes end (waited for; the limit only catches a
+  // hang), then the driver, so that every log is complete; the folders stay to be scanned.
+  await endApp(store);
   await stopDriver({ keep: true });
   const { storeRoot, profileRoot } = driverFolders();
 

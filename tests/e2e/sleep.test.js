@@ -70,19 +70,37 @@ test('when the window does not answer, the shell locks the store itself before t
   const app = await openApp();
   try {
     await unlockAndHold(app, '8');
-    // The page is busy for 6 s (its script runs without a break), so it cannot take the
-    // sleep notice in time.
-    const busy = app.execute(() => {
-      const end = Date.now() + 6000;
-      while (Date.now() < end) {
-        // busy
-      }
-    });
+    // The page is busy for 40 s (its script runs without a break), so it cannot take the
+    // sleep notice.
+    let pageFree = false;
+    const busy = app
+      .execute(() => {
+        const end = Date.now() + 40000;
+        while (Date.now() < end) {
+          // busy
+        }
+      })
+      .finally(() => {
+        pageFree = true;
+      });
+    // A pause for the script to start (WebDriver cannot be asked while it runs). It does
+    // not decide the test: what does is below.
     await new Promise((r) => setTimeout(r, 1000));
     prepareForSleep(true);
-    // Within the shell's 1.5 s, the store is locked while the page is still busy.
-    await new Promise((r) => setTimeout(r, 2500));
-    cli(store, 'ona', PASS, ['retention', 'set', '--closed-cases', '8']);
+    // The shell locks the store by itself (its own deadline is 1.5 s): the command-line
+    // tool can then write. Waited for (up to 30 s, which only catches a shell that never
+    // locks), and it must happen while the page is still busy.
+    let written = false;
+    for (const deadline = Date.now() + 30000; !written && Date.now() < deadline; ) {
+      try {
+        cli(store, 'ona', PASS, ['retention', 'set', '--closed-cases', '8']);
+        written = true;
+      } catch {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    assert.ok(written, 'the shell never released the store while the page was busy');
+    assert.ok(!pageFree, 'the store was released only once the page was free again');
     assert.match(cli(store, 'ona', PASS, ['retention', 'show']), /closed cases purged after: 8 years/);
     await busy;
     // Once free, the window shows the unlock screen, never the workspace.

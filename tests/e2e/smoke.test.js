@@ -83,11 +83,10 @@ test('a second launch hands over to the running app and exits', async () => {
     process.env.DBUS_SESSION_BUS_ADDRESS,
     'single instance needs a D-Bus session bus: run under dbus-run-session (scripts/test-e2e.sh does)',
   );
-  const started = Date.now();
-  const second = spawnSync(APP, [], { env: appEnv(), timeout: 30000, encoding: 'utf8' });
-  assert.equal(second.signal, null, `the second launch did not exit by itself within 30 s: ${second.stderr}`);
+  // The timeout only catches a second launch that never exits (a hang), not a slow one.
+  const second = spawnSync(APP, [], { env: appEnv(), timeout: 180000, encoding: 'utf8' });
+  assert.equal(second.signal, null, `the second launch did not exit by itself within 3 minutes: ${second.stderr}`);
   assert.equal(second.status, 0, second.stderr);
-  assert.ok(Date.now() - started < 30000);
   // The first app still runs, showing what it showed.
   assert.equal(await textOf(app, '#unlock-title'), 'Unlock');
   await unlockAs(app, 'ona', PASS);

@@ -427,6 +427,15 @@ fn a_rotation_killed_at_any_moment_leaves_a_store_that_opens_with_the_old_or_the
         String::from_utf8_lossy(&out.stderr)
     );
     let kept = c.tmp.path().join("old-key");
+    // The full content (every table, a checksum of each): the same after every kill, but
+    // for the access log, which a completed rotation extends by its own entry.
+    let mut before = crate::crash::content(&unlock(&c.dir, "ona"));
+    let access_log = |c: &crate::crash::Content| {
+        c.get("access_log")
+            .map_or(0, |e| i64::try_from(e.0).unwrap())
+    };
+    let phase_file = c.tmp.path().join("rotation.phases");
+    let mut landed = crate::crash::Landed::default();
     let (mut old_key, mut new_key, mut interrupted) = (0, 0, 0);
     let summary = crate::crash::kill_loop(
         "rotation",
@@ -437,17 +446,29 @@ fn a_rotation_killed_at_any_moment_leaves_a_store_that_opens_with_the_old_or_the
             // it is still under the old key.
             std::fs::create_dir_all(&kept).unwrap();
             std::fs::copy(c.dir.join("keyslots.json"), kept.join("keyslots.json")).unwrap();
-            rotate()
+            crate::crash::with_phases(rotate(), &phase_file)
         },
         |kill| {
+            let reached = crate::crash::phases(&phase_file);
+            landed.record(&reached, "rotation:begin", "rotation:switched");
             if c.dir.join("atrama.db.rotating").exists() || c.dir.join("rotation.commit").exists() {
                 interrupted += 1;
             }
             // Unlocking finishes or undoes what was left.
             let store = unlock(&c.dir, "ona");
             assert_eq!(integrity(&store), "ok", "{kill:?}");
-            assert!(store.status().unwrap().counts[1].count >= 1500);
+            let now = crate::crash::content(&store);
             drop(store);
+            assert_eq!(
+                crate::crash::differing(
+                    &crate::crash::without(now.clone(), &crate::crash::ACCESS_LOG),
+                    &crate::crash::without(before.clone(), &crate::crash::ACCESS_LOG)
+                ),
+                Vec::<String>::new(),
+                "{kill:?}: the data changed"
+            );
+            let added = access_log(&now) - access_log(&before);
+            assert!(added <= 1, "{kill:?}: {added} access-log entries added");
             let names: Vec<String> = std::fs::read_dir(&c.dir)
                 .unwrap()
                 .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -460,12 +481,24 @@ fn a_rotation_killed_at_any_moment_leaves_a_store_that_opens_with_the_old_or_the
             );
             std::fs::copy(c.dir.join("atrama.db"), kept.join("atrama.db")).unwrap();
             match Store::unlock(&kept, "ona", &Passphrase::new(ADMIN_PASS)) {
-                Ok(_) => old_key += 1,
+                Ok(_) => {
+                    assert_eq!(added, 0, "{kill:?}: the old key with the rotation's entry");
+                    assert!(
+                        !reached.iter().any(|p| p == "rotation:committed"),
+                        "{kill:?}: under the old key after the commit: {reached:?}"
+                    );
+                    old_key += 1;
+                }
                 Err(e) => {
                     assert_eq!(e.code(), ErrorCode::DatabaseDamaged, "{kill:?}");
+                    assert_eq!(
+                        added, 1,
+                        "{kill:?}: the new key without the rotation's entry"
+                    );
                     new_key += 1;
                 }
             }
+            before = crate::crash::content(&unlock(&c.dir, "ona"));
             std::fs::remove_dir_all(&kept).unwrap();
         },
     );
@@ -483,6 +516,8 @@ fn a_rotation_killed_at_any_moment_leaves_a_store_that_opens_with_the_old_or_the
         summary.trials
     );
     assert!(old_key > 0, "no attempt was killed before its commit");
+    // Kills inside the rotation (begun, not switched to the new files): a quarter at least.
+    landed.assert_inside("rotation", summary.trials / 4);
     // Everyone still unlocks, and the recovery key still works.
     for user in ["ona", "ieva", "rasa", "tomas"] {
         unlock(&c.dir, user);

@@ -4,16 +4,14 @@
 //! another centre's records. Each attack is reproduced as an attacker would make it, shown
 //! refused with nothing changed, and the honest path shown to work afterwards.
 
-use std::io::Write as _;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 
 use atrama::admin::RotationPhase;
-use atrama::bundle::format::{self, BundleKind, OpeningKey, Routing};
+use atrama::bundle::format::BundleKind;
 use atrama::{
     Country, ErrorCode, KdfParams, Language, Mode, NewCentre, Passphrase, RecoveryKey, Store,
 };
-use rand_chacha_09::rand_core::SeedableRng;
 use serde_json::{Value, json};
 
 use crate::site::{PASS, Site, enrol, enrol_stores, forge, site};

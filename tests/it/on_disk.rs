@@ -22,6 +22,30 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
+/// `text` as UTF-8, UTF-16LE and UTF-16BE bytes: what a scan looks for.
+fn encodings(text: &str) -> [Vec<u8>; 3] {
+    [
+        text.as_bytes().to_vec(),
+        text.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+        text.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+    ]
+}
+
+/// Whether `bytes` hold `text` in any of its [`encodings`].
+fn holds(bytes: &[u8], text: &str) -> bool {
+    encodings(text).iter().any(|e| contains(bytes, e))
+}
+
+#[test]
+fn the_scan_finds_text_in_utf8_and_utf16() {
+    for text in [MARKER, "7f3a9c", "MRK-01"] {
+        for encoded in encodings(&format!("..{text}..")) {
+            assert!(holds(&encoded, text), "{text} not found in {encoded:?}");
+        }
+        assert!(!holds(b"nothing here at all, not even close", text));
+    }
+}
+
 fn assert_no_plaintext(dir: &Path, expect_files: &[&str]) {
     let files = files_in(dir);
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
@@ -36,17 +60,12 @@ fn assert_no_plaintext(dir: &Path, expect_files: &[&str]) {
             !contains(bytes, b"SQLite format 3"),
             "{name} has a plaintext SQLite header"
         );
+        // In UTF-8, UTF-16LE or UTF-16BE: the marker, its ASCII tail alone (the marker
+        // split), the centre code.
+        assert!(!holds(bytes, MARKER), "{name} holds the marker in clear");
+        assert!(!holds(bytes, "7f3a9c"), "{name} holds part of the marker");
         assert!(
-            !contains(bytes, MARKER.as_bytes()),
-            "{name} holds the marker in clear"
-        );
-        // Neither the marker's ASCII tail alone (e.g. in UTF-16 or split) nor the centre code.
-        assert!(
-            !contains(bytes, b"7f3a9c"),
-            "{name} holds part of the marker"
-        );
-        assert!(
-            !contains(bytes, b"MRK-01"),
+            !holds(bytes, "MRK-01"),
             "{name} holds the centre code in clear"
         );
     }

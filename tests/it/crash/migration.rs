@@ -17,7 +17,10 @@ use atrama::store::migrations::{self, LATEST};
 use atrama::{Mode, Passphrase, Store};
 use chrono::NaiveDate;
 
-use super::{PASS, cli, content, content_of, copy_dir, create, kill_loop};
+use super::{
+    Landed, PASS, cli, content, content_of, content_shaped, copy_dir, create, differing, kill_loop,
+    phases, shape_of, with_phases,
+};
 
 const CLIENTS: u32 = 1500;
 
@@ -131,7 +134,13 @@ fn a_kill_during_a_migration_leaves_the_old_or_the_new_schema_with_the_same_cont
     let (old_schema, new_schema) = (schema_at(old_version), schema_at(LATEST));
     let tmp = tempfile::tempdir().unwrap();
     let pristine = tmp.path().join("store");
-    let (expected, key_hex) = {
+    // The tables and columns of the old schema.
+    let old_shape = {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        migrations::migrate_to(&mut conn, old_version).unwrap();
+        shape_of(&conn)
+    };
+    let (original, key_hex) = {
         let (mut store, _) = create(&pristine, "KLP-01", Mode::Centre, "ona");
         atrama::demo::generate(
             &mut store,
@@ -148,7 +157,7 @@ fn a_kill_during_a_migration_leaves_the_old_or_the_new_schema_with_the_same_cont
         conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
             .unwrap();
         (
-            content(&store),
+            content_shaped(conn, &old_shape),
             store
                 .dangerously_db_key()
                 .dangerously_expose_hex()
@@ -157,17 +166,30 @@ fn a_kill_during_a_migration_leaves_the_old_or_the_new_schema_with_the_same_cont
     };
     // The store closed, its database is rebuilt at the old version.
     rebuild_at(&pristine, &key_hex, old_version);
-    {
+    // The full content of the old store: every table, every column.
+    let expected = {
         let conn = open_raw(&pristine, &key_hex);
         assert_eq!(migrations::version(&conn).unwrap(), old_version);
         assert_eq!(schema(&conn), old_schema);
+        let expected = content_of(&conn);
+        // The rows of every table are those of the store it was made from (the search
+        // index's shadow tables are rebuilt, so only they may be laid out differently).
+        let fts = |t: &str| t.starts_with("search_");
+        let rows = |c: &super::Content| -> super::Content {
+            c.iter()
+                .filter(|(t, _)| !fts(t))
+                .map(|(t, v)| (t.clone(), v.clone()))
+                .collect()
+        };
         assert_eq!(
-            content_of(&conn),
-            expected,
+            differing(&rows(&expected), &rows(&original)),
+            Vec::<String>::new(),
             "the old store holds the same rows"
         );
-    }
-    assert!(expected.iter().map(|(_, n)| n).sum::<i64>() > 50_000);
+        expected
+    };
+    let rows: usize = expected.values().map(|(n, _)| n).sum();
+    assert!(rows > 50_000, "{rows} rows");
 
     // An undisturbed migration (`atrama status` unlocks, which migrates), to time it.
     let reference = tmp.path().join("reference");
@@ -184,6 +206,9 @@ fn a_kill_during_a_migration_leaves_the_old_or_the_new_schema_with_the_same_cont
         migrations::version(&open_raw(&reference, &key_hex)).unwrap(),
         LATEST
     );
+    // The full content of a store migrated without a kill: what every kill after the
+    // migration's commit must give.
+    let migrated = content_of(&open_raw(&reference, &key_hex));
     // The same command on the migrated store: the rest is the migration's share.
     let started = std::time::Instant::now();
     assert!(
@@ -199,6 +224,8 @@ fn a_kill_during_a_migration_leaves_the_old_or_the_new_schema_with_the_same_cont
     );
 
     let (mut old, mut new) = (0, 0);
+    let mut landed = Landed::default();
+    let phase_file = |trial: u32| tmp.path().join(format!("trial-{trial}.phases"));
     let summary = kill_loop(
         "migration",
         20,
@@ -206,10 +233,12 @@ fn a_kill_during_a_migration_leaves_the_old_or_the_new_schema_with_the_same_cont
         |trial| {
             let dir = tmp.path().join(format!("trial-{trial}"));
             copy_dir(&pristine, &dir);
-            cli(&dir, "ona", &["status"])
+            with_phases(cli(&dir, "ona", &["status"]), &phase_file(trial))
         },
         |kill| {
             let dir = tmp.path().join(format!("trial-{}", kill.trial));
+            let reached = phases(&phase_file(kill.trial));
+            let inside = landed.record(&reached, "migration:transaction", "migration:committed");
             {
                 let conn = open_raw(&dir, &key_hex);
                 let check: String = conn
@@ -217,20 +246,39 @@ fn a_kill_during_a_migration_leaves_the_old_or_the_new_schema_with_the_same_cont
                     .unwrap();
                 assert_eq!(check, "ok", "{kill:?}");
                 let version = migrations::version(&conn).unwrap();
+                let now = content_of(&conn);
                 if version == old_version {
                     assert_eq!(schema(&conn), old_schema, "{kill:?}");
+                    assert_eq!(
+                        differing(&now, &expected),
+                        Vec::<String>::new(),
+                        "{kill:?} {reached:?}"
+                    );
                     old += 1;
                 } else {
                     assert_eq!(version, LATEST, "{kill:?}");
                     assert_eq!(schema(&conn), new_schema, "{kill:?}");
+                    assert!(
+                        !inside,
+                        "{kill:?}: at the latest version before the commit: {reached:?}"
+                    );
+                    assert_eq!(
+                        differing(&now, &migrated),
+                        Vec::<String>::new(),
+                        "{kill:?} {reached:?}"
+                    );
                     new += 1;
                 }
-                assert_eq!(content_of(&conn), expected, "{kill:?}");
             }
-            // Unlocking (migrating when needed) works and keeps the content.
+            // Unlocking (migrating when needed) works and gives the content of an
+            // undisturbed migration.
             let store = Store::unlock(&dir, "ona", &Passphrase::new(PASS))
                 .unwrap_or_else(|e| panic!("{kill:?}: the store no longer unlocks: {e}"));
-            assert_eq!(content(&store), expected, "{kill:?}");
+            assert_eq!(
+                differing(&content(&store), &migrated),
+                Vec::<String>::new(),
+                "{kill:?}"
+            );
             assert_eq!(
                 migrations::version(store.dangerously_raw_connection()).unwrap(),
                 LATEST
@@ -247,4 +295,7 @@ fn a_kill_during_a_migration_leaves_the_old_or_the_new_schema_with_the_same_cont
         summary.trials
     );
     assert!(old > 0, "no kill landed before the migration committed");
+    // Kills inside the migration's transaction: at least one in the short form, and one in
+    // twenty of a long run.
+    landed.assert_inside("migration", (summary.trials / 20).max(1));
 }

@@ -241,32 +241,172 @@ pub(crate) fn assert_integrity(store: &Store, what: &str) {
     assert_eq!(check, ["ok"], "integrity check: {what}");
 }
 
-/// The number of rows of every case-record table, to compare a store's content.
-pub(crate) fn content(store: &Store) -> Vec<(String, i64)> {
+/// The content of every table of an unlocked store: see [`content_of`].
+pub(crate) fn content(store: &Store) -> Content {
     content_of(store.dangerously_raw_connection())
 }
 
-/// [`content`] of an open database connection.
-pub(crate) fn content_of(conn: &rusqlite::Connection) -> Vec<(String, i64)> {
-    let mut counts = Vec::new();
-    for table in atrama::sync::payload::TABLES {
-        // A table a later migration adds counts 0 in a store of an older schema.
-        let exists: bool = conn
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
-                [table],
-                |r| r.get(0),
-            )
-            .unwrap();
-        let n: i64 = if exists {
-            conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+/// Table name → (rows, SHA-256 of every row of the table): the full content, to compare
+/// a store before and after a kill (not only counts).
+pub(crate) type Content = std::collections::BTreeMap<String, (usize, String)>;
+
+/// [`content`] of an open database connection: every table of the schema (the search
+/// index's own tables included), every column, rows in a canonical order (sorted by their
+/// rendering, so that a table's physical order does not matter).
+pub(crate) fn content_of(conn: &rusqlite::Connection) -> Content {
+    content_shaped(conn, &shape_of(conn))
+}
+
+/// The tables of a database (not virtual ones: their rows are in their shadow tables) with
+/// their columns.
+pub(crate) fn shape_of(conn: &rusqlite::Connection) -> Vec<(String, Vec<String>)> {
+    let tables: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+               AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    tables
+        .into_iter()
+        .map(|t| {
+            let cols = conn
+                .prepare(&format!("SELECT name FROM pragma_table_info('{t}')"))
                 .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            (t, cols)
+        })
+        .collect()
+}
+
+/// The content of the tables and columns of `shape` (e.g. an older schema's, to compare a
+/// store before and after a migration on what both have).
+pub(crate) fn content_shaped(
+    conn: &rusqlite::Connection,
+    shape: &[(String, Vec<String>)],
+) -> Content {
+    use sha2::Digest as _;
+    let mut out = Content::new();
+    for (table, cols) in shape {
+        // Each row rendered by SQLite itself (`quote` keeps types apart: 1, '1', X'01',
+        // NULL), in the order of the rendering.
+        let row: Vec<String> = cols.iter().map(|c| format!("quote(\"{c}\")")).collect();
+        let select = format!("SELECT {} AS r FROM \"{table}\"", row.join(" || ',' || "));
+        // The access log's chain head lives in `store_meta`: it is its own entry, so that a
+        // harness that allows one more access-log entry allows its head to move, and only
+        // that row of `store_meta`.
+        let parts: Vec<(String, String)> = if table == "store_meta" {
+            vec![
+                (
+                    table.clone(),
+                    format!("{select} WHERE key <> '{ACCESS_LOG_HEAD}' ORDER BY r"),
+                ),
+                (
+                    format!("store_meta.{ACCESS_LOG_HEAD}"),
+                    format!("{select} WHERE key = '{ACCESS_LOG_HEAD}' ORDER BY r"),
+                ),
+            ]
         } else {
-            0
+            vec![(table.clone(), format!("{select} ORDER BY r"))]
         };
-        counts.push(((*table).to_owned(), n));
+        for (name, sql) in parts {
+            let mut stmt = conn.prepare(&sql).unwrap();
+            let mut rows = stmt.query([]).unwrap();
+            let mut hash = sha2::Sha256::new();
+            let mut n = 0;
+            while let Some(r) = rows.next().unwrap() {
+                hash.update(r.get_ref(0).unwrap().as_bytes().unwrap());
+                hash.update(b"\n");
+                n += 1;
+            }
+            out.insert(name, (n, format!("{:x}", hash.finalize())));
+        }
     }
-    counts
+    out
+}
+
+/// The `store_meta` key of the access log's hash-chain head (`audit.rs`).
+const ACCESS_LOG_HEAD: &str = "access_log_head";
+
+/// The entries of [`Content`] that move with every access-log entry.
+pub(crate) const ACCESS_LOG: [&str; 2] = ["access_log", "store_meta.access_log_head"];
+
+/// `content` without the tables named in `except` (each harness says why those may differ).
+pub(crate) fn without(mut content: Content, except: &[&str]) -> Content {
+    for table in except {
+        content.remove(*table);
+    }
+    content
+}
+
+/// The tables whose content differs between two [`Content`]s.
+pub(crate) fn differing(a: &Content, b: &Content) -> Vec<String> {
+    let names: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    names
+        .into_iter()
+        .filter(|n| a.get(*n) != b.get(*n))
+        .cloned()
+        .collect()
+}
+
+/// Sets the phase-marker file of a command (`atrama::phase`): the operation appends a line
+/// for each phase it reaches.
+pub(crate) fn with_phases(mut cmd: Command, file: &Path) -> Command {
+    let _ = std::fs::remove_file(file);
+    cmd.env(atrama::phase::ENV, file);
+    cmd
+}
+
+/// The phases a killed run had reached, in order (none if it never reached one).
+pub(crate) fn phases(file: &Path) -> Vec<String> {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Where kills landed, by the last phase each run had reached (`-` for none: start-up,
+/// unlock and reading before the write began).
+#[derive(Debug, Default)]
+pub(crate) struct Landed {
+    by_phase: std::collections::BTreeMap<String, u32>,
+    /// Kills inside the write: after its first phase, before its last.
+    pub inside: u32,
+}
+
+impl Landed {
+    /// Records a kill after `reached`; it was inside the write when `begin` was reached and
+    /// `end` was not.
+    pub(crate) fn record(&mut self, reached: &[String], begin: &str, end: &str) -> bool {
+        let last = reached.last().map_or("-", String::as_str).to_owned();
+        *self.by_phase.entry(last).or_default() += 1;
+        let inside = reached.iter().any(|p| p == begin) && !reached.iter().any(|p| p == end);
+        if inside {
+            self.inside += 1;
+        }
+        inside
+    }
+
+    /// Prints the tally and fails unless at least `min` kills were inside the write.
+    pub(crate) fn assert_inside(&self, name: &str, min: u32) {
+        eprintln!(
+            "crash harness {name}: kills by last phase reached {:?}; inside the write: {}",
+            self.by_phase, self.inside
+        );
+        assert!(
+            self.inside >= min,
+            "{name}: only {} kills landed inside the write (at least {min} wanted): {:?}",
+            self.inside,
+            self.by_phase
+        );
+    }
 }
 
 /// The names of the files in a folder, sorted.
