@@ -50,18 +50,35 @@ fn sent(dir: &Path) -> Vec<(String, i64)> {
 }
 
 /// The full content of a centre's store, and the rows of `bundle_out` and `access_log`.
-fn content_in(dir: &Path) -> (Content, usize, usize) {
+/// The store's content without what an export records in its own transaction (its
+/// `bundle_out` row, the access-log entry, and in payload format 2 the versions given to the
+/// records it carried and the pseudonym key made for its first recipient), with the number of
+/// `bundle_out` and `access_log` rows, and the export record's own part (`sync_version` and the
+/// pseudonym key), which must change exactly when a `bundle_out` row is added.
+fn content_in(dir: &Path) -> (Content, usize, usize, Content) {
     let store = Store::unlock(dir, "ona", &Passphrase::new(PASS)).unwrap();
     let c = content(&store);
     let rows = |t: &str| c.get(t).map_or(0, |e| e.0);
     let (out, log) = (rows("bundle_out"), rows("access_log"));
+    let record: Content = c
+        .iter()
+        .filter(|(t, _)| matches!(t.as_str(), "sync_version" | "store_meta.pseudonym_key"))
+        .map(|(t, v)| (t.clone(), v.clone()))
+        .collect();
     (
         without(
             c,
-            &["bundle_out", "access_log", "store_meta.access_log_head"],
+            &[
+                "bundle_out",
+                "access_log",
+                "store_meta.access_log_head",
+                "sync_version",
+                "store_meta.pseudonym_key",
+            ],
         ),
         out,
         log,
+        record,
     )
 }
 
@@ -125,9 +142,14 @@ fn a_kill_during_export_leaves_no_partial_bundle_and_a_consistent_outbox() {
     let lines = reads_completely(&out).unwrap();
     assert!(lines > 5_000, "a large bundle: {lines} lines");
 
-    let (before, out_before, log_before) = content_in(&pristine);
+    let (before, out_before, log_before, record_before) = content_in(&pristine);
+    let (after_reference, _, _, record_reference) = content_in(&reference);
+    assert_ne!(
+        record_reference, record_before,
+        "an export gives versions to what it sends"
+    );
     assert_eq!(
-        differing(&content_in(&reference).0, &before),
+        differing(&after_reference, &before),
         Vec::<String>::new(),
         "an export changes only its record and the access log"
     );
@@ -154,9 +176,15 @@ fn a_kill_during_export_leaves_no_partial_bundle_and_a_consistent_outbox() {
             let reached = phases(&phase_file(kill.trial));
             landed.record(&reached, "file:created", "export:committed");
             let rows = sent(&store);
-            let (now, out_rows, log_rows) = content_in(&store);
+            let (now, out_rows, log_rows, record_now) = content_in(&store);
             assert_eq!(differing(&now, &before), Vec::<String>::new(), "{kill:?}");
             let added = usize::from(!rows.is_empty());
+            // The versions and the key commit with the bundle's row, or not at all.
+            assert_eq!(
+                record_now != record_before,
+                added == 1,
+                "{kill:?}: versions given without the bundle recorded, or the reverse"
+            );
             assert_eq!(
                 (out_rows, log_rows),
                 (out_before + added, log_before + added),

@@ -298,20 +298,22 @@ pub(crate) fn content_shaped(
         // NULL), in the order of the rendering.
         let row: Vec<String> = cols.iter().map(|c| format!("quote(\"{c}\")")).collect();
         let select = format!("SELECT {} AS r FROM \"{table}\"", row.join(" || ',' || "));
-        // The access log's chain head lives in `store_meta`: it is its own entry, so that a
-        // harness that allows one more access-log entry allows its head to move, and only
-        // that row of `store_meta`.
+        // The access log's chain head and the pseudonym key live in `store_meta`: each is its
+        // own entry, so that a harness that allows one more access-log entry (or an export's
+        // record) allows that row of `store_meta` to move, and only that row.
         let parts: Vec<(String, String)> = if table == "store_meta" {
-            vec![
-                (
-                    table.clone(),
-                    format!("{select} WHERE key <> '{ACCESS_LOG_HEAD}' ORDER BY r"),
-                ),
-                (
-                    format!("store_meta.{ACCESS_LOG_HEAD}"),
-                    format!("{select} WHERE key = '{ACCESS_LOG_HEAD}' ORDER BY r"),
-                ),
-            ]
+            let own: Vec<String> = OWN_ENTRIES.iter().map(|k| format!("'{k}'")).collect();
+            let mut parts = vec![(
+                table.clone(),
+                format!("{select} WHERE key NOT IN ({}) ORDER BY r", own.join(", ")),
+            )];
+            for key in OWN_ENTRIES {
+                parts.push((
+                    format!("store_meta.{key}"),
+                    format!("{select} WHERE key = '{key}' ORDER BY r"),
+                ));
+            }
+            parts
         } else {
             vec![(table.clone(), format!("{select} ORDER BY r"))]
         };
@@ -333,6 +335,10 @@ pub(crate) fn content_shaped(
 
 /// The `store_meta` key of the access log's hash-chain head (`audit.rs`).
 const ACCESS_LOG_HEAD: &str = "access_log_head";
+
+/// The `store_meta` rows that are entries of [`Content`] of their own: the access log's head,
+/// and the pseudonym key payload format 2 makes at a store's first export (`pseudonymise.rs`).
+const OWN_ENTRIES: [&str; 2] = [ACCESS_LOG_HEAD, "pseudonym_key"];
 
 /// The entries of [`Content`] that move with every access-log entry.
 pub(crate) const ACCESS_LOG: [&str; 2] = ["access_log", "store_meta.access_log_head"];
