@@ -54,6 +54,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261126_0012_multi_agency",
         include_str!("migrations/20261126_0012_multi_agency.sql"),
     ),
+    (
+        "20261206_0013_client_revision",
+        include_str!("migrations/20261206_0013_client_revision.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the number of migrations.

@@ -233,6 +233,7 @@ impl Store {
         let db_key = slots.unwrap_user(&user, passphrase.dangerously_expose())?;
         let mut conn = open_db(&dir.join(DB_FILE), &db_key, false)?;
         migrations::migrate(&mut conn)?;
+        crate::cases::search::upgrade_index(&mut conn)?;
         check_active_staff(&conn, &user)?;
         if slots.is_legacy_user(&user) {
             let kdf = slots

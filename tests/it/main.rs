@@ -21,3 +21,4 @@ mod site;
 mod stats;
 mod sync;
 mod tamper;
+mod workspace;
