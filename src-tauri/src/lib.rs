@@ -28,9 +28,9 @@ use atrama::admin::{
 use atrama::audit::AccessEntry;
 use atrama::cases::{
     CaseDetail, CaseFields, CaseFilter, CaseSummary, ChildFields, ClientDetails, ClientFields,
-    ClientIdentity, ClientRevision, ConsentFields, PossibleDuplicate,
-    IncidentFields, Intake, NoteFields, ProtectionOrderFields, RecordHistory, RecordRef,
-    ReferralFields, SearchHit, ServiceContactFields, WorkQueues,
+    ClientIdentity, ClientRevision, ConsentFields, IncidentFields, Intake, NoteFields,
+    PossibleDuplicate, ProtectionOrderFields, RecordHistory, RecordRef, ReferralFields, SearchHit,
+    ServiceContactFields, WorkQueues,
 };
 use atrama::drafts::Draft;
 use atrama::ids::{
@@ -573,10 +573,7 @@ fn correct_client(
 
 /// The corrections of a client's details, newest first (logged).
 #[tauri::command(async)]
-fn client_history(
-    state: State<'_>,
-    client_id: ClientId,
-) -> Result<Vec<ClientRevision>, IpcError> {
+fn client_history(state: State<'_>, client_id: ClientId) -> Result<Vec<ClientRevision>, IpcError> {
     state.with_store(|s| s.client_history(client_id))
 }
 

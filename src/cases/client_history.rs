@@ -56,7 +56,10 @@ pub struct ClientRevision {
 }
 
 /// A client's whole details and version, if the client exists and is not deleted.
-pub(crate) fn current(conn: &Connection, id: ClientId) -> Result<Option<(ClientFields, Hlc, String)>> {
+pub(crate) fn current(
+    conn: &Connection,
+    id: ClientId,
+) -> Result<Option<(ClientFields, Hlc, String)>> {
     let tri = |r: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<Tri> {
         Ok(Tri::from_code(&r.get::<_, String>(i)?))
     };
@@ -119,9 +122,18 @@ pub fn changed_fields(before: &ClientFields, after: &ClientFields) -> Vec<String
     check("migrant", before.migrant != after.migrant);
     check("language", before.language != after.language);
     let (b, a) = (&before.contact_safety, &after.contact_safety);
-    check("contact_safety.safe_to_call", b.safe_to_call != a.safe_to_call);
-    check("contact_safety.safe_to_text", b.safe_to_text != a.safe_to_text);
-    check("contact_safety.safe_to_visit", b.safe_to_visit != a.safe_to_visit);
+    check(
+        "contact_safety.safe_to_call",
+        b.safe_to_call != a.safe_to_call,
+    );
+    check(
+        "contact_safety.safe_to_text",
+        b.safe_to_text != a.safe_to_text,
+    );
+    check(
+        "contact_safety.safe_to_visit",
+        b.safe_to_visit != a.safe_to_visit,
+    );
     check(
         "contact_safety.if_someone_else_answers",
         b.if_someone_else_answers != a.if_someone_else_answers,
@@ -208,13 +220,16 @@ impl Store {
     /// A client's whole details (protected fields too) and their version, to correct them;
     /// the view is recorded in the access log.
     pub fn client_details(&self, id: ClientId) -> Result<ClientDetails> {
-        let (fields, version, owner_centre) =
-            current(&self.conn, id)?.ok_or(Error::NotFound {
-                what: "client",
-                id: id.to_string(),
-            })?;
+        let (fields, version, owner_centre) = current(&self.conn, id)?.ok_or(Error::NotFound {
+            what: "client",
+            id: id.to_string(),
+        })?;
         let case = newest_case(&self.conn, id)?;
-        self.log_access(Action::ViewIdentity, case, Some("client details to correct"))?;
+        self.log_access(
+            Action::ViewIdentity,
+            case,
+            Some("client details to correct"),
+        )?;
         Ok(ClientDetails {
             client_id: id,
             fields,
@@ -268,7 +283,11 @@ impl Store {
         }
         let history = history(&self.conn, id)?;
         let case = newest_case(&self.conn, id)?;
-        self.log_access(Action::ViewIdentity, case, Some("history of the client's details"))?;
+        self.log_access(
+            Action::ViewIdentity,
+            case,
+            Some("history of the client's details"),
+        )?;
         Ok(history)
     }
 }

@@ -177,7 +177,10 @@ pub(crate) fn possible_duplicates(
             (score >= 2).then_some((score, c, reasons))
         })
         .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.pseudonym.cmp(&b.1.pseudonym)));
+    scored.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then_with(|| a.1.pseudonym.cmp(&b.1.pseudonym))
+    });
     scored.truncate(MAX_DUPLICATES);
     let mut cases = conn.prepare_cached(
         "SELECT id, case_number, status, opened_on, lead_worker FROM case_file
@@ -226,8 +229,14 @@ impl Store {
             let who: Vec<&str> = found.iter().map(|d| d.pseudonym.as_str()).collect();
             self.log_access(
                 Action::ViewIdentity,
-                found.first().and_then(|d| d.cases.first()).map(|c| c.case_id),
-                Some(&format!("possible duplicates at intake: {}", who.join(", "))),
+                found
+                    .first()
+                    .and_then(|d| d.cases.first())
+                    .map(|c| c.case_id),
+                Some(&format!(
+                    "possible duplicates at intake: {}",
+                    who.join(", ")
+                )),
             )?;
         }
         Ok(found)

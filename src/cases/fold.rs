@@ -249,7 +249,13 @@ mod tests {
             assert!(same_phone(stored, typed), "{typed}");
             assert!(same_phone(typed, stored), "{typed} (other way)");
         }
-        for other in ["+370 612 34568", "861234568", "123456", "", "+371 612 34560"] {
+        for other in [
+            "+370 612 34568",
+            "861234568",
+            "123456",
+            "",
+            "+371 612 34560",
+        ] {
             assert!(!same_phone(stored, other), "{other}");
         }
         assert!(looks_like_phone("+370 (612) 34-567"));

@@ -30,16 +30,16 @@ pub mod search;
 pub mod write;
 
 pub use changes::Change;
+pub use client_history::{ClientDetails, ClientRevision};
 pub use conference::{
     ActionOutcome, ActionOutcomeFields, Conference, ConferenceAction, ConferenceActionFields,
     ConferenceFields, ConferenceFollowUp,
 };
+pub use duplicates::{DuplicateCase, DuplicateReason, PossibleDuplicate};
 pub use intake::Intake;
 pub use letters::{LetterLine, ReferralLetter, ReferralLetterSummary};
 pub use model::*;
 pub use queues::{PoliceNotification, WorkQueues};
-pub use client_history::{ClientDetails, ClientRevision};
-pub use duplicates::{DuplicateCase, DuplicateReason, PossibleDuplicate};
 pub use search::{MatchReason, SearchHit};
 pub use write::{Batch, WriteContext};
 

@@ -298,7 +298,7 @@ pub fn fts_query(text: &str) -> Option<String> {
     if words.is_empty() {
         None
     } else {
-        Some(words.join(" "))
+        Some(words.join(" AND "))
     }
 }
 
@@ -392,7 +392,11 @@ fn exact_hits(conn: &Connection, text: &str) -> Result<Vec<SearchHit>> {
                 .query_map([format!("\"{key}\"")], |r| case_row(r, 0))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             for row in rows {
-                if row.phone.as_deref().is_some_and(|p| fold::same_phone(p, text)) {
+                if row
+                    .phone
+                    .as_deref()
+                    .is_some_and(|p| fold::same_phone(p, text))
+                {
                     push(row, MatchReason::Phone, &mut hits);
                 }
             }
@@ -426,7 +430,8 @@ fn case_reason(row: &CaseRow, words: &[&str]) -> (MatchReason, Option<String>) {
     for word in words {
         let plain = fold::plain(word);
         let skeleton = fold::skeleton(word);
-        let starts = |list: &[String], w: &str| !w.is_empty() && list.iter().any(|t| t.starts_with(w));
+        let starts =
+            |list: &[String], w: &str| !w.is_empty() && list.iter().any(|t| t.starts_with(w));
         if starts(&name_plain, &plain) || starts(&name_skeleton, &skeleton) {
             by_name = true;
         } else if starts(&phone, &plain) && !starts(&number, &plain) {
@@ -514,10 +519,7 @@ pub(crate) fn search(
             hit.snippet = snippet;
             hit.matched = MatchReason::Note;
             hits.push(hit);
-        } else if !hits
-            .iter()
-            .any(|h| h.exact && h.case_id == row.hit.case_id)
-        {
+        } else if !hits.iter().any(|h| h.exact && h.case_id == row.hit.case_id) {
             let (why, name) = case_reason(&row, &words);
             let mut hit = row.hit;
             hit.matched = why;
@@ -537,16 +539,14 @@ mod tests {
         assert_eq!(fts_query("  "), None);
         assert_eq!(
             fts_query("Žemaitė 612"),
-            Some(
-                "(\"Žemaitė\" OR \"Žemaitė\"* OR \"zemaite\"*) (\"612\" OR \"612\"*)".into()
-            )
+            Some("(\"Žemaitė\" OR \"Žemaitė\"* OR \"zemaite\"*) AND (\"612\" OR \"612\"*)".into())
         );
         // FTS5 operators and quotes typed by a person are just separators.
         assert_eq!(
             fts_query("a\" OR b* NEAR(c)"),
             Some(
-                "(\"a\" OR \"a\"*) (\"OR\" OR \"OR\"*) (\"b\" OR \"b\"*) \
-                 (\"NEAR\" OR \"NEAR\"*) (\"c\" OR \"c\"*)"
+                "(\"a\" OR \"a\"*) AND (\"OR\" OR \"OR\"*) AND (\"b\" OR \"b\"*) \
+                 AND (\"NEAR\" OR \"NEAR\"*) AND (\"c\" OR \"c\"*)"
                     .into()
             )
         );

@@ -224,9 +224,11 @@ impl Batch<'_> {
         if table == "case_file" {
             let number: Option<String> = self
                 .tx
-                .query_row("SELECT case_number FROM case_file WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })
+                .query_row(
+                    "SELECT case_number FROM case_file WHERE id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
                 .optional()
                 .unwrap_or(None);
             if let Some(number) = number {

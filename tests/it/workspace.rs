@@ -83,7 +83,12 @@ fn an_exact_case_number_is_the_first_result_alone_at_the_top() {
         );
         assert!(hits[0].exact);
         assert_eq!(hits[0].matched, MatchReason::CaseNumber);
-        assert_eq!(hits.iter().filter(|h| h.exact).count(), 1, "{}", case.case_number);
+        assert_eq!(
+            hits.iter().filter(|h| h.exact).count(),
+            1,
+            "{}",
+            case.case_number
+        );
         // Typed in lower case it is the same case number.
         let lower = f
             .store
@@ -147,7 +152,13 @@ fn an_exact_phone_number_in_any_spelling_is_first() {
     let hits = f.store.search("861234567", None).unwrap();
     assert_eq!(hits.len(), 1);
     assert!(hits[0].exact);
-    assert!(f.store.search("861234568", None).unwrap().iter().all(|h| !h.exact));
+    assert!(
+        f.store
+            .search("861234568", None)
+            .unwrap()
+            .iter()
+            .all(|h| !h.exact)
+    );
 }
 
 #[test]
@@ -201,7 +212,13 @@ fn names_are_found_across_diacritics_and_lt_lv_ru_az_spellings() {
     };
     let mut zil = vec![zil_a, zil_b, zil_ru];
     zil.sort();
-    for typed in ["Zilinskiene", "Žilinskienė", "ZILINSKIENE", "Жилинскене", "zilinskie"] {
+    for typed in [
+        "Zilinskiene",
+        "Žilinskienė",
+        "ZILINSKIENE",
+        "Жилинскене",
+        "zilinskie",
+    ] {
         assert_eq!(cases(typed), zil, "{typed}");
     }
     assert_eq!(cases("Žilinskaitė"), [other]);
@@ -254,14 +271,23 @@ fn each_result_says_why_it_matched_and_a_note_hit_is_a_note() {
     let number = f.store.case(case).unwrap().case_number;
     let first = |text: &str| f.store.search(text, None).unwrap().remove(0);
     let h = first("orderio");
-    assert_eq!((h.matched, h.kind.as_str(), h.name.as_deref()), (MatchReason::Note, "note", None));
+    assert_eq!(
+        (h.matched, h.kind.as_str(), h.name.as_deref()),
+        (MatchReason::Note, "note", None)
+    );
     let h = first("petrausk");
     assert_eq!(h.matched, MatchReason::Name);
     assert_eq!(h.name.as_deref(), Some("Ona Petrauskienė"));
     let h = first("612345");
-    assert_eq!((h.matched, h.exact, h.name.as_deref()), (MatchReason::Phone, false, None));
+    assert_eq!(
+        (h.matched, h.exact, h.name.as_deref()),
+        (MatchReason::Phone, false, None)
+    );
     let h = first(&number);
-    assert_eq!((h.matched, h.exact, h.name.as_deref()), (MatchReason::CaseNumber, true, None));
+    assert_eq!(
+        (h.matched, h.exact, h.name.as_deref()),
+        (MatchReason::CaseNumber, true, None)
+    );
     assert_eq!(h.opened_on, day("2026-03-02"));
     assert_eq!(h.birth_year, Some(1980));
 }
@@ -292,7 +318,10 @@ fn client_details_are_corrected_with_a_history_of_who_when_before_and_after() {
         .unwrap();
     assert!(after.version > details.version);
     assert_eq!(after.fields.phone.as_deref(), Some("+370 699 11111"));
-    assert_eq!(f.store.client(client).unwrap().contact_safety.safe_to_call, Tri::Yes);
+    assert_eq!(
+        f.store.client(client).unwrap().contact_safety.safe_to_call,
+        Tri::Yes
+    );
 
     let history = f.store.client_history(client).unwrap();
     assert_eq!(history.len(), 1);
@@ -323,7 +352,12 @@ fn client_details_are_corrected_with_a_history_of_who_when_before_and_after() {
         .unwrap_err();
     assert!(err.to_string().contains("after you opened them"), "{err}");
     assert_eq!(
-        f.store.client_details(client).unwrap().fields.phone.as_deref(),
+        f.store
+            .client_details(client)
+            .unwrap()
+            .fields
+            .phone
+            .as_deref(),
         Some("+370 699 11111")
     );
     assert_eq!(f.store.client_history(client).unwrap().len(), 1);
@@ -369,7 +403,10 @@ fn a_duplicate_is_found_at_intake_by_folded_name_phone_and_birth_year() {
     assert_eq!(same_name[0].name.as_deref(), Some("Ona Žilinskienė"));
 
     let cyrillic = found(person("Она", "Жилинскене", None, None));
-    assert_eq!(cyrillic.iter().map(|d| d.client_id).collect::<Vec<_>>(), [client]);
+    assert_eq!(
+        cyrillic.iter().map(|d| d.client_id).collect::<Vec<_>>(),
+        [client]
+    );
 
     let by_phone = found(ClientFields {
         phone: Some("8 612 34567".into()),
@@ -381,7 +418,15 @@ fn a_duplicate_is_found_at_intake_by_folded_name_phone_and_birth_year() {
 
     // A family name alone is too common to warn about; another name is no duplicate.
     assert!(found(person("", "Žilinskienė", None, None)).is_empty());
-    assert!(found(person("Rasa", "Petraitienė", Some("+370 655 00000"), Some(1971))).is_empty());
+    assert!(
+        found(person(
+            "Rasa",
+            "Petraitienė",
+            Some("+370 655 00000"),
+            Some(1971)
+        ))
+        .is_empty()
+    );
 }
 
 #[test]
@@ -423,7 +468,10 @@ fn a_returning_client_gets_a_new_case_linked_to_her_record() {
     let pseudonym = detail.client.pseudonym;
     let hits = f.store.search(&pseudonym, None).unwrap();
     assert_eq!(
-        hits.iter().take_while(|h| h.exact).map(|h| h.case_id).collect::<Vec<_>>(),
+        hits.iter()
+            .take_while(|h| h.exact)
+            .map(|h| h.case_id)
+            .collect::<Vec<_>>(),
         [case, first_case]
     );
 }
