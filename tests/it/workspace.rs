@@ -464,6 +464,33 @@ fn a_returning_client_gets_a_new_case_linked_to_her_record() {
         f.store.client_identity(client).unwrap().phone.as_deref(),
         Some("+370 612 34567")
     );
+    // The monthly tables count her as a returning client in October, new in March (T5c,
+    // beside the cases opened of T1 and T5).
+    let report = f
+        .store
+        .monthly_tables(&atrama::stats::StatsQuery::months(
+            "2026-03",
+            Some("2026-10"),
+        ))
+        .unwrap();
+    let t5c = report.tables.iter().find(|t| t.id == "T5c").unwrap();
+    let cell = |month: &str, code: &str| -> i64 {
+        let row = t5c
+            .rows
+            .iter()
+            .position(|r| r.month.as_deref() == Some(month))
+            .unwrap();
+        let col = t5c.columns.iter().position(|c| c.code == code).unwrap();
+        t5c.cells[row][col].value.unwrap()
+    };
+    assert_eq!(
+        (cell("2026-03", "new"), cell("2026-03", "returning")),
+        (1, 0)
+    );
+    assert_eq!(
+        (cell("2026-10", "new"), cell("2026-10", "returning")),
+        (0, 1)
+    );
     // Her pseudonym now finds both her cases, the newest first.
     let pseudonym = detail.client.pseudonym;
     let hits = f.store.search(&pseudonym, None).unwrap();
@@ -507,4 +534,42 @@ fn errors_name_the_case_and_centre_never_an_internal_id() {
     let missing = CaseId::new();
     let err = f.store.case_detail(missing).unwrap_err();
     assert!(!err.to_string().contains(&missing.to_string()), "{err}");
+}
+
+#[test]
+fn my_work_lists_only_this_centres_own_cases() {
+    let mut f = store(Country::Lt);
+    let police = |store: &mut Store, family: &str| -> CaseId {
+        store
+            .batch(|b| {
+                let client = b.create_client(&person("Ona", family, None, None))?;
+                b.open_case(&NewCase {
+                    client_id: client,
+                    opened_on: day("2026-03-02"),
+                    fields: case_fields("police", Some(day("2026-03-02"))),
+                })
+            })
+            .unwrap()
+    };
+    let ours = police(&mut f.store, "Mine");
+    let theirs = police(&mut f.store, "Theirs");
+    // As a coordination centre holds another centre's case: a replica owned by LIE-01.
+    f.store
+        .dangerously_raw_connection()
+        .execute(
+            "UPDATE case_file SET owner_centre = 'LIE-01' WHERE id = ?1",
+            [theirs.to_string()],
+        )
+        .unwrap();
+    let q = f.store.work_queues(day("2026-03-10")).unwrap();
+    let ids = |v: &[atrama::cases::CaseSummary]| v.iter().map(|c| c.id).collect::<Vec<_>>();
+    assert_eq!(
+        q.police_to_contact
+            .iter()
+            .map(|p| p.case.id)
+            .collect::<Vec<_>>(),
+        [ours]
+    );
+    assert_eq!(ids(&q.my_open_cases), [ours]);
+    assert_eq!(ids(&q.recently_opened), [ours]);
 }
