@@ -107,11 +107,11 @@ fn score(typed: &ClientFields, c: &Candidate) -> (Vec<DuplicateReason>, u32) {
         reasons.push(DuplicateReason::FamilyName);
         score += 1;
     }
-    if let (Some(a), Some(b)) = (typed.phone.as_deref(), c.phone.as_deref()) {
-        if fold::same_phone(a, b) {
-            reasons.push(DuplicateReason::Phone);
-            score += 3;
-        }
+    if let (Some(a), Some(b)) = (typed.phone.as_deref(), c.phone.as_deref())
+        && fold::same_phone(a, b)
+    {
+        reasons.push(DuplicateReason::Phone);
+        score += 3;
     }
     if typed.birth_year.is_some() && typed.birth_year == c.birth_year {
         reasons.push(DuplicateReason::BirthYear);

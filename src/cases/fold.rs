@@ -94,11 +94,10 @@ pub fn skeleton(word: &str) -> String {
     while i < chars.len() {
         let c = chars[i];
         let next = chars.get(i + 1).copied();
-        let pair = match (c, next) {
-            ('z' | 's' | 'c' | 'k', Some('h')) => true,
-            ('t', Some('s')) => true,
-            _ => false,
-        };
+        let pair = matches!(
+            (c, next),
+            ('z' | 's' | 'c' | 'k', Some('h')) | ('t', Some('s'))
+        );
         if pair {
             s.push(match c {
                 'z' => 'z',

@@ -374,13 +374,14 @@ fn exact_hits(conn: &Connection, text: &str) -> Result<Vec<SearchHit>> {
     for row in by_pseudonym {
         push(row, MatchReason::Pseudonym, &mut hits);
     }
-    if fold::looks_like_phone(text) {
-        if let Some(key) = fold::phone_key(text) {
-            // Every case document holds the last 7, 8 and 9 digits of its client's phone
-            // (`phone_terms`): the key finds the candidates, `same_phone` decides.
-            let rows = conn
-                .prepare_cached(&format!(
-                    "SELECT {CASE_COLUMNS}
+    if fold::looks_like_phone(text)
+        && let Some(key) = fold::phone_key(text)
+    {
+        // Every case document holds the last 7, 8 and 9 digits of its client's phone
+        // (`phone_terms`): the key finds the candidates, `same_phone` decides.
+        let rows = conn
+            .prepare_cached(&format!(
+                "SELECT {CASE_COLUMNS}
                      FROM search_fts f
                      CROSS JOIN search_doc d ON d.rowid = f.rowid
                      CROSS JOIN case_file c ON c.id = d.case_id
@@ -388,17 +389,16 @@ fn exact_hits(conn: &Connection, text: &str) -> Result<Vec<SearchHit>> {
                      WHERE search_fts MATCH ?1 AND d.kind = 'case' AND c.deleted_at IS NULL
                      ORDER BY c.opened_on DESC, c.case_number DESC
                      LIMIT 200"
-                ))?
-                .query_map([format!("\"{key}\"")], |r| case_row(r, 0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            for row in rows {
-                if row
-                    .phone
-                    .as_deref()
-                    .is_some_and(|p| fold::same_phone(p, text))
-                {
-                    push(row, MatchReason::Phone, &mut hits);
-                }
+            ))?
+            .query_map([format!("\"{key}\"")], |r| case_row(r, 0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for row in rows {
+            if row
+                .phone
+                .as_deref()
+                .is_some_and(|p| fold::same_phone(p, text))
+            {
+                push(row, MatchReason::Phone, &mut hits);
             }
         }
     }

@@ -485,10 +485,9 @@ impl Batch<'_> {
         }
         if let (Some(before), Some((after, version, _))) =
             (before, super::client_history::current(&self.tx, id)?)
+            && before != after
         {
-            if before != after {
-                super::client_history::record(self, id, version, &before, &after)?;
-            }
+            super::client_history::record(self, id, version, &before, &after)?;
         }
         Ok(())
     }
