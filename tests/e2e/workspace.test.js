@@ -105,6 +105,7 @@ test('an exact case number, pseudonym or phone number opens the right case with 
     if (!phone) continue; // no phone recorded for this client
     const digits = phone.replace(/\D/g, '');
     const national = `8${digits.slice(3)}`;
+    await click(app, '#hide-name');
     await search(app, national);
     await enterOnExact(app, 'phone');
     await app.waitUntil(async () => (await textOf(app, '#case-number')) !== '' && (await app.$('#show-name').isExisting()), { timeout: 15000 });
@@ -155,6 +156,8 @@ test('a duplicate is found at intake and a new case is opened for the existing c
   await click(app, '#show-name');
   const name = await textOf(app, '#client-name');
   const [given, ...family] = name.split(' ');
+  const phone = (await textOf(app, '#client-identity')).match(/Phone: (.+)/)?.[1];
+  const born = (await textOf(app, '#client-facts')).match(/\((\d{4})\)/)?.[1];
   // Typed without diacritics, as on a keyboard without Lithuanian letters.
   const plain = (s) => s.normalize('NFD').replace(/\p{M}/gu, '');
 
@@ -163,6 +166,10 @@ test('a duplicate is found at intake and a new case is opened for the existing c
   await click(app, '#intake-next');
   await type(app, '#intake-given', plain(given));
   await type(app, '#intake-family', plain(family.join(' ')));
+  // Her phone as a caller ID shows it and her birth year, when recorded: several clients of
+  // the demo centre share a name.
+  if (phone) await type(app, '#intake-phone', `8${phone.replace(/\D/g, '').slice(3)}`);
+  if (born) await type(app, '#intake-birth-year', born);
   await choose(app, '#intake-sex', 'female');
   const her = await app.$(`#intake-duplicates li[data-pseudonym="${c.pseudonym}"]`);
   await her.waitForDisplayed({ timeout: 15000 });
@@ -189,6 +196,7 @@ test('a duplicate is found at intake and a new case is opened for the existing c
 });
 
 test('a coordinator sees another centre\'s case read-only with whose it is, and no counsellor action', async () => {
+  await closeApp(app, store);
   const centre = join(work, 'centre');
   const coord = join(work, 'coord');
   const file = (n) => join(work, n);
