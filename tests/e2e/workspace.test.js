@@ -159,7 +159,7 @@ test('contact safety is corrected from the client panel and its history shows be
   assert.equal(await (await row.$('td.after')).getText(), label(after));
   assert.match(await textOf(app, '#client-revision-0 h3'), /by demo/);
   await checkScreen(app, '21-client-history');
-  await app.keys('Escape');
+  await click(app, '#client-history-dialog .dialog-close');
 });
 
 test('a duplicate is found at intake and a new case is opened for the existing client', async () => {
