@@ -419,10 +419,9 @@ fn a_duplicate_is_found_at_intake_by_folded_name_phone_and_birth_year() {
     // Showing them is logged, with their pseudonyms.
     let log = f.store.access_log(20).unwrap();
     let pseudonym = &same_name[0].pseudonym;
-    assert!(log.iter().any(|e| e
-        .detail
-        .as_deref()
-        .is_some_and(|d| d.starts_with("possible duplicates at intake") && d.contains(pseudonym.as_str()))));
+    assert!(log.iter().any(|e| e.detail.as_deref().is_some_and(|d| {
+        d.starts_with("possible duplicates at intake") && d.contains(pseudonym.as_str())
+    })));
     // A family name alone is too common to warn about; another name is no duplicate.
     assert!(found(person("", "Žilinskienė", None, None)).is_empty());
     assert!(
