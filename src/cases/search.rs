@@ -253,7 +253,20 @@ pub(crate) fn upgrade_index(conn: &mut Connection) -> Result<()> {
     if current.as_deref() == Some(INDEX_VERSION) {
         return Ok(());
     }
-    let tx = conn.transaction()?;
+    // Immediate: another connection unlocking the same store at the same moment (tests that
+    // play several people in one process) waits for the write lock instead of failing, and
+    // then finds the work done.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let done: Option<String> = tx
+        .query_row(
+            "SELECT value FROM store_meta WHERE key = 'search_index_version'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if done.as_deref() == Some(INDEX_VERSION) {
+        return Ok(());
+    }
     let cases: Vec<CaseId> = tx
         .prepare("SELECT case_id FROM search_doc WHERE kind = 'case'")?
         .query_map([], |r| r.get(0))?
