@@ -293,8 +293,8 @@ fn query_words(text: &str) -> Vec<&str> {
 
 /// Turns what a person typed into an FTS5 query: every word must match, each as a prefix
 /// of the word as written or of its skeleton (`fold::skeleton`: other spellings of a
-/// name); a whole word matches two of the alternatives and so ranks above a prefix. FTS5
-/// syntax in the input has no effect (each word is quoted).
+/// name). A whole case number, pseudonym or phone number is found before this query
+/// (`exact_hits`). FTS5 syntax in the input has no effect (each word is quoted).
 pub fn fts_query(text: &str) -> Option<String> {
     let words: Vec<String> = query_words(text)
         .into_iter()
@@ -302,9 +302,9 @@ pub fn fts_query(text: &str) -> Option<String> {
             let w = fold(w);
             let skeleton = fold::skeleton(&w);
             if skeleton.is_empty() || skeleton == w.to_lowercase() {
-                format!("(\"{w}\" OR \"{w}\"*)")
+                format!("\"{w}\"*")
             } else {
-                format!("(\"{w}\" OR \"{w}\"* OR \"{skeleton}\"*)")
+                format!("(\"{w}\"* OR \"{skeleton}\"*)")
             }
         })
         .collect();
@@ -552,16 +552,12 @@ mod tests {
         assert_eq!(fts_query("  "), None);
         assert_eq!(
             fts_query("Žemaitė 612"),
-            Some("(\"Žemaitė\" OR \"Žemaitė\"* OR \"zemaite\"*) AND (\"612\" OR \"612\"*)".into())
+            Some("(\"Žemaitė\"* OR \"zemaite\"*) AND \"612\"*".into())
         );
         // FTS5 operators and quotes typed by a person are just separators.
         assert_eq!(
             fts_query("a\" OR b* NEAR(c)"),
-            Some(
-                "(\"a\" OR \"a\"*) AND (\"OR\" OR \"OR\"*) AND (\"b\" OR \"b\"*) \
-                 AND (\"NEAR\" OR \"NEAR\"*) AND (\"c\" OR \"c\"*)"
-                    .into()
-            )
+            Some("\"a\"* AND \"OR\"* AND \"b\"* AND \"NEAR\"* AND \"c\"*".into())
         );
     }
 
