@@ -92,7 +92,9 @@ pub enum Error {
     #[error("{0}")]
     UnknownSender(String),
     /// A record that does not exist (or not in this store).
-    #[error("no {what} with id {id} in this store; check the id or search for the case")]
+    #[error(
+        "no such {what} in this store (it may have been deleted or removed); search for the case again"
+    )]
     NotFound {
         /// What kind of record.
         what: &'static str,

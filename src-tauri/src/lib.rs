@@ -27,9 +27,10 @@ use atrama::admin::{
 };
 use atrama::audit::AccessEntry;
 use atrama::cases::{
-    CaseDetail, CaseFields, CaseFilter, CaseSummary, ChildFields, ClientIdentity, ConsentFields,
-    IncidentFields, Intake, NoteFields, ProtectionOrderFields, RecordHistory, RecordRef,
-    ReferralFields, SearchHit, ServiceContactFields, WorkQueues,
+    CaseDetail, CaseFields, CaseFilter, CaseSummary, ChildFields, ClientDetails, ClientFields,
+    ClientIdentity, ClientRevision, ConsentFields, IncidentFields, Intake, NoteFields,
+    PossibleDuplicate, ProtectionOrderFields, RecordHistory, RecordRef, ReferralFields, SearchHit,
+    ServiceContactFields, WorkQueues,
 };
 use atrama::drafts::{Draft, DraftKey};
 use atrama::ids::{
@@ -551,6 +552,38 @@ fn document_content(
 ) -> Result<tauri::ipc::Response, IpcError> {
     let (_media_type, content) = state.with_store(|s| s.document_content(document_id))?;
     Ok(tauri::ipc::Response::new(content))
+}
+
+/// A client's whole details (protected fields too) and version, to correct them (logged).
+#[tauri::command(async)]
+fn client_details(state: State<'_>, client_id: ClientId) -> Result<ClientDetails, IpcError> {
+    state.with_store(|s| s.client_details(client_id))
+}
+
+/// Corrects a client's details from the version the person started from; keeps a revision.
+#[tauri::command(async)]
+fn correct_client(
+    state: State<'_>,
+    client_id: ClientId,
+    fields: ClientFields,
+    based_on: atrama::hlc::Hlc,
+) -> Result<ClientDetails, IpcError> {
+    state.with_store(|s| s.correct_client(client_id, &fields, based_on))
+}
+
+/// The corrections of a client's details, newest first (logged).
+#[tauri::command(async)]
+fn client_history(state: State<'_>, client_id: ClientId) -> Result<Vec<ClientRevision>, IpcError> {
+    state.with_store(|s| s.client_history(client_id))
+}
+
+/// Clients already recorded who may be the one typed at intake.
+#[tauri::command(async)]
+fn possible_duplicates(
+    state: State<'_>,
+    client: ClientFields,
+) -> Result<Vec<PossibleDuplicate>, IpcError> {
+    state.with_store(|s| s.possible_duplicates(&client))
 }
 
 /// Changes a case's fields (referral source, lead worker, team, follow-up, …).
@@ -1212,6 +1245,10 @@ pub fn run() {
             attach_document,
             document_content,
             update_case,
+            client_details,
+            correct_client,
+            client_history,
+            possible_duplicates,
             correct_incident,
             correct_service_contact,
             correct_referral,

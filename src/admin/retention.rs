@@ -149,6 +149,19 @@ const MEASURES: &[(&str, &str)] = &[
          FROM case_file c JOIN client cl ON cl.id = c.client_id WHERE c.id = ?1",
     ),
     (
+        "t5_client_kind",
+        // The same test as the tables' T5c (`stats::tables::CLIENT_KIND`, no consent filter).
+        "SELECT substr(c.opened_on, 1, 7),
+                CASE WHEN EXISTS (SELECT 1 FROM case_file p
+                    WHERE p.client_id = c.client_id AND p.owner_centre = c.owner_centre
+                      AND p.deleted_at IS NULL AND p.id <> c.id
+                      AND (substr(p.opened_on, 1, 7) < substr(c.opened_on, 1, 7)
+                           OR (substr(p.opened_on, 1, 7) = substr(c.opened_on, 1, 7)
+                               AND p.id < c.id)))
+                THEN 'returning' ELSE 'new' END, 1
+         FROM case_file c WHERE c.id = ?1",
+    ),
+    (
         "t2_violence_form",
         "SELECT substr(c.opened_on, 1, 7), f.value, count(*)
          FROM case_file c JOIN incident i ON i.case_id = c.id, json_each(i.violence_forms) f

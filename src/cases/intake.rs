@@ -3,12 +3,13 @@
 //! intake is either recorded whole or not at all.
 
 use chrono::NaiveDate;
+use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
 use super::model::{CaseFields, ChildFields, ClientFields, ConsentFields, IncidentFields, NewCase};
 use super::write::Batch;
-use crate::error::Result;
-use crate::ids::CaseId;
+use crate::error::{Error, Result};
+use crate::ids::{CaseId, ClientId};
 use crate::store::Store;
 
 /// Everything an intake records.
@@ -27,12 +28,44 @@ pub struct Intake {
     pub children: Vec<ChildFields>,
     /// Consents given (or refused) at intake.
     pub consents: Vec<ConsentFields>,
+    /// A client already recorded (found by the duplicate check): the case is opened for
+    /// her, and `client` is not recorded — her details stay as they are (a correction is
+    /// made on her record, with its history). Empty: a new client.
+    #[serde(default)]
+    pub existing_client: Option<ClientId>,
 }
 
 impl Batch<'_> {
     /// Records an intake: creates the client, opens the case and records the rest in it.
     pub fn intake(&mut self, intake: &Intake) -> Result<CaseId> {
-        let client_id = self.create_client(&intake.client)?;
+        let client_id = match intake.existing_client {
+            Some(id) => {
+                let owner: Option<String> = self
+                    .tx
+                    .query_row(
+                        "SELECT owner_centre FROM client WHERE id = ?1 AND deleted_at IS NULL",
+                        [id],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                match owner {
+                    Some(owner) if owner == self.ctx.centre => id,
+                    Some(owner) => {
+                        return Err(Error::invalid(format!(
+                            "this client is recorded by centre {owner}; a new case for her is \
+                             opened there"
+                        )));
+                    }
+                    None => {
+                        return Err(Error::invalid(
+                            "the client chosen as the same person is no longer in this store; \
+                             check the duplicates again or record her as a new client",
+                        ));
+                    }
+                }
+            }
+            None => self.create_client(&intake.client)?,
+        };
         let case = self.open_case(&NewCase {
             client_id,
             opened_on: intake.opened_on,
@@ -137,6 +170,7 @@ mod tests {
                 on_date: "2026-11-20".parse().unwrap_or_default(),
                 shared_fields: Vec::new(),
             }],
+            existing_client: None,
         }
     }
 

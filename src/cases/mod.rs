@@ -5,14 +5,22 @@
 //! - `write` — [`Batch`], the one way to write (one transaction, versions, change log);
 //! - `intake` — a new case recorded whole in one transaction ([`Intake`]);
 //! - `read` — a case with its sub-records, case lists, protected identity, documents;
-//! - `search` — FTS5 over names, pseudonyms, phones, case numbers and notes;
+//! - `search` — FTS5 over names, pseudonyms, phones, case numbers and notes, exact
+//!   matches first;
+//! - `fold` — the one folding of names (diacritics, transliteration) and phone numbers
+//!   that search and the duplicate check share;
+//! - `duplicates` — possible existing clients while a new one is typed at intake;
+//! - `client_history` — corrections of a client's details with before/after history;
 //! - `queues` — my work, follow-ups, police notifications with their deadline;
 //! - `changes` — the change log a bundle export reads;
 //! - `letters` — referral letters holding only the consented details;
 //! - `conference` — case conferences (multi-agency risk meetings), actions, outcomes.
 
 pub mod changes;
+pub mod client_history;
 pub mod conference;
+pub mod duplicates;
+pub mod fold;
 pub mod intake;
 pub mod letters;
 pub mod model;
@@ -22,15 +30,17 @@ pub mod search;
 pub mod write;
 
 pub use changes::Change;
+pub use client_history::{ClientDetails, ClientRevision};
 pub use conference::{
     ActionOutcome, ActionOutcomeFields, Conference, ConferenceAction, ConferenceActionFields,
     ConferenceFields, ConferenceFollowUp,
 };
+pub use duplicates::{DuplicateCase, DuplicateReason, PossibleDuplicate};
 pub use intake::Intake;
 pub use letters::{LetterLine, ReferralLetter, ReferralLetterSummary};
 pub use model::*;
 pub use queues::{PoliceNotification, WorkQueues};
-pub use search::SearchHit;
+pub use search::{MatchReason, SearchHit};
 pub use write::{Batch, WriteContext};
 
 use chrono::{NaiveDate, Utc};

@@ -62,26 +62,34 @@ pub fn work_queues(
     holidays: &Holidays,
     today: NaiveDate,
 ) -> Result<WorkQueues> {
+    // Work is this centre's own: a coordination centre's replicas of other centres' cases
+    // (their police notifications, their teams) are never anyone's work here.
+    let own: String = conn.query_row("SELECT code FROM centre_profile WHERE id = 1", [], |r| {
+        r.get(0)
+    })?;
     // `open_case_member` (kept by triggers, see migration 0006) holds one row per person and
     // open case, indexed by person and date: each of the two personal lists is one index
     // range read in order, whatever the size of the store. CROSS JOIN keeps that order.
     let mine = format!(
         "SELECT {SUMMARY_COLUMNS} FROM open_case_member m
          CROSS JOIN case_file c ON c.id = m.case_id CROSS JOIN client cl ON cl.id = c.client_id
-         WHERE m.username = ?1"
+         WHERE m.username = ?1 AND c.owner_centre = ?4"
     );
     let my_open_cases = conn
         .prepare_cached(&format!(
             "{mine} ORDER BY m.opened_on DESC, m.case_number DESC LIMIT ?2"
         ))?
-        .query_map(params![user, QUEUE_LIMIT], summary_row)?
+        .query_map(params![user, QUEUE_LIMIT, None::<String>, own], summary_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let horizon = today + chrono::Duration::days(FOLLOW_UP_DAYS);
     let follow_ups_due = conn
         .prepare_cached(&format!(
             "{mine} AND m.follow_up_on <= ?3 ORDER BY m.follow_up_on, m.case_number LIMIT ?2"
         ))?
-        .query_map(params![user, QUEUE_LIMIT, horizon.to_string()], summary_row)?
+        .query_map(
+            params![user, QUEUE_LIMIT, horizon.to_string(), own],
+            summary_row,
+        )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let uncontacted = conn
         .prepare_cached(&format!(
@@ -89,10 +97,10 @@ pub fn work_queues(
              FROM case_file c INDEXED BY case_police_uncontacted
              JOIN client cl ON cl.id = c.client_id
              WHERE c.police_notified_on IS NOT NULL AND c.first_contact_on IS NULL
-               AND c.status = 'open' AND c.deleted_at IS NULL
+               AND c.status = 'open' AND c.deleted_at IS NULL AND c.owner_centre = ?2
              ORDER BY c.police_notified_on, c.case_number LIMIT ?1"
         ))?
-        .query_map([QUEUE_LIMIT], |r| {
+        .query_map(params![QUEUE_LIMIT, own], |r| {
             let notified: String = r.get("police_notified_on")?;
             Ok((summary_row(r)?, notified))
         })?
@@ -113,9 +121,10 @@ pub fn work_queues(
     let recently_opened = conn
         .prepare_cached(&format!(
             "SELECT {SUMMARY_COLUMNS} FROM case_file c JOIN client cl ON cl.id = c.client_id
-             WHERE c.deleted_at IS NULL ORDER BY c.opened_on DESC, c.case_number DESC LIMIT 20"
+             WHERE c.deleted_at IS NULL AND c.owner_centre = ?1
+             ORDER BY c.opened_on DESC, c.case_number DESC LIMIT 20"
         ))?
-        .query_map([], summary_row)?
+        .query_map([&own], summary_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let safety_plan_reviews =
         crate::risk::safety_plan::reviews_due(conn, user, today, horizon, QUEUE_LIMIT)?;

@@ -33,7 +33,7 @@ fn tri(r: &Row<'_>, col: &str) -> rusqlite::Result<Tri> {
     Ok(Tri::from_code(&r.get::<_, String>(col)?))
 }
 
-fn day(r: &Row<'_>, col: &str) -> rusqlite::Result<NaiveDate> {
+pub(crate) fn day(r: &Row<'_>, col: impl rusqlite::RowIndex) -> rusqlite::Result<NaiveDate> {
     let text: String = r.get(col)?;
     text.parse().map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))

@@ -201,19 +201,41 @@ impl Batch<'_> {
             )
             .optional()
             .unwrap_or(None);
-        let what = kind_name(table);
+        let what = self.describe(table, id);
         match owner {
             None => Error::NotFound {
-                what,
+                what: kind_name(table),
                 id: id.to_owned(),
             },
             Some((_, Some(_))) => {
-                Error::invalid(format!("the {what} {id} was deleted; it cannot be changed"))
+                Error::invalid(format!("{what} was deleted; it cannot be changed"))
             }
             Some((centre, None)) => Error::invalid(format!(
-                "the {what} {id} belongs to centre {centre}; only that centre can change it"
+                "{what} belongs to centre {centre}; it can only be read here, and only that \
+                 centre can change it"
             )),
         }
+    }
+
+    /// How a record is named in a message: a case by its number, anything else as "this
+    /// …" — never by its internal id.
+    fn describe(&self, table: &str, id: &str) -> String {
+        let what = kind_name(table);
+        if table == "case_file" {
+            let number: Option<String> = self
+                .tx
+                .query_row(
+                    "SELECT case_number FROM case_file WHERE id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .unwrap_or(None);
+            if let Some(number) = number {
+                return format!("case {number}");
+            }
+        }
+        format!("this {what}")
     }
 
     /// The case a sub-record goes into: it must exist, be live and be ours.
@@ -260,13 +282,14 @@ impl Batch<'_> {
                 id: old.to_owned(),
             }),
             Some((_, Some(_), _, _)) => Err(Error::invalid(format!(
-                "the {what} {old} was deleted; record a new one instead"
+                "this {what} was deleted; record a new one instead"
             ))),
             Some((_, None, owner, _)) if owner != self.ctx.centre => Err(Error::invalid(format!(
-                "the {what} {old} belongs to centre {owner}; only that centre can correct it"
+                "this {what} belongs to centre {owner}; it can only be read here, and only \
+                 that centre can correct it"
             ))),
             Some((_, None, _, true)) => Err(Error::invalid(format!(
-                "the {what} {old} was already corrected; correct its newest version"
+                "this {what} was already corrected; correct its newest version"
             ))),
             Some((case, None, _, false)) => {
                 self.touch(case);
@@ -347,7 +370,7 @@ impl Batch<'_> {
                 )?;
                 if live > 0 {
                     return Err(Error::invalid(format!(
-                        "the client {id} still has {live} case(s); delete or transfer them first"
+                        "this client still has {live} case(s); delete or transfer them first"
                     )));
                 }
             }
@@ -430,8 +453,10 @@ impl Batch<'_> {
         Ok(id)
     }
 
-    /// Changes a client's details (all fields as given).
+    /// Changes a client's details (all fields as given) and keeps a revision with every
+    /// field before and after (`client_history`).
     pub fn update_client(&mut self, id: ClientId, f: &ClientFields) -> Result<()> {
+        let before = super::client_history::current(&self.tx, id)?.map(|(fields, _, _)| fields);
         let mut cols = self.client_cols(f)?;
         if let Some(p) = f
             .pseudonym
@@ -457,6 +482,12 @@ impl Batch<'_> {
         for case in cases {
             search::index_case(&self.tx, case)?;
             self.touch(case);
+        }
+        if let (Some(before), Some((after, version, _))) =
+            (before, super::client_history::current(&self.tx, id)?)
+            && before != after
+        {
+            super::client_history::record(self, id, version, &before, &after)?;
         }
         Ok(())
     }

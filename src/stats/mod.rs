@@ -340,7 +340,7 @@ pub fn publish(report: &StatsReport, threshold: i64, codes_only: bool) -> StatsR
     let grids: Vec<Grid> = out.tables.iter().map(tables::grid_of).collect();
     let mut patterns: Vec<Option<Pattern>> = vec![None; out.tables.len()];
     // Linked groups first: they share row totals.
-    for group in [&["T1", "T5a", "T5b"][..], &["T7a", "T7b"][..]] {
+    for group in [&["T1", "T5a", "T5b", "T5c"][..], &["T7a", "T7b"][..]] {
         let idx: Vec<usize> = group.iter().filter_map(|id| find(id)).collect();
         let linked: Vec<&Grid> = idx.iter().map(|&i| &grids[i]).collect();
         for (i, p) in idx

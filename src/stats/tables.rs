@@ -33,9 +33,21 @@ use crate::risk::pack::{self, InstrumentPack};
 
 /// The parts of T1–T10, in the order they are published.
 pub const PARTS: &[&str] = &[
-    "T1", "T2a", "T2b", "T3", "T4", "T5a", "T5b", "T6a", "T6b", "T7a", "T7b", "T8", "T9", "T10a",
-    "T10b",
+    "T1", "T2a", "T2b", "T3", "T4", "T5a", "T5b", "T5c", "T6a", "T6b", "T7a", "T7b", "T8", "T9",
+    "T10a", "T10b",
 ];
+
+/// `new` or `returning` for the case `c`: returning when the same client has another live
+/// case at the same centre opened in an earlier month, or in the same month and recorded
+/// before it (ids are UUIDv7, ordered by creation). Months, not days, so that a centre and
+/// its coordinator (whose replicas carry months) classify every case alike. `{consent}` is
+/// the statistics-consent filter applied to that earlier case too (what a bundle carries).
+pub(crate) const CLIENT_KIND: &str = "CASE WHEN EXISTS (SELECT 1 FROM case_file p
+      WHERE p.client_id = c.client_id AND p.owner_centre = c.owner_centre
+        AND p.deleted_at IS NULL AND p.id <> c.id
+        AND (substr(p.opened_on, 1, 7) < substr(c.opened_on, 1, 7)
+             OR (substr(p.opened_on, 1, 7) = substr(c.opened_on, 1, 7) AND p.id < c.id)){consent})
+    THEN 'returning' ELSE 'new' END";
 
 /// Counts by (part, centre, month, category code), and caseload at the end of each month
 /// by (centre, month).
@@ -106,24 +118,27 @@ fn live(conn: &Connection, codes: &CodeLists, acc: &mut Acc, q: &Bounds) -> Resu
     let to = q.to.next().first_day();
     let range: [&dyn rusqlite::ToSql; 2] = [&from, &to];
 
-    // T1, T5: cases opened in the month.
+    // T1, T5: cases opened in the month (T5c: of a new or a returning client).
+    let earlier_consent = consent.replace("e.case_id = c.id", "e.case_id = p.id");
+    let kind = CLIENT_KIND.replace("{consent}", &earlier_consent);
     each_row(
         conn,
         &format!(
             "SELECT substr(c.opened_on, 1, 7), c.owner_centre, cl.sex, cl.age_band,
-                    c.referral_source, c.intake_outcome, count(*)
+                    c.referral_source, c.intake_outcome, {kind}, count(*)
              FROM case_file c JOIN client cl ON cl.id = c.client_id
              WHERE c.opened_on >= ?1 AND c.opened_on < ?2 AND c.deleted_at IS NULL{consent}
-             GROUP BY 1, 2, 3, 4, 5, 6"
+             GROUP BY 1, 2, 3, 4, 5, 6, 7"
         ),
         &range,
         |m, centre, r| {
-            let n: i64 = r.get(6)?;
+            let n: i64 = r.get(7)?;
             let sex: String = r.get(2)?;
             let band: String = r.get(3)?;
             acc.add("T1", centre, m, &format!("{sex}|{band}"), n);
             acc.add("T5a", centre, m, &r.get::<_, String>(4)?, n);
             acc.add("T5b", centre, m, &r.get::<_, String>(5)?, n);
+            acc.add("T5c", centre, m, &r.get::<_, String>(6)?, n);
             Ok(())
         },
     )?;
@@ -408,6 +423,7 @@ fn archived(conn: &Connection, acc: &mut Acc, q: &Bounds) -> Result<()> {
             "t4_children_victim" => acc.add("T4", &centre, m, "directly_harmed", v),
             "t5_referral_source" => acc.add("T5a", &centre, m, &dim, v),
             "t5_intake_outcome" => acc.add("T5b", &centre, m, &dim, v),
+            "t5_client_kind" => acc.add("T5c", &centre, m, &dim, v),
             "t6_contacts" => acc.add("T6a", &centre, m, &dim, v),
             "t6_minutes" => acc.add("T6b", &centre, m, &dim, v),
             "t7_referrals" => {
@@ -654,6 +670,15 @@ const DEFS: &[PartDef] = &[
         stock: false,
     },
     PartDef {
+        id: "T5c",
+        number: 5,
+        title: "New cases by new or returning client",
+        note: "Cases opened in the month: of a client new to the centre, or of a returning client (one who had a case there opened in an earlier month, or earlier in the same month).",
+        unit: Unit::Count,
+        row_totals: true,
+        stock: false,
+    },
+    PartDef {
         id: "T6a",
         number: 6,
         title: "Service contacts by discipline",
@@ -877,6 +902,10 @@ fn base_columns(
         ],
         "T5a" => list_columns(codes, "referral_source", lang),
         "T5b" => list_columns(codes, "intake_outcome", lang),
+        "T5c" => vec![
+            fixed("new", "New client"),
+            fixed("returning", "Returning client"),
+        ],
         "T6a" | "T6b" => list_columns(codes, "service_discipline", lang),
         "T7a" => list_columns(codes, "referral_agency", lang),
         "T7b" => list_columns(codes, "referral_status", lang),

@@ -66,6 +66,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261206_0015_form_drafts",
         include_str!("migrations/20261206_0015_form_drafts.sql"),
     ),
+    (
+        "20261206_0016_client_revision",
+        include_str!("migrations/20261206_0016_client_revision.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the number of migrations.

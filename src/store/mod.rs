@@ -242,6 +242,7 @@ impl Store {
         let db_key = slots.unwrap_user(&user, passphrase.dangerously_expose())?;
         let mut conn = open_db(&dir.join(DB_FILE), &db_key, false)?;
         migrations::migrate(&mut conn)?;
+        crate::cases::search::upgrade_index(&mut conn)?;
         check_active_staff(&conn, &user)?;
         let notice = match recovered {
             Recovery::Done => None,

@@ -28,3 +28,4 @@ mod site;
 mod stats;
 mod sync;
 mod tamper;
+mod workspace;

@@ -113,23 +113,42 @@ fn expected_of(site: &Site, consented_only: bool, e: &mut Expected) {
         }
         v
     };
-    for id in all_cases(&site.store) {
-        let d = site.store.case_detail(id).unwrap();
-        let consent = d
-            .consents
-            .iter()
-            .filter(|c| c.fields.purpose == "statistics")
-            .max_by_key(|c| c.fields.on_date)
-            .is_some_and(|c| c.fields.given);
-        if consented_only && !consent {
-            continue;
-        }
+    let counted: Vec<atrama::cases::CaseDetail> = all_cases(&site.store)
+        .into_iter()
+        .map(|id| site.store.case_detail(id).unwrap())
+        .filter(|d| {
+            let consent = d
+                .consents
+                .iter()
+                .filter(|c| c.fields.purpose == "statistics")
+                .max_by_key(|c| c.fields.on_date)
+                .is_some_and(|c| c.fields.given);
+            !consented_only || consent
+        })
+        .collect();
+    for d in &counted {
         let c = &d.case;
         let opened = month(c.opened_on);
         let sex_band = format!("{}|{}", d.client.sex, d.client.age_band);
         bump(e, "T1", &code, &opened, &sex_band, 1);
         bump(e, "T5a", &code, &opened, &c.referral_source, 1);
         bump(e, "T5b", &code, &opened, &c.intake_outcome, 1);
+        // Returning: the client has another counted case opened in an earlier month, or in
+        // the same month and recorded before (ids are UUIDv7).
+        let returning = counted.iter().any(|o| {
+            o.case.client_id == c.client_id
+                && o.case.id != c.id
+                && (month(o.case.opened_on), o.case.id.to_string())
+                    < (opened.clone(), c.id.to_string())
+        });
+        bump(
+            e,
+            "T5c",
+            &code,
+            &opened,
+            if returning { "returning" } else { "new" },
+            1,
+        );
         for i in &d.incidents {
             for f in &i.fields.violence_forms {
                 bump(e, "T2a", &code, &opened, f, 1);
@@ -183,7 +202,7 @@ fn expected_of(site: &Site, consented_only: bool, e: &mut Expected) {
         if let (Some(closed), Some(reason)) = (c.closed_on, &c.closure_reason) {
             bump(e, "T10a", &code, &month(closed), reason, 1);
         }
-        for a in site.store.risk_history(id).unwrap().assessments {
+        for a in site.store.risk_history(c.id).unwrap().assessments {
             bump(
                 e,
                 "T8",
@@ -278,7 +297,7 @@ fn coordinator_tables_equal_the_centres_records_counted_independently() {
             .collect::<Vec<_>>(),
         ["KLP-01", "LIE-01", "VLN-01"]
     );
-    assert_eq!(report.tables.len(), 15);
+    assert_eq!(report.tables.len(), 16);
     assert_eq!(
         table(&report, "T1").rows.len(),
         3 * 12,
@@ -290,8 +309,8 @@ fn coordinator_tables_equal_the_centres_records_counted_independently() {
     }
     // The data set is not trivial: every table has counts.
     for part in [
-        "T1", "T2a", "T2b", "T3", "T4", "T5a", "T5b", "T6a", "T6b", "T7a", "T7b", "T8", "T9",
-        "T10a", "T10b",
+        "T1", "T2a", "T2b", "T3", "T4", "T5a", "T5b", "T5c", "T6a", "T6b", "T7a", "T7b", "T8",
+        "T9", "T10a", "T10b",
     ] {
         assert!(
             expected.keys().any(|(p, ..)| p == part),
@@ -820,7 +839,7 @@ fn the_cli_writes_a_published_csv_and_shows_exact_tables() {
     assert_eq!(show.status.code(), Some(0), "{}", crate::cli::stderr(&show));
     let r: StatsReport = serde_json::from_slice(&show.stdout).unwrap();
     assert!(r.disclosure.is_none());
-    assert_eq!(r.tables.len(), 15);
+    assert_eq!(r.tables.len(), 16);
     let bad = crate::cli::atrama(
         &store,
         &[

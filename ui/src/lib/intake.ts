@@ -37,6 +37,7 @@ export function blankIntake(lead: string): IntakeForm {
       incident: blankIncident(),
       children: [],
       consents: [],
+      existing_client: null,
     },
     hasIncident: true,
     consentServices: 'unknown',
@@ -49,7 +50,10 @@ export function blankIntake(lead: string): IntakeForm {
 export function parseIntake(body: string, lead: string): IntakeForm {
   try {
     const form = JSON.parse(body) as IntakeForm;
-    if (form && form.version === 1 && form.intake) return form;
+    if (form && form.version === 1 && form.intake) {
+      form.intake.existing_client ??= null;
+      return form;
+    }
   } catch {
     // fall through
   }
@@ -97,5 +101,7 @@ export function toIntake(form: IntakeForm): Intake {
     incident: form.hasIncident && intake.incident ? { ...intake.incident, occurred_on: intake.incident.occurred_on || null } : null,
     children: intake.children,
     consents,
+    // A client found by the duplicate check ("this is her"): the case is hers.
+    existing_client: intake.existing_client ?? null,
   };
 }

@@ -26,7 +26,7 @@ describe('CaseView', () => {
       address: null,
     });
     setBackend(fakeBackend({ caseDetail: () => Promise.resolve(d), latestRisk: () => Promise.resolve(null), clientIdentity }));
-    render(CaseView, { caseId: d.case.id });
+    render(CaseView, { caseId: d.case.id, ownCentre: 'KLP-01' });
     expect((await screen.findByRole('heading', { level: 1 })).textContent).toBe('Gintarė-7');
     expect(document.body.textContent).not.toMatch(/Šimkutė/);
     expect(clientIdentity).not.toHaveBeenCalled();
@@ -43,7 +43,7 @@ describe('CaseView', () => {
     const logServiceContact = vi.fn<Backend['logServiceContact']>().mockResolvedValue('sc1');
     const caseDetail = vi.fn<Backend['caseDetail']>().mockResolvedValue(d);
     setBackend(fakeBackend({ caseDetail, latestRisk: () => Promise.resolve(null), logServiceContact }));
-    render(CaseView, { caseId: d.case.id });
+    render(CaseView, { caseId: d.case.id, ownCentre: 'KLP-01' });
     await fireEvent.click(await screen.findByRole('button', { name: 'Log a service contact' }));
     await fireEvent.change(screen.getByLabelText('Discipline'), { target: { value: 'social_work' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
@@ -74,7 +74,7 @@ describe('CaseView', () => {
     const recordHistory = vi.fn<Backend['recordHistory']>().mockResolvedValue({ kind: 'service_contact', versions: [fixed, first] });
     const logServiceContact = vi.fn<Backend['logServiceContact']>();
     setBackend(fakeBackend({ caseDetail, latestRisk: () => Promise.resolve(null), correctServiceContact, recordHistory, logServiceContact }));
-    render(CaseView, { caseId: before.case.id });
+    render(CaseView, { caseId: before.case.id, ownCentre: 'KLP-01' });
     await fireEvent.click(await screen.findByRole('button', { name: 'Correct' }));
     expect(screen.getByRole('dialog', { name: 'Correct the service contact' })).toBeTruthy();
     const minutes = screen.getByLabelText('Minutes') as HTMLInputElement;
@@ -104,7 +104,7 @@ describe('CaseView', () => {
         final_band_label: { en: 'High', lt: 'Didelė' }, level: 2, levels: 3, overridden: true,
       }),
     }));
-    render(CaseView, { caseId: d.case.id });
+    render(CaseView, { caseId: d.case.id, ownCentre: 'KLP-01' });
     const badge = await screen.findByText(/Risk: High/);
     expect(badge.textContent).toMatch(/Risk: High \(2 Nov 2026\).*by judgement/s);
     expect(badge.className).toContain('risk-level-2');
@@ -120,14 +120,31 @@ describe('CaseView', () => {
     };
     const caseTransfers = vi.fn<Backend['caseTransfers']>().mockResolvedValue([transfer]);
     setBackend(fakeBackend({ caseDetail: () => Promise.resolve(sent), latestRisk: () => Promise.resolve(null), caseTransfers }));
-    render(CaseView, { caseId: sent.case.id });
+    render(CaseView, { caseId: sent.case.id, ownCentre: 'KLP-01' });
     expect((await screen.findByText(/Transferred to LIE-01: it is that centre’s case now/)).id).toBe('transferred-here');
     expect(screen.queryByRole('button', { name: 'Reopen case' })).toBeNull();
     cleanup();
 
     caseTransfers.mockResolvedValue([]);
-    render(CaseView, { caseId: sent.case.id });
+    render(CaseView, { caseId: sent.case.id, ownCentre: 'KLP-01' });
     expect(await screen.findByRole('button', { name: 'Reopen case' })).toBeTruthy();
     expect(document.getElementById('transferred-here')).toBeNull();
+  });
+
+  it('shows another centre\'s case read-only, says whose it is and offers no action', async () => {
+    const d = detail();
+    const replica = { ...d, case: { ...d.case, meta: { ...d.case.meta, owner_centre: 'LIE-01' } } };
+    nav.openCase(d.case.id, 'notes');
+    const clientIdentity = vi.fn<Backend['clientIdentity']>();
+    setBackend(fakeBackend({ caseDetail: () => Promise.resolve(replica), latestRisk: () => Promise.resolve(null), clientIdentity }));
+    render(CaseView, { caseId: d.case.id, ownCentre: 'KLP-COORD' });
+    expect((await screen.findByRole('note')).textContent).toContain('LIE-01');
+    for (const name of ['Log a service contact', 'Edit case', 'Close case', 'Show name', 'Edit client details']) {
+      expect(screen.queryByRole('button', { name })).toBeNull();
+    }
+    // Notes never leave their centre: no such tab here, and the overview is shown instead.
+    expect(screen.queryByRole('tab', { name: /Notes/ })).toBeNull();
+    expect(screen.getByRole('tab', { selected: true }).id).toBe('tab-overview');
+    expect(clientIdentity).not.toHaveBeenCalled();
   });
 });

@@ -17,6 +17,14 @@ const hit = (n: number, extra: Partial<SearchHit> = {}): SearchHit => ({
   kind: 'case',
   note_id: null,
   snippet: null,
+  matched: 'case_number',
+  exact: false,
+  opened_on: '2026-03-02',
+  lead_worker: 'ona',
+  birth_year: 1980 + n,
+  age_band: '35_44',
+  owner_centre: 'KLP-01',
+  name: null,
   ...extra,
 });
 
@@ -69,5 +77,33 @@ describe('SearchDialog', () => {
     await fireEvent.keyDown(input, { key: 'Enter' });
     expect(onclose).toHaveBeenCalled();
     expect(nav.route).toEqual({ name: 'case', caseId: 'case-2', section: 'overview' });
+  });
+
+  it('puts the exact match alone at the top, says why each was found and tells people apart', async () => {
+    setBackend(
+      fakeBackend({
+        search: () =>
+          Promise.resolve([
+            hit(4, { exact: true, matched: 'pseudonym' }),
+            hit(5, { matched: 'name', name: 'Ona Žilinskienė' }),
+            hit(6, { matched: 'name', name: 'Ona Žilinskienė', birth_year: null, age_band: '45_54' }),
+          ]),
+      }),
+    );
+    render(SearchDialog, { onclose: () => {} });
+    await fireEvent.input(screen.getByLabelText(/Name, pseudonym/), { target: { value: 'P-4' } });
+    const options = await screen.findAllByRole('option');
+    expect(options).toHaveLength(3);
+    expect(options[0]!.textContent).toContain('Exact match');
+    expect(options[0]!.textContent).toContain('Found by pseudonym');
+    expect(options[0]!.textContent).not.toContain('Žilinskienė');
+    expect(options[1]!.classList.contains('after-exact')).toBe(true);
+    expect(options[1]!.textContent).toContain('Found by name: Ona Žilinskienė');
+    expect(options[1]!.textContent).toContain('born 1985');
+    expect(options[1]!.textContent).toContain('lead ona');
+    expect(options[2]!.textContent).not.toContain('born');
+    // Enter opens the exact one.
+    await fireEvent.keyDown(screen.getByLabelText(/Name, pseudonym/), { key: 'Enter' });
+    expect(nav.route).toMatchObject({ name: 'case', caseId: 'case-4' });
   });
 });

@@ -26,6 +26,10 @@ import type { ChildFields } from '../bindings/ChildFields';
 import type { ChildId } from '../bindings/ChildId';
 import type { ClientId } from '../bindings/ClientId';
 import type { ClientIdentity } from '../bindings/ClientIdentity';
+import type { ClientDetails } from '../bindings/ClientDetails';
+import type { ClientFields } from '../bindings/ClientFields';
+import type { ClientRevision } from '../bindings/ClientRevision';
+import type { PossibleDuplicate } from '../bindings/PossibleDuplicate';
 import type { CodeCatalogue } from '../bindings/CodeCatalogue';
 import type { ConsentEventId } from '../bindings/ConsentEventId';
 import type { ConsentFields } from '../bindings/ConsentFields';
@@ -159,6 +163,14 @@ export interface Backend {
   reopenCase(caseId: CaseId, on: string, reason: string | null): Promise<StatusEventId>;
   /** Changes a case's fields (referral source, lead worker, team, follow-up, …). */
   updateCase(caseId: CaseId, fields: CaseFields): Promise<void>;
+  /** A client's whole details and version, to correct them (logged as a view of her identity). */
+  clientDetails(clientId: ClientId): Promise<ClientDetails>;
+  /** Corrects a client's details from the version `basedOn`; the core keeps the revision. */
+  correctClient(clientId: ClientId, fields: ClientFields, basedOn: string): Promise<ClientDetails>;
+  /** The corrections of a client's details, newest first (logged). */
+  clientHistory(clientId: ClientId): Promise<ClientRevision[]>;
+  /** Clients already recorded who may be the one being typed at intake. */
+  possibleDuplicates(client: ClientFields): Promise<PossibleDuplicate[]>;
   /** Corrections: a new version that supersedes `old` (which stays, in the history). */
   correctIncident(old: IncidentId, fields: IncidentFields): Promise<IncidentId>;
   correctServiceContact(old: ServiceContactId, fields: ServiceContactFields): Promise<ServiceContactId>;

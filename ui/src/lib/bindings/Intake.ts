@@ -2,6 +2,7 @@
 import type { CaseFields } from "./CaseFields";
 import type { ChildFields } from "./ChildFields";
 import type { ClientFields } from "./ClientFields";
+import type { ClientId } from "./ClientId";
 import type { ConsentFields } from "./ConsentFields";
 import type { IncidentFields } from "./IncidentFields";
 
@@ -32,4 +33,10 @@ children: Array<ChildFields>,
 /**
  * Consents given (or refused) at intake.
  */
-consents: Array<ConsentFields>, };
+consents: Array<ConsentFields>, 
+/**
+ * A client already recorded (found by the duplicate check): the case is opened for
+ * her, and `client` is not recorded — her details stay as they are (a correction is
+ * made on her record, with its history). Empty: a new client.
+ */
+existing_client: ClientId | null, };
