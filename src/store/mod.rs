@@ -167,6 +167,9 @@ impl Store {
             restrict_to_owner(&tmp.join(DB_FILE))?;
             migrations::migrate(&mut conn)?;
             write_initial_rows(&mut conn, store_id, &centre)?;
+            // A new store's index is written by this version from the start: nothing to
+            // rebuild at its first unlock.
+            crate::cases::search::upgrade_index(&mut conn)?;
             // Closing checkpoints the WAL into the database file before the rename.
             conn.close().map_err(|(_, e)| Error::from(e))?;
             let mut slots = KeySlotFile::new(store_id);
