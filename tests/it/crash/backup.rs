@@ -51,7 +51,7 @@ fn a_kill_during_backup_leaves_the_old_or_a_complete_new_backup_and_the_store_in
     };
     let old_bytes = std::fs::read(&old_backup).unwrap();
     let check_store = |dir: &Path, what: &str| {
-        let store = Store::unlock(dir, "ona", &Passphrase::new(PASS))
+        let store = super::unlock_when_free(dir, "ona")
             .unwrap_or_else(|e| panic!("{what}: the store no longer unlocks: {e}"));
         assert_integrity(&store, what);
         let now = content(&store);

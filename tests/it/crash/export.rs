@@ -36,7 +36,7 @@ fn export_command(store: &Path, out: &Path) -> std::process::Command {
 
 /// The `bundle_out` rows of a centre's store: (file hash, records), oldest first.
 fn sent(dir: &Path) -> Vec<(String, i64)> {
-    let store = Store::unlock(dir, "ona", &Passphrase::new(PASS))
+    let store = super::unlock_when_free(dir, "ona")
         .unwrap_or_else(|e| panic!("the store no longer unlocks after a kill: {e}"));
     assert_integrity(&store, "after a kill during export");
     let conn = store.dangerously_raw_connection();
@@ -56,7 +56,7 @@ fn sent(dir: &Path) -> Vec<(String, i64)> {
 /// `bundle_out` and `access_log` rows, and the export record's own part (`sync_version` and the
 /// pseudonym key), which must change exactly when a `bundle_out` row is added.
 fn content_in(dir: &Path) -> (Content, usize, usize, Content) {
-    let store = Store::unlock(dir, "ona", &Passphrase::new(PASS)).unwrap();
+    let store = super::unlock_when_free(dir, "ona").unwrap();
     let c = content(&store);
     let rows = |t: &str| c.get(t).map_or(0, |e| e.0);
     let (out, log) = (rows("bundle_out"), rows("access_log"));

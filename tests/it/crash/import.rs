@@ -41,7 +41,7 @@ struct Held {
 /// and `import_log` rows carry the time and summary of the run, `access_log` its time and
 /// hash chain): those are compared by [`Held`]'s counts.
 fn full_content(dir: &Path) -> Content {
-    let store = Store::unlock(dir, "vida", &Passphrase::new(PASS)).unwrap();
+    let store = super::unlock_when_free(dir, "vida").unwrap();
     let mut c = content(&store);
     for table in [
         "bundle_in",
@@ -57,7 +57,7 @@ fn full_content(dir: &Path) -> Content {
 /// Unlocks the store (it must), checks its integrity (it must be ok) and counts what it
 /// holds from the centre.
 fn inspect(dir: &Path) -> Held {
-    let store = Store::unlock(dir, "vida", &Passphrase::new(PASS))
+    let store = super::unlock_when_free(dir, "vida")
         .unwrap_or_else(|e| panic!("the store no longer unlocks after a kill: {e}"));
     assert_integrity(&store, "after a kill during import");
     let conn = store.dangerously_raw_connection();

@@ -281,7 +281,7 @@ fn a_kill_during_a_migration_leaves_the_old_or_the_new_schema_with_the_same_cont
             }
             // Unlocking (migrating when needed) works and gives the content of an
             // undisturbed migration.
-            let store = Store::unlock(&dir, "ona", &Passphrase::new(PASS))
+            let store = super::unlock_when_free(&dir, "ona")
                 .unwrap_or_else(|e| panic!("{kill:?}: the store no longer unlocks: {e}"));
             assert_eq!(
                 differing(&content(&store), &migrated),

@@ -424,3 +424,21 @@ pub(crate) fn names_in(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// Unlocks `dir` as `user` once the store's lock is free. The lock is an `flock` held through
+/// an open file: when this test process drops a store while another test thread of the same
+/// process is starting a child process, the child holds a copy of that descriptor for the
+/// moment between its fork and its exec (close-on-exec), and an unlock in that moment finds
+/// the store in use. Waits for the lock (up to a minute, which only catches a real hang);
+/// any other error is returned at once.
+pub(crate) fn unlock_when_free(dir: &Path, user: &str) -> atrama::Result<Store> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        match Store::unlock(dir, user, &Passphrase::new(PASS)) {
+            Err(atrama::Error::StoreInUse { .. }) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
