@@ -12,11 +12,11 @@
 
 use std::path::Path;
 
-use atrama::{Mode, Passphrase, Store};
+use atrama::Mode;
 use chrono::NaiveDate;
 
 use super::{
-    Landed, PASS, assert_integrity, cli, content, copy_dir, create, differing, kill_loop, names_in,
+    Landed, assert_integrity, cli, content, copy_dir, create, differing, kill_loop, names_in,
     phases, with_phases, without,
 };
 

@@ -13,12 +13,12 @@
 
 use std::path::Path;
 
-use atrama::{Mode, Passphrase, Store};
+use atrama::Mode;
 use chrono::NaiveDate;
 use sha2::Digest as _;
 
 use super::{
-    Content, Landed, PASS, assert_integrity, cli, content, copy_dir, create, differing, kill_loop,
+    Content, Landed, assert_integrity, cli, content, copy_dir, create, differing, kill_loop,
     names_in, phases, with_phases, without,
 };
 

@@ -11,11 +11,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use atrama::{Mode, Passphrase, Store};
+use atrama::Mode;
 use chrono::NaiveDate;
 
 use super::{
-    Content, Landed, PASS, assert_integrity, cli, content, copy_dir, create, differing, kill_loop,
+    Content, Landed, assert_integrity, cli, content, copy_dir, create, differing, kill_loop,
     phases, with_phases,
 };
 

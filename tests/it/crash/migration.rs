@@ -13,12 +13,12 @@
 
 use std::path::Path;
 
+use atrama::Mode;
 use atrama::store::migrations::{self, LATEST};
-use atrama::{Mode, Passphrase, Store};
 use chrono::NaiveDate;
 
 use super::{
-    Landed, PASS, cli, content, content_of, content_shaped, copy_dir, create, differing, kill_loop,
+    Landed, cli, content, content_of, content_shaped, copy_dir, create, differing, kill_loop,
     phases, shape_of, with_phases,
 };
 
