@@ -255,7 +255,9 @@ test('counsellor workspace: intake, search, service contacts, close and reopen, 
     const lockedText = await (await app.$('body')).getText();
     assert.ok(!lockedText.includes(pseudonym) && !lockedText.includes(caseNumber), 'case content left on screen');
     await unlockAs(app, 'ona', PASS);
-    assert.equal(await textOf(app, '#home-title'), 'My work');
+    // The same person unlocking is back where she was: the same case and tab (issue 21.2).
+    await waitText(app, '#history-list', (t) => t.includes('reopened by ona: came back'));
+    assert.equal(await textOf(app, '#case-status'), 'Open');
 
     // The visible Hide button does the same.
     await click(app, '#quick-hide');
@@ -268,10 +270,10 @@ test('counsellor workspace: intake, search, service contacts, close and reopen, 
     assert.equal(await textOf(app, '#settings-title'), 'Nustatymai');
     await click(app, '#nav-home');
     assert.equal(await textOf(app, '#home-title'), 'Mano darbas');
-    await waitText(app, '#mine-queue', (t) => t.includes('Atviras'));
+    await waitText(app, '#mine-queue', (t) => t.includes('Atvira'));
     await checkScreen(app, '10-my-work-lt');
     await (await app.$('#mine-queue button')).click();
-    assert.equal(await waitText(app, '#case-status', (t) => t !== 'Open'), 'Atviras');
+    assert.equal(await waitText(app, '#case-status', (t) => t !== 'Open'), 'Atvira');
     await waitText(app, '#overview-source', (t) => t === 'Policijos pranešimas');
     await checkScreen(app, '11-case-lt');
 
