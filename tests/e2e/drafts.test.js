@@ -144,7 +144,7 @@ test('a half-answered assessment survives a tab switch (after the question) and 
   const number = await openFirstCase();
   await click(app, '#tab-risk');
   await waitText(app, '#risk-instrument', (t) => t.includes('Atrama risk checklist'));
-  await choose(app, '#risk-instrument', 'atrama-spj@1');
+  await choose(app, '#risk-instrument', 'atrama-spj@2');
   await click(app, '#risk-start');
   await waitText(app, '#risk-item-text', (t) => t.includes('strangled'));
   for (const [key, next] of [['y', 'threats_to_kill'], ['n', 'weapons'], ['y', 'separation']]) {
