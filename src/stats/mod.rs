@@ -322,8 +322,9 @@ pub fn rule_text(threshold: i64) -> String {
         "Counts from 1 to {} are shown as \"<{threshold}\" (primary suppression). Then, in every \
          row, column and subtotal group that would have exactly one suppressed figure, the \
          smallest non-zero figure beside it is suppressed too, repeated until none is left with \
-         exactly one (secondary suppression), so no suppressed count can be recovered by \
-         subtraction from the totals. Tables that share their row totals (T1 and T5; T7a and \
+         exactly one (secondary suppression), so no single row, column or group gives a \
+         suppressed count back by subtraction; combinations of these relations are not audited \
+         yet, and may narrow or reveal some suppressed counts. Tables that share their row totals (T1 and T5; T7a and \
          T7b) are suppressed together; hours (T6b) are suppressed wherever the number of \
          contacts (T6a) is. Zeros are shown.",
         threshold - 1
