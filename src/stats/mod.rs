@@ -448,6 +448,20 @@ impl crate::store::Store {
 mod tests {
     use super::*;
 
+    /// The rule printed in every published report claims only what the suppression does:
+    /// each row, column and group on its own. Until an audit covers combinations of these
+    /// sums (issue 20), it must not promise that no suppressed count can be recovered.
+    #[test]
+    fn the_printed_rule_promises_no_more_than_the_suppression_does() {
+        let rule = rule_text(5);
+        assert!(rule.contains("Counts from 1 to 4"), "{rule}");
+        assert!(rule.contains("not audited"), "{rule}");
+        assert!(
+            !rule.contains("no suppressed count can be recovered"),
+            "{rule}"
+        );
+    }
+
     #[test]
     fn every_table_has_a_title_in_every_language() {
         use crate::centre::Language;
