@@ -10,6 +10,7 @@ use atrama::ids::CaseId;
 use atrama::{Country, ErrorCode, KdfParams, Language, Mode, NewCentre, Passphrase, Role, Store};
 
 use crate::case_record::{case_fields, client_fields};
+use crate::cli::command as cli;
 
 pub(crate) const ADMIN_PASS: &str = "admin passphrase for tests";
 pub(crate) const PASS: &str = "colleague passphrase";
@@ -223,14 +224,9 @@ fn a_counsellor_without_the_discipline_cannot_read_a_restricted_note_through_any
         vec!["search", "trauma"],
         vec!["--json", "search", "secretword"],
     ] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_atrama"))
-            .arg("--store")
-            .arg(&c.dir)
-            .args(["--user", "tomas"])
-            .args(&args)
-            .env("ATRAMA_PASSPHRASE", PASS)
-            .output()
-            .unwrap();
+        let mut all = vec!["--user", "tomas"];
+        all.extend_from_slice(&args);
+        let out = crate::cli::atrama(&c.dir, &all, &[("ATRAMA_PASSPHRASE", PASS)]);
         assert_eq!(out.status.code(), Some(0), "{args:?}");
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(!text.contains("trauma"), "{args:?}: {text}");
@@ -365,25 +361,6 @@ fn after_rotation_every_remaining_person_unlocks_and_the_removed_one_cannot() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert!(names.iter().all(|n| !n.contains("rotat")), "{names:?}");
-}
-
-fn cli(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Command {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_atrama"));
-    cmd.arg("--store").arg(dir).args(args);
-    for var in [
-        "ATRAMA_PASSPHRASE",
-        "ATRAMA_NEW_PASSPHRASE",
-        "ATRAMA_RECOVERY_KEY",
-        "ATRAMA_USER",
-        "ATRAMA_STORE",
-    ] {
-        cmd.env_remove(var);
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.stdin(std::process::Stdio::null());
-    cmd
 }
 
 fn integrity(store: &Store) -> String {

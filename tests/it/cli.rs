@@ -1,12 +1,62 @@
 //! The `atrama` binary end to end: exit codes, messages, passphrases from the environment.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
 
 pub(crate) const PASS: &str = "integration passphrase";
 
-pub(crate) fn atrama(store: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_atrama"));
+/// The `atrama` binary, built once per test run. It is the binary of the `atrama-cli`
+/// package (`cli/`), and Cargo only builds (and names in `CARGO_BIN_EXE_*`) the binaries of
+/// the package under test, so the core's tests build it themselves: with the same cargo, into
+/// the same target folder and profile, where it lands next to this test binary
+/// (`target/<profile>/atrama`, the path the packaging and the end-to-end tests use too).
+/// Building every time, not only when the file is missing, means a test never runs an older
+/// CLI than the code it tests; when it is up to date the build only checks that.
+pub(crate) fn bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        // target/<profile>/deps/it-<hash> → target/<profile>
+        let exe = std::env::current_exe().expect("the test binary's path");
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("the test binary is in target/<profile>/deps");
+        let target_dir = profile_dir.parent().expect("target/<profile> has a parent");
+        let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+            Some("debug") => "dev",
+            Some(name) => name,
+            None => panic!("no profile folder above {}", exe.display()),
+        };
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let built = Command::new(cargo)
+            .args([
+                "build",
+                "--quiet",
+                "--offline",
+                "-p",
+                "atrama-cli",
+                "--bin",
+                "atrama",
+            ])
+            .args(["--profile", profile])
+            .arg("--target-dir")
+            .arg(target_dir)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdin(Stdio::null())
+            .status()
+            .expect("cargo runs to build the atrama CLI");
+        assert!(built.success(), "building the atrama CLI failed: {built}");
+        let bin = profile_dir.join(format!("atrama{}", std::env::consts::EXE_SUFFIX));
+        assert!(bin.is_file(), "no CLI at {} after the build", bin.display());
+        bin
+    })
+}
+
+/// The CLI on `store` with `args`, with only the `env` given of the variables it reads
+/// (none of the caller's: a developer's ATRAMA_USER must not change a test) and no input.
+pub(crate) fn command(store: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(bin());
     cmd.arg("--store").arg(store).args(args);
     for var in [
         "ATRAMA_PASSPHRASE",
@@ -20,8 +70,13 @@ pub(crate) fn atrama(store: &Path, args: &[&str], env: &[(&str, &str)]) -> Outpu
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.stdin(std::process::Stdio::null());
-    cmd.output().expect("atrama runs")
+    cmd.stdin(Stdio::null());
+    cmd
+}
+
+/// Runs the CLI (see [`command`]) to the end and returns what it printed.
+pub(crate) fn atrama(store: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    command(store, args, env).output().expect("atrama runs")
 }
 
 pub(crate) fn stdout(o: &Output) -> String {
@@ -482,16 +537,14 @@ fn an_output_file_named_without_a_folder_is_written_in_the_current_folder() {
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("store");
     init(&store);
-    let out = Command::new(env!("CARGO_BIN_EXE_atrama"))
-        .current_dir(tmp.path())
-        .args(["--store", store.to_str().unwrap(), "--user", "ona"])
-        .args(["keys", "export", "--out", "klp.enrol"])
-        .env("ATRAMA_PASSPHRASE", PASS)
-        .env_remove("ATRAMA_STORE")
-        .env_remove("ATRAMA_USER")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let out = command(
+        &store,
+        &["--user", "ona", "keys", "export", "--out", "klp.enrol"],
+        &[("ATRAMA_PASSPHRASE", PASS)],
+    )
+    .current_dir(tmp.path())
+    .output()
+    .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = std::fs::read_to_string(tmp.path().join("klp.enrol")).unwrap();
     assert!(text.contains("atrama-enrolment"), "{text}");
@@ -503,17 +556,15 @@ fn output_piped_into_a_reader_that_stops_early_ends_quietly() {
     let store = dir.path().join("store");
     init(&store);
     // As `atrama status | head -0`: the reader has gone before the first line is written.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_atrama"))
-        .arg("--store")
-        .arg(&store)
-        .args(["--user", "ona", "status"])
-        .env("ATRAMA_PASSPHRASE", PASS)
-        .env_remove("ATRAMA_STORE")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("atrama runs");
+    let mut child = command(
+        &store,
+        &["--user", "ona", "status"],
+        &[("ATRAMA_PASSPHRASE", PASS)],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("atrama runs");
     drop(child.stdout.take());
     let out = child.wait_with_output().expect("atrama ends");
     let err = stderr(&out);

@@ -212,19 +212,10 @@ pub(crate) fn copy_dir(from: &Path, to: &Path) {
 
 /// The CLI on the store `dir` as `user` with [`PASS`], no environment of the caller's.
 pub(crate) fn cli(dir: &Path, user: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_atrama"));
-    cmd.arg("--store")
-        .arg(dir)
-        .args(["--user", user])
-        .args(args)
-        .env("ATRAMA_PASSPHRASE", PASS)
-        .env_remove("ATRAMA_USER")
-        .env_remove("ATRAMA_STORE")
-        .env_remove("ATRAMA_RECOVERY_KEY")
-        .env_remove("ATRAMA_NEW_PASSPHRASE")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    let mut all = vec!["--user", user];
+    all.extend_from_slice(args);
+    let mut cmd = crate::cli::command(dir, &all, &[("ATRAMA_PASSPHRASE", PASS)]);
+    cmd.stdout(Stdio::null()).stderr(Stdio::null());
     cmd
 }
 
