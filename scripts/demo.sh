@@ -8,7 +8,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 bash scripts/install-deps.sh
 (cd ui && npm run --silent build)
-cargo build -p atrama -p atrama-desktop
+cargo build -p atrama-cli -p atrama-desktop
 
 STORE="${ATRAMA_DEMO_STORE:-$PWD/target/demo-store}"
 DEMO_USER=demo

@@ -15,7 +15,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 command -v strace >/dev/null || { echo "error: strace is missing; run scripts/install-deps.sh (Debian: apt-get install strace)" >&2; exit 1; }
 if [ -z "${ATRAMA_APP:-}" ]; then
   (cd ui && npm run --silent build)
-  cargo build -p atrama -p atrama-desktop
+  cargo build -p atrama-cli -p atrama-desktop
   export ATRAMA_APP="$PWD/target/debug/atrama-desktop"
 fi
 

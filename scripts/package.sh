@@ -19,15 +19,15 @@ bash scripts/install-deps.sh
 # are built in the release profile, the default.
 profile="${ATRAMA_PACKAGE_PROFILE:-release}"
 start=$(date +%s)
-# The CLI first: tauri.conf.json's bundle.linux.deb.files puts target/<profile>/atrama into
-# the package as /usr/bin/atrama. `tauri build` then builds the UI (beforeBuildCommand), the
+# The CLI first (package atrama-cli, binary atrama): tauri.conf.json's
+# bundle.linux.deb.files puts target/<profile>/atrama into the package as /usr/bin/atrama. `tauri build` then builds the UI (beforeBuildCommand), the
 # app, and the .deb.
 if [ "$profile" = debug ]; then
-  cargo build --locked -p atrama --bin atrama
+  cargo build --locked -p atrama-cli --bin atrama
   (cd src-tauri && ../ui/node_modules/.bin/tauri build --ci --debug --bundles deb \
     --config '{"bundle":{"linux":{"deb":{"files":{"/usr/bin/atrama":"../target/debug/atrama","/usr/share/icons/hicolor/256x256/apps/atrama-neutral.png":"../assets/icons/neutral.png"}}}}}')
 else
-  cargo build --release --locked -p atrama --bin atrama
+  cargo build --release --locked -p atrama-cli --bin atrama
   (cd src-tauri && ../ui/node_modules/.bin/tauri build --ci --bundles deb)
 fi
 end=$(date +%s)

@@ -7,7 +7,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 # Always rebuild the UI: the shell embeds ui/dist, and a stale one would test old screens.
 (cd ui && npm run --silent build)
-cargo build -p atrama -p atrama-desktop
+cargo build -p atrama-cli -p atrama-desktop
 export ATRAMA_APP="$PWD/target/debug/atrama-desktop"
 export ATRAMA_SCREENSHOTS="$PWD/docs/screenshots"
 # Keep WebKit from looking for accessibility and portal services a CI machine lacks.

@@ -3,7 +3,7 @@
 //! tool do with it.
 //!
 //! The core knows nothing of Tauri, IPC or JSON transport: the shells (`src-tauri`, the
-//! CLI in `src/main.rs`) call the plain Rust functions exported here. See
+//! CLI in `cli/`) call the plain Rust functions exported here. See
 //! `ARCHITECTURE.md` for the map.
 
 pub mod admin;

@@ -81,3 +81,17 @@ fn run(cli: Cli) -> Result<(), atrama::Error> {
     let session = session::Session::new(dir, cli.user);
     commands::run(&session, output::Output::new(cli.json), cli.command)
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    /// clap's own check of the whole command tree: no two arguments with one name or short
+    /// flag, every `required_unless_present` and `conflicts_with` naming an argument that
+    /// exists (a rename in one file of `commands/` that breaks another's reference fails here
+    /// rather than when someone types the command).
+    #[test]
+    fn the_command_tree_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}
