@@ -10,8 +10,9 @@ use atrama::analysis::{
 };
 use atrama::ids::{CaseAnalysisId, CaseId};
 
+use crate::dialogs::file_path;
 use crate::ipc::{IpcError, SavedFile};
-use crate::{State, file_path};
+use crate::session::State;
 
 /// Every template version here.
 #[tauri::command(async)]
