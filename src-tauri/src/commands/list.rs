@@ -2,8 +2,8 @@
 //! it: the `invoke_handler` in `run()` (so a name here must be a command of that module, or
 //! the app does not compile), and the permission `build.rs` declares for each command (which
 //! `capabilities/default.json` grants). A command that is not listed is never callable and
-//! is reported as unused code; `tests::the_command_lists_agree` checks the capability file and
-//! the UI's backend (`ui/src/lib/backend/`) against the list.
+//! is reported as unused code; `commands::tests::the_command_lists_agree` checks the capability
+//! file, the permission files and the UI's backend (`ui/src/lib/backend/`) against the list.
 //!
 //! `build.rs` includes this file too (`#[path]`), so it holds nothing but the list.
 

@@ -32,16 +32,7 @@ pub(crate) fn publish_stats(
     let path = file_path(&path)?;
     let format = ReportFormat::parse(&format)?;
     state.with_store(|s| s.write_monthly_report(&query, format, &path, codes_only))?;
-    let size = std::fs::metadata(&path)
-        .map_err(|source| atrama::Error::Io {
-            path: path.clone(),
-            source,
-        })?
-        .len();
-    Ok(SavedFile {
-        path: path.display().to_string(),
-        size,
-    })
+    SavedFile::written(&path)
 }
 
 /// The measures trends and targets can count.
