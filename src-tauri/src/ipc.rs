@@ -2,6 +2,7 @@
 //! from these by `cargo test` (ts-rs), never written by hand.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use atrama::codes::CodeOption;
 use atrama::{CentreProfile, ErrorCode, Language};
@@ -113,4 +114,42 @@ pub(crate) struct SavedFile {
     /// Its size in bytes.
     #[cfg_attr(test, ts(type = "number"))]
     pub(crate) size: u64,
+}
+
+impl SavedFile {
+    /// The file a command has just written at `path`, with its size on disk.
+    pub(crate) fn written(path: &Path) -> Result<Self, IpcError> {
+        let size = std::fs::metadata(path)
+            .map_err(|source| atrama::Error::Io {
+                path: path.to_path_buf(),
+                source,
+            })?
+            .len();
+        Ok(SavedFile {
+            path: path.display().to_string(),
+            size,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SavedFile;
+    use atrama::ErrorCode;
+
+    #[test]
+    fn a_saved_file_is_reported_with_its_size_on_disk() {
+        let dir = std::env::temp_dir().join(format!("atrama-saved-file-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("report.csv");
+        std::fs::write(&path, b"12345").unwrap();
+        let saved = SavedFile::written(&path).unwrap();
+        assert_eq!(saved.size, 5);
+        assert_eq!(saved.path, path.display().to_string());
+
+        // A file that is not there (the core wrote nothing): an error, not a size of 0.
+        let gone = SavedFile::written(&dir.join("missing.csv")).unwrap_err();
+        assert_eq!(gone.code, ErrorCode::Internal);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

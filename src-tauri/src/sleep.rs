@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use tauri::{AppHandle, Emitter as _, Manager as _};
 use zbus::blocking::{Connection, MessageIterator};
 
-use crate::{AppState, Session};
+use crate::session::{AppState, Session};
 
 /// How long the window may take to lock by itself before the store is locked here.
 const FORCE_AFTER: Duration = Duration::from_millis(1500);

@@ -12,8 +12,8 @@ use atrama::ids::{
 };
 use atrama::sync::{DirectoryAgency, DirectoryImport, ReferenceStatus};
 
-use crate::State;
 use crate::ipc::IpcError;
+use crate::session::State;
 
 /// The reference data in force here (code lists, instrument packs, referral directory),
 /// with the latest items received.

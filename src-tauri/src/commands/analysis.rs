@@ -10,8 +10,9 @@ use atrama::analysis::{
 };
 use atrama::ids::{CaseAnalysisId, CaseId};
 
+use crate::dialogs::file_path;
 use crate::ipc::{IpcError, SavedFile};
-use crate::{State, file_path};
+use crate::session::State;
 
 /// Every template version here.
 #[tauri::command(async)]
@@ -108,14 +109,5 @@ pub(crate) fn export_analysis_comparison(
 ) -> Result<SavedFile, IpcError> {
     let path = file_path(&path)?;
     state.with_store(|s| s.write_analysis_comparison(&query, &path))?;
-    let size = std::fs::metadata(&path)
-        .map_err(|source| atrama::Error::Io {
-            path: path.clone(),
-            source,
-        })?
-        .len();
-    Ok(SavedFile {
-        path: path.display().to_string(),
-        size,
-    })
+    SavedFile::written(&path)
 }
