@@ -166,6 +166,22 @@ describe('the place kept at a lock', () => {
     nav.enterFor('ona');
     expect(nav.route).toEqual({ name: 'home' });
   });
+
+  it('reopens a new intake as the draft its save before the lock wrote, even when the save answered after the lock', () => {
+    nav.reset();
+    nav.go({ name: 'intake', draftId: null });
+    nav.intakeDraft = null;
+    nav.leaveFor('ona');
+    nav.intakeSaved('d-9');
+    nav.enterFor('ona');
+    expect(nav.route).toEqual({ name: 'intake', draftId: 'd-9' });
+    // An intake reopened from its draft keeps that draft.
+    nav.go({ name: 'intake', draftId: 'd-3' });
+    nav.leaveFor('ona');
+    nav.intakeSaved('d-3');
+    nav.enterFor('ona');
+    expect(nav.route).toEqual({ name: 'intake', draftId: 'd-3' });
+  });
 });
 
 describe('a form opened pre-filled (a recommended action)', () => {
