@@ -5,6 +5,7 @@ import MyWork from './MyWork.svelte';
 import { setBackend } from '../lib/backend';
 import { fakeBackend } from '../lib/backend/testing';
 import { codes } from '../lib/codes.svelte';
+import { setLanguage } from '../lib/i18n';
 import { catalogue, summary } from '../test/fixtures';
 
 describe('MyWork', () => {
@@ -13,7 +14,10 @@ describe('MyWork', () => {
     codes.clear();
     await codes.load('en');
   });
-  afterEach(() => cleanup());
+  afterEach(() => {
+    cleanup();
+    setLanguage('en');
+  });
 
   it('lists police notifications with their deadline, overdue ones marked in words', async () => {
     setBackend(
@@ -57,5 +61,17 @@ describe('MyWork', () => {
     render(MyWork);
     expect(await screen.findByText('Intake — Police notification')).toBeTruthy();
     expect(screen.getByText(/You have no open cases/)).toBeTruthy();
+  });
+
+  it("tells a failed call in the person's language, by the error's code", async () => {
+    setBackend(
+      fakeBackend({
+        workQueues: () => Promise.reject({ code: 'locked', message: 'the store is locked; unlock it first' }),
+        drafts: () => Promise.resolve([]),
+      }),
+    );
+    setLanguage('lt');
+    render(MyWork);
+    expect((await screen.findByRole('alert')).textContent).toBe('Saugykla užrakinta; pirmiausia ją atrakinkite.');
   });
 });
