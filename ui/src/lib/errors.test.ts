@@ -13,8 +13,12 @@ describe('describeError', () => {
   afterEach(() => setLanguage('en'));
 
   it("shows the core's own message in English", () => {
-    expect(describeError(err('wrong_passphrase', "wrong passphrase for user 'ona'"))).toBe("wrong passphrase for user 'ona'");
-    expect(describeError(err('invalid_input', 'the intake date is in the future'))).toBe('the intake date is in the future');
+    expect(describeError(err('wrong_passphrase', "wrong passphrase for user 'ona'"))).toBe(
+      "wrong passphrase for user 'ona'",
+    );
+    expect(describeError(err('invalid_input', 'the intake date is in the future'))).toBe(
+      'the intake date is in the future',
+    );
   });
 
   it("shows the code's message in the person's language", () => {
@@ -23,12 +27,16 @@ describe('describeError', () => {
       'Neteisinga šio naudotojo slaptafrazė; patikrinkite ją ir bandykite dar kartą.',
     );
     setLanguage('ru');
-    expect(describeError(err('locked', 'the store is locked; unlock it first'))).toBe('Хранилище заблокировано; сначала разблокируйте его.');
+    expect(describeError(err('locked', 'the store is locked; unlock it first'))).toBe(
+      'Хранилище заблокировано; сначала разблокируйте его.',
+    );
   });
 
   it('keeps the detail of a free-text error inside the translated message', () => {
     setLanguage('lv');
-    expect(describeError(err('invalid_input', 'the intake date is in the future'))).toBe('Tas netika pieņemts: the intake date is in the future');
+    expect(describeError(err('invalid_input', 'the intake date is in the future'))).toBe(
+      'Tas netika pieņemts: the intake date is in the future',
+    );
     setLanguage('az');
     expect(describeError(err('not_allowed', 'only an administrator may purge cases'))).toBe(
       'Bunu etməyə icazəniz yoxdur: only an administrator may purge cases',

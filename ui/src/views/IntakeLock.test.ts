@@ -11,7 +11,13 @@ import { session } from '../lib/session.svelte';
 import { nav } from '../lib/nav.svelte';
 import { catalogue } from '../test/fixtures';
 
-const centre = { code: 'KLP-01', name: 'Centre', country: 'LT' as const, language: 'en' as const, mode: 'centre' as const };
+const centre = {
+  code: 'KLP-01',
+  name: 'Centre',
+  country: 'LT' as const,
+  language: 'en' as const,
+  mode: 'centre' as const,
+};
 const unlocked = { phase: 'unlocked' as const, centre, user: 'ona' };
 
 /** A backend whose draft saves answer a little later, as the core does over IPC. */
@@ -26,7 +32,16 @@ function backend() {
     lock: () => Promise.resolve({ phase: 'locked' }),
     permissions: () => Promise.resolve([]),
     codeLists: () => Promise.resolve(catalogue),
-    workQueues: (today) => Promise.resolve({ today, my_open_cases: [], follow_ups_due: [], police_to_contact: [], safety_plan_reviews: [], conference_follow_ups: [], recently_opened: [] }),
+    workQueues: (today) =>
+      Promise.resolve({
+        today,
+        my_open_cases: [],
+        follow_ups_due: [],
+        police_to_contact: [],
+        safety_plan_reviews: [],
+        conference_follow_ups: [],
+        recently_opened: [],
+      }),
     drafts: () => Promise.resolve([]),
     staff: () => Promise.resolve([]),
     saveDraft: (id, _kind, _title, body) => {
@@ -39,7 +54,16 @@ function backend() {
         }, 30),
       );
     },
-    draft: (id) => Promise.resolve({ id, kind: 'intake', title: 'Intake', body: drafts.get(id) ?? '', updated_at: '', case_id: null, record_id: null }),
+    draft: (id) =>
+      Promise.resolve({
+        id,
+        kind: 'intake',
+        title: 'Intake',
+        body: drafts.get(id) ?? '',
+        updated_at: '',
+        case_id: null,
+        record_id: null,
+      }),
   });
   return { b, drafts, saves };
 }

@@ -48,14 +48,36 @@ describe('MyWork', () => {
     expect(screen.getByText(/My open cases/).textContent).toMatch(/2 cases/);
     expect(screen.getByText(/Police notifications to contact/).textContent).toMatch(/2 cases/);
     const reviews = document.getElementById('plan-reviews-queue') as HTMLElement;
-    expect(within(reviews).getAllByRole('row')[1]!.textContent).toMatch(/KLP-01-2026-0002.*Overdue: review was due 18 Nov 2026/);
+    expect(within(reviews).getAllByRole('row')[1]!.textContent).toMatch(
+      /KLP-01-2026-0002.*Overdue: review was due 18 Nov 2026/,
+    );
   });
 
   it('lists drafts to finish', async () => {
     setBackend(
       fakeBackend({
-        workQueues: (today) => Promise.resolve({ today, my_open_cases: [], follow_ups_due: [], police_to_contact: [], safety_plan_reviews: [], conference_follow_ups: [], recently_opened: [] }),
-        drafts: () => Promise.resolve([{ id: 'd1', kind: 'intake', title: 'Intake — Police notification', body: '{}', updated_at: '2026-11-20T10:00:00Z', case_id: null, record_id: null }]),
+        workQueues: (today) =>
+          Promise.resolve({
+            today,
+            my_open_cases: [],
+            follow_ups_due: [],
+            police_to_contact: [],
+            safety_plan_reviews: [],
+            conference_follow_ups: [],
+            recently_opened: [],
+          }),
+        drafts: () =>
+          Promise.resolve([
+            {
+              id: 'd1',
+              kind: 'intake',
+              title: 'Intake — Police notification',
+              body: '{}',
+              updated_at: '2026-11-20T10:00:00Z',
+              case_id: null,
+              record_id: null,
+            },
+          ]),
       }),
     );
     render(MyWork);
