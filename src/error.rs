@@ -224,3 +224,83 @@ impl From<rusqlite::Error> for Error {
         Error::Database(e)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorCode;
+
+    /// Every code, each once. The match below has no catch-all arm, so a code added to
+    /// [`ErrorCode`] without being added here does not compile.
+    const ALL: [ErrorCode; 18] = [
+        ErrorCode::WrongPassphrase,
+        ErrorCode::WrongRecoveryKey,
+        ErrorCode::UnknownUser,
+        ErrorCode::StoreNotFound,
+        ErrorCode::StoreExists,
+        ErrorCode::StoreInUse,
+        ErrorCode::CorruptKeySlots,
+        ErrorCode::NewerVersion,
+        ErrorCode::DatabaseDamaged,
+        ErrorCode::InvalidInput,
+        ErrorCode::NotFound,
+        ErrorCode::BundleDamaged,
+        ErrorCode::WrongRecipient,
+        ErrorCode::UnknownSender,
+        ErrorCode::NotAllowed,
+        ErrorCode::AccessLogAltered,
+        ErrorCode::Locked,
+        ErrorCode::Internal,
+    ];
+
+    fn position(code: ErrorCode) -> usize {
+        match code {
+            ErrorCode::WrongPassphrase => 0,
+            ErrorCode::WrongRecoveryKey => 1,
+            ErrorCode::UnknownUser => 2,
+            ErrorCode::StoreNotFound => 3,
+            ErrorCode::StoreExists => 4,
+            ErrorCode::StoreInUse => 5,
+            ErrorCode::CorruptKeySlots => 6,
+            ErrorCode::NewerVersion => 7,
+            ErrorCode::DatabaseDamaged => 8,
+            ErrorCode::InvalidInput => 9,
+            ErrorCode::NotFound => 10,
+            ErrorCode::BundleDamaged => 11,
+            ErrorCode::WrongRecipient => 12,
+            ErrorCode::UnknownSender => 13,
+            ErrorCode::NotAllowed => 14,
+            ErrorCode::AccessLogAltered => 15,
+            ErrorCode::Locked => 16,
+            ErrorCode::Internal => 17,
+        }
+    }
+
+    /// The UI tells every error in the person's language through its code (`error.<code>`,
+    /// ui/src/lib/errors.ts): each code the shells can send has a message in each catalogue.
+    #[test]
+    fn every_error_code_has_a_message_in_every_language() {
+        for (i, code) in ALL.iter().enumerate() {
+            assert_eq!(position(*code), i, "{code:?} is listed out of place");
+        }
+        let catalogues = [
+            ("en", include_str!("../assets/i18n/en.json")),
+            ("lt", include_str!("../assets/i18n/lt.json")),
+            ("lv", include_str!("../assets/i18n/lv.json")),
+            ("az", include_str!("../assets/i18n/az.json")),
+            ("ru", include_str!("../assets/i18n/ru.json")),
+        ];
+        for (lang, text) in catalogues {
+            let catalogue: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(text).unwrap();
+            for code in ALL {
+                let name = serde_json::to_value(code).unwrap();
+                let key = format!("error.{}", name.as_str().unwrap());
+                let message = catalogue.get(&key).and_then(|v| v.as_str());
+                assert!(
+                    message.is_some_and(|m| !m.trim().is_empty()),
+                    "{lang} has no message for {key}"
+                );
+            }
+        }
+    }
+}

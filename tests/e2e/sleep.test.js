@@ -56,13 +56,16 @@ test('the store locks before the computer sleeps; what was typed is kept as a dr
     cli(store, 'ona', PASS, ['retention', 'set', '--closed-cases', '7']);
     assert.match(cli(store, 'ona', PASS, ['retention', 'show']), /closed cases purged after: 7 years/);
 
-    // After the wake-up, what was chosen is kept as a draft: My work lists the intake among
-    // the drafts. (The unlock brings the same person back to the intake screen; that it comes
-    // back empty, with its draft on My work, is noted in issue 21's closing note.)
+    // After the wake-up the same person is back in the intake with what they chose (the
+    // draft written before the lock, however late its save answered, is the one reopened),
+    // and My work lists that one draft, once.
     prepareForSleep(false);
     await unlockAs(app, 'ona', PASS);
+    assert.equal(await textOf(app, '#intake-step-title'), 'Referral');
+    assert.equal(await (await app.$('#intake-source')).getValue(), 'self', 'the intake came back without what was chosen');
     await click(app, '#nav-home');
     assert.match(await textOf(app, '#drafts-list'), /Self-referral|Self/);
+    assert.equal((await app.$$('#drafts-list li')).length, 1, 'the intake was kept as more than one draft');
   } finally {
     await closeApp(app, store);
   }

@@ -16,7 +16,16 @@ const template: AnalysisTemplate = {
         { id: 'a', type: 'text', text: { en: 'A' }, required: true },
         { id: 'b', type: 'number', text: { en: 'B' }, prefill: 'support_days', required: false },
         { id: 'c', type: 'yes_no', text: { en: 'C' }, required: false },
-        { id: 'd', type: 'choice', text: { en: 'D' }, options: [{ id: 'x', label: { en: 'X' } }, { id: 'y', label: { en: 'Y' } }], required: false },
+        {
+          id: 'd',
+          type: 'choice',
+          text: { en: 'D' },
+          options: [
+            { id: 'x', label: { en: 'X' } },
+            { id: 'y', label: { en: 'Y' } },
+          ],
+          required: false,
+        },
         { id: 'e', type: 'date_interval', text: { en: 'E' }, required: false },
       ],
     },

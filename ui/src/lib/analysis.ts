@@ -23,7 +23,10 @@ export function pick(texts: Partial<Record<string, string>>, lang: string, langu
 }
 
 /** The inputs of every question, from the answers the core gave the form. */
-export function toValues(template: AnalysisTemplate, answers: Partial<Record<string, AnswerInput>>): Record<string, Value> {
+export function toValues(
+  template: AnalysisTemplate,
+  answers: Partial<Record<string, AnswerInput>>,
+): Record<string, Value> {
   const out: Record<string, Value> = {};
   for (const s of template.sections) {
     for (const q of s.questions) {
@@ -79,7 +82,10 @@ export function toAnswers(template: AnalysisTemplate, values: Record<string, Val
 export function badNumbers(template: AnalysisTemplate, values: Record<string, Value>): string[] {
   return template.sections
     .flatMap((s) => s.questions)
-    .filter((q) => q.type === 'number' && (values[q.id]?.number.trim() ?? '') !== '' && !/^\d+$/.test(values[q.id]!.number.trim()))
+    .filter(
+      (q) =>
+        q.type === 'number' && (values[q.id]?.number.trim() ?? '') !== '' && !/^\d+$/.test(values[q.id]!.number.trim()),
+    )
     .map((q) => q.id);
 }
 
@@ -87,7 +93,8 @@ export function badNumbers(template: AnalysisTemplate, values: Record<string, Va
  * decimal, counts as they are; an empty cell when nothing answers it. */
 export function shown(value: number | null, unit: Figure['unit'], locale: string): string {
   if (value === null) return '—';
-  if (unit === 'share') return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 }).format(value);
+  if (unit === 'share')
+    return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 }).format(value);
   return new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(value);
 }
 

@@ -60,5 +60,11 @@ export function fieldValue(f: ClientFields, name: string): unknown {
 
 /** Whether a field holds a yes / no / not known answer. */
 export function isTriField(name: string): boolean {
-  return ['disability', 'migrant', 'contact_safety.safe_to_call', 'contact_safety.safe_to_text', 'contact_safety.safe_to_visit'].includes(name);
+  return [
+    'disability',
+    'migrant',
+    'contact_safety.safe_to_call',
+    'contact_safety.safe_to_text',
+    'contact_safety.safe_to_visit',
+  ].includes(name);
 }

@@ -48,12 +48,19 @@ describe('coordination helpers', () => {
   });
 
   it('lists cities once, sorted, without blanks', () => {
-    expect(citiesOf([{ city: 'Liepāja' }, { city: ' ' }, { city: 'Klaipėda' }, { city: 'Liepāja' }])).toEqual(['Klaipėda', 'Liepāja']);
+    expect(citiesOf([{ city: 'Liepāja' }, { city: ' ' }, { city: 'Klaipėda' }, { city: 'Liepāja' }])).toEqual([
+      'Klaipėda',
+      'Liepāja',
+    ]);
   });
 
   it('puts overdue centres first', () => {
     const row = (code: string, overdue: boolean) => ({ centre: { code }, overdue }) as unknown as BoardRow;
-    expect(boardOrder([row('A', false), row('C', true), row('B', true)]).map((r) => r.centre.code)).toEqual(['B', 'C', 'A']);
+    expect(boardOrder([row('A', false), row('C', true), row('B', true)]).map((r) => r.centre.code)).toEqual([
+      'B',
+      'C',
+      'A',
+    ]);
     expect(dayOf('2026-11-20T10:00:00Z')).toBe('2026-11-20');
     expect(dayOf(null)).toBe('');
   });

@@ -1,7 +1,7 @@
 // The draft keeper: written after the typing stops, at once when asked, removed when the
 // form is saved or its input thrown away, restored where it was; writes in order.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DRAFT_SAVE_DELAY_MS, DraftKeeper, type DraftStore } from './drafts';
+import { DRAFT_SAVE_DELAY_MS, DraftKeeper, DraftWriter, type DraftStore } from './drafts';
 import type { DraftKey } from './bindings/DraftKey';
 
 const KEY: DraftKey = { kind: 'note', case_id: 'c1', record_id: null };
@@ -134,5 +134,51 @@ describe('DraftKeeper', () => {
     await k.flush();
     expect(k.failed).toBe(false);
     expect(m.get()).toBe('"ab"');
+  });
+});
+
+describe('DraftWriter', () => {
+  it('writes saves one after another, each with the id the one before got', async () => {
+    const calls: (string | null)[] = [];
+    const answers: ((id: string) => void)[] = [];
+    const heard: string[] = [];
+    const w = new DraftWriter(
+      null,
+      (id) => {
+        calls.push(id);
+        return new Promise((resolve) => answers.push(resolve));
+      },
+      (id) => heard.push(id),
+    );
+    const first = w.save();
+    const second = w.save();
+    await Promise.resolve();
+    // The second waits for the first: it must not create a draft of its own.
+    expect(calls).toEqual([null]);
+    answers[0]!('d1');
+    expect(await first).toBe('d1');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(calls).toEqual([null, 'd1']);
+    answers[1]!('d1');
+    expect(await second).toBe('d1');
+    expect(heard).toEqual(['d1', 'd1']);
+  });
+
+  it('goes on after a failed save, with the id it had', async () => {
+    const calls: (string | null)[] = [];
+    let fail = true;
+    const w = new DraftWriter(
+      'd7',
+      async (id) => {
+        calls.push(id);
+        if (fail) throw new Error('locked');
+        return id ?? 'new';
+      },
+      () => {},
+    );
+    await expect(w.save()).rejects.toThrow('locked');
+    fail = false;
+    expect(await w.save()).toBe('d7');
+    expect(calls).toEqual(['d7', 'd7']);
   });
 });

@@ -91,3 +91,31 @@ export class DraftKeeper {
     }
   }
 }
+
+/**
+ * Saves a draft whose id comes from its first save (the intake, kept as a whole): one save
+ * after another, each with the id the one before got. Two saves close together — the one
+ * just before the app locks and the one as the screen closes — then write one draft, not
+ * two; `saved` hears each id as soon as the store gave it, however late that is.
+ */
+export class DraftWriter {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    public id: string | null,
+    private write: (id: string | null) => Promise<string>,
+    private saved: (id: string) => void,
+  ) {}
+
+  /** Writes the form as it is when the save's turn comes; resolves with the draft's id. */
+  save(): Promise<string> {
+    const run = this.queue.then(async () => {
+      const id = await this.write(this.id);
+      this.id = id;
+      this.saved(id);
+      return id;
+    });
+    this.queue = run.catch(() => {});
+    return run;
+  }
+}

@@ -23,7 +23,15 @@ function withDrafts(extra: Partial<Backend> = {}) {
   const kept = new Map<string, string>();
   const saveFormDraft = vi.fn<Backend['saveFormDraft']>((key, title, body) => {
     kept.set(id(key), body);
-    const d: Draft = { id: 'd', kind: key.kind, title, body, updated_at: '', case_id: key.case_id, record_id: key.record_id };
+    const d: Draft = {
+      id: 'd',
+      kind: key.kind,
+      title,
+      body,
+      updated_at: '',
+      case_id: key.case_id,
+      record_id: key.record_id,
+    };
     return Promise.resolve(d);
   });
   const discardFormDraft = vi.fn<Backend['discardFormDraft']>((key) => {
@@ -32,9 +40,15 @@ function withDrafts(extra: Partial<Backend> = {}) {
   });
   const formDraft = vi.fn<Backend['formDraft']>((key) => {
     const body = kept.get(id(key));
-    return Promise.resolve(body === undefined ? null : { id: 'd', kind: key.kind, title: '', body, updated_at: '', case_id: key.case_id, record_id: key.record_id });
+    return Promise.resolve(
+      body === undefined
+        ? null
+        : { id: 'd', kind: key.kind, title: '', body, updated_at: '', case_id: key.case_id, record_id: key.record_id },
+    );
   });
-  setBackend(fakeBackend({ codeLists: () => Promise.resolve(catalogue), saveFormDraft, discardFormDraft, formDraft, ...extra }));
+  setBackend(
+    fakeBackend({ codeLists: () => Promise.resolve(catalogue), saveFormDraft, discardFormDraft, formDraft, ...extra }),
+  );
   return { kept, saveFormDraft, discardFormDraft };
 }
 
@@ -63,11 +77,17 @@ describe('keepDraft', () => {
     render(Notes, { detail: d, onchanged: vi.fn() });
     await typeNote('She called from a friend’s phone');
     await vi.waitFor(() => expect(b.kept.get(noteKey(d))).toContain('She called from a friend’s phone'));
-    expect(b.saveFormDraft).toHaveBeenCalledWith({ kind: 'note', case_id: d.case.id, record_id: null }, expect.any(String), expect.any(String));
+    expect(b.saveFormDraft).toHaveBeenCalledWith(
+      { kind: 'note', case_id: d.case.id, record_id: null },
+      expect.any(String),
+      expect.any(String),
+    );
     cleanup();
 
     render(Notes, { detail: d, onchanged: vi.fn() });
-    await vi.waitFor(() => expect((screen.getByLabelText('New note') as HTMLTextAreaElement).value).toBe('She called from a friend’s phone'));
+    await vi.waitFor(() =>
+      expect((screen.getByLabelText('New note') as HTMLTextAreaElement).value).toBe('She called from a friend’s phone'),
+    );
     expect(screen.getByRole('status').textContent).toContain('Restored from your draft');
   });
 
@@ -98,7 +118,15 @@ describe('keepDraft', () => {
     b.saveFormDraft.mockImplementation((key, title, body) => {
       order.push(`draft ${body}`);
       b.kept.set(id(key), body);
-      return Promise.resolve({ id: 'd', kind: key.kind, title, body, updated_at: '', case_id: key.case_id, record_id: key.record_id });
+      return Promise.resolve({
+        id: 'd',
+        kind: key.kind,
+        title,
+        body,
+        updated_at: '',
+        case_id: key.case_id,
+        record_id: key.record_id,
+      });
     });
     await codes.load('en');
     render(Notes, { detail: detail(), onchanged: vi.fn() });
@@ -166,6 +194,22 @@ describe('the place kept at a lock', () => {
     nav.enterFor('ona');
     expect(nav.route).toEqual({ name: 'home' });
   });
+
+  it('reopens a new intake as the draft its save before the lock wrote, even when the save answered after the lock', () => {
+    nav.reset();
+    nav.go({ name: 'intake', draftId: null });
+    nav.intakeDraft = null;
+    nav.leaveFor('ona');
+    nav.intakeSaved('d-9');
+    nav.enterFor('ona');
+    expect(nav.route).toEqual({ name: 'intake', draftId: 'd-9' });
+    // An intake reopened from its draft keeps that draft.
+    nav.go({ name: 'intake', draftId: 'd-3' });
+    nav.leaveFor('ona');
+    nav.intakeSaved('d-3');
+    nav.enterFor('ona');
+    expect(nav.route).toEqual({ name: 'intake', draftId: 'd-3' });
+  });
 });
 
 describe('a form opened pre-filled (a recommended action)', () => {
@@ -191,8 +235,16 @@ describe('a form opened pre-filled (a recommended action)', () => {
 describe('where a draft is finished (My work)', () => {
   it('opens an intake draft in the intake, a form draft on its case and tab', () => {
     expect(draftRoute({ id: 'd1', kind: 'intake', case_id: null })).toEqual({ name: 'intake', draftId: 'd1' });
-    expect(draftRoute({ id: 'd2', kind: 'note', case_id: 'c-1' })).toEqual({ name: 'case', caseId: 'c-1', section: 'notes' });
-    expect(draftRoute({ id: 'd3', kind: 'risk_assessment', case_id: 'c-1' })).toEqual({ name: 'case', caseId: 'c-1', section: 'risk' });
+    expect(draftRoute({ id: 'd2', kind: 'note', case_id: 'c-1' })).toEqual({
+      name: 'case',
+      caseId: 'c-1',
+      section: 'notes',
+    });
+    expect(draftRoute({ id: 'd3', kind: 'risk_assessment', case_id: 'c-1' })).toEqual({
+      name: 'case',
+      caseId: 'c-1',
+      section: 'risk',
+    });
     expect(draftRoute({ id: 'd4', kind: 'case_analysis', case_id: 'c-1' })).toEqual({ name: 'analysis' });
   });
 });

@@ -8,7 +8,14 @@ describe('intake form', () => {
     form.consentServices = 'yes';
     form.consentStatistics = 'unknown';
     expect(toIntake(form).consents).toEqual([
-      { purpose: 'services', agency_type: null, given: true, given_by: 'self', on_date: form.intake.opened_on, shared_fields: [] },
+      {
+        purpose: 'services',
+        agency_type: null,
+        given: true,
+        given_by: 'self',
+        on_date: form.intake.opened_on,
+        shared_fields: [],
+      },
     ]);
     form.consentStatistics = 'no';
     expect(toIntake(form).consents.map((c) => [c.purpose, c.given])).toEqual([

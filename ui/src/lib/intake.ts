@@ -71,7 +71,14 @@ export function toIntake(form: IntakeForm): Intake {
     ['statistics', form.consentStatistics],
   ] as const) {
     if (answer !== 'unknown') {
-      consents.push({ purpose, agency_type: null, given: answer === 'yes', given_by: form.consentBy, on_date: intake.opened_on, shared_fields: [] });
+      consents.push({
+        purpose,
+        agency_type: null,
+        given: answer === 'yes',
+        given_by: form.consentBy,
+        on_date: intake.opened_on,
+        shared_fields: [],
+      });
     }
   }
   const c = intake.client;
@@ -98,7 +105,10 @@ export function toIntake(form: IntakeForm): Intake {
       police_notified_on: intake.case.referral_source === 'police' ? intake.case.police_notified_on || null : null,
       follow_up_on: intake.case.follow_up_on || null,
     },
-    incident: form.hasIncident && intake.incident ? { ...intake.incident, occurred_on: intake.incident.occurred_on || null } : null,
+    incident:
+      form.hasIncident && intake.incident
+        ? { ...intake.incident, occurred_on: intake.incident.occurred_on || null }
+        : null,
     children: intake.children,
     consents,
     // A client found by the duplicate check ("this is her"): the case is hers.

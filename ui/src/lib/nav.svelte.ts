@@ -93,6 +93,17 @@ class Nav {
   /** The id of the intake draft being written, so that the place kept at a lock finds it. */
   intakeDraft: string | null = null;
 
+  /** The intake on screen saved its draft as `id`. The save before a lock may answer only
+   *  after the workspace closed (quick hide and sleep blank the window at once): the place
+   *  kept for the new intake then becomes that draft, so the unlock reopens it. */
+  intakeSaved(id: string): void {
+    this.intakeDraft = id;
+    const kept = this.kept;
+    if (kept && kept.route.name === 'intake' && kept.route.draftId === null) {
+      kept.route = { name: 'intake', draftId: id };
+    }
+  }
+
   /** Goes to `route`; when a form on screen holds unsaved input, asks first. */
   go(route: Route): void {
     if (same(route, this.route)) return;

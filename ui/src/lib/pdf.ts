@@ -31,7 +31,12 @@ export async function openPdf(bytes: Uint8Array): Promise<PDFDocumentProxy> {
 }
 
 /** Renders page `n` (1-based) of `doc` onto `canvas`, `width` CSS pixels wide. */
-export async function renderPage(doc: PDFDocumentProxy, n: number, canvas: HTMLCanvasElement, width: number): Promise<void> {
+export async function renderPage(
+  doc: PDFDocumentProxy,
+  n: number,
+  canvas: HTMLCanvasElement,
+  width: number,
+): Promise<void> {
   const page = await doc.getPage(n);
   const unscaled = page.getViewport({ scale: 1 });
   const scale = width / unscaled.width;

@@ -3,9 +3,29 @@
 import { describe, expect, it } from 'vitest';
 import type { InstrumentPack } from './bindings/InstrumentPack';
 import type { Item } from './bindings/Item';
-import { addDays, answerForKey, blankSections, overrideChoices, packText, printedSections, step, SUMMARY, type PlanSection } from './risk';
+import {
+  addDays,
+  answerForKey,
+  blankSections,
+  overrideChoices,
+  packText,
+  printedSections,
+  step,
+  SUMMARY,
+  type PlanSection,
+} from './risk';
 
-const yesNo: Item = { id: 'a', text: { en: 'A' }, help: null, answer: 'yes_no', weight: 1, choices: [], min: null, max: null, show_if: null };
+const yesNo: Item = {
+  id: 'a',
+  text: { en: 'A' },
+  help: null,
+  answer: 'yes_no',
+  weight: 1,
+  choices: [],
+  min: null,
+  max: null,
+  show_if: null,
+};
 const choice: Item = {
   ...yesNo,
   id: 'c',
@@ -19,16 +39,33 @@ const choice: Item = {
 function pack(judgement: InstrumentPack['judgement']): InstrumentPack {
   const band = (id: string, min: number, max: number | null) => ({ id, label: { en: id }, min, max, actions: [] });
   return {
-    format: 1, id: 'p', version: 1, title: { en: 'P', lt: 'P lt' }, notice: null, jurisdiction: 'any',
-    languages: ['lt', 'en'], licence: 'local_only', licence_note: null, scoring: 'count_yes', judgement,
-    items: [yesNo], bands: [band('standard', 0, 2), band('medium', 3, 4), band('high', 5, null)],
+    format: 1,
+    id: 'p',
+    version: 1,
+    title: { en: 'P', lt: 'P lt' },
+    notice: null,
+    jurisdiction: 'any',
+    languages: ['lt', 'en'],
+    licence: 'local_only',
+    licence_note: null,
+    scoring: 'count_yes',
+    judgement,
+    items: [yesNo],
+    bands: [band('standard', 0, 2), band('medium', 3, 4), band('high', 5, null)],
   };
 }
 
 describe('risk stepper', () => {
   it('answers yes/no items with Y, N, D or 1, 2, 3, and choices with their number', () => {
     expect(['y', 'Y', '1', 'n', '2', 'd', '3', 'x'].map((k) => answerForKey(yesNo, k))).toEqual([
-      'yes', 'yes', 'yes', 'no', 'no', 'dont_know', 'dont_know', null,
+      'yes',
+      'yes',
+      'yes',
+      'no',
+      'no',
+      'dont_know',
+      'dont_know',
+      null,
     ]);
     expect(answerForKey(choice, '2')).toBe('high');
     expect(answerForKey(choice, '3')).toBeNull();
@@ -71,7 +108,13 @@ describe('risk stepper', () => {
 
 describe('printed safety plan', () => {
   it('holds only the chosen sections that have text, in plan order', () => {
-    const s = { ...blankSections(), concerns: 'He follows me', bag: 'At Rasa’s', safe_places: '  ', money: 'Card in the coat' };
+    const s = {
+      ...blankSections(),
+      concerns: 'He follows me',
+      bag: 'At Rasa’s',
+      safe_places: '  ',
+      money: 'Card in the coat',
+    };
     const chosen = new Set<PlanSection>(['money', 'concerns', 'safe_places']);
     expect(printedSections(s, chosen)).toEqual([
       { name: 'concerns', text: 'He follows me' },

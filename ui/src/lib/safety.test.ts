@@ -44,7 +44,12 @@ describe('IdleTimer', () => {
     let now = 0;
     const onIdle = vi.fn();
     const warnings: (number | null)[] = [];
-    const idle = new IdleTimer(1, onIdle, () => now, (s) => warnings.push(s));
+    const idle = new IdleTimer(
+      1,
+      onIdle,
+      () => now,
+      (s) => warnings.push(s),
+    );
     for (now = IDLE_TICK_MS; now < 60_000 - LOCK_WARNING_MS; now += IDLE_TICK_MS) idle.tick();
     expect(warnings).toEqual([]);
     now = 60_000 - LOCK_WARNING_MS;
@@ -65,7 +70,12 @@ describe('IdleTimer', () => {
     let now = 0;
     const onIdle = vi.fn();
     const warnings: (number | null)[] = [];
-    const idle = new IdleTimer(1, onIdle, () => now, (s) => warnings.push(s));
+    const idle = new IdleTimer(
+      1,
+      onIdle,
+      () => now,
+      (s) => warnings.push(s),
+    );
     for (now = IDLE_TICK_MS; now <= 45_000; now += IDLE_TICK_MS) idle.tick();
     expect(warnings.at(-1)).toBe(15);
     idle.touch();

@@ -19,7 +19,11 @@ describe('session', () => {
         ),
       }),
     );
-    session.set({ phase: 'unlocked', user: 'ona', centre: { code: 'K', name: 'C', country: 'LT', language: 'lt', mode: 'centre' } });
+    session.set({
+      phase: 'unlocked',
+      user: 'ona',
+      centre: { code: 'K', name: 'C', country: 'LT', language: 'lt', mode: 'centre' },
+    });
     const off = session.onBeforeLock(async () => {
       order.push('save draft');
     });
@@ -35,7 +39,11 @@ describe('session', () => {
 
   it('shows the locked screen even when the core fails to answer', async () => {
     setBackend(fakeBackend({ lock: () => Promise.reject({ code: 'internal', message: 'x' }) }));
-    session.set({ phase: 'unlocked', user: 'ona', centre: { code: 'K', name: 'C', country: 'LT', language: 'lt', mode: 'centre' } });
+    session.set({
+      phase: 'unlocked',
+      user: 'ona',
+      centre: { code: 'K', name: 'C', country: 'LT', language: 'lt', mode: 'centre' },
+    });
     await session.quickHide();
     expect(session.phase).toEqual({ phase: 'locked' });
   });
@@ -73,7 +81,11 @@ describe('session', () => {
         },
       }),
     );
-    const unlocked = { phase: 'unlocked', user: 'ona', centre: { code: 'K', name: 'C', country: 'LT', language: 'lt', mode: 'centre' } } as const;
+    const unlocked = {
+      phase: 'unlocked',
+      user: 'ona',
+      centre: { code: 'K', name: 'C', country: 'LT', language: 'lt', mode: 'centre' },
+    } as const;
     session.set(unlocked);
     const unfollow = await session.followSystemSleep();
     sleeping();

@@ -5,7 +5,14 @@ import { cellText, compare, isMonth, monthsBefore, reportFileName, rowLabel, sta
 import type { StatsTable } from './bindings/StatsTable';
 
 const cell = (value: number | null) => ({ value, suppressed: value === null ? ('primary' as const) : null });
-const column = (code: string, label: string, subtotal = false) => ({ code, label, group: null, group_code: null, known: true, subtotal });
+const column = (code: string, label: string, subtotal = false) => ({
+  code,
+  label,
+  group: null,
+  group_code: null,
+  known: true,
+  subtotal,
+});
 
 const table: StatsTable = {
   id: 'T2a',
@@ -30,7 +37,15 @@ const table: StatsTable = {
 describe('stats helpers', () => {
   it('builds the query for rows by centre or by month', () => {
     const q = statsQuery(' 2026-01 ', '2026-03', ['KLP'], 'LT', 'centre', 'lt');
-    expect(q).toMatchObject({ from: '2026-01', to: '2026-03', centres: ['KLP'], country: 'LT', by_centre: true, by_month: false, language: 'lt' });
+    expect(q).toMatchObject({
+      from: '2026-01',
+      to: '2026-03',
+      centres: ['KLP'],
+      country: 'LT',
+      by_centre: true,
+      by_month: false,
+      language: 'lt',
+    });
     const m = statsQuery('2026-01', '', [], '', 'month', 'en');
     expect(m).toMatchObject({ to: null, country: null, by_centre: false, by_month: true, consented_only: false });
   });

@@ -49,7 +49,12 @@ export function statsQuery(
 }
 
 /** A cell as text: the count (or hours, for minutes), or the suppression mark. */
-export function cellText(cell: StatsCell | null | undefined, unit: StatsTable['unit'], format: (n: number) => string, threshold = 5): string {
+export function cellText(
+  cell: StatsCell | null | undefined,
+  unit: StatsTable['unit'],
+  format: (n: number) => string,
+  threshold = 5,
+): string {
   if (!cell) return '';
   if (cell.value === null) return `<${threshold}`;
   if (unit === 'minutes') return format(Math.round((cell.value / 60) * 10) / 10);
@@ -57,7 +62,11 @@ export function cellText(cell: StatsCell | null | undefined, unit: StatsTable['u
 }
 
 /** How a row is named: the centre (code — name), the month, or "all". */
-export function rowLabel(row: { centre: string | null; month: string | null }, centres: StatsCentre[], all: string): string {
+export function rowLabel(
+  row: { centre: string | null; month: string | null },
+  centres: StatsCentre[],
+  all: string,
+): string {
   const parts: string[] = [];
   if (row.centre !== null) {
     const c = centres.find((x) => x.code === row.centre);

@@ -1,12 +1,25 @@
 // The sync screens' helpers: names to suggest, the fingerprint in groups, the per-file list
 // as progress events arrive, and the import history read from its logged JSON.
 import { describe, expect, it } from 'vitest';
-import { baseName, bundleFileName, fingerprintGroups, historyLine, ImportList, monthOf, refusalKey } from './sync.svelte';
+import {
+  baseName,
+  bundleFileName,
+  fingerprintGroups,
+  historyLine,
+  ImportList,
+  monthOf,
+  refusalKey,
+} from './sync.svelte';
 import type { ImportFileResult } from './bindings/ImportFileResult';
 import type { ImportSummary } from './bindings/ImportSummary';
 import { importSummary as summary } from '../test/sync';
 
-const ok = (path: string, s: ImportSummary): ImportFileResult => ({ path, file_name: baseName(path), summary: s, refused: null });
+const ok = (path: string, s: ImportSummary): ImportFileResult => ({
+  path,
+  file_name: baseName(path),
+  summary: s,
+  refused: null,
+});
 const refused = (path: string): ImportFileResult => ({
   path,
   file_name: baseName(path),
@@ -16,7 +29,14 @@ const refused = (path: string): ImportFileResult => ({
 
 describe('sync helpers', () => {
   it('splits the short fingerprint into its six groups', () => {
-    expect(fingerprintGroups('7QK2-M9TD-AB12-CD34-EF56-GH78')).toEqual(['7QK2', 'M9TD', 'AB12', 'CD34', 'EF56', 'GH78']);
+    expect(fingerprintGroups('7QK2-M9TD-AB12-CD34-EF56-GH78')).toEqual([
+      '7QK2',
+      'M9TD',
+      'AB12',
+      'CD34',
+      'EF56',
+      'GH78',
+    ]);
   });
 
   it('names files by sender, recipient and a zero-padded sequence', () => {
@@ -85,12 +105,24 @@ describe('ImportList', () => {
 
 describe('historyLine', () => {
   it('reads sender, sequence and records from a logged summary', () => {
-    const line = historyLine({ at: '2026-11-20T10:00:00Z', user: 'ona', file_name: 'a.atrama', outcome: 'applied', summary: JSON.stringify(summary()) });
+    const line = historyLine({
+      at: '2026-11-20T10:00:00Z',
+      user: 'ona',
+      file_name: 'a.atrama',
+      outcome: 'applied',
+      summary: JSON.stringify(summary()),
+    });
     expect(line).toMatchObject({ sender: 'KLP-01', sequence: 1, records: 8, error: null, fileName: 'a.atrama' });
   });
 
   it('reads the reason of a refused file, and survives a summary that is not JSON', () => {
-    const line = historyLine({ at: 'x', user: 'ona', file_name: 'b.atrama', outcome: 'refused', summary: '{"error":"the bundle is damaged","code":"bundle_damaged"}' });
+    const line = historyLine({
+      at: 'x',
+      user: 'ona',
+      file_name: 'b.atrama',
+      outcome: 'refused',
+      summary: '{"error":"the bundle is damaged","code":"bundle_damaged"}',
+    });
     expect(line).toMatchObject({ error: 'the bundle is damaged', sender: null, records: null });
     expect(historyLine({ at: 'x', user: 'ona', file_name: 'c', outcome: 'refused', summary: 'oops' }).error).toBeNull();
   });

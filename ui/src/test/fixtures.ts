@@ -41,7 +41,12 @@ export function summary(n: number, extra: Partial<CaseSummary> = {}): CaseSummar
   };
 }
 
-const meta: RecordMeta = { owner_centre: 'KLP-01', version: '1', created_at: '2026-11-20T10:00:00Z', created_by: 'ona' };
+const meta: RecordMeta = {
+  owner_centre: 'KLP-01',
+  version: '1',
+  created_at: '2026-11-20T10:00:00Z',
+  created_by: 'ona',
+};
 
 export function detail(): CaseDetail {
   const s = summary(1);
@@ -73,7 +78,13 @@ export function detail(): CaseDetail {
       disability: 'unknown',
       migrant: 'unknown',
       language: null,
-      contact_safety: { safe_to_call: 'no', safe_to_text: 'yes', safe_to_visit: 'unknown', if_someone_else_answers: null, notes: null },
+      contact_safety: {
+        safe_to_call: 'no',
+        safe_to_text: 'yes',
+        safe_to_visit: 'unknown',
+        if_someone_else_answers: null,
+        notes: null,
+      },
       meta,
     },
     status_events: [],

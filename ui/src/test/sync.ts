@@ -15,7 +15,10 @@ export function importSummary(over: Partial<ImportSummary> = {}): ImportSummary 
     period: '2026-11 – 2026-11',
     outcome: 'applied',
     notes: [],
-    tables: { client: { new: 3, updated: 1, unchanged: 2, rejected: 0 }, case_file: { new: 4, updated: 0, unchanged: 0, rejected: 1 } },
+    tables: {
+      client: { new: 3, updated: 1, unchanged: 2, rejected: 0 },
+      case_file: { new: 4, updated: 0, unchanged: 0, rejected: 1 },
+    },
     withdrawn: 0,
     purged: 0,
     acknowledged: 0,
@@ -26,8 +29,13 @@ export function importSummary(over: Partial<ImportSummary> = {}): ImportSummary 
   };
 }
 
-
-export const centreProfile: CentreProfile = { code: 'KLP-01', name: 'Klaipėdos centras', country: 'LT', language: 'en', mode: 'centre' };
+export const centreProfile: CentreProfile = {
+  code: 'KLP-01',
+  name: 'Klaipėdos centras',
+  country: 'LT',
+  language: 'en',
+  mode: 'centre',
+};
 
 export function peerSync(over: Partial<PeerSync> = {}): PeerSync {
   return {

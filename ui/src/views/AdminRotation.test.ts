@@ -32,11 +32,15 @@ describe('AdminRotation', () => {
 
     progress({ phase: 'copying', pages_done: 50, pages_total: 200 });
     await vi.waitFor(() => expect(screen.getByRole('progressbar').getAttribute('value')).toBe('25'));
-    expect(document.getElementById('rotation-progress-text')!.textContent).toBe('Re-encrypting the store: 50 of 200 pages (25 %)');
+    expect(document.getElementById('rotation-progress-text')!.textContent).toBe(
+      'Re-encrypting the store: 50 of 200 pages (25 %)',
+    );
 
     progress({ phase: 'resealing', pages_done: 200, pages_total: 200 });
     await vi.waitFor(() =>
-      expect(document.getElementById('rotation-progress-text')!.textContent).toBe('Sealing the new key for each person… (100 %)'),
+      expect(document.getElementById('rotation-progress-text')!.textContent).toBe(
+        'Sealing the new key for each person… (100 %)',
+      ),
     );
     progress({ phase: 'done', pages_done: 200, pages_total: 200 });
     report({ pages: 200, slots: 3 });
@@ -52,13 +56,18 @@ describe('AdminRotation', () => {
     setBackend(
       fakeBackend({
         rotateKey: () =>
-          Promise.reject({ code: 'not_allowed', message: 'only a centre administrator may rotate the database key; ask the centre administrator' }),
+          Promise.reject({
+            code: 'not_allowed',
+            message: 'only a centre administrator may rotate the database key; ask the centre administrator',
+          }),
       }),
     );
     render(AdminRotation);
     await fireEvent.click(screen.getByRole('button', { name: 'Rotate the key' }));
     await fireEvent.click(document.getElementById('rotate-confirm')!);
-    expect((await screen.findByRole('alert')).textContent).toMatch(/only a centre administrator may rotate the database key/);
+    expect((await screen.findByRole('alert')).textContent).toMatch(
+      /only a centre administrator may rotate the database key/,
+    );
     expect(document.getElementById('rotation-result')).toBeNull();
   });
 });

@@ -10,8 +10,20 @@ import { nav } from '../lib/nav.svelte';
 import { permissions } from '../lib/permissions.svelte';
 import { session } from '../lib/session.svelte';
 
-const ona: StaffMember = { username: 'ona', role: 'administrator', disciplines: [], disabled: false, has_key_slot: true };
-const tomas: StaffMember = { username: 'tomas', role: 'counsellor', disciplines: [], disabled: false, has_key_slot: true };
+const ona: StaffMember = {
+  username: 'ona',
+  role: 'administrator',
+  disciplines: [],
+  disabled: false,
+  has_key_slot: true,
+};
+const tomas: StaffMember = {
+  username: 'tomas',
+  role: 'counsellor',
+  disciplines: [],
+  disabled: false,
+  has_key_slot: true,
+};
 const tomasOff: StaffMember = { ...tomas, disabled: true, has_key_slot: false };
 
 describe('AdminStaff', () => {
@@ -60,12 +72,18 @@ describe('AdminStaff', () => {
     const row = (await screen.findByText('tomas')).closest('tr')!;
     await fireEvent.click(within(row).getByRole('button', { name: 'Re-enable' }));
     const dialog = screen.getByRole('dialog');
-    await fireEvent.input(within(dialog).getByLabelText('New passphrase'), { target: { value: 'a brand new passphrase' } });
-    await fireEvent.input(within(dialog).getByLabelText('Passphrase again'), { target: { value: 'a brand new passphrase!' } });
+    await fireEvent.input(within(dialog).getByLabelText('New passphrase'), {
+      target: { value: 'a brand new passphrase' },
+    });
+    await fireEvent.input(within(dialog).getByLabelText('Passphrase again'), {
+      target: { value: 'a brand new passphrase!' },
+    });
     await fireEvent.click(within(dialog).getByRole('button', { name: 'Re-enable' }));
     expect((await within(dialog).findByRole('alert')).textContent).toBe('The two passphrases differ.');
     expect(enableStaff).not.toHaveBeenCalled();
-    await fireEvent.input(within(dialog).getByLabelText('Passphrase again'), { target: { value: 'a brand new passphrase' } });
+    await fireEvent.input(within(dialog).getByLabelText('Passphrase again'), {
+      target: { value: 'a brand new passphrase' },
+    });
     await fireEvent.click(within(dialog).getByRole('button', { name: 'Re-enable' }));
     await vi.waitFor(() => expect(enableStaff).toHaveBeenCalledWith('tomas', 'a brand new passphrase'));
     expect((await screen.findByRole('status')).textContent).toMatch(/The account of tomas is active again/);

@@ -42,7 +42,9 @@ describe('CaseList', () => {
     await screen.findByText('KLP-01-2026-0001');
     await fireEvent.change(screen.getByLabelText('Referral source'), { target: { value: 'self' } });
     await vi.waitFor(() =>
-      expect(caseList).toHaveBeenLastCalledWith(expect.objectContaining({ referral_source: 'self', status: 'open', offset: 0 })),
+      expect(caseList).toHaveBeenLastCalledWith(
+        expect.objectContaining({ referral_source: 'self', status: 'open', offset: 0 }),
+      ),
     );
     expect(screen.getByText('1 case')).toBeTruthy();
   });

@@ -25,7 +25,9 @@ describe('CaseView', () => {
       phone: '+370 612 98765',
       address: null,
     });
-    setBackend(fakeBackend({ caseDetail: () => Promise.resolve(d), latestRisk: () => Promise.resolve(null), clientIdentity }));
+    setBackend(
+      fakeBackend({ caseDetail: () => Promise.resolve(d), latestRisk: () => Promise.resolve(null), clientIdentity }),
+    );
     render(CaseView, { caseId: d.case.id, ownCentre: 'KLP-01' });
     expect((await screen.findByRole('heading', { level: 1 })).textContent).toBe('Gintarė-7');
     expect(document.body.textContent).not.toMatch(/Šimkutė/);
@@ -62,18 +64,40 @@ describe('CaseView', () => {
     const first = {
       id: '01900000-0000-7000-8000-00000005c001',
       supersedes: null,
-      fields: { on_date: '2026-11-20', discipline: 'social_work', mode: 'phone', minutes: 30, is_group: false, staff: 'ona' },
+      fields: {
+        on_date: '2026-11-20',
+        discipline: 'social_work',
+        mode: 'phone',
+        minutes: 30,
+        is_group: false,
+        staff: 'ona',
+      },
       meta,
     };
-    const fixed = { ...first, id: '01900000-0000-7000-8000-00000005c002', supersedes: first.id, fields: { ...first.fields, minutes: 45 } };
+    const fixed = {
+      ...first,
+      id: '01900000-0000-7000-8000-00000005c002',
+      supersedes: first.id,
+      fields: { ...first.fields, minutes: 45 },
+    };
     const before = { ...detail(), service_contacts: [first] };
     const after = { ...detail(), service_contacts: [fixed] };
     nav.openCase(before.case.id, 'services');
     const caseDetail = vi.fn<Backend['caseDetail']>().mockResolvedValueOnce(before).mockResolvedValue(after);
     const correctServiceContact = vi.fn<Backend['correctServiceContact']>().mockResolvedValue(fixed.id);
-    const recordHistory = vi.fn<Backend['recordHistory']>().mockResolvedValue({ kind: 'service_contact', versions: [fixed, first] });
+    const recordHistory = vi
+      .fn<Backend['recordHistory']>()
+      .mockResolvedValue({ kind: 'service_contact', versions: [fixed, first] });
     const logServiceContact = vi.fn<Backend['logServiceContact']>();
-    setBackend(fakeBackend({ caseDetail, latestRisk: () => Promise.resolve(null), correctServiceContact, recordHistory, logServiceContact }));
+    setBackend(
+      fakeBackend({
+        caseDetail,
+        latestRisk: () => Promise.resolve(null),
+        correctServiceContact,
+        recordHistory,
+        logServiceContact,
+      }),
+    );
     render(CaseView, { caseId: before.case.id, ownCentre: 'KLP-01' });
     await fireEvent.click(await screen.findByRole('button', { name: 'Correct' }));
     expect(screen.getByRole('dialog', { name: 'Correct the service contact' })).toBeTruthy();
@@ -90,20 +114,32 @@ describe('CaseView', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'History' }));
     const versions = await screen.findByRole('list', { name: 'Versions, newest first' });
     expect(recordHistory).toHaveBeenCalledWith({ kind: 'service_contact', id: fixed.id });
-    expect([...versions.querySelectorAll('li')].map((li) => li.textContent!.includes('45 minutes'))).toEqual([true, false]);
+    expect([...versions.querySelectorAll('li')].map((li) => li.textContent!.includes('45 minutes'))).toEqual([
+      true,
+      false,
+    ]);
     expect(versions.querySelectorAll('li')[1]!.textContent).toContain('30 minutes');
   });
 
   it('shows the latest risk band in the header, and says when judgement set it', async () => {
     const d = detail();
     nav.openCase(d.case.id);
-    setBackend(fakeBackend({
-      caseDetail: () => Promise.resolve(d),
-      latestRisk: () => Promise.resolve({
-        assessed_on: '2026-11-02', instrument_id: 'atrama-spj', instrument_version: 1, final_band: 'high',
-        final_band_label: { en: 'High', lt: 'Didelė' }, level: 2, levels: 3, overridden: true,
+    setBackend(
+      fakeBackend({
+        caseDetail: () => Promise.resolve(d),
+        latestRisk: () =>
+          Promise.resolve({
+            assessed_on: '2026-11-02',
+            instrument_id: 'atrama-spj',
+            instrument_version: 1,
+            final_band: 'high',
+            final_band_label: { en: 'High', lt: 'Didelė' },
+            level: 2,
+            levels: 3,
+            overridden: true,
+          }),
       }),
-    }));
+    );
     render(CaseView, { caseId: d.case.id, ownCentre: 'KLP-01' });
     const badge = await screen.findByText(/Risk: High/);
     expect(badge.textContent).toMatch(/Risk: High \(2 Nov 2026\).*by judgement/s);
@@ -115,13 +151,23 @@ describe('CaseView', () => {
     sent.case = { ...sent.case, status: 'transferred', closure_reason: 'transferred' };
     nav.openCase(sent.case.id);
     const transfer = {
-      direction: 'out', peer_centre: 'LIE-01', peer_name: 'Liepāja', from_case_number: sent.case.case_number,
-      at: '2026-11-20T10:00:00Z', by: 'ona', bundle_id: 'b1', history: null,
+      direction: 'out',
+      peer_centre: 'LIE-01',
+      peer_name: 'Liepāja',
+      from_case_number: sent.case.case_number,
+      at: '2026-11-20T10:00:00Z',
+      by: 'ona',
+      bundle_id: 'b1',
+      history: null,
     };
     const caseTransfers = vi.fn<Backend['caseTransfers']>().mockResolvedValue([transfer]);
-    setBackend(fakeBackend({ caseDetail: () => Promise.resolve(sent), latestRisk: () => Promise.resolve(null), caseTransfers }));
+    setBackend(
+      fakeBackend({ caseDetail: () => Promise.resolve(sent), latestRisk: () => Promise.resolve(null), caseTransfers }),
+    );
     render(CaseView, { caseId: sent.case.id, ownCentre: 'KLP-01' });
-    expect((await screen.findByText(/Transferred to LIE-01: it is that centre’s case now/)).id).toBe('transferred-here');
+    expect((await screen.findByText(/Transferred to LIE-01: it is that centre’s case now/)).id).toBe(
+      'transferred-here',
+    );
     expect(screen.queryByRole('button', { name: 'Reopen case' })).toBeNull();
     cleanup();
 
@@ -131,12 +177,18 @@ describe('CaseView', () => {
     expect(document.getElementById('transferred-here')).toBeNull();
   });
 
-  it('shows another centre\'s case read-only, says whose it is and offers no action', async () => {
+  it("shows another centre's case read-only, says whose it is and offers no action", async () => {
     const d = detail();
     const replica = { ...d, case: { ...d.case, meta: { ...d.case.meta, owner_centre: 'LIE-01' } } };
     nav.openCase(d.case.id, 'notes');
     const clientIdentity = vi.fn<Backend['clientIdentity']>();
-    setBackend(fakeBackend({ caseDetail: () => Promise.resolve(replica), latestRisk: () => Promise.resolve(null), clientIdentity }));
+    setBackend(
+      fakeBackend({
+        caseDetail: () => Promise.resolve(replica),
+        latestRisk: () => Promise.resolve(null),
+        clientIdentity,
+      }),
+    );
     render(CaseView, { caseId: d.case.id, ownCentre: 'KLP-COORD' });
     expect((await screen.findByRole('note')).textContent).toContain('LIE-01');
     for (const name of ['Log a service contact', 'Edit case', 'Close case', 'Show name', 'Edit client details']) {

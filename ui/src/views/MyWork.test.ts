@@ -5,6 +5,7 @@ import MyWork from './MyWork.svelte';
 import { setBackend } from '../lib/backend';
 import { fakeBackend } from '../lib/backend/testing';
 import { codes } from '../lib/codes.svelte';
+import { setLanguage } from '../lib/i18n';
 import { catalogue, summary } from '../test/fixtures';
 
 describe('MyWork', () => {
@@ -13,7 +14,10 @@ describe('MyWork', () => {
     codes.clear();
     await codes.load('en');
   });
-  afterEach(() => cleanup());
+  afterEach(() => {
+    cleanup();
+    setLanguage('en');
+  });
 
   it('lists police notifications with their deadline, overdue ones marked in words', async () => {
     setBackend(
@@ -44,18 +48,52 @@ describe('MyWork', () => {
     expect(screen.getByText(/My open cases/).textContent).toMatch(/2 cases/);
     expect(screen.getByText(/Police notifications to contact/).textContent).toMatch(/2 cases/);
     const reviews = document.getElementById('plan-reviews-queue') as HTMLElement;
-    expect(within(reviews).getAllByRole('row')[1]!.textContent).toMatch(/KLP-01-2026-0002.*Overdue: review was due 18 Nov 2026/);
+    expect(within(reviews).getAllByRole('row')[1]!.textContent).toMatch(
+      /KLP-01-2026-0002.*Overdue: review was due 18 Nov 2026/,
+    );
   });
 
   it('lists drafts to finish', async () => {
     setBackend(
       fakeBackend({
-        workQueues: (today) => Promise.resolve({ today, my_open_cases: [], follow_ups_due: [], police_to_contact: [], safety_plan_reviews: [], conference_follow_ups: [], recently_opened: [] }),
-        drafts: () => Promise.resolve([{ id: 'd1', kind: 'intake', title: 'Intake — Police notification', body: '{}', updated_at: '2026-11-20T10:00:00Z', case_id: null, record_id: null }]),
+        workQueues: (today) =>
+          Promise.resolve({
+            today,
+            my_open_cases: [],
+            follow_ups_due: [],
+            police_to_contact: [],
+            safety_plan_reviews: [],
+            conference_follow_ups: [],
+            recently_opened: [],
+          }),
+        drafts: () =>
+          Promise.resolve([
+            {
+              id: 'd1',
+              kind: 'intake',
+              title: 'Intake — Police notification',
+              body: '{}',
+              updated_at: '2026-11-20T10:00:00Z',
+              case_id: null,
+              record_id: null,
+            },
+          ]),
       }),
     );
     render(MyWork);
     expect(await screen.findByText('Intake — Police notification')).toBeTruthy();
     expect(screen.getByText(/You have no open cases/)).toBeTruthy();
+  });
+
+  it("tells a failed call in the person's language, by the error's code", async () => {
+    setBackend(
+      fakeBackend({
+        workQueues: () => Promise.reject({ code: 'locked', message: 'the store is locked; unlock it first' }),
+        drafts: () => Promise.resolve([]),
+      }),
+    );
+    setLanguage('lt');
+    render(MyWork);
+    expect((await screen.findByRole('alert')).textContent).toBe('Saugykla užrakinta; pirmiausia ją atrakinkite.');
   });
 });

@@ -56,7 +56,8 @@ describe('SearchDialog', () => {
   it('shows note extracts with the matched words marked, as text', async () => {
     setBackend(
       fakeBackend({
-        search: () => Promise.resolve([hit(3, { kind: 'note', note_id: 'n1', snippet: '…asked about [ieškinys] <b>now</b>' })]),
+        search: () =>
+          Promise.resolve([hit(3, { kind: 'note', note_id: 'n1', snippet: '…asked about [ieškinys] <b>now</b>' })]),
       }),
     );
     render(SearchDialog, { onclose: () => {} });

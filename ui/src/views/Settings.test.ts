@@ -38,9 +38,7 @@ describe('Settings: window title', () => {
   it('shows the core refusal and keeps the previous name', async () => {
     prefs.setDiscreetName('Notes');
     setBackend(
-      backendWith(() =>
-        Promise.reject({ code: 'invalid_input', message: 'a window title has at most 60 characters' }),
-      ),
+      backendWith(() => Promise.reject({ code: 'invalid_input', message: 'a window title has at most 60 characters' })),
     );
     render(Settings);
     const field = screen.getByLabelText('Window title') as HTMLInputElement;
@@ -61,7 +59,9 @@ describe('Settings: neutral window icon', () => {
 
   it('sets the icon through the core and keeps the choice for the next start', async () => {
     const setWindowIcon = vi.fn<Backend['setWindowIcon']>().mockResolvedValue(undefined);
-    setBackend(fakeBackend({ setWindowIcon, instruments: () => Promise.resolve([]), permissions: () => Promise.resolve([]) }));
+    setBackend(
+      fakeBackend({ setWindowIcon, instruments: () => Promise.resolve([]), permissions: () => Promise.resolve([]) }),
+    );
     render(Settings);
     const box = screen.getByLabelText('Neutral window icon') as HTMLInputElement;
     expect(box.checked).toBe(false);

@@ -29,7 +29,8 @@ describe('Setup: an existing store folder', () => {
   it('shows the core refusal and stays on Setup', async () => {
     const useExistingStore = vi.fn<Backend['useExistingStore']>().mockRejectedValue({
       code: 'invalid_input',
-      message: '/tmp/x does not hold an Atrama store (keyslots.json and atrama.db); choose the folder a backup was restored into',
+      message:
+        '/tmp/x does not hold an Atrama store (keyslots.json and atrama.db); choose the folder a backup was restored into',
     });
     setBackend(fakeBackend({ useExistingStore }));
     render(Setup);

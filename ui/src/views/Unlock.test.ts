@@ -49,7 +49,13 @@ describe('Unlock', () => {
     const unlocked = {
       phase: 'unlocked' as const,
       user: 'ona',
-      centre: { code: 'KLP-01', name: 'Centre', country: 'LT' as const, language: 'lt' as const, mode: 'centre' as const },
+      centre: {
+        code: 'KLP-01',
+        name: 'Centre',
+        country: 'LT' as const,
+        language: 'lt' as const,
+        mode: 'centre' as const,
+      },
     };
     setBackend(withUnlock(vi.fn<Backend['unlock']>().mockResolvedValue(unlocked)));
     render(Unlock);

@@ -29,7 +29,10 @@ describe('purge confirmation', () => {
 
   it('purges only after the word is typed, then shows the report', async () => {
     const purge = vi.fn<Backend['purge']>().mockResolvedValue({ cases: 2, documents: 0, tombstones: 1 });
-    const retentionPreview = vi.fn<Backend['retentionPreview']>().mockResolvedValueOnce(preview).mockResolvedValueOnce(nothing);
+    const retentionPreview = vi
+      .fn<Backend['retentionPreview']>()
+      .mockResolvedValueOnce(preview)
+      .mockResolvedValueOnce(nothing);
     setBackend(fakeBackend({ retentionPolicy: () => Promise.resolve(preview.policy), retentionPreview, purge }));
     render(AdminRetention);
 
@@ -60,7 +63,13 @@ describe('purge confirmation', () => {
   it('asks for the word of the chosen language', async () => {
     setLanguage('lt');
     const purge = vi.fn<Backend['purge']>();
-    setBackend(fakeBackend({ retentionPolicy: () => Promise.resolve(preview.policy), retentionPreview: () => Promise.resolve(preview), purge }));
+    setBackend(
+      fakeBackend({
+        retentionPolicy: () => Promise.resolve(preview.policy),
+        retentionPreview: () => Promise.resolve(preview),
+        purge,
+      }),
+    );
     render(AdminRetention);
     const word = await screen.findByLabelText('Patvirtinkite įvesdami IŠTRINTI');
     const button = screen.getByRole('button', { name: 'Ištrinti dabar' }) as HTMLButtonElement;

@@ -16,7 +16,8 @@ describe('VerifyChain', () => {
   });
 
   it('names the broken entry', async () => {
-    const message = 'the access log was altered: entry 4 was removed; keep this store as evidence and compare it with a backup';
+    const message =
+      'the access log was altered: entry 4 was removed; keep this store as evidence and compare it with a backup';
     setBackend(fakeBackend({ verifyAccessLog: () => Promise.reject({ code: 'access_log_altered', message }) }));
     render(VerifyChain);
     await fireEvent.click(screen.getByRole('button', { name: 'Verify the chain' }));

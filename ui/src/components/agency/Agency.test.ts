@@ -31,12 +31,33 @@ const letter: ReferralLetter = {
   referral_id: 'r1',
   language: 'lt',
   text: {
-    title: 'Siuntimas', to: 'Kam', from: 'Nuo', date: 'Data', our_reference: 'Mūsų nuoroda', agency_type: 'Institucijos tipas',
-    referred_on: 'Siuntimo data', intro: 'Asmens sutikimu…', consent_heading: 'Sutikimas', consent_line: 'Sutikimą davė klientė 2026-10-02.',
-    consent_record: 'Sutikimo įrašas', details_heading: 'Sutikimu perduodami duomenys', none_shared: 'Nieko', only_consented: 'Tik sutikti duomenys.',
-    prepared_by: 'Parengė', confidential: 'Konfidencialu',
+    title: 'Siuntimas',
+    to: 'Kam',
+    from: 'Nuo',
+    date: 'Data',
+    our_reference: 'Mūsų nuoroda',
+    agency_type: 'Institucijos tipas',
+    referred_on: 'Siuntimo data',
+    intro: 'Asmens sutikimu…',
+    consent_heading: 'Sutikimas',
+    consent_line: 'Sutikimą davė klientė 2026-10-02.',
+    consent_record: 'Sutikimo įrašas',
+    details_heading: 'Sutikimu perduodami duomenys',
+    none_shared: 'Nieko',
+    only_consented: 'Tik sutikti duomenys.',
+    prepared_by: 'Parengė',
+    confidential: 'Konfidencialu',
   },
-  addressee: { id: 'klp-pol', region: 'Klaipėda', agency_type: 'police', name: 'Klaipėdos policija', address: 'Bangų g. 1', phone: '+370 46 1', email: 'p@p.lt', language: 'lt' },
+  addressee: {
+    id: 'klp-pol',
+    region: 'Klaipėda',
+    agency_type: 'police',
+    name: 'Klaipėdos policija',
+    address: 'Bangų g. 1',
+    phone: '+370 46 1',
+    email: 'p@p.lt',
+    language: 'lt',
+  },
   agency_type: 'Policija',
   centre_name: 'Klaipėdos centras',
   centre_code: 'KLP-01',
@@ -73,7 +94,12 @@ describe('ReferralLetterPanel', () => {
   afterEach(() => cleanup());
 
   it('asks for a letter to the chosen directory agency and prints it', async () => {
-    const referral: Referral = { id: 'r1', supersedes: null, meta, fields: { on_date: '2026-10-03', agency_type: 'police', status: 'referred', consent_event_id: 'ce1' } };
+    const referral: Referral = {
+      id: 'r1',
+      supersedes: null,
+      meta,
+      fields: { on_date: '2026-10-03', agency_type: 'police', status: 'referred', consent_event_id: 'ce1' },
+    };
     const createReferralLetter = vi.fn<Backend['createReferralLetter']>().mockResolvedValue(letter);
     const directory = vi.fn<Backend['directory']>().mockResolvedValue([letter.addressee!]);
     const print = vi.spyOn(window, 'print').mockImplementation(() => {});
@@ -105,18 +131,42 @@ describe('Conferences', () => {
     const conferences = vi.fn<Backend['conferences']>().mockImplementation(() =>
       Promise.resolve(
         saved
-          ? [{
-              id: 'k1', supersedes: null, meta,
-              fields: { held_on: '2026-11-02', agencies: ['police'], risk_level: 'high', follow_up_on: null },
-              actions: [
-                { id: 'a1', meta, outcome: null, overdue: true, fields: { description: 'Apply for an order', owner_agency: 'police', due_on: '2026-11-05' } },
-                { id: 'a2', meta, outcome: null, overdue: false, fields: { description: 'Review the plan', owner_agency: 'own_centre', due_on: null } },
-              ],
-            }]
+          ? [
+              {
+                id: 'k1',
+                supersedes: null,
+                meta,
+                fields: { held_on: '2026-11-02', agencies: ['police'], risk_level: 'high', follow_up_on: null },
+                actions: [
+                  {
+                    id: 'a1',
+                    meta,
+                    outcome: null,
+                    overdue: true,
+                    fields: { description: 'Apply for an order', owner_agency: 'police', due_on: '2026-11-05' },
+                  },
+                  {
+                    id: 'a2',
+                    meta,
+                    outcome: null,
+                    overdue: false,
+                    fields: { description: 'Review the plan', owner_agency: 'own_centre', due_on: null },
+                  },
+                ],
+              },
+            ]
           : [],
       ),
     );
-    setBackend(fakeBackend({ conferences, recordConference: (...a) => { saved = true; return recordConference(...a); } }));
+    setBackend(
+      fakeBackend({
+        conferences,
+        recordConference: (...a) => {
+          saved = true;
+          return recordConference(...a);
+        },
+      }),
+    );
     render(Conferences, { caseId: 'c1' });
     await screen.findByText('No case conferences recorded.');
     await fireEvent.click(screen.getByRole('button', { name: 'Record a case conference' }));
@@ -126,7 +176,9 @@ describe('Conferences', () => {
     expect(screen.getByRole('alert').textContent).toContain('Choose at least one agency present.');
     await fireEvent.change(screen.getByLabelText('Risk level agreed'), { target: { value: 'high' } });
     await fireEvent.click(screen.getByLabelText('Police'));
-    await fireEvent.input(document.getElementById('action-0-description')!, { target: { value: 'Apply for an order' } });
+    await fireEvent.input(document.getElementById('action-0-description')!, {
+      target: { value: 'Apply for an order' },
+    });
     await fireEvent.change(document.getElementById('action-0-owner')!, { target: { value: 'police' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Add an action' }));
     await fireEvent.input(document.getElementById('action-1-description')!, { target: { value: 'Review the plan' } });
@@ -150,13 +202,46 @@ describe('Conferences', () => {
 describe('Directory', () => {
   const status: ReferenceStatus = {
     in_force: [
-      { kind: 'directory', item_id: 'directory', version: '2', source: 'KOORD', bundle_id: 'b2', applied_at: '2026-11-20T10:00:00Z' },
-      { kind: 'code_lists', item_id: 'codelists', version: '2026.11.1', source: 'builtin', bundle_id: null, applied_at: '' },
+      {
+        kind: 'directory',
+        item_id: 'directory',
+        version: '2',
+        source: 'KOORD',
+        bundle_id: 'b2',
+        applied_at: '2026-11-20T10:00:00Z',
+      },
+      {
+        kind: 'code_lists',
+        item_id: 'codelists',
+        version: '2026.11.1',
+        source: 'builtin',
+        bundle_id: null,
+        applied_at: '',
+      },
     ],
     agencies: 1,
-    log: [{ at: '2026-11-20T10:00:00Z', source: 'KOORD', bundle_id: 'b1', outcome: { kind: 'directory', item_id: 'directory', version: '1', outcome: 'stale', reason: 'version 2 is in force here' } }],
+    log: [
+      {
+        at: '2026-11-20T10:00:00Z',
+        source: 'KOORD',
+        bundle_id: 'b1',
+        outcome: {
+          kind: 'directory',
+          item_id: 'directory',
+          version: '1',
+          outcome: 'stale',
+          reason: 'version 2 is in force here',
+        },
+      },
+    ],
   };
-  const profile = (mode: 'centre' | 'coordinator'): CentreProfile => ({ code: 'X', name: 'X', country: 'LT', language: 'en', mode });
+  const profile = (mode: 'centre' | 'coordinator'): CentreProfile => ({
+    code: 'X',
+    name: 'X',
+    country: 'LT',
+    language: 'en',
+    mode,
+  });
 
   beforeEach(async () => {
     setBackend(fakeBackend({ codeLists: () => Promise.resolve(withAgencies) }));
@@ -169,7 +254,12 @@ describe('Directory', () => {
   });
 
   it('shows the versions in force and where they came from; a centre cannot import', async () => {
-    setBackend(fakeBackend({ referenceStatus: () => Promise.resolve(status), directory: () => Promise.resolve([letter.addressee!]) }));
+    setBackend(
+      fakeBackend({
+        referenceStatus: () => Promise.resolve(status),
+        directory: () => Promise.resolve([letter.addressee!]),
+      }),
+    );
     permissions.held = ['manage_reference_data'];
     render(Directory, { centre: profile('centre') });
     await vi.waitFor(() => expect(document.getElementById('reference-versions')?.textContent).toContain('from KOORD'));
@@ -182,14 +272,24 @@ describe('Directory', () => {
   });
 
   it('lets a coordination centre import a CSV file by its path', async () => {
-    const importDirectory = vi.fn<Backend['importDirectory']>().mockResolvedValue({ version: '3', agencies: 4, previous: 1 });
-    setBackend(fakeBackend({ referenceStatus: () => Promise.resolve(status), directory: () => Promise.resolve([]), importDirectory }));
+    const importDirectory = vi
+      .fn<Backend['importDirectory']>()
+      .mockResolvedValue({ version: '3', agencies: 4, previous: 1 });
+    setBackend(
+      fakeBackend({
+        referenceStatus: () => Promise.resolve(status),
+        directory: () => Promise.resolve([]),
+        importDirectory,
+      }),
+    );
     permissions.held = ['manage_reference_data'];
     render(Directory, { centre: profile('coordinator') });
     const path = await screen.findByLabelText('CSV file');
     await fireEvent.input(path, { target: { value: '/media/usb/agencies.csv' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Import' }));
     await vi.waitFor(() => expect(importDirectory).toHaveBeenCalledWith('/media/usb/agencies.csv'));
-    expect((await screen.findByText('Directory version 3: 4 agencies.')).textContent).toBe('Directory version 3: 4 agencies.');
+    expect((await screen.findByText('Directory version 3: 4 agencies.')).textContent).toBe(
+      'Directory version 3: 4 agencies.',
+    );
   });
 });

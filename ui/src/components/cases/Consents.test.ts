@@ -30,7 +30,14 @@ const meta = { owner_centre: 'KLP-01', version: '2', created_at: '2026-11-21T09:
 const given: ConsentEvent = {
   id: '01900000-0000-7000-8000-0000000c0001',
   supersedes: null,
-  fields: { purpose: 'statistics', agency_type: null, given: true, given_by: 'self', on_date: '2026-11-21', shared_fields: [] },
+  fields: {
+    purpose: 'statistics',
+    agency_type: null,
+    given: true,
+    given_by: 'self',
+    on_date: '2026-11-21',
+    shared_fields: [],
+  },
   meta,
 };
 
@@ -53,12 +60,17 @@ describe('Consents (FormSection)', () => {
     await fireEvent.change(screen.getByLabelText('For'), { target: { value: 'services' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
     await vi.waitFor(() => expect(onchanged).toHaveBeenCalled());
-    expect(recordConsent).toHaveBeenCalledWith(d.case.id, expect.objectContaining({ purpose: 'services', given: true, given_by: 'self', agency_type: null }));
+    expect(recordConsent).toHaveBeenCalledWith(
+      d.case.id,
+      expect.objectContaining({ purpose: 'services', given: true, given_by: 'self', agency_type: null }),
+    );
     expect(screen.queryByRole('button', { name: 'Save' })).toBeNull();
   });
 
   it('shows the core refusal in the form and keeps what was typed', async () => {
-    const recordConsent = vi.fn<Backend['recordConsent']>().mockRejectedValue({ code: 'invalid', message: 'a consent to a referral names the type of agency it is for' });
+    const recordConsent = vi
+      .fn<Backend['recordConsent']>()
+      .mockRejectedValue({ code: 'invalid', message: 'a consent to a referral names the type of agency it is for' });
     setBackend(fakeBackend({ recordConsent }));
     const onchanged = vi.fn();
     render(Consents, { detail: detail(), onchanged });
@@ -97,9 +109,16 @@ describe('Consents (FormSection)', () => {
   });
 
   it('marks a corrected consent and shows its versions from the core', async () => {
-    const older: ConsentEvent = { ...given, id: '01900000-0000-7000-8000-0000000c0000', fields: { ...given.fields, given_by: 'guardian' }, meta: { ...meta, created_by: 'tomas' } };
+    const older: ConsentEvent = {
+      ...given,
+      id: '01900000-0000-7000-8000-0000000c0000',
+      fields: { ...given.fields, given_by: 'guardian' },
+      meta: { ...meta, created_by: 'tomas' },
+    };
     const current: ConsentEvent = { ...given, supersedes: older.id };
-    const recordHistory = vi.fn<Backend['recordHistory']>().mockResolvedValue({ kind: 'consent', versions: [current, older] });
+    const recordHistory = vi
+      .fn<Backend['recordHistory']>()
+      .mockResolvedValue({ kind: 'consent', versions: [current, older] });
     setBackend(fakeBackend({ recordHistory }));
     render(Consents, { detail: { ...detail(), consents: [current] }, onchanged: vi.fn() });
     expect(screen.getByText('corrected')).toBeTruthy();

@@ -54,9 +54,13 @@ describe('DocumentViewer', () => {
   });
 
   it('shows text in a <pre>', async () => {
-    setBackend(fakeBackend({ documentContent: content(new TextEncoder().encode('Līga called at 10:00.\nSafe to text.')) }));
+    setBackend(
+      fakeBackend({ documentContent: content(new TextEncoder().encode('Līga called at 10:00.\nSafe to text.')) }),
+    );
     render(DocumentViewer, { doc: doc('call.txt', 'text/plain'), onclose: vi.fn() });
-    await vi.waitFor(() => expect(document.querySelector('pre')?.textContent).toBe('Līga called at 10:00.\nSafe to text.'));
+    await vi.waitFor(() =>
+      expect(document.querySelector('pre')?.textContent).toBe('Līga called at 10:00.\nSafe to text.'),
+    );
   });
 
   it('draws each page of a PDF onto its own canvas, from the bytes the core returned', async () => {
@@ -87,7 +91,9 @@ describe('DocumentViewer', () => {
   });
 
   it('says so when the core cannot give the document', async () => {
-    setBackend(fakeBackend({ documentContent: () => Promise.reject({ code: 'not_found', message: 'no document 42' }) }));
+    setBackend(
+      fakeBackend({ documentContent: () => Promise.reject({ code: 'not_found', message: 'no document 42' }) }),
+    );
     render(DocumentViewer, { doc: doc('gone.pdf', 'application/pdf'), onclose: vi.fn() });
     expect((await screen.findByRole('alert')).textContent).toBe('The document could not be shown: no document 42');
   });

@@ -32,7 +32,18 @@ describe('Transfers', () => {
       .fn<Backend['transferCase']>()
       .mockRejectedValueOnce({ code: 'invalid_input', message: 'the client has not consented to the transfer' })
       .mockImplementationOnce(async (_c, to, path) => {
-        transfers = [{ direction: 'out', peer_centre: to, peer_name: 'Liepājas centrs', from_case_number: d.case.case_number, at: '2026-11-26T10:00:00Z', by: 'ona', bundle_id: 'b1', history: null }];
+        transfers = [
+          {
+            direction: 'out',
+            peer_centre: to,
+            peer_name: 'Liepājas centrs',
+            from_case_number: d.case.case_number,
+            at: '2026-11-26T10:00:00Z',
+            by: 'ona',
+            bundle_id: 'b1',
+            history: null,
+          },
+        ];
         return { to, bundle_id: 'b1', file_hash: 'f'.repeat(64), size: 4096, path, documents: 0 };
       });
     const onchanged = vi.fn();
@@ -51,12 +62,16 @@ describe('Transfers', () => {
     const to = screen.getByLabelText('Receiving centre') as HTMLSelectElement;
     await vi.waitFor(() => expect(to.value).toBe('LIE-01'));
     expect([...to.options].map((o) => o.value)).toEqual(['LIE-01']);
-    await fireEvent.input(screen.getByLabelText('Save the sealed file as'), { target: { value: '/media/usb/case.atrama' } });
+    await fireEvent.input(screen.getByLabelText('Save the sealed file as'), {
+      target: { value: '/media/usb/case.atrama' },
+    });
     await fireEvent.click(screen.getByRole('button', { name: 'Seal and transfer' }));
     expect((await screen.findByRole('alert')).textContent).toBe('the client has not consented to the transfer');
     expect(onchanged).not.toHaveBeenCalled();
     await fireEvent.click(screen.getByRole('button', { name: 'Seal and transfer' }));
-    expect((await screen.findByRole('status')).textContent).toMatch(/Sealed for LIE-01 in \/media\/usb\/case.atrama \(4,096 bytes\)/);
+    expect((await screen.findByRole('status')).textContent).toMatch(
+      /Sealed for LIE-01 in \/media\/usb\/case.atrama \(4,096 bytes\)/,
+    );
     expect(transferCase).toHaveBeenLastCalledWith(d.case.id, 'LIE-01', '/media/usb/case.atrama');
     await vi.waitFor(() => expect(onchanged).toHaveBeenCalled());
     expect(await screen.findByText(/Transferred to LIE-01 — Liepājas centrs/)).toBeTruthy();
@@ -85,11 +100,27 @@ describe('Transfers', () => {
           referral_source: 'police',
           police_notified_on: '2026-03-01',
           service_contacts: [
-            { on_date: '2026-03-04', discipline: 'social_work', mode: 'in_person', minutes: 50, is_group: false, staff: null },
-            { on_date: '2026-03-10', discipline: 'social_work', mode: 'phone', minutes: 20, is_group: false, staff: null },
+            {
+              on_date: '2026-03-04',
+              discipline: 'social_work',
+              mode: 'in_person',
+              minutes: 50,
+              is_group: false,
+              staff: null,
+            },
+            {
+              on_date: '2026-03-10',
+              discipline: 'social_work',
+              mode: 'phone',
+              minutes: 20,
+              is_group: false,
+              staff: null,
+            },
           ],
           referrals: [],
-          risk_assessments: [{ instrument_id: 'atrama-spj', instrument_version: 1, assessed_on: '2026-03-05', final_band: 'high' }],
+          risk_assessments: [
+            { instrument_id: 'atrama-spj', instrument_version: 1, assessed_on: '2026-03-05', final_band: 'high' },
+          ],
           status_events: [],
           consents: [],
         },
@@ -97,7 +128,9 @@ describe('Transfers', () => {
     ];
     setBackend(fakeBackend({ caseTransfers: () => Promise.resolve(transfers) }));
     render(Transfers, { detail: detail(), onchanged: () => {} });
-    expect(await screen.findByText(/Transferred from KLP-01 — Klaipėdos centras \(their case KLP-01-2026-0042\)/)).toBeTruthy();
+    expect(
+      await screen.findByText(/Transferred from KLP-01 — Klaipėdos centras \(their case KLP-01-2026-0042\)/),
+    ).toBeTruthy();
     const table = document.getElementById('transfer-contacts') as HTMLElement;
     expect(table.textContent).toMatch(/Service contacts there: 2/);
     expect(table.querySelectorAll('tbody tr').length).toBe(2);

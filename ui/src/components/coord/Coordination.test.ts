@@ -61,7 +61,16 @@ describe('coordination screen', () => {
     const runInbox = vi.fn(async () => ({
       folder: '/srv/inbox',
       ran_at: '2026-11-20T08:00:00Z',
-      items: [{ file_name: 'x.txt', outcome: 'rejected' as const, moved_to: '/srv/inbox/rejected/x.txt', reason_file: null, reason: 'not a bundle', summary: null }],
+      items: [
+        {
+          file_name: 'x.txt',
+          outcome: 'rejected' as const,
+          moved_to: '/srv/inbox/rejected/x.txt',
+          reason_file: null,
+          reason: 'not a bundle',
+          summary: null,
+        },
+      ],
     }));
     setBackend(fakeBackend({ syncBoard: async () => board, inboxFolder: async () => '/srv/inbox', runInbox }));
     render(Board);
@@ -82,7 +91,12 @@ describe('coordination screen', () => {
   });
 
   it('sends the edited cadence and shows the answer', async () => {
-    const updateCentre = vi.fn(async (u: CentreUpdate) => ({ ...entry(u.code), region: u.region ?? '', city: u.city ?? '', cadence_days: u.cadence_days ?? 30 }));
+    const updateCentre = vi.fn(async (u: CentreUpdate) => ({
+      ...entry(u.code),
+      region: u.region ?? '',
+      city: u.city ?? '',
+      cadence_days: u.cadence_days ?? 30,
+    }));
     setBackend(fakeBackend({ centres: async () => [entry('KLP-01')], updateCentre }));
     render(Centres);
     await fireEvent.click(await screen.findByRole('button', { name: 'Edit KLP-01' }));

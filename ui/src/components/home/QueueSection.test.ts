@@ -20,7 +20,14 @@ describe('QueueSection', () => {
   });
 
   it('says so when the queue is empty, with or without the count', () => {
-    render(QueueSection, { id: 'recent', title: 'Recently opened', size: 0, none: 'No case opened yet.', counted: false, children: queue });
+    render(QueueSection, {
+      id: 'recent',
+      title: 'Recently opened',
+      size: 0,
+      none: 'No case opened yet.',
+      counted: false,
+      children: queue,
+    });
     expect(screen.getByRole('heading', { level: 2 }).textContent?.trim()).toBe('Recently opened');
     expect(screen.getByText('No case opened yet.')).toBeTruthy();
     expect(document.getElementById('the-queue')).toBeNull();

@@ -8,12 +8,36 @@ import { fakeBackend } from '../../lib/backend/testing';
 import type { InstrumentPack } from '../../lib/bindings/InstrumentPack';
 
 const q = (id: string, extra: object = {}) => ({
-  id, text: { en: `Question ${id}?` }, help: null, answer: 'yes_no' as const, weight: 1, choices: [], min: null, max: null, show_if: null, ...extra,
+  id,
+  text: { en: `Question ${id}?` },
+  help: null,
+  answer: 'yes_no' as const,
+  weight: 1,
+  choices: [],
+  min: null,
+  max: null,
+  show_if: null,
+  ...extra,
 });
-const band = (id: string, min: number, max: number | null) => ({ id, label: { en: id.toUpperCase() }, min, max, actions: [] });
+const band = (id: string, min: number, max: number | null) => ({
+  id,
+  label: { en: id.toUpperCase() },
+  min,
+  max,
+  actions: [],
+});
 const pack: InstrumentPack = {
-  format: 1, id: 'p', version: 2, title: { en: 'Test checklist' }, notice: { en: 'Not a validated actuarial tool.' },
-  jurisdiction: 'any', languages: ['en'], licence: 'local_only', licence_note: null, scoring: 'count_yes', judgement: 'raise',
+  format: 1,
+  id: 'p',
+  version: 2,
+  title: { en: 'Test checklist' },
+  notice: { en: 'Not a validated actuarial tool.' },
+  jurisdiction: 'any',
+  languages: ['en'],
+  licence: 'local_only',
+  licence_note: null,
+  scoring: 'count_yes',
+  judgement: 'raise',
   items: [q('q1'), q('kids'), q('q2', { show_if: { item: 'kids', any_of: ['yes'] } })],
   bands: [band('standard', 0, 1), band('high', 2, null)],
 };
@@ -24,8 +48,12 @@ const scoreAnswers = vi.fn<Backend['scoreAnswers']>().mockImplementation((_id, _
   const counted = Object.fromEntries(Object.entries(answers).filter(([k]) => visible.includes(k)));
   const score = ['q1', 'q2'].filter((k) => counted[k] === 'yes').length;
   return Promise.resolve({
-    score, band: score >= 2 ? 'high' : 'standard', visible, answered: Object.keys(counted).length,
-    dont_know: Object.values(counted).filter((a) => a === 'dont_know').length, answers: counted,
+    score,
+    band: score >= 2 ? 'high' : 'standard',
+    visible,
+    answered: Object.keys(counted).length,
+    dont_know: Object.values(counted).filter((a) => a === 'dont_know').length,
+    answers: counted,
   });
 });
 
@@ -64,7 +92,9 @@ describe('AssessmentStepper', () => {
     await fireEvent.submit(document.getElementById('risk-summary') as HTMLFormElement);
     expect(await screen.findByText('Write why your judgement sets another level.')).toBeTruthy();
     expect(recordRiskAssessment).not.toHaveBeenCalled();
-    await fireEvent.input(screen.getByLabelText('Why (required)'), { target: { value: 'threats with a knife last night' } });
+    await fireEvent.input(screen.getByLabelText('Why (required)'), {
+      target: { value: 'threats with a knife last night' },
+    });
     await fireEvent.click(screen.getByRole('button', { name: 'Save the assessment' }));
     await vi.waitFor(() => expect(onsaved).toHaveBeenCalled());
     const [caseId, fields] = recordRiskAssessment.mock.calls[0]!;

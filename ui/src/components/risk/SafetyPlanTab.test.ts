@@ -13,9 +13,18 @@ import { blankSections } from '../../lib/risk';
 
 const meta = { owner_centre: 'KLP-01', version: '1', created_at: '2026-11-20T10:00:00Z', created_by: 'ona' };
 const plan: SafetyPlan = {
-  id: 'sp1', case_id: 'c1', supersedes: null, number: 1, meta,
+  id: 'sp1',
+  case_id: 'c1',
+  supersedes: null,
+  number: 1,
+  meta,
   fields: {
-    sections: { ...blankSections(), concerns: 'He said he would come back', safe_places: "My sister's flat", bag: 'At the neighbour' },
+    sections: {
+      ...blankSections(),
+      concerns: 'He said he would come back',
+      safe_places: "My sister's flat",
+      bag: 'At the neighbour',
+    },
     review_on: '2026-11-25',
   },
 };
@@ -42,7 +51,9 @@ describe('SafetyPlanTab', () => {
   it('prints nothing the client has not chosen, always under the warning', async () => {
     const logSafetyPlanPrint = vi.fn<Backend['logSafetyPlanPrint']>().mockResolvedValue(undefined);
     const print = vi.spyOn(window, 'print').mockImplementation(() => {});
-    setBackend(fakeBackend({ safetyPlan: () => Promise.resolve({ current: plan, versions: [plan] }), logSafetyPlanPrint }));
+    setBackend(
+      fakeBackend({ safetyPlan: () => Promise.resolve({ current: plan, versions: [plan] }), logSafetyPlanPrint }),
+    );
     render(SafetyPlanTab, { caseId: 'c1' });
     await fireEvent.click(await screen.findByRole('button', { name: 'Print preview' }));
     const sheet = document.getElementById('plan-sheet') as HTMLElement;
@@ -67,37 +78,97 @@ describe('RiskTab', () => {
   afterEach(() => cleanup());
 
   const pack: InstrumentPack = {
-    format: 1, id: 'p', version: 1, title: { en: 'Test checklist' }, notice: null, jurisdiction: 'any', languages: ['en'],
-    licence: 'local_only', licence_note: null, scoring: 'count_yes', judgement: 'raise', items: [],
+    format: 1,
+    id: 'p',
+    version: 1,
+    title: { en: 'Test checklist' },
+    notice: null,
+    jurisdiction: 'any',
+    languages: ['en'],
+    licence: 'local_only',
+    licence_note: null,
+    scoring: 'count_yes',
+    judgement: 'raise',
+    items: [],
     bands: [
       { id: 'standard', label: { en: 'Standard' }, min: 0, max: 1, actions: [] },
       {
-        id: 'high', label: { en: 'High' }, min: 2, max: null, actions: [
-          { kind: 'referral', text: { en: 'Consider a referral to the police.' }, agency_type: 'police', within_days: null },
-          { kind: 'protection_order', text: { en: 'Consider a protection order.' }, agency_type: null, within_days: null },
-          { kind: 'safety_plan_review', text: { en: 'Review the safety plan within 24 hours.' }, agency_type: null, within_days: 1 },
-          { kind: 'other', text: { en: 'Consider a multi-agency risk meeting.' }, agency_type: null, within_days: null },
+        id: 'high',
+        label: { en: 'High' },
+        min: 2,
+        max: null,
+        actions: [
+          {
+            kind: 'referral',
+            text: { en: 'Consider a referral to the police.' },
+            agency_type: 'police',
+            within_days: null,
+          },
+          {
+            kind: 'protection_order',
+            text: { en: 'Consider a protection order.' },
+            agency_type: null,
+            within_days: null,
+          },
+          {
+            kind: 'safety_plan_review',
+            text: { en: 'Review the safety plan within 24 hours.' },
+            agency_type: null,
+            within_days: 1,
+          },
+          {
+            kind: 'other',
+            text: { en: 'Consider a multi-agency risk meeting.' },
+            agency_type: null,
+            within_days: null,
+          },
         ],
       },
     ],
   };
-  const assessment = (id: string, on: string, band: string, level: number, override: string | null): RiskAssessment => ({
-    id, case_id: 'c1', supersedes: null, instrument_id: 'p', instrument_version: 1, assessed_on: on, assessor: 'ona',
-    answers: {}, score: 1, band: 'standard', override_band: override, override_reason: override ? 'threats last night' : null,
-    final_band: band, final_band_label: { en: band === 'high' ? 'High' : 'Standard' }, level, levels: 2, meta,
+  const assessment = (
+    id: string,
+    on: string,
+    band: string,
+    level: number,
+    override: string | null,
+  ): RiskAssessment => ({
+    id,
+    case_id: 'c1',
+    supersedes: null,
+    instrument_id: 'p',
+    instrument_version: 1,
+    assessed_on: on,
+    assessor: 'ona',
+    answers: {},
+    score: 1,
+    band: 'standard',
+    override_band: override,
+    override_reason: override ? 'threats last night' : null,
+    final_band: band,
+    final_band_label: { en: band === 'high' ? 'High' : 'Standard' },
+    level,
+    levels: 2,
+    meta,
   });
 
   it('shows the trend and turns the latest band’s recommendations into actions', async () => {
     const setSafetyPlanReview = vi.fn<Backend['setSafetyPlanReview']>().mockResolvedValue('sp9');
-    setBackend(fakeBackend({
-      instruments: () => Promise.resolve([]),
-      instrument: () => Promise.resolve(pack),
-      riskHistory: () => Promise.resolve({
-        assessments: [assessment('a1', '2026-10-01', 'standard', 0, null), assessment('a2', '2026-11-02', 'high', 1, 'high')],
-        trend: 'up',
+    setBackend(
+      fakeBackend({
+        instruments: () => Promise.resolve([]),
+        instrument: () => Promise.resolve(pack),
+        riskHistory: () =>
+          Promise.resolve({
+            assessments: [
+              assessment('a1', '2026-10-01', 'standard', 0, null),
+              assessment('a2', '2026-11-02', 'high', 1, 'high'),
+            ],
+            trend: 'up',
+          }),
+        setSafetyPlanReview,
       }),
-      setSafetyPlanReview,
-    }));
+    );
     const onaction = vi.fn();
     render(RiskTab, { caseId: 'c1', onaction, onchanged: () => {} });
     expect((await screen.findByText('Risk has gone up since the previous assessment.')).textContent).toBeTruthy();

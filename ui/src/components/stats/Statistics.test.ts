@@ -36,7 +36,16 @@ function report(q: StatsQuery): StatsReport {
         title: '',
         note: '',
         unit: 'count',
-        columns: [{ code: 'physical', label: 'Label from the core', group: null, group_code: null, known: true, subtotal: false }],
+        columns: [
+          {
+            code: 'physical',
+            label: 'Label from the core',
+            group: null,
+            group_code: null,
+            known: true,
+            subtotal: false,
+          },
+        ],
         rows: [
           { centre: 'KLP', month: null },
           { centre: 'VLN', month: null },
@@ -60,7 +69,12 @@ describe('Statistics', () => {
     expect(grid.querySelector('caption')?.textContent).toMatch(/^T2a Incidents by form of violence/);
     expect(screen.getByRole('columnheader', { name: 'Label from the core' })).toBeTruthy();
     expect(screen.getByRole('rowheader', { name: 'KLP — Klaipėda' })).toBeTruthy();
-    expect(statsTables.mock.calls[0]![0]).toMatchObject({ by_centre: true, by_month: false, centres: [], country: null });
+    expect(statsTables.mock.calls[0]![0]).toMatchObject({
+      by_centre: true,
+      by_month: false,
+      centres: [],
+      country: null,
+    });
 
     await fireEvent.click(screen.getByRole('button', { name: 'Compare centres' }));
     await fireEvent.click(await screen.findByLabelText('VLN — Vilnius', { selector: '#stats-compare-VLN' }));

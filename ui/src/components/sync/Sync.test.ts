@@ -16,7 +16,9 @@ afterEach(() => cleanup());
 
 describe('Identity', () => {
   it('shows the fingerprint in six groups and saves the enrolment file to the typed path', async () => {
-    const saveEnrolmentFile = vi.fn<Backend['saveEnrolmentFile']>().mockResolvedValue({ path: '/tmp/KLP-01.enrol', size: 612 });
+    const saveEnrolmentFile = vi
+      .fn<Backend['saveEnrolmentFile']>()
+      .mockResolvedValue({ path: '/tmp/KLP-01.enrol', size: 612 });
     setBackend(
       fakeBackend({
         syncIdentity: () => Promise.resolve({ hex: 'ab'.repeat(32), short: '7QK2-M9TD-AB12-CD34-EF56-GH78' }),
@@ -25,10 +27,19 @@ describe('Identity', () => {
     );
     render(Identity, { centre: centreProfile });
     const fp = await screen.findByLabelText('Fingerprint');
-    expect([...fp.querySelectorAll('span')].map((s) => s.textContent)).toEqual(['7QK2', 'M9TD', 'AB12', 'CD34', 'EF56', 'GH78']);
+    expect([...fp.querySelectorAll('span')].map((s) => s.textContent)).toEqual([
+      '7QK2',
+      'M9TD',
+      'AB12',
+      'CD34',
+      'EF56',
+      'GH78',
+    ]);
     const save = screen.getByRole('button', { name: 'Save enrolment file' }) as HTMLButtonElement;
     expect(save.disabled).toBe(true);
-    await fireEvent.input(screen.getByLabelText('Save the enrolment file as'), { target: { value: '/tmp/KLP-01.enrol' } });
+    await fireEvent.input(screen.getByLabelText('Save the enrolment file as'), {
+      target: { value: '/tmp/KLP-01.enrol' },
+    });
     await fireEvent.click(save);
     expect(await screen.findByRole('status')).toHaveProperty('textContent', 'Saved to /tmp/KLP-01.enrol (612 bytes).');
     expect(saveEnrolmentFile).toHaveBeenCalledWith('/tmp/KLP-01.enrol');
@@ -39,7 +50,11 @@ describe('Identity', () => {
     setBackend(fakeBackend({ syncIdentity: () => new Promise(() => {}), chooseSaveFile }));
     render(Identity, { centre: centreProfile });
     await fireEvent.click(screen.getByRole('button', { name: 'Choose…' }));
-    await vi.waitFor(() => expect((screen.getByLabelText('Save the enrolment file as') as HTMLInputElement).value).toBe('/home/ona/KLP-01.enrol'));
+    await vi.waitFor(() =>
+      expect((screen.getByLabelText('Save the enrolment file as') as HTMLInputElement).value).toBe(
+        '/home/ona/KLP-01.enrol',
+      ),
+    );
     expect(chooseSaveFile).toHaveBeenCalledWith('enrolment', 'KLP-01.enrol');
   });
 });
@@ -51,7 +66,15 @@ describe('Partners', () => {
       .fn<Backend['enrol']>()
       .mockRejectedValueOnce({ code: 'invalid_input', message: 'the fingerprint does not match this enrolment file' })
       .mockImplementationOnce(async () => {
-        status = [peerSync({ last_sent_sequence: 2, last_confirmed_sequence: 1, last_confirmed_at: '2026-11-21T09:00:00Z', unconfirmed_bundles: 1, missing_sequences: [3] })];
+        status = [
+          peerSync({
+            last_sent_sequence: 2,
+            last_confirmed_sequence: 1,
+            last_confirmed_at: '2026-11-21T09:00:00Z',
+            unconfirmed_bundles: 1,
+            missing_sequences: [3],
+          }),
+        ];
         return status[0]!.peer;
       });
     setBackend(
@@ -59,7 +82,13 @@ describe('Partners', () => {
         syncStatus: () => Promise.resolve(status),
         inspectEnrolment: (path) =>
           path === '/tmp/koord.enrol'
-            ? Promise.resolve({ centre_code: 'KOORD', name: 'Coordination centre', country: 'LT', mode: 'coordinator', fingerprint: { hex: 'ab', short: 'AAAA-BBBB-CCCC-DDDD-EEEE-FFFF' } })
+            ? Promise.resolve({
+                centre_code: 'KOORD',
+                name: 'Coordination centre',
+                country: 'LT',
+                mode: 'coordinator',
+                fingerprint: { hex: 'ab', short: 'AAAA-BBBB-CCCC-DDDD-EEEE-FFFF' },
+              })
             : Promise.reject({ code: 'invalid_input', message: 'no' }),
         enrol,
       }),
@@ -122,7 +151,9 @@ describe('ExportPanel', () => {
 
     await fireEvent.input(screen.getByLabelText('Period from (YYYY-MM)'), { target: { value: '2026-09' } });
     await fireEvent.input(screen.getByLabelText('Period until (YYYY-MM)'), { target: { value: '2026-11' } });
-    await fireEvent.input(screen.getByLabelText('Save the bundle as'), { target: { value: '/tmp/out/KLP-01-to-KOORD-0003.atrama' } });
+    await fireEvent.input(screen.getByLabelText('Save the bundle as'), {
+      target: { value: '/tmp/out/KLP-01-to-KOORD-0003.atrama' },
+    });
     await fireEvent.click(screen.getByRole('button', { name: 'Save bundle' }));
     const report = await screen.findByRole('status');
     expect(within(report).getByText('KLP-01-to-KOORD-0003.atrama')).toBeTruthy();
@@ -136,7 +167,11 @@ describe('ExportPanel', () => {
       fakeBackend({
         syncStatus: () => Promise.resolve([peerSync()]),
         exportPreview: () => Promise.resolve(exportPreview()),
-        exportBundle: () => Promise.reject({ code: 'invalid_input', message: "'2026-13' is not a month; write it as YYYY-MM, e.g. 2026-10" }),
+        exportBundle: () =>
+          Promise.reject({
+            code: 'invalid_input',
+            message: "'2026-13' is not a month; write it as YYYY-MM, e.g. 2026-10",
+          }),
       }),
     );
     render(ExportPanel, { centre: centreProfile });
@@ -157,7 +192,13 @@ describe('ImportPanel', () => {
       return new Promise((r) => (resolve = r));
     });
     const importHistory = vi.fn<Backend['importHistory']>().mockResolvedValue([]);
-    setBackend(fakeBackend({ importBundles, importHistory, chooseFiles: () => Promise.resolve(['/b/bad.atrama', '/b/good.atrama']) }));
+    setBackend(
+      fakeBackend({
+        importBundles,
+        importHistory,
+        chooseFiles: () => Promise.resolve(['/b/bad.atrama', '/b/good.atrama']),
+      }),
+    );
     render(ImportPanel);
     await fireEvent.click(screen.getByRole('button', { name: 'Choose…' }));
     await screen.findByText('bad.atrama');
@@ -169,13 +210,20 @@ describe('ImportPanel', () => {
     expect(rows().map((r) => r.dataset.file)).toEqual(['bad.atrama', 'good.atrama', 'again.atrama']);
 
     await fireEvent.click(screen.getByRole('button', { name: 'Import' }));
-    expect(importBundles).toHaveBeenCalledWith(['/b/bad.atrama', '/b/good.atrama', '/b/again.atrama'], false, expect.any(Function));
+    expect(importBundles).toHaveBeenCalledWith(
+      ['/b/bad.atrama', '/b/good.atrama', '/b/again.atrama'],
+      false,
+      expect.any(Function),
+    );
     emit({ event: 'started', index: 0, total: 3, file_name: 'bad.atrama' });
     const bad = {
       path: '/b/bad.atrama',
       file_name: 'bad.atrama',
       summary: null,
-      refused: { code: 'bundle_damaged' as const, message: 'the bundle is damaged or was changed on the way; ask the sender to export it again' },
+      refused: {
+        code: 'bundle_damaged' as const,
+        message: 'the bundle is damaged or was changed on the way; ask the sender to export it again',
+      },
     };
     emit({ event: 'finished', index: 0, total: 3, result: bad });
     emit({ event: 'started', index: 1, total: 3, file_name: 'good.atrama' });
@@ -184,9 +232,27 @@ describe('ImportPanel', () => {
     expect(rows()[1]!.textContent).toMatch(/Checking and applying/);
     expect(rows()[2]!.textContent).toMatch(/Waiting/);
 
-    const good = { path: '/b/good.atrama', file_name: 'good.atrama', refused: null, summary: importSummary({ notes: ['bundle 3 of KLP-01 arrived but number 2 before it did not (yet)'] }) };
-    const again = { path: '/b/again.atrama', file_name: 'again.atrama', refused: null, summary: importSummary({ outcome: 'already_applied' }) };
-    importHistory.mockResolvedValue([{ at: '2026-11-22T10:00:00Z', user: 'ona', file_name: 'good.atrama', outcome: 'applied', summary: JSON.stringify(good.summary) }]);
+    const good = {
+      path: '/b/good.atrama',
+      file_name: 'good.atrama',
+      refused: null,
+      summary: importSummary({ notes: ['bundle 3 of KLP-01 arrived but number 2 before it did not (yet)'] }),
+    };
+    const again = {
+      path: '/b/again.atrama',
+      file_name: 'again.atrama',
+      refused: null,
+      summary: importSummary({ outcome: 'already_applied' }),
+    };
+    importHistory.mockResolvedValue([
+      {
+        at: '2026-11-22T10:00:00Z',
+        user: 'ona',
+        file_name: 'good.atrama',
+        outcome: 'applied',
+        summary: JSON.stringify(good.summary),
+      },
+    ]);
     resolve([bad, good, again]);
     await vi.waitFor(() => expect(rows()[2]!.textContent).toMatch(/Already imported \(KLP-01 #1\)/));
     expect(rows()[1]!.textContent).toMatch(/Imported from KLP-01 #1 — new or updated records: 8, unchanged: 2/);
@@ -198,9 +264,11 @@ describe('ImportPanel', () => {
   });
 
   it('passes the dry run through', async () => {
-    const importBundles = vi.fn<Backend['importBundles']>().mockResolvedValue([
-      { path: '/b/x.atrama', file_name: 'x.atrama', refused: null, summary: importSummary({ outcome: 'dry_run' }) },
-    ]);
+    const importBundles = vi
+      .fn<Backend['importBundles']>()
+      .mockResolvedValue([
+        { path: '/b/x.atrama', file_name: 'x.atrama', refused: null, summary: importSummary({ outcome: 'dry_run' }) },
+      ]);
     setBackend(fakeBackend({ importBundles, importHistory: () => Promise.resolve([]) }));
     render(ImportPanel);
     await fireEvent.input(screen.getByLabelText('Bundle files'), { target: { value: '/b/x.atrama' } });
@@ -228,15 +296,24 @@ describe('Sharing level', () => {
     await fireEvent.change(select, { target: { value: 'statistics' } });
     expect(await screen.findByText('Sharing level saved: Statistics only (monthly tables)')).toBeTruthy();
     expect(setSharing).toHaveBeenCalledWith('KOORD', 'statistics');
-    await vi.waitFor(() => expect((screen.getByLabelText('Sharing level') as HTMLSelectElement).value).toBe('statistics'));
+    await vi.waitFor(() =>
+      expect((screen.getByLabelText('Sharing level') as HTMLSelectElement).value).toBe('statistics'),
+    );
     await fireEvent.change(screen.getByLabelText('Sharing level'), { target: { value: 'pseudonymised' } });
     expect((await screen.findByRole('alert')).textContent).toBe('only an administrator or coordinator may do this');
     // The store kept the level it had.
-    await vi.waitFor(() => expect((screen.getByLabelText('Sharing level') as HTMLSelectElement).value).toBe('statistics'));
+    await vi.waitFor(() =>
+      expect((screen.getByLabelText('Sharing level') as HTMLSelectElement).value).toBe('statistics'),
+    );
   });
 
   it('is not offered at a coordination centre', async () => {
-    setBackend(fakeBackend({ syncStatus: () => Promise.resolve([peerSync({ peer: { ...peerSync().peer, mode: 'centre', centre_code: 'KLP-01' } })]) }));
+    setBackend(
+      fakeBackend({
+        syncStatus: () =>
+          Promise.resolve([peerSync({ peer: { ...peerSync().peer, mode: 'centre', centre_code: 'KLP-01' } })]),
+      }),
+    );
     render(Partners, { centre: { ...centreProfile, code: 'KOORD', mode: 'coordinator' } });
     await screen.findByText('KLP-01');
     expect(screen.queryByLabelText('Sharing level')).toBeNull();
@@ -246,7 +323,16 @@ describe('Sharing level', () => {
     setBackend(
       fakeBackend({
         syncStatus: () => Promise.resolve([peerSync({ sharing: 'statistics' })]),
-        exportPreview: () => Promise.resolve(exportPreview({ sharing: 'statistics', counts: { monthly_counts: 812 }, fields: { monthly_counts: ['month', 'part', 'code', 'value'] }, withdrawn: 0, cases_without_consent: 0 })),
+        exportPreview: () =>
+          Promise.resolve(
+            exportPreview({
+              sharing: 'statistics',
+              counts: { monthly_counts: 812 },
+              fields: { monthly_counts: ['month', 'part', 'code', 'value'] },
+              withdrawn: 0,
+              cases_without_consent: 0,
+            }),
+          ),
       }),
     );
     render(ExportPanel, { centre: centreProfile });
@@ -258,7 +344,11 @@ describe('Sharing level', () => {
   });
 
   it('reports the months a statistics bundle set, and cases removed or purged', async () => {
-    const summary = importSummary({ tables: { monthly_counts: { new: 10, updated: 2, unchanged: 3, rejected: 0 } }, withdrawn: 7, purged: 2 });
+    const summary = importSummary({
+      tables: { monthly_counts: { new: 10, updated: 2, unchanged: 3, rejected: 0 } },
+      withdrawn: 7,
+      purged: 2,
+    });
     setBackend(
       fakeBackend({
         importBundles: () => Promise.resolve([{ path: '/b/s.atrama', file_name: 's.atrama', refused: null, summary }]),
@@ -271,7 +361,9 @@ describe('Sharing level', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Import' }));
     const row = () => document.querySelector('#sync-import-files tbody tr') as HTMLElement;
     await vi.waitFor(() => expect(row().textContent).toMatch(/new or updated records: 0, unchanged: 0/));
-    expect(row().textContent).toMatch(/Monthly tables applied for months: 12; months left because a newer bundle set them: 3/);
+    expect(row().textContent).toMatch(
+      /Monthly tables applied for months: 12; months left because a newer bundle set them: 3/,
+    );
     expect(row().textContent).toMatch(/Cases removed .*: 7/);
     expect(row().textContent).toMatch(/retention policy .*: 2/);
   });

@@ -238,7 +238,11 @@ export interface Backend {
   exportPreview(to: string): Promise<ExportPreview>;
   exportBundle(to: string, path: string, fromMonth: string, toMonth: string): Promise<ExportReport>;
   /** Imports the files one by one; `onProgress` hears as each starts and ends. */
-  importBundles(paths: string[], dryRun: boolean, onProgress: (event: ImportEvent) => void): Promise<ImportFileResult[]>;
+  importBundles(
+    paths: string[],
+    dryRun: boolean,
+    onProgress: (event: ImportEvent) => void,
+  ): Promise<ImportFileResult[]>;
   importHistory(limit: number): Promise<ImportLogEntry[]>;
   /** The native open dialog; the chosen paths (none if cancelled). */
   chooseFiles(kind: FileKind, multiple: boolean): Promise<string[]>;
@@ -247,12 +251,7 @@ export interface Backend {
   /** T1–T10 with exact counts, for the screen only (never published as such). */
   statsTables(query: StatsQuery): Promise<StatsReport>;
   /** Writes the published tables (small counts suppressed) to `path` as `csv` or `xlsx`. */
-  publishStats(
-    query: StatsQuery,
-    format: 'csv' | 'xlsx',
-    path: string,
-    codesOnly: boolean,
-  ): Promise<SavedFile>;
+  publishStats(query: StatsQuery, format: 'csv' | 'xlsx', path: string, codesOnly: boolean): Promise<SavedFile>;
   // The joint case analysis: templates (coordination centre), the form (centre), the
   // comparison (coordination centre).
   analysisTemplates(): Promise<TemplateInfo[]>;
@@ -287,12 +286,20 @@ export interface Backend {
   referenceStatus(): Promise<ReferenceStatus>;
   directory(agencyType: string | null): Promise<DirectoryAgency[]>;
   importDirectory(path: string): Promise<DirectoryImport>;
-  createReferralLetter(referralId: ReferralId, agencyId: string | null, language: Language | null): Promise<ReferralLetter>;
+  createReferralLetter(
+    referralId: ReferralId,
+    agencyId: string | null,
+    language: Language | null,
+  ): Promise<ReferralLetter>;
   referralLetters(caseId: CaseId): Promise<ReferralLetterSummary[]>;
   referralLetter(letterId: ReferralLetterId): Promise<ReferralLetter>;
   conferences(caseId: CaseId): Promise<Conference[]>;
   recordConference(caseId: CaseId, fields: ConferenceFields, actions: ConferenceActionFields[]): Promise<ConferenceId>;
-  recordActionOutcome(actionId: ConferenceActionId, supersedes: ConferenceOutcomeId | null, fields: ActionOutcomeFields): Promise<ConferenceOutcomeId>;
+  recordActionOutcome(
+    actionId: ConferenceActionId,
+    supersedes: ConferenceOutcomeId | null,
+    fields: ActionOutcomeFields,
+  ): Promise<ConferenceOutcomeId>;
 }
 
 let current: Backend | undefined;

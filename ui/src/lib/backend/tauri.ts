@@ -140,8 +140,7 @@ export const tauriBackend: Backend = {
   chooseFiles: (kind, multiple) => call('choose_files', { kind, multiple }),
   chooseSaveFile: (kind, fileName) => call('choose_save_file', { kind, fileName }),
   statsTables: (query) => call('stats_tables', { query }),
-  publishStats: (query, format, path, codesOnly) =>
-    call('publish_stats', { query, format, path, codesOnly }),
+  publishStats: (query, format, path, codesOnly) => call('publish_stats', { query, format, path, codesOnly }),
   analysisTemplates: () => call('analysis_templates'),
   analysisTemplate: (id, version) => call('analysis_template', { id, version }),
   analysisExampleTemplate: () => call('analysis_example_template'),

@@ -8,7 +8,15 @@ export function fakeBackend(given: Partial<Backend>): Backend {
   const drafts: Partial<Backend> = {
     formDraft: () => Promise.resolve(null),
     saveFormDraft: (key, title, body) =>
-      Promise.resolve({ id: 'draft', kind: key.kind, title, body, updated_at: '', case_id: key.case_id, record_id: key.record_id }),
+      Promise.resolve({
+        id: 'draft',
+        kind: key.kind,
+        title,
+        body,
+        updated_at: '',
+        case_id: key.case_id,
+        record_id: key.record_id,
+      }),
     discardFormDraft: () => Promise.resolve(),
   };
   return new Proxy({ ...drafts, ...given } as Backend, {

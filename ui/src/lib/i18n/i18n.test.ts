@@ -7,7 +7,8 @@ const en = catalogues.en;
 const pluralBases = Object.keys(en)
   .filter((k) => k.endsWith('.other') && `${k.slice(0, -6)}.one` in en)
   .map((k) => k.slice(0, -6));
-const isPluralKey = (k: string) => pluralBases.some((b) => k.startsWith(`${b}.`) && !k.slice(b.length + 1).includes('.'));
+const isPluralKey = (k: string) =>
+  pluralBases.some((b) => k.startsWith(`${b}.`) && !k.slice(b.length + 1).includes('.'));
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
 describe('catalogues', () => {
@@ -72,7 +73,11 @@ describe('plurals and formats', () => {
     expect(tn('contact.minutesCount', 1500)).toMatch(/^1\s500 минут$/);
     setLanguage('lt');
     expect(formatDate('2026-11-20')).toMatch(/2026/);
-    expect(formatDate('2026-11-20')).not.toBe(new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date('2026-11-20T00:00:00Z')));
+    expect(formatDate('2026-11-20')).not.toBe(
+      new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' }).format(
+        new Date('2026-11-20T00:00:00Z'),
+      ),
+    );
   });
 });
 
