@@ -33,7 +33,9 @@ export async function waitForHttp(url, ms) {
   }
 }
 
-export async function openApp() {
+/** Opens the app; `launched` names what WebKitWebDriver starts instead of LAUNCHED (a wrapper
+ *  that traces the app, as tests/e2e/leak.test.js uses). */
+export async function openApp(launched = LAUNCHED) {
   const browser = await remote({
     hostname: '127.0.0.1',
     port: PORT,
@@ -42,7 +44,7 @@ export async function openApp() {
     capabilities: {
       browserName: 'wry',
       'wdio:enforceWebDriverClassic': true,
-      'tauri:options': { application: LAUNCHED },
+      'tauri:options': { application: launched },
     },
   });
   await browser.setTimeout({ implicit: 0 });
