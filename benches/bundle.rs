@@ -257,7 +257,12 @@ fn same_schema_rate(dir: &std::path::Path, lines: &[String], batch: usize) -> f6
         let mut names = Vec::new();
         let mut values = Vec::new();
         for (k, x) in v["row"].as_object().unwrap() {
-            names.push(k.clone());
+            // Payload format 2 sends the `hlc` column as `version` (`sync::payload::wire_name`).
+            names.push(if k == "version" {
+                "hlc".to_owned()
+            } else {
+                k.clone()
+            });
             values.push(match x {
                 serde_json::Value::String(s) => rusqlite::types::Value::Text(s.clone()),
                 serde_json::Value::Number(n) => {
