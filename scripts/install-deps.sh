@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing Atrama needs on Debian 12, skipping what is there:
-# Debian packages (strace for scripts/no-network.sh, dbus-daemon for the e2e session,
+# Debian packages (strace for scripts/no-network.sh and the file trace of tests/e2e/leak.test.js, dbus-daemon for the e2e session,
 # iproute2 and util-linux for the loopback-only namespace of scripts/offline.sh),
 # Python's openpyxl, the UI's and the end-to-end tests' npm packages (the UI's include the
 # Tauri CLI that builds the .deb), tauri-driver and cargo-deny.

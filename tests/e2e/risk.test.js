@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openApp, checkScreen, type, click, textOf, choose, waitText, startDriver, stopDriver, cli } from './harness.js';
+import { openApp, checkScreen, type, click, textOf, choose, waitText, startDriver, stopDriver, cli, unlockAs } from './harness.js';
 
 const PASS = 'rizikos vertinimas e2e';
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'instruments');
@@ -22,25 +22,6 @@ before(async () => {
 });
 
 after(stopDriver);
-
-/**
- * Unlocks as ona. The fields are read back before submitting: on a freshly built app the
- * unlock screen has been seen to re-render while the first keys were typed, sending part
- * of the passphrase into the user field (the FIXME in scripts/test-e2e.sh).
- */
-async function unlock(app) {
-  await textOf(app, '#unlock-title', 30000);
-  for (let attempt = 1; ; attempt++) {
-    await type(app, '#unlock-user', 'ona');
-    await type(app, '#unlock-passphrase', PASS);
-    const user = await (await app.$('#unlock-user')).getValue();
-    const pass = await (await app.$('#unlock-passphrase')).getValue();
-    if (user === 'ona' && pass === PASS) break;
-    assert.ok(attempt < 3, `the unlock fields did not take the typed text: user ${JSON.stringify(user)}`);
-  }
-  await click(app, '#unlock-submit');
-  await textOf(app, '#centre-name', 30000);
-}
 
 /** Presses `key` in the stepper and waits until it shows item `next` (or the summary). */
 async function answer(app, key, next) {
@@ -58,7 +39,8 @@ async function answer(app, key, next) {
 test('assessment with override and recommended referral; safety plan with print preview', async () => {
   const app = await openApp();
   try {
-    await unlock(app);
+    await textOf(app, '#unlock-title', 30000);
+    await unlockAs(app, 'ona', PASS);
 
     // A case, opened through the intake.
     await click(app, '#nav-intake');

@@ -2,10 +2,13 @@
 // tests in tests/e2e drive the real app against the real core.)
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
+import { tick } from 'svelte';
 import Unlock from './Unlock.svelte';
+import App from '../App.svelte';
 import { setBackend, type Backend } from '../lib/backend';
 import { fakeBackend } from '../lib/backend/testing';
 import { session } from '../lib/session.svelte';
+import { prefs } from '../lib/prefs.svelte';
 
 function withUnlock(unlock: Backend['unlock']): Backend {
   return fakeBackend({ unlock });
@@ -63,5 +66,45 @@ describe('Unlock', () => {
     await fireEvent.input(screen.getByLabelText('Passphrase'), { target: { value: 'the right one' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Unlock' }));
     await vi.waitFor(() => expect(session.phase).toEqual(unlocked));
+  });
+
+  it('keeps the focus and the typing where they are while the core, the shell and the window report in', async () => {
+    // What can arrive while someone types on the unlock screen: the core's phase again (a
+    // new object), the shell saying it locked the store itself, a language change, the
+    // window losing and regaining focus. None may remount the screen or move the focus
+    // (issue 27.6: the end of a passphrase typed into the visible user field).
+    let shellLocked = () => {};
+    setBackend(
+      fakeBackend({
+        appPhase: () => Promise.resolve({ phase: 'locked' }),
+        onSystemSleep: (_sleeping, locked) => {
+          shellLocked = locked;
+          return Promise.resolve(() => {});
+        },
+        setWindowTitle: (title) => Promise.resolve(title || 'Atrama'),
+      }),
+    );
+    render(App);
+    const user = (await screen.findByLabelText('User name')) as HTMLInputElement;
+    await vi.waitFor(() => expect(document.activeElement).toBe(user));
+    await fireEvent.input(user, { target: { value: 'ona' } });
+    const pass = screen.getByLabelText('Passphrase') as HTMLInputElement;
+    pass.focus();
+    await fireEvent.input(pass, { target: { value: 'šviesa lan' } });
+
+    await session.refresh();
+    shellLocked();
+    prefs.setLanguage('lt');
+    prefs.setLanguage('en');
+    window.dispatchEvent(new FocusEvent('blur'));
+    window.dispatchEvent(new FocusEvent('focus'));
+    await tick();
+    await new Promise((r) => setTimeout(r, 50));
+
+    expect(screen.getByLabelText('User name')).toBe(user);
+    expect(screen.getByLabelText('Passphrase')).toBe(pass);
+    expect(document.activeElement).toBe(pass);
+    expect(user.value).toBe('ona');
+    expect(pass.value).toBe('šviesa lan');
   });
 });
