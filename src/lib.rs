@@ -29,8 +29,8 @@ pub mod stats;
 pub mod store;
 pub mod sync;
 
+pub use admin::permissions::Role;
 pub use centre::{CentreProfile, Country, Language, Mode, NewCentre};
 pub use crypto::{KdfParams, Passphrase, RecoveryKey};
 pub use error::{Error, ErrorCode, Result};
-pub use staff::Role;
 pub use store::{RecordCount, Store, StoreStatus};

@@ -29,6 +29,7 @@ pub mod read;
 pub mod search;
 pub mod write;
 
+pub use crate::store::WriteContext;
 pub use changes::Change;
 pub use client_history::{ClientDetails, ClientRevision};
 pub use conference::{
@@ -41,7 +42,7 @@ pub use letters::{LetterLine, ReferralLetter, ReferralLetterSummary};
 pub use model::*;
 pub use queues::{PoliceNotification, WorkQueues};
 pub use search::{MatchReason, SearchHit};
-pub use write::{Batch, WriteContext};
+pub use write::Batch;
 
 use chrono::{NaiveDate, Utc};
 use rusqlite::OptionalExtension;

@@ -1050,7 +1050,7 @@ impl Store {
                 .iter()
                 .any(|r| r.kind == "code_lists" && r.outcome == "applied")
             {
-                self.ctx.codes = super::refdata::codes_in_force(&self.conn)?;
+                self.ctx.codes = crate::store::context::codes_in_force(&self.conn)?;
             }
             return Ok(summary);
         }

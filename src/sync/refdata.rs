@@ -18,7 +18,6 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, OnceLock};
 
 use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -31,11 +30,11 @@ use crate::crypto::hex;
 use crate::error::{Error, Result};
 use crate::risk::InstrumentPack;
 use crate::store::Store;
+use crate::store::context::codes_in_force;
+pub use crate::store::context::{CODE_LISTS_ID, compare_versions};
 
 /// The referral-directory file format this build reads.
 pub const DIRECTORY_FORMAT: u32 = 1;
-/// The id of the one code-list item (the whole file of lists).
-pub const CODE_LISTS_ID: &str = "codelists";
 /// The id of the one directory item.
 pub const DIRECTORY_ID: &str = "directory";
 /// Kinds of reference data this build knows.
@@ -183,69 +182,6 @@ pub struct DirectoryImport {
 
 fn sha256_hex(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
-}
-
-/// Compares two versions: dot-separated parts, numbers as numbers (`2026.11.10` is newer
-/// than `2026.11.9`, `12` newer than `3`), other parts as text.
-pub fn compare_versions(a: &str, b: &str) -> Ordering {
-    let mut left = a.trim().split('.');
-    let mut right = b.trim().split('.');
-    loop {
-        match (left.next(), right.next()) {
-            (None, None) => return Ordering::Equal,
-            (Some(_), None) => return Ordering::Greater,
-            (None, Some(_)) => return Ordering::Less,
-            (Some(x), Some(y)) => {
-                let o = match (x.parse::<u64>(), y.parse::<u64>()) {
-                    (Ok(x), Ok(y)) => x.cmp(&y),
-                    _ => x.cmp(y),
-                };
-                if o != Ordering::Equal {
-                    return o;
-                }
-            }
-        }
-    }
-}
-
-/// Parses a code-list file once per content and keeps it for the life of the process (the
-/// write context holds `&'static` lists; a handful of versions is all a store ever sees).
-fn intern_codes(text: &str) -> Result<&'static CodeLists> {
-    static CACHE: OnceLock<Mutex<HashMap<String, &'static CodeLists>>> = OnceLock::new();
-    let key = sha256_hex(text);
-    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    if let Some(found) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
-        return Ok(found);
-    }
-    let lists: &'static CodeLists = Box::leak(Box::new(CodeLists::parse(text)?));
-    cache
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(key, lists);
-    Ok(lists)
-}
-
-/// The code lists in use: the list in force here when it is newer than the built-in one,
-/// else the built-in one (a store from before reference data, or a broken row, gives the
-/// built-in lists).
-pub(crate) fn codes_in_force(conn: &Connection) -> Result<&'static CodeLists> {
-    let builtin = CodeLists::builtin()?;
-    let stored: Option<(String, String)> = conn
-        .query_row(
-            "SELECT version, body FROM reference_item WHERE kind = 'code_lists' AND item_id = ?1",
-            [CODE_LISTS_ID],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .unwrap_or(None);
-    match stored {
-        Some((version, body))
-            if compare_versions(&version, builtin.version()) == Ordering::Greater =>
-        {
-            Ok(intern_codes(&body).unwrap_or(builtin))
-        }
-        _ => Ok(builtin),
-    }
 }
 
 /// Every code of every list, as (list, code).
