@@ -30,7 +30,7 @@ use atrama::cases::{
     CaseDetail, CaseFields, CaseFilter, CaseSummary, ChildFields, ClientDetails, ClientFields,
     ClientIdentity, ClientRevision, ConsentFields, IncidentFields, Intake, NoteFields,
     PossibleDuplicate, ProtectionOrderFields, RecordHistory, RecordRef, ReferralFields, SearchHit,
-    ServiceContactFields, WorkQueues,
+    ServiceContactFields,
 };
 use atrama::drafts::{Draft, DraftKey};
 use atrama::ids::{
@@ -38,6 +38,7 @@ use atrama::ids::{
     ReferralId, ServiceContactId, StatusEventId,
 };
 use atrama::ids::{RiskAssessmentId, SafetyPlanId};
+use atrama::queues::WorkQueues;
 use atrama::risk::{
     Answers, InstrumentPack, LatestRisk, RiskAssessmentFields, RiskHistory, SafetyPlanFields,
     SafetyPlanHistory, ScoreResult,

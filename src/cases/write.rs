@@ -629,7 +629,7 @@ impl Batch<'_> {
         // A case sent to another centre in a transfer bundle is that centre's case now: the
         // client's details and work went there, and reopening it here would count the
         // client twice. A client who comes back here gets a new case.
-        if let Some(to) = crate::sync::transfer::sent_to(&self.tx, id)? {
+        if let Some(to) = super::consents::sent_to(&self.tx, id)? {
             return Err(Error::invalid(format!(
                 "this case was transferred to {to} and is that centre's case now; it cannot be \
                  reopened here. If the client comes back to this centre, open a new case"

@@ -39,7 +39,7 @@ pub const DB_FILE: &str = "atrama.db";
 pub const APP_IDENTIFIER: &str = "org.atrama.desktop";
 /// Page cache per connection, in KiB. SQLCipher decrypts every page it reads, so a page
 /// cache large enough for the working set makes it nearly as fast as plain SQLite
-/// (TOOLCHAIN.md: 64 MB cache → FTS queries as fast as unencrypted).
+/// (docs/toolchain.md: a generous cache makes FTS queries about as fast as unencrypted).
 const CACHE_KIB: i64 = 64 * 1024;
 
 /// An unlocked store. Dropping it closes the database; SQLCipher wipes its copy of the key;

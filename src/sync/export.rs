@@ -22,6 +22,7 @@ use super::pseudonymise::{self, PseudonymKey};
 use super::statistics;
 use crate::atomic_file::AtomicFile;
 use crate::bundle::format::{self, BundleKind, Period, Routing};
+use crate::cases::consents;
 use crate::centre::Mode;
 use crate::error::{Error, Result};
 use crate::stats::tables::MonthlyCount;
@@ -137,32 +138,6 @@ pub(super) fn next_sequence(conn: &Connection, recipient: &str) -> Result<(u64, 
     })
 }
 
-/// Whether the client of `case` currently consents to non-identifiable statistics: the
-/// newest current (not superseded, not deleted) `statistics` consent event says given.
-pub(crate) fn consents(conn: &Connection, case: &str) -> Result<bool> {
-    let given: Option<i64> = conn
-        .prepare_cached(
-            "SELECT given FROM consent_event e
-             WHERE case_id = ?1 AND purpose = 'statistics' AND deleted_at IS NULL
-               AND NOT EXISTS (SELECT 1 FROM consent_event n WHERE n.supersedes = e.id)
-             ORDER BY on_date DESC, hlc DESC LIMIT 1",
-        )?
-        .query_row([case], |r| r.get(0))
-        .optional()?;
-    Ok(given == Some(1))
-}
-
-/// Whether the client of `case` ever gave consent to statistics (so the case may be at the
-/// coordinator, and a withdrawal must reach it).
-fn ever_consented(conn: &Connection, case: &str) -> Result<bool> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM consent_event
-             WHERE case_id = ?1 AND purpose = 'statistics' AND given = 1)",
-        )?
-        .query_row([case], |r| r.get(0))?)
-}
-
 /// Every column of a travelling table, in order.
 fn table_columns(conn: &Connection, table: &str) -> Result<Vec<String>> {
     Ok(conn
@@ -236,8 +211,8 @@ fn plan_centre_export(store: &Store, peer: &PeerKeys) -> Result<Plan> {
         if !exists {
             continue; // purged since: a `purge` line says so
         }
-        if !consents(conn, case)? {
-            if whole_cases.contains(case) && ever_consented(conn, case)? {
+        if !consents::statistics_given(conn, case)? {
+            if whole_cases.contains(case) && consents::statistics_ever_given(conn, case)? {
                 withdrawn.insert(case.clone());
             } else {
                 without_consent += 1;

@@ -19,6 +19,7 @@ use serde_json::Value;
 use super::identity::{self, Fingerprint, PeerKeys, peer_by};
 use super::payload::{Line, TABLES, Totals};
 use super::statistics;
+pub use super::summary::{ImportSummary, Rejected, TableCounts, UnknownCode};
 use crate::bundle::format::{self, BundleKind, Header};
 use crate::codes::CodeLists;
 use crate::error::{Error, Result};
@@ -32,111 +33,6 @@ const MAX_LINE: usize = 8 * 1024 * 1024;
 pub const PROGRESS_EVERY: u64 = 2_000;
 /// Rejected records listed one by one in a summary (the rest are counted).
 const MAX_LISTED: usize = 200;
-
-/// Counts for one table.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct TableCounts {
-    /// Records not here before.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub new: u64,
-    /// Records replaced by a newer version.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub updated: u64,
-    /// Records already here in this (or a newer) version.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub unchanged: u64,
-    /// Records refused (see the reasons).
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub rejected: u64,
-}
-
-/// A record that was refused, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct Rejected {
-    /// Table.
-    pub table: String,
-    /// Record id (as sent).
-    pub id: String,
-    /// Why.
-    pub reason: String,
-}
-
-/// A code this build does not know, kept as sent and flagged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct UnknownCode {
-    /// The code list.
-    pub list: String,
-    /// The code.
-    pub code: String,
-    /// How many records carry it.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub count: u64,
-}
-
-/// What an import did (or, in a dry run, would do).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct ImportSummary {
-    /// The file's name (no folder).
-    pub file_name: String,
-    /// The bundle's id.
-    pub bundle_id: String,
-    /// The sender's centre code.
-    pub sender: String,
-    /// The sender's name.
-    pub sender_name: String,
-    /// `centre_export` or `return`.
-    pub kind: BundleKind,
-    /// The sender's sequence number.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub sequence: u64,
-    /// Months covered, `YYYY-MM – YYYY-MM`.
-    pub period: Option<String>,
-    /// `applied`, `already_applied` or `dry_run`.
-    pub outcome: String,
-    /// Gaps, chain breaks, late arrivals: noted, never a reason to refuse.
-    pub notes: Vec<String>,
-    /// Counts per table.
-    pub tables: BTreeMap<String, TableCounts>,
-    /// Cases removed because the centre no longer shares them.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub withdrawn: u64,
-    /// Cases removed because the centre purged them (their monthly counts archived).
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    #[serde(default)]
-    pub purged: u64,
-    /// Own bundles confirmed by this (return) bundle.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub acknowledged: u64,
-    /// Refused records (the first 200).
-    pub rejected: Vec<Rejected>,
-    /// Codes kept but not known here.
-    pub unknown_codes: Vec<UnknownCode>,
-    /// Reference data in a return bundle and what became of each item (applied, unchanged,
-    /// stale, rejected with the reason).
-    #[serde(default)]
-    pub reference: Vec<super::refdata::ReferenceOutcome>,
-}
-
-impl ImportSummary {
-    /// Totals over all tables.
-    pub fn totals(&self) -> TableCounts {
-        let mut t = TableCounts::default();
-        for (table, c) in &self.tables {
-            if table == statistics::MONTHLY_COUNTS {
-                continue; // months of a statistics bundle, not records
-            }
-            t.new += c.new;
-            t.updated += c.updated;
-            t.unchanged += c.unchanged;
-            t.rejected += c.rejected;
-        }
-        t
-    }
-}
 
 /// Code columns checked against the code lists on import (unknown codes are kept, flagged).
 fn code_columns(table: &str) -> &'static [(&'static str, &'static str)] {
