@@ -332,18 +332,8 @@ impl Store {
         new: &Passphrase,
         kdf: KdfParams,
     ) -> Result<()> {
-        new.check_new()?;
-        let user = centre::normalise_user_name(user)?;
-        let _lock = lock_existing(dir)?;
-        recovery::recover(
-            dir,
-            &Opener::User {
-                user: &user,
-                passphrase: old.dangerously_expose(),
-            },
-        )?;
-        let mut slots = load_slots(dir)?;
-        let db_key = slots.unwrap_user(&user, old.dangerously_expose())?;
+        let (user, _lock, mut slots, db_key) =
+            begin_passphrase_write(dir, user, new, Credential::Passphrase(old))?;
         // Proves the key still opens this database before anything is rewritten.
         open_db(&dir.join(DB_FILE), &db_key, false)?;
         slots.put(
@@ -365,12 +355,8 @@ impl Store {
         new: &Passphrase,
         kdf: KdfParams,
     ) -> Result<()> {
-        new.check_new()?;
-        let user = centre::normalise_user_name(user)?;
-        let _lock = lock_existing(dir)?;
-        recovery::recover(dir, &Opener::Recovery(recovery.dangerously_expose()))?;
-        let mut slots = load_slots(dir)?;
-        let db_key = slots.unwrap_recovery(recovery.dangerously_expose())?;
+        let (user, _lock, mut slots, db_key) =
+            begin_passphrase_write(dir, user, new, Credential::Recovery(recovery))?;
         let mut conn = open_db(&dir.join(DB_FILE), &db_key, false)?;
         migrations::migrate(&mut conn)?;
         check_active_staff(&conn, &user)?;
@@ -504,6 +490,44 @@ pub(crate) fn check_active_staff(conn: &Connection, user: &str) -> Result<()> {
         ))),
         None => Err(Error::UnknownUser { user: user.into() }),
     }
+}
+
+/// The credential a passphrase change or reset is made with.
+#[derive(Clone, Copy)]
+enum Credential<'a> {
+    /// The person's current passphrase (a change).
+    Passphrase(&'a Passphrase),
+    /// The printed recovery key (a reset).
+    Recovery(&'a RecoveryKey),
+}
+
+/// The opening steps a passphrase change and a reset share: the new passphrase checked, the
+/// store locked, an interrupted key rotation recovered with the credential given, and the
+/// database key unwrapped with it. Returns the normalised user name, the lock (held until
+/// the caller is done), the key slots and the database key.
+fn begin_passphrase_write(
+    dir: &Path,
+    user: &str,
+    new: &Passphrase,
+    credential: Credential<'_>,
+) -> Result<(String, StoreLock, KeySlotFile, SecretKey)> {
+    new.check_new()?;
+    let user = centre::normalise_user_name(user)?;
+    let lock = lock_existing(dir)?;
+    let opener = match credential {
+        Credential::Passphrase(old) => Opener::User {
+            user: &user,
+            passphrase: old.dangerously_expose(),
+        },
+        Credential::Recovery(key) => Opener::Recovery(key.dangerously_expose()),
+    };
+    recovery::recover(dir, &opener)?;
+    let slots = load_slots(dir)?;
+    let db_key = match credential {
+        Credential::Passphrase(old) => slots.unwrap_user(&user, old.dangerously_expose())?,
+        Credential::Recovery(key) => slots.unwrap_recovery(key.dangerously_expose())?,
+    };
+    Ok((user, lock, slots, db_key))
 }
 
 /// The lock of an existing store: [`Error::StoreNotFound`] when `dir` holds no store (so

@@ -138,6 +138,40 @@ pub(super) fn next_sequence(conn: &Connection, recipient: &str) -> Result<(u64, 
     })
 }
 
+/// A bundle file being written: sealed for its recipient, into a temporary file beside
+/// where it goes.
+pub(crate) type SealedFile = format::BundleWriter<std::io::BufWriter<AtomicFile>>;
+
+/// Opens a bundle sealed for `peer` and signed by `me`, written to a temporary file that
+/// becomes `out` only when the caller commits it: the one way an export and a transfer
+/// start their file.
+pub(crate) fn seal_to_file(
+    out: &Path,
+    routing: Routing,
+    peer: &PeerKeys,
+    me: &identity::Identity,
+) -> Result<SealedFile> {
+    let file = AtomicFile::create(out)?;
+    let buffered = std::io::BufWriter::with_capacity(256 * 1024, file);
+    format::seal(
+        buffered,
+        routing,
+        &peer.recipient,
+        &me.signing,
+        &mut rand_core_09::UnwrapErr(rand_core_09::OsRng),
+    )
+}
+
+/// Ends a bundle begun by [`seal_to_file`]: the last chunk and the signature written and
+/// flushed; the file, still temporary, and what was sealed.
+pub(crate) fn finish_sealed(w: SealedFile) -> Result<(AtomicFile, format::Sealed)> {
+    let (buffered, sealed) = w.finish()?;
+    let file = buffered
+        .into_inner()
+        .map_err(|e| Error::invalid(format!("cannot write the bundle: {}", e.error())))?;
+    Ok((file, sealed))
+}
+
 /// Every column of a travelling table, in order.
 fn table_columns(conn: &Connection, table: &str) -> Result<Vec<String>> {
     Ok(conn
@@ -631,15 +665,7 @@ impl Store {
         // row in `bundle_out` commit together, after the file is in place.
         let tx = self.conn.unchecked_transaction()?;
         let key = &pseudonymise::key_for(&tx, &peer.peer.fingerprint.hex)?;
-        let file = AtomicFile::create(out)?;
-        let buffered = std::io::BufWriter::with_capacity(256 * 1024, file);
-        let mut w = format::seal(
-            buffered,
-            routing,
-            &peer.recipient,
-            &me.signing,
-            &mut rand_core_09::UnwrapErr(rand_core_09::OsRng),
-        )?;
+        let mut w = seal_to_file(out, routing, &peer, &me)?;
         let centre = profile.code.clone();
         write_line(
             &mut w,
@@ -753,10 +779,7 @@ impl Store {
                 reference: plan.reference.len() as u64,
             }),
         )?;
-        let (buffered, sealed) = w.finish()?;
-        let file = buffered
-            .into_inner()
-            .map_err(|e| Error::invalid(format!("cannot write the bundle: {}", e.error())))?;
+        let (file, sealed) = finish_sealed(w)?;
         // The bundle is recorded as sent in the same step that puts the file in place: if
         // recording fails, the file is removed with the temporary one (and the versions
         // given to its records are given again, the same, next time).

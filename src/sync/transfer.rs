@@ -27,8 +27,7 @@ use serde::{Deserialize, Serialize};
 use super::export::{next_sequence, write_line};
 use super::identity::{self, peer_by};
 use super::payload::{Line, Manifest, PAYLOAD_FORMAT, Totals};
-use crate::atomic_file::AtomicFile;
-use crate::bundle::format::{self, BundleKind, Routing};
+use crate::bundle::format::{BundleKind, Routing};
 use crate::cases::consents;
 use crate::cases::{
     CaseFields, ChildFields, ClientFields, ConsentFields, IncidentFields, NewCase, NoteFields,
@@ -330,15 +329,7 @@ impl Store {
             codes_version: self.ctx.codes.version().to_owned(),
             prev_hash,
         };
-        let file = AtomicFile::create(out)?;
-        let buffered = std::io::BufWriter::with_capacity(256 * 1024, file);
-        let mut w = format::seal(
-            buffered,
-            routing,
-            &peer.recipient,
-            &me.signing,
-            &mut rand_core_09::UnwrapErr(rand_core_09::OsRng),
-        )?;
+        let mut w = super::export::seal_to_file(out, routing, &peer, &me)?;
         write_line(
             &mut w,
             &Line::Manifest(Manifest {
@@ -383,10 +374,7 @@ impl Store {
                 ..Totals::default()
             }),
         )?;
-        let (buffered, sealed) = w.finish()?;
-        let file = buffered
-            .into_inner()
-            .map_err(|e| Error::invalid(format!("cannot write the bundle: {}", e.error())))?;
+        let (file, sealed) = super::export::finish_sealed(w)?;
         let documents = u32::try_from(detail.documents.len()).unwrap_or(u32::MAX);
         let case_open = detail.case.closed_on.is_none();
         let fingerprint = peer.peer.fingerprint.hex.clone();
