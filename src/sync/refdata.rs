@@ -411,6 +411,68 @@ pub(crate) fn apply(
     Ok(result)
 }
 
+/// How the refusals of [`read_item`] name an item of one kind.
+struct ItemWords {
+    /// The one id the kind travels as.
+    id: &'static str,
+    /// "… as item": the kind and its verb.
+    travels: &'static str,
+    /// "… version": the kind and its verb.
+    says: &'static str,
+    /// "but … sent": the verb's past.
+    was: &'static str,
+}
+
+const CODE_LISTS_WORDS: ItemWords = ItemWords {
+    id: CODE_LISTS_ID,
+    travels: "code lists travel",
+    says: "the code lists say",
+    was: "were",
+};
+
+const DIRECTORY_WORDS: ItemWords = ItemWords {
+    id: DIRECTORY_ID,
+    travels: "the directory travels",
+    says: "the directory says",
+    was: "was",
+};
+
+/// The start applying code lists and the directory share: the item must travel as its
+/// kind's one id, its body must read (`parse`, whose error is the reason given), and the
+/// version it states must be the one it was sent as. `Err` is the rejected outcome to report.
+fn read_item<T>(
+    d: &ReferenceData,
+    words: &ItemWords,
+    parse: impl FnOnce(&str) -> std::result::Result<T, String>,
+    version_of: impl Fn(&T) -> &str,
+) -> std::result::Result<T, ReferenceOutcome> {
+    if d.item_id != words.id {
+        return Err(outcome(
+            d,
+            "rejected",
+            Some(format!(
+                "{} as item '{}', not '{}'",
+                words.travels, words.id, d.item_id
+            )),
+        ));
+    }
+    let item = parse(&d.body).map_err(|why| outcome(d, "rejected", Some(why)))?;
+    if version_of(&item) != d.version {
+        return Err(outcome(
+            d,
+            "rejected",
+            Some(format!(
+                "{} version {} but {} sent as version {}",
+                words.says,
+                version_of(&item),
+                words.was,
+                d.version
+            )),
+        ));
+    }
+    Ok(item)
+}
+
 fn apply_codes(
     conn: &Connection,
     codes: &'static CodeLists,
@@ -418,37 +480,16 @@ fn apply_codes(
     origin: &Origin<'_>,
     now: &str,
 ) -> Result<ReferenceOutcome> {
-    if d.item_id != CODE_LISTS_ID {
-        return Ok(outcome(
-            d,
-            "rejected",
-            Some(format!(
-                "code lists travel as item '{CODE_LISTS_ID}', not '{}'",
-                d.item_id
-            )),
-        ));
-    }
-    let lists = match CodeLists::parse(&d.body) {
-        Ok(l) => l,
-        Err(e) => {
-            return Ok(outcome(
-                d,
-                "rejected",
-                Some(format!("the code lists cannot be used: {e}")),
-            ));
-        }
+    let read = read_item(
+        d,
+        &CODE_LISTS_WORDS,
+        |body| CodeLists::parse(body).map_err(|e| format!("the code lists cannot be used: {e}")),
+        |lists| lists.version(),
+    );
+    let lists = match read {
+        Ok(lists) => lists,
+        Err(rejected) => return Ok(rejected),
     };
-    if lists.version() != d.version {
-        return Ok(outcome(
-            d,
-            "rejected",
-            Some(format!(
-                "the code lists say version {} but were sent as version {}",
-                lists.version(),
-                d.version
-            )),
-        ));
-    }
     // The lists in use (built-in or in force) are the baseline: same hash → unchanged.
     let have = in_force_row(conn, "code_lists", CODE_LISTS_ID)?;
     let current = codes.version().to_owned();
@@ -559,30 +600,16 @@ fn apply_directory(
     origin: &Origin<'_>,
     now: &str,
 ) -> Result<ReferenceOutcome> {
-    if d.item_id != DIRECTORY_ID {
-        return Ok(outcome(
-            d,
-            "rejected",
-            Some(format!(
-                "the directory travels as item '{DIRECTORY_ID}', not '{}'",
-                d.item_id
-            )),
-        ));
-    }
-    let file = match parse_directory(&d.body, codes) {
-        Ok(f) => f,
-        Err(e) => return Ok(outcome(d, "rejected", Some(e.to_string()))),
+    let read = read_item(
+        d,
+        &DIRECTORY_WORDS,
+        |body| parse_directory(body, codes).map_err(|e| e.to_string()),
+        |file| &file.version,
+    );
+    let file = match read {
+        Ok(file) => file,
+        Err(rejected) => return Ok(rejected),
     };
-    if file.version != d.version {
-        return Ok(outcome(
-            d,
-            "rejected",
-            Some(format!(
-                "the directory says version {} but was sent as version {}",
-                file.version, d.version
-            )),
-        ));
-    }
     let have = in_force_row(conn, "directory", DIRECTORY_ID)?;
     if let Some(o) = against(d, have.as_ref().map(|(v, s)| (v.as_str(), s.as_str()))) {
         return Ok(o);
