@@ -213,10 +213,12 @@ impl Graph {
             let Some(module) = self.modules.get(&name) else {
                 continue;
             };
-            if follow && module.is_dir && k < path.len() {
-                if let Some(target) = self.reexport(&name, module, &path[k]) {
-                    return Some(target);
-                }
+            if follow
+                && module.is_dir
+                && k < path.len()
+                && let Some(target) = self.reexport(&name, module, &path[k])
+            {
+                return Some(target);
             }
             return Some(name);
         }
