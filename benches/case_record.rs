@@ -463,7 +463,7 @@ fn reads(store: &mut Store, today: NaiveDate) {
     for _ in 0..20 {
         for u in users {
             let t = Instant::now();
-            let q = atrama::cases::queues::work_queues(
+            let q = atrama::queues::work_queues(
                 conn,
                 u,
                 Country::Lt,

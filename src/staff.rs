@@ -7,48 +7,13 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::admin::Permission;
+pub use crate::admin::permissions::Role;
 use crate::audit::Action;
 use crate::centre::normalise_user_name;
 use crate::crypto::{KdfParams, Passphrase};
 use crate::error::{Error, Result};
 use crate::store::keyslots::{self, SlotKind};
 use crate::store::{Store, load_slots};
-
-/// What a person may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Social worker, lawyer or psychologist working on cases.
-    Counsellor,
-    /// Centre administrator: staff, backups, bundles, retention.
-    Administrator,
-    /// Coordinator at a coordination centre.
-    Coordinator,
-}
-
-impl Role {
-    /// From its stored name.
-    pub fn parse(text: &str) -> Result<Role> {
-        match text.trim().to_lowercase().as_str() {
-            "counsellor" => Ok(Role::Counsellor),
-            "administrator" | "admin" => Ok(Role::Administrator),
-            "coordinator" => Ok(Role::Coordinator),
-            other => Err(Error::invalid(format!(
-                "'{other}' is not a role; use counsellor, administrator or coordinator"
-            ))),
-        }
-    }
-
-    /// The stored name.
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::Counsellor => "counsellor",
-            Role::Administrator => "administrator",
-            Role::Coordinator => "coordinator",
-        }
-    }
-}
 
 impl Store {
     /// The role of the signed-in person.

@@ -22,6 +22,8 @@ use crate::audit::{self, Action};
 use crate::crypto::{RecoveryKey, SecretKey, hex};
 use crate::error::{Error, Result};
 use crate::store::keyslots::{self, KeySlotFile};
+pub use crate::store::recovery::{SCRATCH_LOCK, remove_stale_scratch};
+use crate::store::recovery::{SCRATCH_SUFFIX, open_scratch_lock};
 use crate::store::{self, DB_FILE, Store, load_slots};
 
 /// The first bytes of a backup file.
@@ -235,12 +237,6 @@ fn check_db(db: &Path, key: &SecretKey, header: &Header) -> Result<BackupCheck> 
     })
 }
 
-/// The lock file in a store folder that tells the scratch files of a running backup or
-/// check from the leftovers of one that was killed: every [`Scratch`] in the store folder
-/// holds a shared lock on it for its lifetime, and [`remove_stale_scratch`] removes scratch
-/// files only while it holds the exclusive lock (no backup or check running).
-pub const SCRATCH_LOCK: &str = "scratch.lock";
-
 /// A scratch file name beside `dir`'s contents, removed with its WAL when dropped.
 struct Scratch(PathBuf, Option<std::fs::File>);
 
@@ -268,9 +264,6 @@ impl Scratch {
     }
 }
 
-/// The ending of every scratch file's name (before SQLite's own `-journal`, `-wal`, `-shm`).
-const SCRATCH_SUFFIX: &str = ".scratch-db";
-
 impl Drop for Scratch {
     fn drop(&mut self) {
         for suffix in ["", "-wal", "-shm", "-journal"] {
@@ -281,54 +274,6 @@ impl Drop for Scratch {
         // The shared lock goes with the file handle (after the files are gone).
         self.1.take();
     }
-}
-
-fn open_scratch_lock(dir: &Path) -> Result<std::fs::File> {
-    let path = dir.join(SCRATCH_LOCK);
-    std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(Error::io(&path))
-}
-
-/// Removes the scratch copies of the database that a backup or a backup check killed
-/// part-way left in the store folder (encrypted, but a purge would not reach them), unless a
-/// backup or check is running right now. Called before every unlock; whether any were
-/// removed.
-pub fn remove_stale_scratch(dir: &Path) -> Result<bool> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Ok(false);
-    };
-    let stale: Vec<PathBuf> = entries
-        .flatten()
-        .filter(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            name.starts_with('.') && name.contains(SCRATCH_SUFFIX)
-        })
-        .map(|e| e.path())
-        .collect();
-    if stale.is_empty() {
-        return Ok(false);
-    }
-    let lock = open_scratch_lock(dir)?;
-    match lock.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => return Ok(false),
-        Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(dir.join(SCRATCH_LOCK))(e)),
-    }
-    for path in &stale {
-        match std::fs::remove_file(path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io(path)(e)),
-        }
-    }
-    drop(lock);
-    crate::atomic_file::sync_dir(dir)?;
-    Ok(true)
 }
 
 fn meta(conn: &rusqlite::Connection, key: &str) -> Result<Option<String>> {

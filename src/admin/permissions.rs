@@ -9,8 +9,43 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::staff::Role;
 use crate::store::Store;
+
+/// What a person may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Social worker, lawyer or psychologist working on cases.
+    Counsellor,
+    /// Centre administrator: staff, backups, bundles, retention.
+    Administrator,
+    /// Coordinator at a coordination centre.
+    Coordinator,
+}
+
+impl Role {
+    /// From its stored name.
+    pub fn parse(text: &str) -> Result<Role> {
+        match text.trim().to_lowercase().as_str() {
+            "counsellor" => Ok(Role::Counsellor),
+            "administrator" | "admin" => Ok(Role::Administrator),
+            "coordinator" => Ok(Role::Coordinator),
+            other => Err(Error::invalid(format!(
+                "'{other}' is not a role; use counsellor, administrator or coordinator"
+            ))),
+        }
+    }
+
+    /// The stored name.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Counsellor => "counsellor",
+            Role::Administrator => "administrator",
+            Role::Coordinator => "coordinator",
+        }
+    }
+}
 
 /// A guarded action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

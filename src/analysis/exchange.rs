@@ -13,8 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::template::{self, Recorded};
 use crate::error::Result;
-use crate::sync::ImportSummary;
-use crate::sync::import::Rejected;
+use crate::sync::summary::{ImportSummary, Rejected};
 
 /// One template version in a return bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

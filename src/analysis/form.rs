@@ -572,7 +572,7 @@ impl Store {
                 case_number,
                 pseudonym,
                 closed_on: closed_on.and_then(|d| d.get(..10).and_then(|d| d.parse().ok())),
-                shared: crate::sync::export::consents(&self.conn, &case_id.to_string())?,
+                shared: crate::cases::consents::statistics_given(&self.conn, &case_id.to_string())?,
                 analysed,
             });
         }
@@ -618,7 +618,7 @@ impl Store {
             status,
             opened_on: anchors.opened_on,
             closed_on: anchors.closed_on,
-            shared: crate::sync::export::consents(&self.conn, &case.to_string())?,
+            shared: crate::cases::consents::statistics_given(&self.conn, &case.to_string())?,
             template,
             facts,
             answers,

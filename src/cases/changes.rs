@@ -2,7 +2,7 @@
 //! for "everything changed since sequence N" and sends the current state of each record
 //! named; acknowledged sequences are what the coordinator has confirmed.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
@@ -51,17 +51,4 @@ pub(crate) fn last_seq(conn: &Connection) -> Result<i64> {
             r.get(0)
         })?,
     )
-}
-
-/// The newest version written in this store, to restart the clock after it. The clock
-/// only moves forward, so the last row of the log holds the newest version.
-pub(crate) fn last_hlc(conn: &Connection) -> Result<Hlc> {
-    let v: Option<i64> = conn
-        .query_row(
-            "SELECT hlc FROM change_log ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
-    Ok(Hlc::from_sql(v.unwrap_or(0)))
 }

@@ -21,10 +21,10 @@ use serde::{Deserialize, Serialize};
 use super::model::{CaseDetail, ConsentFields, Tri};
 use crate::audit::Action;
 use crate::centre::Language;
+use crate::directory::DirectoryAgency;
 use crate::error::{Error, Result};
 use crate::ids::{CaseId, ConsentEventId, ReferralId, ReferralLetterId};
 use crate::store::Store;
-use crate::sync::refdata::DirectoryAgency;
 
 /// The details a referral consent may name, in the order a letter lists them.
 pub const LETTER_FIELDS: &[&str] = &[

@@ -19,16 +19,17 @@
 pub mod changes;
 pub mod client_history;
 pub mod conference;
+pub mod consents;
 pub mod duplicates;
 pub mod fold;
 pub mod intake;
 pub mod letters;
 pub mod model;
-pub mod queues;
 pub mod read;
 pub mod search;
 pub mod write;
 
+pub use crate::store::WriteContext;
 pub use changes::Change;
 pub use client_history::{ClientDetails, ClientRevision};
 pub use conference::{
@@ -39,16 +40,14 @@ pub use duplicates::{DuplicateCase, DuplicateReason, PossibleDuplicate};
 pub use intake::Intake;
 pub use letters::{LetterLine, ReferralLetter, ReferralLetterSummary};
 pub use model::*;
-pub use queues::{PoliceNotification, WorkQueues};
 pub use search::{MatchReason, SearchHit};
-pub use write::{Batch, WriteContext};
+pub use write::Batch;
 
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use rusqlite::OptionalExtension;
 
 use crate::audit::Action;
 
-use crate::calendar::Holidays;
 use crate::error::Result;
 use crate::ids::{CaseId, ClientId, DocumentId};
 use crate::store::Store;
@@ -177,17 +176,6 @@ impl Store {
             )?;
         }
         Ok(hits)
-    }
-
-    /// The signed-in person's work queues on `today`.
-    pub fn work_queues(&self, today: NaiveDate) -> Result<WorkQueues> {
-        queues::work_queues(
-            &self.conn,
-            &self.ctx.user,
-            self.ctx.country,
-            Holidays::builtin()?,
-            today,
-        )
     }
 
     /// Changes after sequence `since`, oldest first.

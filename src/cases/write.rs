@@ -16,9 +16,6 @@ use super::model::{
     CaseFields, ChildFields, ClientFields, ConsentFields, IncidentFields, NewCase, NoteFields,
     ProtectionOrderFields, ReferralFields, ServiceContactFields, Tri,
 };
-use super::search;
-use crate::centre::Country;
-use crate::codes::CodeLists;
 use crate::crypto::hex;
 use crate::error::{Error, Result};
 use crate::hlc::Hlc;
@@ -26,47 +23,11 @@ use crate::ids::{
     CaseId, ChildId, ClientId, ConsentEventId, DocumentId, IncidentId, NoteId, ProtectionOrderId,
     RecordKey, ReferralId, ServiceContactId, StatusEventId,
 };
+use crate::store::WriteContext;
+use crate::store::search_index;
 
 /// The largest document the store accepts, in bytes.
 pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024 * 1024;
-
-/// Who is writing, for whom, and the clock: what every write stamps on its records.
-pub struct WriteContext {
-    pub(crate) centre: String,
-    pub(crate) install: String,
-    pub(crate) user: String,
-    pub(crate) country: Country,
-    pub(crate) disciplines: Vec<String>,
-    pub(crate) hlc: Hlc,
-    pub(crate) codes: &'static CodeLists,
-}
-
-impl std::fmt::Debug for WriteContext {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WriteContext")
-            .field("centre", &self.centre)
-            .field("user", &self.user)
-            .field("hlc", &self.hlc)
-            .finish_non_exhaustive()
-    }
-}
-
-impl WriteContext {
-    /// The unlocked user.
-    pub fn user(&self) -> &str {
-        &self.user
-    }
-
-    /// The disciplines of the unlocked user.
-    pub fn disciplines(&self) -> &[String] {
-        &self.disciplines
-    }
-
-    /// The code lists in use.
-    pub fn codes(&self) -> &'static CodeLists {
-        self.codes
-    }
-}
 
 /// One transaction of writes. Created by [`crate::Store::batch`]; everything in it is
 /// committed together or not at all.
@@ -352,8 +313,8 @@ impl Batch<'_> {
             self.touch(case);
         }
         match table {
-            "note" => search::unindex(&self.tx, &id)?,
-            "case_file" => search::unindex(&self.tx, &id)?,
+            "note" => search_index::unindex(&self.tx, &id)?,
+            "case_file" => search_index::unindex(&self.tx, &id)?,
             "service_contact" => {
                 let case: CaseId = self.tx.query_row(
                     "SELECT case_id FROM service_contact WHERE id = ?1",
@@ -480,7 +441,7 @@ impl Batch<'_> {
             .query_map([id], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         for case in cases {
-            search::index_case(&self.tx, case)?;
+            search_index::index_case(&self.tx, case)?;
             self.touch(case);
         }
         if let (Some(before), Some((after, version, _))) =
@@ -601,7 +562,7 @@ impl Batch<'_> {
         self.insert("case_file", &id.to_string(), cols)?;
         self.touch(id);
         self.set_team(id, &team)?;
-        search::index_case(&self.tx, id)?;
+        search_index::index_case(&self.tx, id)?;
         Ok(id)
     }
 
@@ -668,7 +629,7 @@ impl Batch<'_> {
         // A case sent to another centre in a transfer bundle is that centre's case now: the
         // client's details and work went there, and reopening it here would count the
         // client twice. A client who comes back here gets a new case.
-        if let Some(to) = crate::sync::transfer::sent_to(&self.tx, id)? {
+        if let Some(to) = super::consents::sent_to(&self.tx, id)? {
             return Err(Error::invalid(format!(
                 "this case was transferred to {to} and is that centre's case now; it cannot be \
                  reopened here. If the client comes back to this centre, open a new case"
@@ -952,7 +913,7 @@ impl Batch<'_> {
         let cols = self.note_cols(f)?;
         let id = NoteId::new();
         self.append_event("note", &id.to_string(), case, None, cols)?;
-        search::index_note(&self.tx, &id.to_string(), case, f, &self.ctx.user)?;
+        search_index::index_note(&self.tx, &id.to_string(), case, f, &self.ctx.user)?;
         Ok(id)
     }
 
@@ -978,8 +939,8 @@ impl Batch<'_> {
             }
             b.note_cols(f)
         })?;
-        search::unindex(&self.tx, &old.to_string())?;
-        search::index_note(&self.tx, &id.to_string(), case, f, &self.ctx.user)?;
+        search_index::unindex(&self.tx, &old.to_string())?;
+        search_index::index_note(&self.tx, &id.to_string(), case, f, &self.ctx.user)?;
         Ok(id)
     }
 

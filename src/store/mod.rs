@@ -6,10 +6,14 @@
 //! no plaintext case data, no centre name, no temp files (`temp_store = MEMORY`). The WAL is
 //! encrypted by SQLCipher; the `-shm` index holds no row data.
 
+pub mod access_log;
+pub mod context;
 pub mod keyslots;
 pub mod location;
 pub mod lock;
 pub mod migrations;
+pub mod recovery;
+pub mod search_index;
 
 use std::path::{Path, PathBuf};
 
@@ -19,15 +23,15 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
-use crate::admin::rotation::{Opener, Recovery};
 use crate::atomic_file;
-use crate::cases::WriteContext;
 use crate::centre::{self, CentreProfile, Country, Language, Mode, NewCentre};
 use crate::crypto::{KdfParams, Passphrase, RecoveryKey, SecretKey};
 use crate::error::{Error, Result};
+pub use context::WriteContext;
 use keyslots::{KeySlotFile, SlotKind};
 pub use location::default_dir;
 use lock::StoreLock;
+use recovery::{Opener, Recovery};
 
 /// The database file name inside a store folder.
 pub const DB_FILE: &str = "atrama.db";
@@ -35,7 +39,7 @@ pub const DB_FILE: &str = "atrama.db";
 pub const APP_IDENTIFIER: &str = "org.atrama.desktop";
 /// Page cache per connection, in KiB. SQLCipher decrypts every page it reads, so a page
 /// cache large enough for the working set makes it nearly as fast as plain SQLite
-/// (TOOLCHAIN.md: 64 MB cache → FTS queries as fast as unencrypted).
+/// (docs/toolchain.md: a generous cache makes FTS queries about as fast as unencrypted).
 const CACHE_KIB: i64 = 64 * 1024;
 
 /// An unlocked store. Dropping it closes the database; SQLCipher wipes its copy of the key;
@@ -169,7 +173,7 @@ impl Store {
             write_initial_rows(&mut conn, store_id, &centre)?;
             // A new store's index is written by this version from the start: nothing to
             // rebuild at its first unlock.
-            crate::cases::search::upgrade_index(&mut conn)?;
+            search_index::upgrade_index(&mut conn)?;
             // Closing checkpoints the WAL into the database file before the rename.
             conn.close().map_err(|(_, e)| Error::from(e))?;
             let mut slots = KeySlotFile::new(store_id);
@@ -234,7 +238,7 @@ impl Store {
         lock: Option<StoreLock>,
     ) -> Result<Store> {
         let user = user.to_owned();
-        let recovered = crate::admin::rotation::recover(
+        let recovered = recovery::recover(
             dir,
             &Opener::User {
                 user: &user,
@@ -245,15 +249,15 @@ impl Store {
         let db_key = slots.unwrap_user(&user, passphrase.dangerously_expose())?;
         let mut conn = open_db(&dir.join(DB_FILE), &db_key, false)?;
         migrations::migrate(&mut conn)?;
-        crate::cases::search::upgrade_index(&mut conn)?;
+        search_index::upgrade_index(&mut conn)?;
         check_active_staff(&conn, &user)?;
         let notice = match recovered {
             Recovery::Done => None,
             Recovery::Refused(why) => {
-                crate::audit::append(
+                access_log::append(
                     &conn,
                     &user,
-                    crate::audit::Action::RotateKey,
+                    access_log::Action::RotateKey,
                     None,
                     Some(
                         "a key-rotation marker in the store folder could not be authenticated; nothing was changed",
@@ -328,18 +332,8 @@ impl Store {
         new: &Passphrase,
         kdf: KdfParams,
     ) -> Result<()> {
-        new.check_new()?;
-        let user = centre::normalise_user_name(user)?;
-        let _lock = lock_existing(dir)?;
-        crate::admin::rotation::recover(
-            dir,
-            &Opener::User {
-                user: &user,
-                passphrase: old.dangerously_expose(),
-            },
-        )?;
-        let mut slots = load_slots(dir)?;
-        let db_key = slots.unwrap_user(&user, old.dangerously_expose())?;
+        let (user, _lock, mut slots, db_key) =
+            begin_passphrase_write(dir, user, new, Credential::Passphrase(old))?;
         // Proves the key still opens this database before anything is rewritten.
         open_db(&dir.join(DB_FILE), &db_key, false)?;
         slots.put(
@@ -361,21 +355,17 @@ impl Store {
         new: &Passphrase,
         kdf: KdfParams,
     ) -> Result<()> {
-        new.check_new()?;
-        let user = centre::normalise_user_name(user)?;
-        let _lock = lock_existing(dir)?;
-        crate::admin::rotation::recover(dir, &Opener::Recovery(recovery.dangerously_expose()))?;
-        let mut slots = load_slots(dir)?;
-        let db_key = slots.unwrap_recovery(recovery.dangerously_expose())?;
+        let (user, _lock, mut slots, db_key) =
+            begin_passphrase_write(dir, user, new, Credential::Recovery(recovery))?;
         let mut conn = open_db(&dir.join(DB_FILE), &db_key, false)?;
         migrations::migrate(&mut conn)?;
         check_active_staff(&conn, &user)?;
         // Logged before the new slot is written, so no reset happens unrecorded (nobody is
         // signed in: the entry names the account whose passphrase was set).
-        crate::audit::append(
+        access_log::append(
             &conn,
             &user,
-            crate::audit::Action::PassphraseReset,
+            access_log::Action::PassphraseReset,
             None,
             Some(&format!("passphrase of {user} set with the recovery key")),
         )?;
@@ -428,35 +418,7 @@ impl Store {
         user: &str,
         lock: Option<StoreLock>,
     ) -> Result<Store> {
-        let (centre, country): (String, String) = conn.query_row(
-            "SELECT code, country FROM centre_profile WHERE id = 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let install: String = conn.query_row(
-            "SELECT value FROM store_meta WHERE key = 'store_id'",
-            [],
-            |r| r.get(0),
-        )?;
-        let disciplines: String = conn.query_row(
-            "SELECT disciplines FROM staff WHERE username = ?1",
-            [user],
-            |r| r.get(0),
-        )?;
-        let ctx = WriteContext {
-            centre,
-            install,
-            user: user.to_owned(),
-            country: Country::parse(&country)?,
-            disciplines: disciplines
-                .split(',')
-                .map(str::trim)
-                .filter(|d| !d.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            hlc: crate::cases::changes::last_hlc(&conn)?,
-            codes: crate::sync::refdata::codes_in_force(&conn)?,
-        };
+        let ctx = WriteContext::load(&conn, user)?;
         Ok(Store {
             dir: dir.to_owned(),
             conn,
@@ -528,6 +490,44 @@ pub(crate) fn check_active_staff(conn: &Connection, user: &str) -> Result<()> {
         ))),
         None => Err(Error::UnknownUser { user: user.into() }),
     }
+}
+
+/// The credential a passphrase change or reset is made with.
+#[derive(Clone, Copy)]
+enum Credential<'a> {
+    /// The person's current passphrase (a change).
+    Passphrase(&'a Passphrase),
+    /// The printed recovery key (a reset).
+    Recovery(&'a RecoveryKey),
+}
+
+/// The opening steps a passphrase change and a reset share: the new passphrase checked, the
+/// store locked, an interrupted key rotation recovered with the credential given, and the
+/// database key unwrapped with it. Returns the normalised user name, the lock (held until
+/// the caller is done), the key slots and the database key.
+fn begin_passphrase_write(
+    dir: &Path,
+    user: &str,
+    new: &Passphrase,
+    credential: Credential<'_>,
+) -> Result<(String, StoreLock, KeySlotFile, SecretKey)> {
+    new.check_new()?;
+    let user = centre::normalise_user_name(user)?;
+    let lock = lock_existing(dir)?;
+    let opener = match credential {
+        Credential::Passphrase(old) => Opener::User {
+            user: &user,
+            passphrase: old.dangerously_expose(),
+        },
+        Credential::Recovery(key) => Opener::Recovery(key.dangerously_expose()),
+    };
+    recovery::recover(dir, &opener)?;
+    let slots = load_slots(dir)?;
+    let db_key = match credential {
+        Credential::Passphrase(old) => slots.unwrap_user(&user, old.dangerously_expose())?,
+        Credential::Recovery(key) => slots.unwrap_recovery(key.dangerously_expose())?,
+    };
+    Ok((user, lock, slots, db_key))
 }
 
 /// The lock of an existing store: [`Error::StoreNotFound`] when `dir` holds no store (so

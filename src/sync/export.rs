@@ -22,6 +22,7 @@ use super::pseudonymise::{self, PseudonymKey};
 use super::statistics;
 use crate::atomic_file::AtomicFile;
 use crate::bundle::format::{self, BundleKind, Period, Routing};
+use crate::cases::consents;
 use crate::centre::Mode;
 use crate::error::{Error, Result};
 use crate::stats::tables::MonthlyCount;
@@ -137,30 +138,38 @@ pub(super) fn next_sequence(conn: &Connection, recipient: &str) -> Result<(u64, 
     })
 }
 
-/// Whether the client of `case` currently consents to non-identifiable statistics: the
-/// newest current (not superseded, not deleted) `statistics` consent event says given.
-pub(crate) fn consents(conn: &Connection, case: &str) -> Result<bool> {
-    let given: Option<i64> = conn
-        .prepare_cached(
-            "SELECT given FROM consent_event e
-             WHERE case_id = ?1 AND purpose = 'statistics' AND deleted_at IS NULL
-               AND NOT EXISTS (SELECT 1 FROM consent_event n WHERE n.supersedes = e.id)
-             ORDER BY on_date DESC, hlc DESC LIMIT 1",
-        )?
-        .query_row([case], |r| r.get(0))
-        .optional()?;
-    Ok(given == Some(1))
+/// A bundle file being written: sealed for its recipient, into a temporary file beside
+/// where it goes.
+pub(crate) type SealedFile = format::BundleWriter<std::io::BufWriter<AtomicFile>>;
+
+/// Opens a bundle sealed for `peer` and signed by `me`, written to a temporary file that
+/// becomes `out` only when the caller commits it: the one way an export and a transfer
+/// start their file.
+pub(crate) fn seal_to_file(
+    out: &Path,
+    routing: Routing,
+    peer: &PeerKeys,
+    me: &identity::Identity,
+) -> Result<SealedFile> {
+    let file = AtomicFile::create(out)?;
+    let buffered = std::io::BufWriter::with_capacity(256 * 1024, file);
+    format::seal(
+        buffered,
+        routing,
+        &peer.recipient,
+        &me.signing,
+        &mut rand_core_09::UnwrapErr(rand_core_09::OsRng),
+    )
 }
 
-/// Whether the client of `case` ever gave consent to statistics (so the case may be at the
-/// coordinator, and a withdrawal must reach it).
-fn ever_consented(conn: &Connection, case: &str) -> Result<bool> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM consent_event
-             WHERE case_id = ?1 AND purpose = 'statistics' AND given = 1)",
-        )?
-        .query_row([case], |r| r.get(0))?)
+/// Ends a bundle begun by [`seal_to_file`]: the last chunk and the signature written and
+/// flushed; the file, still temporary, and what was sealed.
+pub(crate) fn finish_sealed(w: SealedFile) -> Result<(AtomicFile, format::Sealed)> {
+    let (buffered, sealed) = w.finish()?;
+    let file = buffered
+        .into_inner()
+        .map_err(|e| Error::invalid(format!("cannot write the bundle: {}", e.error())))?;
+    Ok((file, sealed))
 }
 
 /// Every column of a travelling table, in order.
@@ -236,8 +245,8 @@ fn plan_centre_export(store: &Store, peer: &PeerKeys) -> Result<Plan> {
         if !exists {
             continue; // purged since: a `purge` line says so
         }
-        if !consents(conn, case)? {
-            if whole_cases.contains(case) && ever_consented(conn, case)? {
+        if !consents::statistics_given(conn, case)? {
+            if whole_cases.contains(case) && consents::statistics_ever_given(conn, case)? {
                 withdrawn.insert(case.clone());
             } else {
                 without_consent += 1;
@@ -656,15 +665,7 @@ impl Store {
         // row in `bundle_out` commit together, after the file is in place.
         let tx = self.conn.unchecked_transaction()?;
         let key = &pseudonymise::key_for(&tx, &peer.peer.fingerprint.hex)?;
-        let file = AtomicFile::create(out)?;
-        let buffered = std::io::BufWriter::with_capacity(256 * 1024, file);
-        let mut w = format::seal(
-            buffered,
-            routing,
-            &peer.recipient,
-            &me.signing,
-            &mut rand_core_09::UnwrapErr(rand_core_09::OsRng),
-        )?;
+        let mut w = seal_to_file(out, routing, &peer, &me)?;
         let centre = profile.code.clone();
         write_line(
             &mut w,
@@ -778,10 +779,7 @@ impl Store {
                 reference: plan.reference.len() as u64,
             }),
         )?;
-        let (buffered, sealed) = w.finish()?;
-        let file = buffered
-            .into_inner()
-            .map_err(|e| Error::invalid(format!("cannot write the bundle: {}", e.error())))?;
+        let (file, sealed) = finish_sealed(w)?;
         // The bundle is recorded as sent in the same step that puts the file in place: if
         // recording fails, the file is removed with the temporary one (and the versions
         // given to its records are given again, the same, next time).

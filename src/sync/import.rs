@@ -17,9 +17,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::identity::{self, Fingerprint, PeerKeys, peer_by};
-use super::payload::{Line, TABLES, Totals};
+use super::payload::{Line, Manifest, StatMonths, TABLES, Totals};
 use super::statistics;
+pub use super::summary::{ImportSummary, Rejected, TableCounts, UnknownCode};
 use crate::bundle::format::{self, BundleKind, Header};
+use crate::centre::{CentreProfile, Mode};
 use crate::codes::CodeLists;
 use crate::error::{Error, Result};
 use crate::stats::tables::MonthlyCount;
@@ -32,111 +34,6 @@ const MAX_LINE: usize = 8 * 1024 * 1024;
 pub const PROGRESS_EVERY: u64 = 2_000;
 /// Rejected records listed one by one in a summary (the rest are counted).
 const MAX_LISTED: usize = 200;
-
-/// Counts for one table.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct TableCounts {
-    /// Records not here before.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub new: u64,
-    /// Records replaced by a newer version.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub updated: u64,
-    /// Records already here in this (or a newer) version.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub unchanged: u64,
-    /// Records refused (see the reasons).
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub rejected: u64,
-}
-
-/// A record that was refused, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct Rejected {
-    /// Table.
-    pub table: String,
-    /// Record id (as sent).
-    pub id: String,
-    /// Why.
-    pub reason: String,
-}
-
-/// A code this build does not know, kept as sent and flagged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct UnknownCode {
-    /// The code list.
-    pub list: String,
-    /// The code.
-    pub code: String,
-    /// How many records carry it.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub count: u64,
-}
-
-/// What an import did (or, in a dry run, would do).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct ImportSummary {
-    /// The file's name (no folder).
-    pub file_name: String,
-    /// The bundle's id.
-    pub bundle_id: String,
-    /// The sender's centre code.
-    pub sender: String,
-    /// The sender's name.
-    pub sender_name: String,
-    /// `centre_export` or `return`.
-    pub kind: BundleKind,
-    /// The sender's sequence number.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub sequence: u64,
-    /// Months covered, `YYYY-MM – YYYY-MM`.
-    pub period: Option<String>,
-    /// `applied`, `already_applied` or `dry_run`.
-    pub outcome: String,
-    /// Gaps, chain breaks, late arrivals: noted, never a reason to refuse.
-    pub notes: Vec<String>,
-    /// Counts per table.
-    pub tables: BTreeMap<String, TableCounts>,
-    /// Cases removed because the centre no longer shares them.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub withdrawn: u64,
-    /// Cases removed because the centre purged them (their monthly counts archived).
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    #[serde(default)]
-    pub purged: u64,
-    /// Own bundles confirmed by this (return) bundle.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub acknowledged: u64,
-    /// Refused records (the first 200).
-    pub rejected: Vec<Rejected>,
-    /// Codes kept but not known here.
-    pub unknown_codes: Vec<UnknownCode>,
-    /// Reference data in a return bundle and what became of each item (applied, unchanged,
-    /// stale, rejected with the reason).
-    #[serde(default)]
-    pub reference: Vec<super::refdata::ReferenceOutcome>,
-}
-
-impl ImportSummary {
-    /// Totals over all tables.
-    pub fn totals(&self) -> TableCounts {
-        let mut t = TableCounts::default();
-        for (table, c) in &self.tables {
-            if table == statistics::MONTHLY_COUNTS {
-                continue; // months of a statistics bundle, not records
-            }
-            t.new += c.new;
-            t.updated += c.updated;
-            t.unchanged += c.unchanged;
-            t.rejected += c.rejected;
-        }
-        t
-    }
-}
 
 /// Code columns checked against the code lists on import (unknown codes are kept, flagged).
 fn code_columns(table: &str) -> &'static [(&'static str, &'static str)] {
@@ -188,6 +85,93 @@ struct Applier<'a> {
 }
 
 impl Applier<'_> {
+    /// A statistics-level bundle: claims the months it covers (unless a newer bundle set
+    /// them) and, as the sender's newest bundle, drops any case-level replicas an earlier
+    /// agreement left here. `None` for a bundle of records.
+    fn claim_statistics(
+        &mut self,
+        manifest: &Manifest,
+        header: &Header,
+        peer: &PeerKeys,
+        bundle_id: &str,
+    ) -> Result<Option<(StatMonths, statistics::Applied)>> {
+        Ok(match (manifest.sharing.as_str(), &manifest.statistics) {
+            (statistics::STATISTICS, Some(range)) if header.kind == BundleKind::CentreExport => {
+                let claimed = statistics::claim_months(
+                    self.tx,
+                    &peer.peer.centre_code,
+                    range,
+                    header.sequence,
+                    bundle_id,
+                )?;
+                let t = self
+                    .summary
+                    .tables
+                    .entry(statistics::MONTHLY_COUNTS.to_owned())
+                    .or_default();
+                t.new += claimed.new;
+                t.updated += claimed.updated;
+                t.unchanged += claimed.stale;
+                if statistics::is_newest(self.tx, &peer.peer.fingerprint.hex, header.sequence)? {
+                    let cases: Vec<String> = self
+                        .tx
+                        .prepare("SELECT id FROM case_file WHERE owner_centre = ?1")?
+                        .query_map([&peer.peer.centre_code], |r| r.get(0))?
+                        .collect::<rusqlite::Result<_>>()?;
+                    for case in cases {
+                        self.withdraw(&case)?;
+                    }
+                }
+                Some((range.clone(), claimed))
+            }
+            (statistics::STATISTICS, _) | (_, Some(_)) => return Err(Error::BundleDamaged),
+            _ => None,
+        })
+    }
+
+    /// Payload format 2 restates: whether this bundle's records are to be skipped (a format-1
+    /// bundle arriving after format 2 is in use); a first format-2 bundle withdraws the
+    /// sender's format-1 copies.
+    fn restate(
+        &mut self,
+        manifest: &Manifest,
+        header: &Header,
+        peer: &PeerKeys,
+        statistics: bool,
+    ) -> Result<bool> {
+        let mut skip_records = false;
+        if header.kind == BundleKind::CentreExport && !statistics {
+            let old: Vec<String> = self
+                .tx
+                .prepare(
+                    "SELECT id FROM case_file WHERE owner_centre = ?1
+                       AND (substr(id, 15, 1) = '7') = (?2 >= 2)",
+                )?
+                .query_map(
+                    params![&peer.peer.centre_code, manifest.payload_format],
+                    |r| r.get(0),
+                )?
+                .collect::<rusqlite::Result<_>>()?;
+            if manifest.payload_format >= 2 && !old.is_empty() {
+                for case in &old {
+                    self.withdraw(case)?;
+                }
+                self.summary.notes.push(format!(
+                    "{} case(s) {} sent from an older version of Atrama were replaced by this bundle's restatement of what it shares",
+                    old.len(),
+                    peer.peer.centre_code
+                ));
+            } else if manifest.payload_format < 2 && !old.is_empty() {
+                skip_records = true;
+                self.summary.notes.push(format!(
+                    "this bundle was made by an older version of Atrama at {} before its newer bundles already here; its records were not applied",
+                    peer.peer.centre_code
+                ));
+            }
+        }
+        Ok(skip_records)
+    }
+
     fn columns_of(&mut self, table: &'static str) -> Result<&HashSet<String>> {
         if !self.columns.contains_key(table) {
             let cols: HashSet<String> = self
@@ -653,6 +637,8 @@ impl Store {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<ImportSummary> {
         let profile = self.profile()?;
+        // Verify: the header, this store as the recipient, a pinned sender, the signature,
+        // in one pass over the file (`verify_bundle`).
         let Verified {
             file,
             bundle,
@@ -661,6 +647,34 @@ impl Store {
         } = self.verify_bundle(input)?;
         let header = bundle.header.clone();
         let file_hash = bundle.file_hash();
+        // Route: who may send this kind of bundle, before anything of it is read.
+        self.route(profile.mode, &header, &peer)?;
+        let bundle_id = header.bundle_id.to_string();
+        let mut summary = new_summary(file_name, &header, &peer, dry_run);
+        // Idempotency: a bundle applied before changes nothing.
+        if self.already_applied(&bundle_id, &peer, &mut summary)? {
+            return Ok(summary);
+        }
+        self.note_sequence(&header, &peer, &mut summary)?;
+        // The same bytes again, or nothing: `finish` checks the whole file.
+        let payload = format::open_verified(file, &bundle, &me.opening)?;
+        let arrival = Arrival {
+            header: &header,
+            bundle_id: &bundle_id,
+            file_hash: &file_hash,
+            peer: &peer,
+            dry_run,
+        };
+        // Apply, in one transaction.
+        if header.kind == BundleKind::Transfer {
+            return self.apply_transfer(payload, &arrival, summary);
+        }
+        self.apply_payload(payload, &arrival, &profile, summary, progress)
+    }
+
+    /// Route: a bundle of a newer schema is refused, and only a sender whose mode
+    /// `routing::ROUTES` allows for the bundle's kind may send it.
+    fn route(&self, mode: Mode, header: &Header, peer: &PeerKeys) -> Result<()> {
         if header.schema_version > crate::store::migrations::LATEST {
             return Err(Error::NewerVersion {
                 what: "bundle schema",
@@ -674,34 +688,22 @@ impl Store {
             [],
             |r| r.get(0),
         )?;
-        super::routing::admit(profile.mode, &peer.peer, header.kind, coordinators)?;
-        let bundle_id = header.bundle_id.to_string();
-        let mut summary = ImportSummary {
-            file_name: file_name.to_owned(),
-            bundle_id: bundle_id.clone(),
-            sender: peer.peer.centre_code.clone(),
-            sender_name: peer.peer.name.clone(),
-            kind: header.kind,
-            sequence: header.sequence,
-            period: header
-                .period
-                .as_ref()
-                .map(|p| format!("{} – {}", p.from, p.to)),
-            outcome: if dry_run { "dry_run" } else { "applied" }.into(),
-            notes: Vec::new(),
-            tables: BTreeMap::new(),
-            withdrawn: 0,
-            purged: 0,
-            acknowledged: 0,
-            rejected: Vec::new(),
-            unknown_codes: Vec::new(),
-            reference: Vec::new(),
-        };
+        super::routing::admit(mode, &peer.peer, header.kind, coordinators)
+    }
+
+    /// Idempotency: whether the bundle was applied here before (then `summary` says so and
+    /// the attempt is logged).
+    fn already_applied(
+        &self,
+        bundle_id: &str,
+        peer: &PeerKeys,
+        summary: &mut ImportSummary,
+    ) -> Result<bool> {
         let already: Option<String> = self
             .conn
             .query_row(
                 "SELECT imported_at FROM bundle_in WHERE bundle_id = ?1",
-                [&bundle_id],
+                [bundle_id],
                 |r| r.get(0),
             )
             .optional()?;
@@ -711,65 +713,96 @@ impl Store {
                 "this bundle was already applied on {}; nothing was changed",
                 &at[..at.len().min(10)]
             ));
-            self.log_import(&summary, &peer)?;
-            return Ok(summary);
+            self.log_import(summary, peer)?;
+            return Ok(true);
         }
-        self.note_sequence(&header, &peer, &mut summary)?;
-        // The same bytes again, or nothing: `finish` below checks the whole file.
-        let payload = format::open_verified(file, &bundle, &me.opening)?;
-        if header.kind == BundleKind::Transfer {
-            let from = peer.peer.centre_code.clone();
-            let kind = header.kind;
-            let mut lines = read_lines(payload);
-            let checked = |line: Result<Line>| {
-                line.and_then(|l| super::routing::check_line(kind, &l).map(|()| l))
-            };
-            match lines.next().map(checked) {
-                Some(Ok(Line::Manifest(m))) if m.centre == from && m.sharing == "transfer" => {}
-                Some(Ok(Line::Manifest(_))) => {
-                    return Err(Error::invalid(
-                        "the bundle's content names another centre than its signature; it was not applied — tell the sender",
-                    ));
-                }
-                _ => return Err(Error::BundleDamaged),
-            }
-            let user = self.ctx.user.clone();
-            self.batch_or_roll_back(!dry_run, |b| {
-                let received =
-                    super::transfer::apply(b, &from, &bundle_id, lines.by_ref().map(checked))?;
-                lines.finish()?;
-                summary.tables.insert(
-                    "case_file".into(),
-                    TableCounts {
-                        new: 1,
-                        ..TableCounts::default()
-                    },
-                );
-                summary.notes.push(format!(
-                    "case {} of {from} arrived with the client's consent; it is case {} here",
-                    summary.sequence, received.case_number
+        Ok(false)
+    }
+
+    /// Applies a `transfer` bundle: the case it carries becomes a new case here.
+    fn apply_transfer<R: Read>(
+        &mut self,
+        payload: format::PayloadReader<R>,
+        arrival: &Arrival<'_>,
+        mut summary: ImportSummary,
+    ) -> Result<ImportSummary> {
+        let Arrival {
+            header,
+            bundle_id,
+            file_hash,
+            peer,
+            dry_run,
+        } = *arrival;
+        let from = peer.peer.centre_code.clone();
+        let kind = header.kind;
+        let mut lines = read_lines(payload);
+        let checked = |line: Result<Line>| {
+            line.and_then(|l| super::routing::check_line(kind, &l).map(|()| l))
+        };
+        match lines.next().map(checked) {
+            Some(Ok(Line::Manifest(m))) if m.centre == from && m.sharing == "transfer" => {}
+            Some(Ok(Line::Manifest(_))) => {
+                return Err(Error::invalid(
+                    "the bundle's content names another centre than its signature; it was not applied — tell the sender",
                 ));
-                insert_bundle_in(&b.tx, &header, &bundle_id, &peer, &file_hash, &user, 0)?;
-                if !dry_run {
-                    insert_import_log(&b.tx, &user, &summary, &peer)?;
-                    crate::audit::append(
-                        &b.tx,
-                        &user,
-                        crate::audit::Action::Import,
-                        Some(received.case),
-                        Some(&format!(
-                            "case transferred from {from} (bundle {})",
-                            summary.bundle_id
-                        )),
-                    )?;
-                }
-                Ok(())
-            })?;
-            if dry_run {
-                self.log_import(&summary, &peer)?;
             }
-            return Ok(summary);
+            _ => return Err(Error::BundleDamaged),
         }
+        let user = self.ctx.user.clone();
+        self.batch_or_roll_back(!dry_run, |b| {
+            let received =
+                super::transfer::apply(b, &from, bundle_id, lines.by_ref().map(checked))?;
+            lines.finish()?;
+            summary.tables.insert(
+                "case_file".into(),
+                TableCounts {
+                    new: 1,
+                    ..TableCounts::default()
+                },
+            );
+            summary.notes.push(format!(
+                "case {} of {from} arrived with the client's consent; it is case {} here",
+                summary.sequence, received.case_number
+            ));
+            insert_bundle_in(&b.tx, header, bundle_id, peer, file_hash, &user, 0)?;
+            if !dry_run {
+                insert_import_log(&b.tx, &user, &summary, peer)?;
+                crate::audit::append(
+                    &b.tx,
+                    &user,
+                    crate::audit::Action::Import,
+                    Some(received.case),
+                    Some(&format!(
+                        "case transferred from {from} (bundle {})",
+                        summary.bundle_id
+                    )),
+                )?;
+            }
+            Ok(())
+        })?;
+        if dry_run {
+            self.log_import(&summary, peer)?;
+        }
+        Ok(summary)
+    }
+
+    /// Applies the lines of a centre export or a return bundle by owner and version, in one
+    /// transaction, then records the bundle as applied (or rolls back a dry run).
+    fn apply_payload<R: Read>(
+        &mut self,
+        payload: format::PayloadReader<R>,
+        arrival: &Arrival<'_>,
+        profile: &CentreProfile,
+        mut summary: ImportSummary,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<ImportSummary> {
+        let Arrival {
+            header,
+            bundle_id,
+            file_hash,
+            peer,
+            dry_run,
+        } = *arrival;
         let codes = self.ctx.codes;
         let user = self.ctx.user.clone();
         let tx = self.conn.transaction()?;
@@ -790,105 +823,17 @@ impl Store {
                 line.and_then(|l| super::routing::check_line(kind, &l).map(|()| l))
             };
             let mut lines = read_lines(payload);
-            let manifest = match lines.next().map(checked) {
-                Some(Ok(Line::Manifest(m)))
-                    if m.payload_format > super::payload::PAYLOAD_FORMAT =>
-                {
-                    return Err(Error::NewerVersion {
-                        what: "bundle payload",
-                        found: i64::from(m.payload_format),
-                        supported: i64::from(super::payload::PAYLOAD_FORMAT),
-                    });
-                }
-                Some(Ok(Line::Manifest(m)))
-                    if m.payload_format < super::payload::OLDEST_PAYLOAD_FORMAT =>
-                {
-                    return Err(Error::BundleDamaged);
-                }
-                Some(Ok(Line::Manifest(m))) if m.centre == peer.peer.centre_code => m,
-                Some(Ok(Line::Manifest(_))) => {
-                    return Err(Error::invalid(
-                        "the bundle's content names another centre than its signature; it was not applied — tell the sender",
-                    ));
-                }
-                _ => return Err(Error::BundleDamaged),
-            };
+            let manifest = read_manifest(lines.next().map(checked), &peer.peer.centre_code)?;
             applier.payload_format = manifest.payload_format;
             // A statistics-level bundle: claim the months it covers (unless a newer bundle
             // set them), and, as the sender's newest bundle, drop any case-level replicas
             // an earlier agreement left here.
-            let stat_months = match (manifest.sharing.as_str(), &manifest.statistics) {
-                (statistics::STATISTICS, Some(range))
-                    if header.kind == BundleKind::CentreExport =>
-                {
-                    let claimed = statistics::claim_months(
-                        applier.tx,
-                        &peer.peer.centre_code,
-                        range,
-                        header.sequence,
-                        &bundle_id,
-                    )?;
-                    let t = applier
-                        .summary
-                        .tables
-                        .entry(statistics::MONTHLY_COUNTS.to_owned())
-                        .or_default();
-                    t.new += claimed.new;
-                    t.updated += claimed.updated;
-                    t.unchanged += claimed.stale;
-                    if statistics::is_newest(
-                        applier.tx,
-                        &peer.peer.fingerprint.hex,
-                        header.sequence,
-                    )? {
-                        let cases: Vec<String> = applier
-                            .tx
-                            .prepare("SELECT id FROM case_file WHERE owner_centre = ?1")?
-                            .query_map([&peer.peer.centre_code], |r| r.get(0))?
-                            .collect::<rusqlite::Result<_>>()?;
-                        for case in cases {
-                            applier.withdraw(&case)?;
-                        }
-                    }
-                    Some((range.clone(), claimed))
-                }
-                (statistics::STATISTICS, _) | (_, Some(_)) => return Err(Error::BundleDamaged),
-                _ => None,
-            };
+            let stat_months = applier.claim_statistics(&manifest, header, peer, bundle_id)?;
             // Payload format 2 changed every id and version a recipient sees: a centre's first
             // bundle of format 2 restates all it shares, and replaces what format 1 left
             // here (format-1 ids are UUIDv7, format-2 ids never are). A format-1 bundle that
             // arrives after format 2 is in use applies none of its records.
-            let mut skip_records = false;
-            if header.kind == BundleKind::CentreExport && stat_months.is_none() {
-                let old: Vec<String> = applier
-                    .tx
-                    .prepare(
-                        "SELECT id FROM case_file WHERE owner_centre = ?1
-                           AND (substr(id, 15, 1) = '7') = (?2 >= 2)",
-                    )?
-                    .query_map(
-                        params![&peer.peer.centre_code, manifest.payload_format],
-                        |r| r.get(0),
-                    )?
-                    .collect::<rusqlite::Result<_>>()?;
-                if manifest.payload_format >= 2 && !old.is_empty() {
-                    for case in &old {
-                        applier.withdraw(case)?;
-                    }
-                    applier.summary.notes.push(format!(
-                        "{} case(s) {} sent from an older version of Atrama were replaced by this bundle's restatement of what it shares",
-                        old.len(),
-                        peer.peer.centre_code
-                    ));
-                } else if manifest.payload_format < 2 && !old.is_empty() {
-                    skip_records = true;
-                    applier.summary.notes.push(format!(
-                        "this bundle was made by an older version of Atrama at {} before its newer bundles already here; its records were not applied",
-                        peer.peer.centre_code
-                    ));
-                }
-            }
+            let skip_records = applier.restate(&manifest, header, peer, stat_months.is_some())?;
             // Counts come from the file: added with a check, a sum that overflows is no count.
             let expected = manifest
                 .counts
@@ -972,7 +917,7 @@ impl Store {
                         crate::analysis::exchange::apply(
                             applier.tx,
                             &applier.sender_centre,
-                            &bundle_id,
+                            bundle_id,
                             &user,
                             &t,
                             applier.summary,
@@ -986,7 +931,7 @@ impl Store {
                             &item,
                             &super::refdata::Origin {
                                 source: &peer.peer.centre_code,
-                                bundle_id: Some(&bundle_id),
+                                bundle_id: Some(bundle_id),
                                 user: &user,
                             },
                         )?;
@@ -1027,11 +972,11 @@ impl Store {
         // Refused records keep the bundle from being acknowledged (`export::plan_return`),
         // so the sender's watermark stays below them and they come again.
         let rejected = summary.totals().rejected;
-        insert_bundle_in(&tx, &header, &bundle_id, &peer, &file_hash, &user, rejected)?;
+        insert_bundle_in(&tx, header, bundle_id, peer, file_hash, &user, rejected)?;
         if dry_run {
             drop(tx); // rolls back
         } else {
-            insert_import_log(&tx, &user, &summary, &peer)?;
+            insert_import_log(&tx, &user, &summary, peer)?;
             crate::audit::append(
                 &tx,
                 &user,
@@ -1050,11 +995,11 @@ impl Store {
                 .iter()
                 .any(|r| r.kind == "code_lists" && r.outcome == "applied")
             {
-                self.ctx.codes = super::refdata::codes_in_force(&self.conn)?;
+                self.ctx.codes = crate::store::context::codes_in_force(&self.conn)?;
             }
             return Ok(summary);
         }
-        self.log_import(&summary, &peer)?;
+        self.log_import(&summary, peer)?;
         Ok(summary)
     }
 
@@ -1171,6 +1116,64 @@ impl Store {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+}
+
+/// The first line of a payload: the manifest, of a payload format this build reads, naming
+/// the centre that signed the bundle.
+fn read_manifest(first: Option<Result<Line>>, sender: &str) -> Result<Manifest> {
+    match first {
+        Some(Ok(Line::Manifest(m))) if m.payload_format > super::payload::PAYLOAD_FORMAT => {
+            Err(Error::NewerVersion {
+                what: "bundle payload",
+                found: i64::from(m.payload_format),
+                supported: i64::from(super::payload::PAYLOAD_FORMAT),
+            })
+        }
+        Some(Ok(Line::Manifest(m))) if m.payload_format < super::payload::OLDEST_PAYLOAD_FORMAT => {
+            Err(Error::BundleDamaged)
+        }
+        Some(Ok(Line::Manifest(m))) if m.centre == sender => Ok(m),
+        Some(Ok(Line::Manifest(_))) => Err(Error::invalid(
+            "the bundle's content names another centre than its signature; it was not applied — tell the sender",
+        )),
+        _ => Err(Error::BundleDamaged),
+    }
+}
+
+/// What arrived: the verified header and who sent it, and whether this is a dry run.
+#[derive(Clone, Copy)]
+struct Arrival<'a> {
+    header: &'a Header,
+    bundle_id: &'a str,
+    file_hash: &'a str,
+    peer: &'a PeerKeys,
+    dry_run: bool,
+}
+
+/// The summary an import starts from: the bundle and its sender, nothing applied yet.
+fn new_summary(file_name: &str, header: &Header, peer: &PeerKeys, dry_run: bool) -> ImportSummary {
+    let bundle_id = header.bundle_id.to_string();
+    ImportSummary {
+        file_name: file_name.to_owned(),
+        bundle_id,
+        sender: peer.peer.centre_code.clone(),
+        sender_name: peer.peer.name.clone(),
+        kind: header.kind,
+        sequence: header.sequence,
+        period: header
+            .period
+            .as_ref()
+            .map(|p| format!("{} – {}", p.from, p.to)),
+        outcome: if dry_run { "dry_run" } else { "applied" }.into(),
+        notes: Vec::new(),
+        tables: BTreeMap::new(),
+        withdrawn: 0,
+        purged: 0,
+        acknowledged: 0,
+        rejected: Vec::new(),
+        unknown_codes: Vec::new(),
+        reference: Vec::new(),
     }
 }
 

@@ -24,19 +24,19 @@ pub mod pseudonymise;
 pub mod refdata;
 pub(crate) mod routing;
 pub mod statistics;
+pub mod summary;
 pub mod transfer;
 
 pub use board::{BoardRow, CentreEntry, CentreUpdate, SyncBoard};
 pub use export::{ExportPreview, ExportReport};
 pub use identity::{EnrolmentInfo, Fingerprint, Peer};
-pub use import::{
-    ImportEvent, ImportFileResult, ImportLogEntry, ImportRefusal, ImportSummary, TableCounts,
-};
+pub use import::{ImportEvent, ImportFileResult, ImportLogEntry, ImportRefusal};
 pub use inbox::{InboxItem, InboxOutcome, InboxReport};
 pub use refdata::{
     DirectoryAgency, DirectoryImport, ReferenceInForce, ReferenceLogEntry, ReferenceOutcome,
     ReferenceStatus, ReferenceVersion,
 };
+pub use summary::{ImportSummary, TableCounts};
 
 use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};

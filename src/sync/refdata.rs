@@ -18,7 +18,6 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, OnceLock};
 
 use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -28,53 +27,19 @@ use sha2::{Digest, Sha256};
 use crate::centre::{Language, Mode};
 use crate::codes::CodeLists;
 use crate::crypto::hex;
+pub use crate::directory::{
+    DIRECTORY_FORMAT, DIRECTORY_ID, DirectoryAgency, DirectoryFile, DirectoryImport,
+    directory_from_csv, parse_directory,
+};
+use crate::directory::{directory_in_force, write_directory};
 use crate::error::{Error, Result};
 use crate::risk::InstrumentPack;
 use crate::store::Store;
+use crate::store::context::codes_in_force;
+pub use crate::store::context::{CODE_LISTS_ID, compare_versions};
 
-/// The referral-directory file format this build reads.
-pub const DIRECTORY_FORMAT: u32 = 1;
-/// The id of the one code-list item (the whole file of lists).
-pub const CODE_LISTS_ID: &str = "codelists";
-/// The id of the one directory item.
-pub const DIRECTORY_ID: &str = "directory";
 /// Kinds of reference data this build knows.
 pub const KINDS: &[&str] = &["code_lists", "instrument_pack", "directory"];
-
-/// One agency of the referral directory.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-#[serde(deny_unknown_fields)]
-pub struct DirectoryAgency {
-    /// Stable id (given by the coordination centre, or derived from region, type and name).
-    pub id: String,
-    /// Region or city (free text, e.g. `Klaipėda`).
-    pub region: String,
-    /// `referral_agency` code (police, court, social_services, …).
-    pub agency_type: String,
-    /// Name.
-    pub name: String,
-    /// Postal address.
-    pub address: String,
-    /// Phone.
-    pub phone: String,
-    /// E-mail.
-    pub email: String,
-    /// The language its letters are written in (`en`, `lt`, `lv`, `az`, `ru`).
-    pub language: String,
-}
-
-/// The directory as it travels (the body of a `directory` item).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DirectoryFile {
-    /// [`DIRECTORY_FORMAT`].
-    pub format: u32,
-    /// Version: a whole number, higher is newer.
-    pub version: String,
-    /// The agencies.
-    pub agencies: Vec<DirectoryAgency>,
-}
 
 /// One reference item inside a return bundle (a `reference` payload line).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,85 +132,8 @@ pub struct ReferenceStatus {
     pub log: Vec<ReferenceLogEntry>,
 }
 
-/// What importing a directory file did (coordination centre).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct DirectoryImport {
-    /// The new version.
-    pub version: String,
-    /// Agencies in it.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub agencies: u64,
-    /// Agencies in the previous version.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub previous: u64,
-}
-
 fn sha256_hex(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
-}
-
-/// Compares two versions: dot-separated parts, numbers as numbers (`2026.11.10` is newer
-/// than `2026.11.9`, `12` newer than `3`), other parts as text.
-pub fn compare_versions(a: &str, b: &str) -> Ordering {
-    let mut left = a.trim().split('.');
-    let mut right = b.trim().split('.');
-    loop {
-        match (left.next(), right.next()) {
-            (None, None) => return Ordering::Equal,
-            (Some(_), None) => return Ordering::Greater,
-            (None, Some(_)) => return Ordering::Less,
-            (Some(x), Some(y)) => {
-                let o = match (x.parse::<u64>(), y.parse::<u64>()) {
-                    (Ok(x), Ok(y)) => x.cmp(&y),
-                    _ => x.cmp(y),
-                };
-                if o != Ordering::Equal {
-                    return o;
-                }
-            }
-        }
-    }
-}
-
-/// Parses a code-list file once per content and keeps it for the life of the process (the
-/// write context holds `&'static` lists; a handful of versions is all a store ever sees).
-fn intern_codes(text: &str) -> Result<&'static CodeLists> {
-    static CACHE: OnceLock<Mutex<HashMap<String, &'static CodeLists>>> = OnceLock::new();
-    let key = sha256_hex(text);
-    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    if let Some(found) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
-        return Ok(found);
-    }
-    let lists: &'static CodeLists = Box::leak(Box::new(CodeLists::parse(text)?));
-    cache
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(key, lists);
-    Ok(lists)
-}
-
-/// The code lists in use: the list in force here when it is newer than the built-in one,
-/// else the built-in one (a store from before reference data, or a broken row, gives the
-/// built-in lists).
-pub(crate) fn codes_in_force(conn: &Connection) -> Result<&'static CodeLists> {
-    let builtin = CodeLists::builtin()?;
-    let stored: Option<(String, String)> = conn
-        .query_row(
-            "SELECT version, body FROM reference_item WHERE kind = 'code_lists' AND item_id = ?1",
-            [CODE_LISTS_ID],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .unwrap_or(None);
-    match stored {
-        Some((version, body))
-            if compare_versions(&version, builtin.version()) == Ordering::Greater =>
-        {
-            Ok(intern_codes(&body).unwrap_or(builtin))
-        }
-        _ => Ok(builtin),
-    }
 }
 
 /// Every code of every list, as (list, code).
@@ -270,16 +158,6 @@ fn pack_versions(conn: &Connection, builtin: bool) -> Result<BTreeMap<String, u3
         .prepare(sql)?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?)
-}
-
-fn directory_in_force(conn: &Connection) -> Result<Option<(String, String)>> {
-    Ok(conn
-        .query_row(
-            "SELECT version, body FROM reference_item WHERE kind = 'directory' AND item_id = ?1",
-            [DIRECTORY_ID],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?)
 }
 
 /// The versions in force here, as a centre reports them in its bundles.
@@ -533,6 +411,68 @@ pub(crate) fn apply(
     Ok(result)
 }
 
+/// How the refusals of [`read_item`] name an item of one kind.
+struct ItemWords {
+    /// The one id the kind travels as.
+    id: &'static str,
+    /// "… as item": the kind and its verb.
+    travels: &'static str,
+    /// "… version": the kind and its verb.
+    says: &'static str,
+    /// "but … sent": the verb's past.
+    was: &'static str,
+}
+
+const CODE_LISTS_WORDS: ItemWords = ItemWords {
+    id: CODE_LISTS_ID,
+    travels: "code lists travel",
+    says: "the code lists say",
+    was: "were",
+};
+
+const DIRECTORY_WORDS: ItemWords = ItemWords {
+    id: DIRECTORY_ID,
+    travels: "the directory travels",
+    says: "the directory says",
+    was: "was",
+};
+
+/// The start applying code lists and the directory share: the item must travel as its
+/// kind's one id, its body must read (`parse`, whose error is the reason given), and the
+/// version it states must be the one it was sent as. `Err` is the rejected outcome to report.
+fn read_item<T>(
+    d: &ReferenceData,
+    words: &ItemWords,
+    parse: impl FnOnce(&str) -> std::result::Result<T, String>,
+    version_of: impl Fn(&T) -> &str,
+) -> std::result::Result<T, ReferenceOutcome> {
+    if d.item_id != words.id {
+        return Err(outcome(
+            d,
+            "rejected",
+            Some(format!(
+                "{} as item '{}', not '{}'",
+                words.travels, words.id, d.item_id
+            )),
+        ));
+    }
+    let item = parse(&d.body).map_err(|why| outcome(d, "rejected", Some(why)))?;
+    if version_of(&item) != d.version {
+        return Err(outcome(
+            d,
+            "rejected",
+            Some(format!(
+                "{} version {} but {} sent as version {}",
+                words.says,
+                version_of(&item),
+                words.was,
+                d.version
+            )),
+        ));
+    }
+    Ok(item)
+}
+
 fn apply_codes(
     conn: &Connection,
     codes: &'static CodeLists,
@@ -540,37 +480,16 @@ fn apply_codes(
     origin: &Origin<'_>,
     now: &str,
 ) -> Result<ReferenceOutcome> {
-    if d.item_id != CODE_LISTS_ID {
-        return Ok(outcome(
-            d,
-            "rejected",
-            Some(format!(
-                "code lists travel as item '{CODE_LISTS_ID}', not '{}'",
-                d.item_id
-            )),
-        ));
-    }
-    let lists = match CodeLists::parse(&d.body) {
-        Ok(l) => l,
-        Err(e) => {
-            return Ok(outcome(
-                d,
-                "rejected",
-                Some(format!("the code lists cannot be used: {e}")),
-            ));
-        }
+    let read = read_item(
+        d,
+        &CODE_LISTS_WORDS,
+        |body| CodeLists::parse(body).map_err(|e| format!("the code lists cannot be used: {e}")),
+        |lists| lists.version(),
+    );
+    let lists = match read {
+        Ok(lists) => lists,
+        Err(rejected) => return Ok(rejected),
     };
-    if lists.version() != d.version {
-        return Ok(outcome(
-            d,
-            "rejected",
-            Some(format!(
-                "the code lists say version {} but were sent as version {}",
-                lists.version(),
-                d.version
-            )),
-        ));
-    }
     // The lists in use (built-in or in force) are the baseline: same hash → unchanged.
     let have = in_force_row(conn, "code_lists", CODE_LISTS_ID)?;
     let current = codes.version().to_owned();
@@ -674,46 +593,6 @@ fn apply_pack(
     Ok(outcome(d, "applied", None))
 }
 
-/// Reads and checks a directory file: every agency with an id, a known type and language,
-/// a name, no id twice.
-pub fn parse_directory(text: &str, codes: &CodeLists) -> Result<DirectoryFile> {
-    let file: DirectoryFile = serde_json::from_str(text)
-        .map_err(|e| Error::invalid(format!("the referral directory is not valid: {e}")))?;
-    if file.format > DIRECTORY_FORMAT {
-        return Err(Error::NewerVersion {
-            what: "referral-directory format",
-            found: i64::from(file.format),
-            supported: i64::from(DIRECTORY_FORMAT),
-        });
-    }
-    let mut seen = std::collections::HashSet::new();
-    for (i, a) in file.agencies.iter().enumerate() {
-        let at = format!("agency {} ('{}')", i + 1, a.name);
-        if a.id.trim().is_empty() || !seen.insert(a.id.clone()) {
-            return Err(Error::invalid(format!(
-                "{at} has an empty or repeated id '{}'",
-                a.id
-            )));
-        }
-        if a.name.trim().is_empty() {
-            return Err(Error::invalid(format!("{at} has no name")));
-        }
-        if !codes.contains("referral_agency", &a.agency_type) {
-            return Err(Error::invalid(format!(
-                "{at} has type '{}', which is not a referral agency code",
-                a.agency_type
-            )));
-        }
-        Language::parse(&a.language).map_err(|_| {
-            Error::invalid(format!(
-                "{at} has language '{}'; use en, lt, lv, az or ru",
-                a.language
-            ))
-        })?;
-    }
-    Ok(file)
-}
-
 fn apply_directory(
     conn: &Connection,
     codes: &'static CodeLists,
@@ -721,30 +600,16 @@ fn apply_directory(
     origin: &Origin<'_>,
     now: &str,
 ) -> Result<ReferenceOutcome> {
-    if d.item_id != DIRECTORY_ID {
-        return Ok(outcome(
-            d,
-            "rejected",
-            Some(format!(
-                "the directory travels as item '{DIRECTORY_ID}', not '{}'",
-                d.item_id
-            )),
-        ));
-    }
-    let file = match parse_directory(&d.body, codes) {
-        Ok(f) => f,
-        Err(e) => return Ok(outcome(d, "rejected", Some(e.to_string()))),
+    let read = read_item(
+        d,
+        &DIRECTORY_WORDS,
+        |body| parse_directory(body, codes).map_err(|e| e.to_string()),
+        |file| &file.version,
+    );
+    let file = match read {
+        Ok(file) => file,
+        Err(rejected) => return Ok(rejected),
     };
-    if file.version != d.version {
-        return Ok(outcome(
-            d,
-            "rejected",
-            Some(format!(
-                "the directory says version {} but was sent as version {}",
-                file.version, d.version
-            )),
-        ));
-    }
     let have = in_force_row(conn, "directory", DIRECTORY_ID)?;
     if let Some(o) = against(d, have.as_ref().map(|(v, s)| (v.as_str(), s.as_str()))) {
         return Ok(o);
@@ -752,158 +617,6 @@ fn apply_directory(
     write_directory(conn, &file)?;
     store_item(conn, d, origin, now)?;
     Ok(outcome(d, "applied", None))
-}
-
-fn write_directory(conn: &Connection, file: &DirectoryFile) -> Result<()> {
-    conn.execute("DELETE FROM directory_agency", [])?;
-    let mut stmt = conn.prepare(
-        "INSERT INTO directory_agency (id, region, agency_type, name, address, phone, email, language)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?;
-    for a in &file.agencies {
-        stmt.execute(params![
-            a.id,
-            a.region,
-            a.agency_type,
-            a.name,
-            a.address,
-            a.phone,
-            a.email,
-            a.language.to_ascii_lowercase()
-        ])?;
-    }
-    Ok(())
-}
-
-/// Splits CSV text (RFC 4180: commas, double-quoted fields with `""` inside, CRLF or LF)
-/// into rows of fields.
-fn csv_rows(text: &str) -> Result<Vec<Vec<String>>> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut rows = Vec::new();
-    let mut row = Vec::new();
-    let mut field = String::new();
-    let mut chars = text.chars().peekable();
-    let mut quoted = false;
-    let mut line = 1;
-    while let Some(c) = chars.next() {
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => quoted = false,
-                '\n' => {
-                    line += 1;
-                    field.push(c);
-                }
-                _ => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' if field.is_empty() => quoted = true,
-            ',' => row.push(std::mem::take(&mut field)),
-            '\r' => {}
-            '\n' => {
-                line += 1;
-                row.push(std::mem::take(&mut field));
-                if row.iter().any(|f| !f.trim().is_empty()) {
-                    rows.push(std::mem::take(&mut row));
-                } else {
-                    row.clear();
-                }
-            }
-            _ => field.push(c),
-        }
-    }
-    if quoted {
-        return Err(Error::invalid(format!(
-            "the CSV file ends inside a quoted field (opened before line {line})"
-        )));
-    }
-    row.push(field);
-    if row.iter().any(|f| !f.trim().is_empty()) {
-        rows.push(row);
-    }
-    Ok(rows)
-}
-
-/// Reads a directory CSV: a header row naming the columns `region`, `type`, `name`,
-/// `address`, `phone`, `email`, `language` and optionally `id` (any order); one agency per
-/// row. Agencies without an id get one derived from region, type and name.
-pub fn directory_from_csv(text: &str, codes: &CodeLists, version: &str) -> Result<DirectoryFile> {
-    let rows = csv_rows(text)?;
-    let Some((header, body)) = rows.split_first() else {
-        return Err(Error::invalid(
-            "the CSV file is empty; it needs a header row and one row per agency",
-        ));
-    };
-    let header: Vec<String> = header
-        .iter()
-        .map(|h| h.trim().to_ascii_lowercase())
-        .collect();
-    let col = |name: &str| header.iter().position(|h| h == name);
-    let mut idx = BTreeMap::new();
-    for name in [
-        "region", "type", "name", "address", "phone", "email", "language",
-    ] {
-        let i = col(name).ok_or_else(|| {
-            Error::invalid(format!(
-                "the CSV header has no column '{name}'; it needs id (optional), region, type, name, address, phone, email, language"
-            ))
-        })?;
-        idx.insert(name, i);
-    }
-    let id_col = col("id");
-    let mut agencies = Vec::with_capacity(body.len());
-    for (n, row) in body.iter().enumerate() {
-        let get = |name: &str| -> String {
-            row.get(idx[name])
-                .map(|s| s.trim().to_owned())
-                .unwrap_or_default()
-        };
-        let agency_type = get("type").to_ascii_lowercase();
-        let id = id_col
-            .and_then(|i| row.get(i))
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| {
-                let seed = format!(
-                    "{}\u{1f}{}\u{1f}{}",
-                    get("region"),
-                    agency_type,
-                    get("name")
-                );
-                format!("a-{}", &sha256_hex(&seed)[..12])
-            });
-        let agency = DirectoryAgency {
-            id,
-            region: get("region"),
-            agency_type,
-            name: get("name"),
-            address: get("address"),
-            phone: get("phone"),
-            email: get("email"),
-            language: get("language").to_ascii_lowercase(),
-        };
-        if !codes.contains("referral_agency", &agency.agency_type) {
-            return Err(Error::invalid(format!(
-                "row {} of the CSV: type '{}' is not a referral agency code (police, prosecutor, court, state_legal_aid, social_services, child_protection, health, mental_health, shelter, probation, employment_housing, other_ngo)",
-                n + 2,
-                agency.agency_type
-            )));
-        }
-        agencies.push(agency);
-    }
-    let file = DirectoryFile {
-        format: DIRECTORY_FORMAT,
-        version: version.to_owned(),
-        agencies,
-    };
-    // The same checks a centre makes on receipt (ids, names, languages).
-    let text = serde_json::to_string(&file).map_err(|e| Error::invalid(e.to_string()))?;
-    parse_directory(&text, codes).map_err(|e| Error::invalid(format!("the CSV file: {e}")))
 }
 
 impl Store {
@@ -989,31 +702,6 @@ impl Store {
             agencies: u64::try_from(agencies).unwrap_or(0),
             log,
         })
-    }
-
-    /// The agencies of the referral directory in force, by region and name; only those of
-    /// `agency_type` when given.
-    pub fn directory(&self, agency_type: Option<&str>) -> Result<Vec<DirectoryAgency>> {
-        Ok(self
-            .conn
-            .prepare(
-                "SELECT id, region, agency_type, name, address, phone, email, language
-                 FROM directory_agency WHERE ?1 IS NULL OR agency_type = ?1
-                 ORDER BY region, agency_type, name",
-            )?
-            .query_map([agency_type], |r| {
-                Ok(DirectoryAgency {
-                    id: r.get(0)?,
-                    region: r.get(1)?,
-                    agency_type: r.get(2)?,
-                    name: r.get(3)?,
-                    address: r.get(4)?,
-                    phone: r.get(5)?,
-                    email: r.get(6)?,
-                    language: r.get(7)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?)
     }
 
     /// Applies a reference item loaded here (not received in a bundle) in a new transaction,
@@ -1137,46 +825,5 @@ mod tests {
         );
         assert_eq!(compare_versions("2026.11", "2026.11.1"), Ordering::Less);
         assert_eq!(compare_versions("2", "2"), Ordering::Equal);
-    }
-
-    #[test]
-    fn csv_rows_read_quotes_commas_and_newlines() {
-        let rows = csv_rows("\u{feff}a,b\r\n\"x, y\",\"say \"\"hi\"\"\nthere\"\n\n").unwrap();
-        assert_eq!(
-            rows,
-            vec![
-                vec!["a".to_owned(), "b".to_owned()],
-                vec!["x, y".to_owned(), "say \"hi\"\nthere".to_owned()]
-            ]
-        );
-        assert!(csv_rows("a,\"open").is_err());
-    }
-
-    #[test]
-    fn a_directory_csv_is_checked_row_by_row() {
-        let codes = CodeLists::builtin().unwrap();
-        let ok = "region,type,name,address,phone,email,language\nKlaipėda,police,Klaipėdos policija,Liepų g. 1,+370 46 000000,klp@policija.lt,lt\n";
-        let file = directory_from_csv(ok, codes, "1").unwrap();
-        assert_eq!(file.agencies.len(), 1);
-        assert!(file.agencies[0].id.starts_with("a-"));
-        let again = directory_from_csv(ok, codes, "2").unwrap();
-        assert_eq!(
-            file.agencies[0].id, again.agencies[0].id,
-            "derived ids are stable"
-        );
-        let bad_type = ok.replace(",police,", ",sheriff,");
-        let e = directory_from_csv(&bad_type, codes, "1")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("row 2") && e.contains("sheriff"), "{e}");
-        let bad_lang = ok.replace(",lt\n", ",de\n");
-        let e = directory_from_csv(&bad_lang, codes, "1")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("language 'de'"), "{e}");
-        let e = directory_from_csv("region,name\n", codes, "1")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("no column 'type'"), "{e}");
     }
 }

@@ -37,7 +37,7 @@ pub const STATISTICS: &str = "statistics";
 
 /// The pseudo-table under which an import summary counts a statistics bundle's months
 /// (new, replaced, left because a newer bundle set them), and an export preview its counts.
-pub const MONTHLY_COUNTS: &str = "monthly_counts";
+pub use super::summary::MONTHLY_COUNTS;
 
 /// The sharing level agreed with the peer of this fingerprint.
 pub(crate) fn sharing_with(conn: &Connection, fingerprint: &str) -> Result<String> {

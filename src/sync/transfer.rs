@@ -21,14 +21,14 @@ use std::path::Path;
 
 use base64::Engine as _;
 use chrono::{NaiveDate, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use super::export::{next_sequence, write_line};
 use super::identity::{self, peer_by};
 use super::payload::{Line, Manifest, PAYLOAD_FORMAT, Totals};
-use crate::atomic_file::AtomicFile;
-use crate::bundle::format::{self, BundleKind, Routing};
+use crate::bundle::format::{BundleKind, Routing};
+use crate::cases::consents;
 use crate::cases::{
     CaseFields, ChildFields, ClientFields, ConsentFields, IncidentFields, NewCase, NoteFields,
     ProtectionOrderFields, ReferralFields, ServiceContactFields,
@@ -194,18 +194,6 @@ fn transfer_consent(detail: &crate::cases::CaseDetail) -> Option<(String, Consen
         .map(|c| (c.id.to_string(), c.fields.clone()))
 }
 
-/// The centre `case` was sent to in a transfer bundle, if it was: the case is that centre's
-/// now (it is neither transferred again nor reopened here).
-pub(crate) fn sent_to(conn: &rusqlite::Connection, case: CaseId) -> Result<Option<String>> {
-    Ok(conn
-        .query_row(
-            "SELECT peer_centre FROM case_transfer WHERE case_id = ?1 AND direction = 'out'",
-            [case],
-            |r| r.get(0),
-        )
-        .optional()?)
-}
-
 impl Store {
     /// Seals `case` for the centre `to` into `out`, with the client's details, notes and
     /// documents, and closes it here as transferred. Needs a current `case_transfer`
@@ -228,7 +216,7 @@ impl Store {
                 "{code} is a coordination centre; a case is transferred to another centre"
             )));
         }
-        if let Some(to) = sent_to(&self.conn, case)? {
+        if let Some(to) = consents::sent_to(&self.conn, case)? {
             return Err(Error::invalid(format!(
                 "this case was already transferred to {to}; it is closed here"
             )));
@@ -341,15 +329,7 @@ impl Store {
             codes_version: self.ctx.codes.version().to_owned(),
             prev_hash,
         };
-        let file = AtomicFile::create(out)?;
-        let buffered = std::io::BufWriter::with_capacity(256 * 1024, file);
-        let mut w = format::seal(
-            buffered,
-            routing,
-            &peer.recipient,
-            &me.signing,
-            &mut rand_core_09::UnwrapErr(rand_core_09::OsRng),
-        )?;
+        let mut w = super::export::seal_to_file(out, routing, &peer, &me)?;
         write_line(
             &mut w,
             &Line::Manifest(Manifest {
@@ -394,10 +374,7 @@ impl Store {
                 ..Totals::default()
             }),
         )?;
-        let (buffered, sealed) = w.finish()?;
-        let file = buffered
-            .into_inner()
-            .map_err(|e| Error::invalid(format!("cannot write the bundle: {}", e.error())))?;
+        let (file, sealed) = super::export::finish_sealed(w)?;
         let documents = u32::try_from(detail.documents.len()).unwrap_or(u32::MAX);
         let case_open = detail.case.closed_on.is_none();
         let fingerprint = peer.peer.fingerprint.hex.clone();

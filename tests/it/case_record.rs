@@ -826,8 +826,8 @@ fn drafts_are_kept_per_person_until_deleted() {
 }
 
 /// The queues of `user` (any staff member) on `today`, from the store's own connection.
-fn queues_of(store: &Store, user: &str, today: &str) -> atrama::cases::queues::WorkQueues {
-    atrama::cases::queues::work_queues(
+fn queues_of(store: &Store, user: &str, today: &str) -> atrama::queues::WorkQueues {
+    atrama::queues::work_queues(
         store.dangerously_raw_connection(),
         user,
         Country::Lt,

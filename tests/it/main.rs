@@ -19,6 +19,7 @@ mod hostile_files;
 #[cfg(unix)]
 mod hostile_partners;
 mod hostile_records;
+mod layers;
 mod lock;
 mod minimisation;
 mod multi_agency;

@@ -510,7 +510,7 @@ fn a_conference_records_actions_outcomes_and_puts_its_follow_up_in_the_queue() {
 
     // The follow-up shows in the work queue of the case's lead worker within a week.
     let queue = |store: &Store, today: &str| {
-        atrama::cases::queues::work_queues(
+        atrama::queues::work_queues(
             store.dangerously_raw_connection(),
             "ona",
             Country::Lt,
@@ -530,7 +530,7 @@ fn a_conference_records_actions_outcomes_and_puts_its_follow_up_in_the_queue() {
     assert!(!due[0].overdue);
     assert!(queue(&f.store, "2026-11-25")[0].overdue);
     assert!(
-        atrama::cases::queues::work_queues(
+        atrama::queues::work_queues(
             f.store.dangerously_raw_connection(),
             "someone_else",
             Country::Lt,

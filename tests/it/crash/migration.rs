@@ -263,7 +263,7 @@ fn a_kill_during_a_migration_leaves_the_old_or_the_new_schema_with_the_same_cont
                         "{kill:?}: at the latest version before the commit: {reached:?}"
                     );
                     // Migrated, but killed before the unlock that follows rebuilt the search
-                    // index (`cases::search::upgrade_index`, its own transaction, marked in
+                    // index (`store::search_index::upgrade_index`, its own transaction, marked in
                     // `store_meta`): the index is derived data, and the unlock below must
                     // bring it to the content of an undisturbed run.
                     let derived = |c: &super::Content| {

@@ -1,16 +1,18 @@
 //! The work queues of the home screen: my open cases, follow-ups due, police notifications
 //! still to be contacted (with the next-working-day deadline the law sets), safety plans due
-//! for review, recently opened cases.
+//! for review, recently opened cases. They sit above the case record and risk (they read
+//! both), on the floor of their own.
 
 use chrono::NaiveDate;
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
-use super::model::CaseSummary;
-use super::read::{SUMMARY_COLUMNS, summary_row};
 use crate::calendar::{Holidays, next_working_day};
+use crate::cases::model::CaseSummary;
+use crate::cases::read::{SUMMARY_COLUMNS, summary_row};
 use crate::centre::Country;
 use crate::error::Result;
+use crate::store::Store;
 
 /// How many rows each queue shows at most.
 pub const QUEUE_LIMIT: u32 = 200;
@@ -49,7 +51,7 @@ pub struct WorkQueues {
     /// Case-conference follow-ups of my open cases due within a week (or overdue), soonest
     /// first.
     #[serde(default)]
-    pub conference_follow_ups: Vec<super::conference::ConferenceFollowUp>,
+    pub conference_follow_ups: Vec<crate::cases::conference::ConferenceFollowUp>,
     /// Cases opened most recently in the centre.
     pub recently_opened: Vec<CaseSummary>,
 }
@@ -129,7 +131,7 @@ pub fn work_queues(
     let safety_plan_reviews =
         crate::risk::safety_plan::reviews_due(conn, user, today, horizon, QUEUE_LIMIT)?;
     let conference_follow_ups =
-        super::conference::follow_ups_due(conn, user, today, horizon, QUEUE_LIMIT)?;
+        crate::cases::conference::follow_ups_due(conn, user, today, horizon, QUEUE_LIMIT)?;
     Ok(WorkQueues {
         today,
         my_open_cases,
@@ -139,4 +141,17 @@ pub fn work_queues(
         conference_follow_ups,
         recently_opened,
     })
+}
+
+impl Store {
+    /// The signed-in person's work queues on `today`.
+    pub fn work_queues(&self, today: NaiveDate) -> Result<WorkQueues> {
+        work_queues(
+            &self.conn,
+            &self.ctx.user,
+            self.ctx.country,
+            Holidays::builtin()?,
+            today,
+        )
+    }
 }
