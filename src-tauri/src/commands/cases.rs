@@ -8,12 +8,13 @@ use atrama::cases::{
     CaseDetail, CaseFields, CaseFilter, CaseSummary, ChildFields, ClientDetails, ClientFields,
     ClientIdentity, ClientRevision, ConsentFields, IncidentFields, Intake, NoteFields,
     PossibleDuplicate, ProtectionOrderFields, RecordHistory, RecordRef, ReferralFields, SearchHit,
-    ServiceContactFields, WorkQueues,
+    ServiceContactFields,
 };
 use atrama::ids::{
     CaseId, ChildId, ClientId, ConsentEventId, DocumentId, IncidentId, NoteId, ProtectionOrderId,
     ReferralId, ServiceContactId, StatusEventId,
 };
+use atrama::queues::WorkQueues;
 use atrama::staff::StaffMember;
 use chrono::NaiveDate;
 
