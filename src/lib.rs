@@ -24,6 +24,7 @@ pub mod hlc;
 pub mod ids;
 pub mod phase;
 pub mod risk;
+pub mod sheets;
 pub mod staff;
 pub mod stats;
 pub mod store;
