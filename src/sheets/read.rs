@@ -66,7 +66,8 @@ pub struct SourceRow {
 
 enum Rows {
     Grid(std::vec::IntoIter<SourceRow>),
-    Csv(Box<csv::Reader<DecodingReader<BufReader<File>>>>),
+    /// The reader and the number of records read so far.
+    Csv(Box<csv::Reader<DecodingReader<BufReader<File>>>>, usize),
 }
 
 /// An open sheet: its header and the rows below it.
@@ -118,7 +119,7 @@ impl Sheet {
         }
         match &mut self.rows {
             Rows::Grid(rows) => rows.next().map(Ok),
-            Rows::Csv(reader) => next_csv(reader).transpose(),
+            Rows::Csv(reader, count) => next_csv(reader, count).transpose(),
         }
     }
 }
@@ -353,17 +354,18 @@ pub fn sniff_delimiter(text: &str) -> u8 {
     best.0
 }
 
+/// The next record; rows are numbered by record, as a spreadsheet program shows the file
+/// (a quoted cell over several lines is still one row).
 fn next_csv(
     reader: &mut csv::Reader<DecodingReader<BufReader<File>>>,
+    count: &mut usize,
 ) -> Result<Option<SourceRow>> {
     let mut record = csv::StringRecord::new();
     match reader.read_record(&mut record) {
         Ok(true) => {
-            let number = record
-                .position()
-                .map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+            *count += 1;
             Ok(Some(SourceRow {
-                number,
+                number: *count,
                 cells: record.iter().map(|c| c.trim().to_owned()).collect(),
             }))
         }
@@ -408,8 +410,9 @@ fn open_csv(path: &Path, options: &ReadOptions) -> Result<Sheet> {
         .delimiter(delimiter)
         .from_reader(DecodingReader::new(BufReader::new(file), encoding));
     let mut top = Vec::new();
+    let mut count = 0;
     while top.len() < HEADER_SEARCH_ROWS {
-        match next_csv(&mut reader)? {
+        match next_csv(&mut reader, &mut count)? {
             Some(row) => top.push(row),
             None => break,
         }
@@ -421,7 +424,7 @@ fn open_csv(path: &Path, options: &ReadOptions) -> Result<Sheet> {
     finish(
         top,
         format!("CSV, {}, {shown}", encoding.name().to_ascii_lowercase()),
-        Rows::Csv(Box::new(reader)),
+        Rows::Csv(Box::new(reader), count),
     )
 }
 
@@ -473,5 +476,25 @@ mod tests {
             out.extend_from_slice(&buf[..n]);
         }
         assert_eq!(String::from_utf8(out).ok(), Some(text));
+    }
+}
+
+#[cfg(test)]
+mod csv_lines {
+    use super::*;
+
+    #[test]
+    fn csv_rows_are_numbered_by_their_line() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("a.csv");
+        std::fs::write(
+            &path,
+            "title\t\t\r\n\t\t\r\nA\tB\tC\r\n\"1\r\nx\"\t2\t3\r\n4\t5\t6\r\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let sheet = Sheet::open(&path, &ReadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(sheet.header_row, 3);
+        let rows: Vec<usize> = sheet.filter_map(|r| r.ok()).map(|r| r.number).collect();
+        assert_eq!(rows, vec![4, 5]);
     }
 }
