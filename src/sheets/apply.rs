@@ -302,21 +302,18 @@ impl<C: Clone, K: Clone> Linker<C, K> {
     }
 }
 
-/// Possible duplicates of a new client: in the store (except `ours`, the clients this
-/// import created) and in the sheet's earlier rows.
+/// Possible duplicates of a new client: in the store and in the sheet's earlier rows.
 fn duplicates_of<C: Clone, K: Clone>(
     conn: &Connection,
     linker: &Linker<C, K>,
     r: &RowRecords,
-    ours: &dyn Fn(ClientId) -> bool,
 ) -> Result<Option<RowDuplicate>> {
     let has_identity =
         r.client.given_name.is_some() || r.client.family_name.is_some() || r.client.phone.is_some();
     if !has_identity {
         return Ok(None);
     }
-    let mut existing = possible_duplicates(conn, &r.client)?;
-    existing.retain(|d| !ours(d.client_id));
+    let existing = possible_duplicates(conn, &r.client)?;
     let earlier_row = linker.earlier(r);
     if existing.is_empty() && earlier_row.is_none() {
         return Ok(None);
@@ -353,6 +350,28 @@ impl Store {
         decisions: &[RowDecision],
     ) -> Result<DryRun> {
         self.require_import_role()?;
+        let out = self.check_sheet(path, read, mapping, decisions)?;
+        if out.duplicates.iter().any(|d| !d.existing.is_empty()) {
+            let shown: usize = out.duplicates.iter().map(|d| d.existing.len()).sum();
+            self.log_access(
+                Action::ViewIdentity,
+                None,
+                Some(&format!(
+                    "spreadsheet import dry run: {shown} possible existing client(s) shown"
+                )),
+            )?;
+        }
+        Ok(out)
+    }
+
+    /// The dry run's reading and checking, without the access log.
+    fn check_sheet(
+        &self,
+        path: &Path,
+        read: &ReadOptions,
+        mapping: &Mapping,
+        decisions: &[RowDecision],
+    ) -> Result<DryRun> {
         let sha256 = file_sha256(path)?;
         let mut sheet = Sheet::open(path, read)?;
         let plan = Plan::new(mapping, &sheet.headers, self.ctx.codes())?;
@@ -395,7 +414,7 @@ impl Store {
                             (r.row, r.row, false)
                         }
                         Link::New => {
-                            if let Some(d) = duplicates_of(&self.conn, &linker, &r, &|_| false)? {
+                            if let Some(d) = duplicates_of(&self.conn, &linker, &r)? {
                                 out.duplicates.push(d);
                             }
                             out.will_create.clients += 1;
@@ -418,16 +437,6 @@ impl Store {
                 count,
             })
             .collect();
-        if out.duplicates.iter().any(|d| !d.existing.is_empty()) {
-            let shown: usize = out.duplicates.iter().map(|d| d.existing.len()).sum();
-            self.log_access(
-                Action::ViewIdentity,
-                None,
-                Some(&format!(
-                    "spreadsheet import dry run: {shown} possible existing client(s) shown"
-                )),
-            )?;
-        }
         Ok(out)
     }
 
@@ -452,8 +461,44 @@ impl Store {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        // Every row checked and every new client's duplicates looked for against the store
+        // as it is before the import, before anything is written.
+        let checked = self.check_sheet(path, &options.read, mapping, &options.decisions)?;
+        if checked.sha256 != sha256 {
+            return Err(Error::invalid(
+                "the file changed while it was read; close it in other programs and import again",
+            ));
+        }
+        if let Some(first) = checked.problems.first()
+            && !options.skip_rows_with_problems
+        {
+            return Err(Error::invalid(format!(
+                "row {} cannot be imported ({}{}); nothing was imported — correct the sheet or \
+                 the mapping, or choose to leave such rows out",
+                first.row,
+                first
+                    .column
+                    .as_deref()
+                    .map(|c| format!("column '{c}': "))
+                    .unwrap_or_default(),
+                first.message
+            )));
+        }
+        let decided: std::collections::HashSet<usize> =
+            options.decisions.iter().map(|d| d.row).collect();
+        if let Some(d) = checked
+            .duplicates
+            .iter()
+            .find(|d| !decided.contains(&d.row))
+        {
+            return Err(Error::invalid(format!(
+                "row {} may be a client already recorded or an earlier row; decide in the dry \
+                 run whether she is new, then import again (nothing was imported)",
+                d.row
+            )));
+        }
         let codes = self.ctx.codes();
-        self.batch(|b| {
+        let result = self.batch(|b| {
             let mut sheet = Sheet::open(path, &options.read)?;
             let plan = Plan::new(mapping, &sheet.headers, codes)?;
             let batch_id = uuid::Uuid::now_v7().to_string();
@@ -478,7 +523,6 @@ impl Store {
             };
             let mut unknown = BTreeMap::new();
             let mut linker: Linker<ClientId, CaseId> = Linker::new(&options.decisions);
-            let mut ours: std::collections::HashSet<ClientId> = std::collections::HashSet::new();
             while let Some(row) = sheet.next_row() {
                 let row = row?;
                 let r = match plan.row(row.number, &row.cells, &mut unknown) {
@@ -488,21 +532,10 @@ impl Store {
                             report.rows_skipped.extend(problems);
                             continue;
                         }
-                        let first = problems.first().map_or_else(String::new, |p| {
-                            format!(
-                                "{}{}",
-                                p.column
-                                    .as_deref()
-                                    .map(|c| format!("column '{c}': "))
-                                    .unwrap_or_default(),
-                                p.message
-                            )
-                        });
-                        return Err(Error::invalid(format!(
-                            "row {} cannot be imported ({first}); nothing was imported — correct \
-                             the sheet or the mapping, or choose to leave such rows out",
-                            row.number
-                        )));
+                        // The check pass found none: the file changed in between.
+                        return Err(Error::invalid(
+                            "the file changed while it was read; import again",
+                        ));
                     }
                     RowOutcome::Records(r) => r,
                 };
@@ -521,20 +554,9 @@ impl Store {
                             Link::Client(c) => (c, false),
                             Link::Existing(c) => (c, false),
                             _ => {
-                                let dup =
-                                    duplicates_of(&b.tx, &linker, &r, &|c| ours.contains(&c))?;
-                                if dup.is_some() && !linker.decisions.contains_key(&r.row) {
-                                    return Err(Error::invalid(format!(
-                                        "row {} may be a client already recorded or an earlier \
-                                         row; decide in the dry run whether she is new, then \
-                                         import again (nothing was imported)",
-                                        r.row
-                                    )));
-                                }
                                 let id =
                                     b.create_client(&r.client).map_err(|e| at_row(r.row, e))?;
                                 tag(b, "client", &id.to_string())?;
-                                ours.insert(id);
                                 report.created.clients += 1;
                                 (id, true)
                             }
@@ -591,8 +613,19 @@ impl Store {
                     report.rows_imported, report.created.clients, report.created.cases
                 )),
             )?;
+            // The bytes written are the bytes checked.
+            if file_sha256(path)? != sha256 {
+                return Err(Error::invalid(
+                    "the file changed while it was imported; nothing was imported — import again",
+                ));
+            }
+            crate::phase::mark("sheets:before-commit");
             Ok(report)
-        })
+        });
+        if result.is_ok() {
+            crate::phase::mark("sheets:committed");
+        }
+        result
     }
 
     /// Undoes an import batch: every record it created is tombstoned, in one transaction.

@@ -664,6 +664,9 @@ pub struct Plan<'a> {
     codes: &'static CodeLists,
     columns: BTreeMap<Field, (usize, String)>,
     values: BTreeMap<String, BTreeMap<String, ValueChoice>>,
+    /// Each distinct (list, value) resolved once: a sheet repeats a handful of words in
+    /// every row.
+    resolved: std::cell::RefCell<std::collections::HashMap<(String, String), Option<String>>>,
 }
 
 /// Either a row's records, a row skipped (blank or a total) or its problems.
@@ -745,6 +748,7 @@ impl<'a> Plan<'a> {
             codes,
             columns,
             values,
+            resolved: std::cell::RefCell::default(),
         })
     }
 
@@ -763,15 +767,26 @@ impl<'a> Plan<'a> {
 
     /// The code of a value of `list`: mapped, else suggested; `Err(())` when neither.
     fn code(&self, list: &str, value: &str) -> std::result::Result<String, ()> {
-        match self.values.get(list).and_then(|m| m.get(&fold_key(value))) {
-            Some(ValueChoice::Code(c)) => Ok(c.clone()),
-            Some(ValueChoice::Unknown) => Ok(if self.codes.contains(list, "unknown") {
+        let key = (list.to_owned(), value.to_owned());
+        if let Some(found) = self.resolved.borrow().get(&key) {
+            return found.clone().ok_or(());
+        }
+        let found = match self.values.get(list).and_then(|m| m.get(&fold_key(value))) {
+            Some(ValueChoice::Code(c)) => Some(c.clone()),
+            Some(ValueChoice::Unknown) => Some(if self.codes.contains(list, "unknown") {
                 "unknown".into()
             } else {
                 "other".into()
             }),
-            None => suggest_value(self.codes, list, value).ok_or(()),
+            None => suggest_value(self.codes, list, value),
+        };
+        let mut resolved = self.resolved.borrow_mut();
+        // A column of free text mapped by mistake must not grow the memory with the rows.
+        if resolved.len() >= 10_000 {
+            resolved.clear();
         }
+        resolved.insert(key, found.clone());
+        found.ok_or(())
     }
 
     /// The row's records, or why it cannot be imported. Values in no code list are added
