@@ -499,6 +499,7 @@ impl Store {
         }
         let codes = self.ctx.codes();
         let result = self.batch(|b| {
+            crate::phase::mark("sheets:transaction");
             let mut sheet = Sheet::open(path, &options.read)?;
             let plan = Plan::new(mapping, &sheet.headers, codes)?;
             let batch_id = uuid::Uuid::now_v7().to_string();

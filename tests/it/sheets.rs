@@ -672,3 +672,163 @@ fn a_mapping_is_saved_exported_and_imported_without_case_data() {
     assert!(other.store.save_sheet_mapping(&bad).is_err());
     assert_eq!(other.store.sheet_mappings().unwrap().len(), 1);
 }
+
+// ---- a kill during the import -----------------------------------------------------------
+
+/// The environment that makes [`an_import_in_its_own_process`] the kill harness's child.
+const CHILD_STORE: &str = "ATRAMA_SHEETS_CHILD_STORE";
+const CHILD_SHEET: &str = "ATRAMA_SHEETS_CHILD_SHEET";
+
+/// A register of `rows` fictitious rows, every client new (unique family names), as CSV.
+fn write_register(path: &Path, rows: usize) {
+    use std::io::Write as _;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    writeln!(
+        f,
+        "Kliento Nr.;Vardas;Pavardė;Gimimo metai;Kreipimosi data;Smurto forma;Vaikų skaičius"
+    )
+    .unwrap();
+    let syll = ["ka", "ze", "ri", "mo", "tu", "la", "ve", "si", "no", "ru"];
+    for r in 0..rows {
+        let family: String = [r % 10, (r / 10) % 10, (r / 100) % 10, (r / 1000) % 10]
+            .iter()
+            .map(|&i| syll[i])
+            .collect();
+        writeln!(
+            f,
+            "K-{r};Rūta;{family}ienė;{};{:02}.03.2024;Fizinis, Psichologinis;{}",
+            1950 + r % 50,
+            1 + r % 28,
+            r % 3
+        )
+        .unwrap();
+    }
+}
+
+/// One import from a store on disk, in this process. Run by the harness below as its child
+/// (the store and sheet named in the environment, killed at random); run alone, it imports
+/// a small register into a new store and checks the counts.
+#[test]
+fn an_import_in_its_own_process() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, sheet, rows) = match (std::env::var_os(CHILD_STORE), std::env::var_os(CHILD_SHEET)) {
+        (Some(dir), Some(sheet)) => (PathBuf::from(dir), PathBuf::from(sheet), None),
+        _ => {
+            let dir = tmp.path().join("store");
+            drop(super::crash::create(
+                &dir,
+                "KLP-01",
+                atrama::Mode::Centre,
+                "ona",
+            ));
+            let sheet = tmp.path().join("register.csv");
+            write_register(&sheet, 60);
+            (dir, sheet, Some(60))
+        }
+    };
+    let mut store = super::crash::unlock_when_free(&dir, "ona").unwrap();
+    let mapping = sheets::suggested_mapping(
+        "register",
+        &sheets::preview(&sheet, &ReadOptions::default()).unwrap(),
+    );
+    let report = store
+        .sheet_import(&sheet, &mapping, &ImportOptions::default())
+        .unwrap();
+    if let Some(rows) = rows {
+        assert_eq!(report.rows_imported, rows);
+        assert_eq!(report.created.clients, rows);
+        assert_eq!(report.created.incidents, rows);
+        assert_eq!(live(&store, "case_file"), rows);
+    }
+}
+
+/// A kill (SIGKILL) at a random moment of an import leaves the store as it was before —
+/// every table's content — or with the whole import; never a part of it.
+#[cfg(unix)]
+#[test]
+fn a_kill_during_the_import_leaves_the_store_before_or_after() {
+    use super::crash::{Landed, differing, kill_loop, phases, with_phases};
+    const ROWS: usize = 1_500;
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("base");
+    drop(super::crash::create(
+        &base,
+        "KLP-01",
+        atrama::Mode::Centre,
+        "ona",
+    ));
+    let sheet = tmp.path().join("register.csv");
+    write_register(&sheet, ROWS);
+    // Without the access log (an unlock appends to it) and its chain head.
+    let comparable = |dir: &Path| -> Content {
+        let store = super::crash::unlock_when_free(dir, "ona").unwrap();
+        super::crash::assert_integrity(&store, "after a kill");
+        let mut c = content(&store);
+        c.remove("access_log");
+        c.remove("store_meta.access_log_head");
+        c
+    };
+    let before = comparable(&base);
+    let child = |dir: &Path| {
+        let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+        cmd.args([
+            "--exact",
+            "sheets::an_import_in_its_own_process",
+            "--test-threads",
+            "1",
+        ])
+        .env(CHILD_STORE, dir)
+        .env(CHILD_SHEET, &sheet);
+        cmd
+    };
+    // The reference run, undisturbed.
+    let reference_dir = tmp.path().join("reference");
+    super::crash::copy_dir(&base, &reference_dir);
+    let start = std::time::Instant::now();
+    assert!(child(&reference_dir).status().unwrap().success());
+    let reference = start.elapsed();
+    let whole = |dir: &Path| {
+        let store = super::crash::unlock_when_free(dir, "ona").unwrap();
+        (
+            live(&store, "client"),
+            live(&store, "case_file"),
+            live(&store, "incident"),
+        )
+    };
+    assert_eq!(whole(&reference_dir), (ROWS, ROWS, ROWS));
+
+    let mut landed = Landed::default();
+    let phase_file = |trial: u32| tmp.path().join(format!("trial-{trial}.phases"));
+    let trial_dir = |trial: u32| tmp.path().join(format!("trial-{trial}"));
+    let summary = kill_loop(
+        "sheets import",
+        12,
+        reference,
+        |trial| {
+            super::crash::copy_dir(&base, &trial_dir(trial));
+            with_phases(child(&trial_dir(trial)), &phase_file(trial))
+        },
+        |kill| {
+            let reached = phases(&phase_file(kill.trial));
+            landed.record(&reached, "sheets:transaction", "sheets:committed");
+            let dir = trial_dir(kill.trial);
+            let now = comparable(&dir);
+            if now.get("import_batch").is_none_or(|(rows, _)| *rows == 0) {
+                assert!(
+                    differing(&now, &before).is_empty(),
+                    "{kill:?}: no batch, yet the store changed: {:?} (phases {reached:?})",
+                    differing(&now, &before)
+                );
+            } else {
+                assert_eq!(
+                    whole(&dir),
+                    (ROWS, ROWS, ROWS),
+                    "{kill:?}: a part of the import"
+                );
+            }
+            std::fs::remove_dir_all(&dir).ok();
+        },
+    );
+    assert!(summary.killed_running > 0);
+    landed.assert_inside("sheets import", 3);
+}
