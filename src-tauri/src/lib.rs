@@ -16,6 +16,7 @@ mod agency;
 mod analysis;
 mod ipc;
 #[cfg(target_os = "linux")]
+mod sheets;
 mod sleep;
 
 use std::path::PathBuf;
@@ -1332,6 +1333,15 @@ pub fn run() {
             analysis::complete_analysis,
             analysis::compare_analyses,
             analysis::export_analysis_comparison,
+            sheets::sheet_preview,
+            sheets::sheet_dry_run,
+            sheets::sheet_import,
+            sheets::sheet_undo,
+            sheets::sheet_batches,
+            sheets::sheet_mappings,
+            sheets::save_sheet_mapping,
+            sheets::export_sheet_mapping,
+            sheets::import_sheet_mapping,
             agency::reference_status,
             agency::directory,
             agency::import_directory,
