@@ -56,7 +56,7 @@ describe('Workspace navigation', () => {
     const reminder = await screen.findByText(/A backup is due/);
     expect(reminder.closest('#backup-reminder')!.textContent).toMatch(/from 1 Sept 2026, is more than 30 days old/);
     await fireEvent.click(screen.getByRole('button', { name: 'Administration' }));
-    expect(screen.getAllByRole('tab').map((t) => t.textContent)).toEqual(['Staff', 'Key rotation', 'Access log', 'Backups', 'Retention']);
+    expect(screen.getAllByRole('tab').map((t) => t.textContent)).toEqual(['Staff', 'Key rotation', 'Access log', 'Backups', 'Retention', 'Import records']);
     expect(screen.getByRole('tab', { selected: true }).textContent).toBe('Staff');
   });
 });
