@@ -217,7 +217,13 @@ struct Linker<C, K> {
     by_client_key: HashMap<String, C>,
     by_case_key: HashMap<String, (K, C)>,
     by_sheet_key: HashMap<String, usize>,
+    /// Whether earlier rows are remembered by name and phone (the dry run's duplicate
+    /// check; the import has done it already).
+    sheet_keys: bool,
+    /// The clients of the rows a `same_as_row` decision points at (only those: memory does
+    /// not grow with the sheet).
     by_row: HashMap<usize, C>,
+    referenced: std::collections::HashSet<usize>,
     decisions: HashMap<usize, Decision>,
 }
 
@@ -234,12 +240,20 @@ enum Link<C, K> {
 }
 
 impl<C: Clone, K: Clone> Linker<C, K> {
-    fn new(decisions: &[RowDecision]) -> Self {
+    fn new(decisions: &[RowDecision], sheet_keys: bool) -> Self {
         Linker {
             by_client_key: HashMap::new(),
             by_case_key: HashMap::new(),
             by_sheet_key: HashMap::new(),
+            sheet_keys,
             by_row: HashMap::new(),
+            referenced: decisions
+                .iter()
+                .filter_map(|d| match d.decision {
+                    Decision::SameAsRow { row } => Some(row),
+                    _ => None,
+                })
+                .collect(),
             decisions: decisions
                 .iter()
                 .map(|d| (d.row, d.decision.clone()))
@@ -285,12 +299,14 @@ impl<C: Clone, K: Clone> Linker<C, K> {
                 .entry(key.clone())
                 .or_insert_with(|| (case, client.clone()));
         }
-        if new_client {
+        if new_client && self.sheet_keys {
             for key in sheet_keys(r) {
                 self.by_sheet_key.entry(key).or_insert(r.row);
             }
         }
-        self.by_row.insert(r.row, client);
+        if self.referenced.contains(&r.row) {
+            self.by_row.insert(r.row, client);
+        }
     }
 
     /// The earlier row with the same folded name and birth year, or phone.
@@ -382,7 +398,7 @@ impl Store {
         };
         let mut unknown = BTreeMap::new();
         // Rows stand for clients and cases here: nothing is written.
-        let mut linker: Linker<usize, usize> = Linker::new(decisions);
+        let mut linker: Linker<usize, usize> = Linker::new(decisions, true);
         while let Some(row) = sheet.next_row() {
             let row = row?;
             match plan.row(row.number, &row.cells, &mut unknown) {
@@ -523,7 +539,7 @@ impl Store {
                 created: Counts::default(),
             };
             let mut unknown = BTreeMap::new();
-            let mut linker: Linker<ClientId, CaseId> = Linker::new(&options.decisions);
+            let mut linker: Linker<ClientId, CaseId> = Linker::new(&options.decisions, false);
             while let Some(row) = sheet.next_row() {
                 let row = row?;
                 let r = match plan.row(row.number, &row.cells, &mut unknown) {
