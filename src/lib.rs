@@ -26,6 +26,7 @@ pub mod ids;
 pub mod phase;
 pub mod queues;
 pub mod risk;
+pub mod sheets;
 pub mod staff;
 pub mod stats;
 pub mod store;

@@ -23,7 +23,7 @@ mod window;
 
 // The command modules at the crate root, so that `commands::list` names every command as
 // `module::function`.
-use commands::{admin, agency, analysis, cases, coord, drafts, risk, stats, sync};
+use commands::{admin, agency, analysis, cases, coord, drafts, risk, sheets, stats, sync};
 
 /// The `invoke_handler` of every command in `commands::list`.
 macro_rules! handler {

@@ -72,6 +72,7 @@ impl Store {
             ctx: &mut self.ctx,
             now: Utc::now().to_rfc3339(),
             touched: Vec::new(),
+            touched_set: std::collections::HashSet::new(),
             live: Vec::new(),
         };
         let value = write(&mut batch)?;

@@ -37,6 +37,9 @@ pub struct Batch<'a> {
     pub(crate) now: String,
     /// Cases changed in this batch: each gets one `change` entry in the access log.
     pub(crate) touched: Vec<CaseId>,
+    /// The same cases as a set, so that a batch of many cases (a spreadsheet import) checks
+    /// each in constant time.
+    pub(crate) touched_set: std::collections::HashSet<CaseId>,
     /// Cases already checked to be live and ours in this batch (a batch that adds many
     /// sub-records to one case checks it once). Cleared whenever a case's state changes.
     pub(crate) live: Vec<CaseId>,
@@ -90,7 +93,7 @@ impl Batch<'_> {
     }
 
     fn touch(&mut self, case: CaseId) {
-        if !self.touched.contains(&case) {
+        if self.touched_set.insert(case) {
             self.touched.push(case);
         }
     }

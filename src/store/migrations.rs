@@ -70,6 +70,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261206_0016_client_revision",
         include_str!("migrations/20261206_0016_client_revision.sql"),
     ),
+    (
+        "20261206_0017_sheet_import",
+        include_str!("migrations/20261206_0017_sheet_import.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the number of migrations.

@@ -57,15 +57,16 @@ const FLOORS: &[(&str, &[&str])] = &[
     ),
     ("risk", &["risk"]),
     ("work", &["queues"]),
+    ("import", &["sheets"]),
     ("statistics", &["stats"]),
     ("sync", &["sync", "analysis::exchange"]),
     ("analysis", &["analysis"]),
     ("demo", &["demo"]),
 ];
 
-/// Files of `src/` that are not the library's modules: the CLI (its own binary) and the
-/// crate root.
-const NOT_MODULES: &[&str] = &["main.rs", "cli_coord.rs", "lib.rs"];
+/// Files of `src/` that are not the library's modules: the crate root (the CLI is its own
+/// crate, `cli/`).
+const NOT_MODULES: &[&str] = &["lib.rs"];
 
 struct Module {
     file: String,

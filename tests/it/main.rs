@@ -25,6 +25,7 @@ mod minimisation;
 mod multi_agency;
 mod on_disk;
 mod risk;
+mod sheets;
 mod site;
 mod stats;
 mod sync;

@@ -11,6 +11,7 @@ pub(crate) mod coord;
 pub(crate) mod drafts;
 pub(crate) mod list;
 pub(crate) mod risk;
+pub(crate) mod sheets;
 pub(crate) mod stats;
 pub(crate) mod sync;
 

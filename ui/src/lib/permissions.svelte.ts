@@ -5,7 +5,7 @@ import { backend } from './backend';
 import type { Permission } from './bindings/Permission';
 
 /** The tabs of the Administration screen, each offered to those holding its permission. */
-export type AdminTab = 'staff' | 'rotation' | 'access' | 'backups' | 'retention';
+export type AdminTab = 'staff' | 'rotation' | 'access' | 'backups' | 'retention' | 'import';
 
 export const ADMIN_TABS: readonly { tab: AdminTab; needs: Permission }[] = [
   { tab: 'staff', needs: 'manage_staff' },
@@ -13,6 +13,9 @@ export const ADMIN_TABS: readonly { tab: AdminTab; needs: Permission }[] = [
   { tab: 'access', needs: 'read_access_log' },
   { tab: 'backups', needs: 'backup' },
   { tab: 'retention', needs: 'purge' },
+  // Importing records needs the administrator role (the core checks it); managing staff is
+  // the administrator's alone too.
+  { tab: 'import', needs: 'manage_staff' },
 ];
 
 class Permissions {

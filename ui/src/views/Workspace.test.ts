@@ -97,6 +97,7 @@ describe('Workspace navigation', () => {
       'Access log',
       'Backups',
       'Retention',
+      'Import records',
     ]);
     expect(screen.getByRole('tab', { selected: true }).textContent).toBe('Staff');
   });

@@ -3,6 +3,15 @@
 // only in component unit tests (never in end-to-end tests). Every type here is generated
 // from the Rust types (src/lib/bindings), never written by hand.
 import type { AccessEntry } from '../bindings/AccessEntry';
+import type { DryRun } from '../bindings/DryRun';
+import type { ImportBatch } from '../bindings/ImportBatch';
+import type { ImportOptions } from '../bindings/ImportOptions';
+import type { ImportReport } from '../bindings/ImportReport';
+import type { Mapping } from '../bindings/Mapping';
+import type { ReadOptions } from '../bindings/ReadOptions';
+import type { RowDecision } from '../bindings/RowDecision';
+import type { SheetPreview } from '../bindings/SheetPreview';
+import type { UndoReport } from '../bindings/UndoReport';
 import type { CentreEntry } from '../bindings/CentreEntry';
 import type { CentreUpdate } from '../bindings/CentreUpdate';
 import type { InboxReport } from '../bindings/InboxReport';
@@ -286,6 +295,16 @@ export interface Backend {
   referenceStatus(): Promise<ReferenceStatus>;
   directory(agencyType: string | null): Promise<DirectoryAgency[]>;
   importDirectory(path: string): Promise<DirectoryImport>;
+  // Spreadsheet import (Administration → Import records).
+  sheetPreview(path: string, read: ReadOptions): Promise<SheetPreview>;
+  sheetDryRun(path: string, read: ReadOptions, mapping: Mapping, decisions: RowDecision[]): Promise<DryRun>;
+  sheetImport(path: string, mapping: Mapping, options: ImportOptions): Promise<ImportReport>;
+  sheetUndo(batchId: string): Promise<UndoReport>;
+  sheetBatches(): Promise<ImportBatch[]>;
+  sheetMappings(): Promise<Mapping[]>;
+  saveSheetMapping(mapping: Mapping): Promise<void>;
+  exportSheetMapping(name: string, path: string): Promise<void>;
+  importSheetMapping(path: string): Promise<Mapping>;
   createReferralLetter(
     referralId: ReferralId,
     agencyId: string | null,

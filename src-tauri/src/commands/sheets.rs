@@ -1,0 +1,86 @@
+//! Commands of the spreadsheet import (Administration → Import records, `docs/import.md`):
+//! preview, dry run, import, undo, import batches and saved mappings. Each deserializes,
+//! calls one core function, serializes; the core checks the administrator role.
+
+use std::path::Path;
+
+use atrama::sheets::{
+    self, DryRun, ImportBatch, ImportOptions, ImportReport, Mapping, ReadOptions, RowDecision,
+    SheetPreview, UndoReport,
+};
+
+use crate::session::State;
+use crate::ipc::IpcError;
+
+/// The header, the suggested field of each column and the first rows of a sheet.
+#[tauri::command(async)]
+pub(crate) fn sheet_preview(
+    state: State<'_>,
+    path: String,
+    read: ReadOptions,
+) -> Result<SheetPreview, IpcError> {
+    state.with_store(|_| sheets::preview(Path::new(&path), &read))
+}
+
+/// Every row checked against the mapping; nothing written.
+#[tauri::command(async)]
+pub(crate) fn sheet_dry_run(
+    state: State<'_>,
+    path: String,
+    read: ReadOptions,
+    mapping: Mapping,
+    decisions: Vec<RowDecision>,
+) -> Result<DryRun, IpcError> {
+    state.with_store(|s| s.sheet_dry_run(Path::new(&path), &read, &mapping, &decisions))
+}
+
+/// Imports the sheet in one transaction.
+#[tauri::command(async)]
+pub(crate) fn sheet_import(
+    state: State<'_>,
+    path: String,
+    mapping: Mapping,
+    options: ImportOptions,
+) -> Result<ImportReport, IpcError> {
+    state.with_store(|s| s.sheet_import(Path::new(&path), &mapping, &options))
+}
+
+/// Undoes an import batch (tombstones), refused once anything touched it.
+#[tauri::command(async)]
+pub(crate) fn sheet_undo(state: State<'_>, batch_id: String) -> Result<UndoReport, IpcError> {
+    state.with_store(|s| s.sheet_undo(&batch_id))
+}
+
+/// The import batches, newest first.
+#[tauri::command(async)]
+pub(crate) fn sheet_batches(state: State<'_>) -> Result<Vec<ImportBatch>, IpcError> {
+    state.with_store(|s| s.sheet_batches())
+}
+
+/// The saved mappings.
+#[tauri::command(async)]
+pub(crate) fn sheet_mappings(state: State<'_>) -> Result<Vec<Mapping>, IpcError> {
+    state.with_store(|s| s.sheet_mappings())
+}
+
+/// Saves a mapping under its name.
+#[tauri::command(async)]
+pub(crate) fn save_sheet_mapping(state: State<'_>, mapping: Mapping) -> Result<(), IpcError> {
+    state.with_store(|s| s.save_sheet_mapping(&mapping))
+}
+
+/// Writes a saved mapping to a file.
+#[tauri::command(async)]
+pub(crate) fn export_sheet_mapping(
+    state: State<'_>,
+    name: String,
+    path: String,
+) -> Result<(), IpcError> {
+    state.with_store(|s| s.export_sheet_mapping(&name, Path::new(&path)))
+}
+
+/// Reads a mapping file and saves the mapping.
+#[tauri::command(async)]
+pub(crate) fn import_sheet_mapping(state: State<'_>, path: String) -> Result<Mapping, IpcError> {
+    state.with_store(|s| s.import_sheet_mapping(Path::new(&path)))
+}

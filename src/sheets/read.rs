@@ -1,0 +1,500 @@
+//! Reading a spreadsheet as a header and a stream of rows of text.
+//!
+//! XLSX, XLS and ODS are read with `calamine` (the first sheet; calamine holds one sheet in
+//! memory, as any reader of those zipped formats must). CSV is read with `csv` from a
+//! streaming `encoding_rs` decoder, so a CSV of any length is read in constant memory.
+//! The encoding (UTF-8 with or without BOM, Windows-1257, Windows-1251) and the delimiter
+//! (`,` `;` TAB) are sniffed from the start of the file unless given.
+//!
+//! The header is the row with the most filled cells among the first ten (a merged title
+//! cell above the real header fills one cell only); every cell is trimmed. Excel dates
+//! arrive as ISO dates, other numbers as their shortest text (`12`, not `12.0`).
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use calamine::{Data, Reader};
+use chrono::{Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// How many rows from the top may hold titles above the header.
+const HEADER_SEARCH_ROWS: usize = 10;
+/// How much of a CSV file is looked at to guess its encoding and delimiter.
+const SNIFF_BYTES: usize = 64 * 1024;
+
+/// The text encoding of a CSV file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum TextEncoding {
+    /// Guessed from the file: a BOM, valid UTF-8, else Windows-1251 when most letters are
+    /// outside ASCII (Cyrillic), else Windows-1257.
+    #[default]
+    Auto,
+    /// UTF-8, with or without a byte-order mark.
+    Utf8,
+    /// Windows-1257 (Baltic).
+    Windows1257,
+    /// Windows-1251 (Cyrillic).
+    Windows1251,
+}
+
+/// How to read a file (both fields are guessed when left as they are).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ReadOptions {
+    /// The encoding of a CSV file.
+    #[serde(default)]
+    pub encoding: TextEncoding,
+    /// The delimiter of a CSV file (`,`, `;` or a tab); guessed when empty.
+    #[serde(default)]
+    pub delimiter: Option<char>,
+}
+
+/// One data row: its number as the spreadsheet shows it (1-based) and its cells, trimmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceRow {
+    /// The row number in the sheet (for CSV: the line the record starts on).
+    pub number: usize,
+    /// The cells, trimmed; a row may be shorter than the header.
+    pub cells: Vec<String>,
+}
+
+enum Rows {
+    Grid(std::vec::IntoIter<SourceRow>),
+    /// The reader and the number of records read so far.
+    Csv(Box<csv::Reader<DecodingReader<BufReader<File>>>>, usize),
+}
+
+/// An open sheet: its header and the rows below it.
+pub struct Sheet {
+    /// The header cells, trimmed (an empty header cell is `""`).
+    pub headers: Vec<String>,
+    /// The row number of the header.
+    pub header_row: usize,
+    /// What the CSV reader settled on (for the preview), e.g. `windows-1257, ';'`.
+    pub format: String,
+    pending: VecDeque<SourceRow>,
+    rows: Rows,
+}
+
+impl std::fmt::Debug for Sheet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sheet")
+            .field("columns", &self.headers.len())
+            .field("header_row", &self.header_row)
+            .field("format", &self.format)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sheet {
+    /// Opens `path` (by its extension: `.csv`/`.txt`/`.tsv` as CSV, else as a workbook).
+    pub fn open(path: &Path, options: &ReadOptions) -> Result<Sheet> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        match ext.as_str() {
+            "csv" | "txt" | "tsv" => open_csv(path, options),
+            "xlsx" | "xlsm" | "xls" | "ods" | "xlsb" => open_workbook(path),
+            _ => Err(Error::invalid(format!(
+                "'{}' is not a spreadsheet this app reads; save it as XLSX, XLS, ODS or CSV",
+                path.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            ))),
+        }
+    }
+
+    /// The next data row, or `None` at the end.
+    pub fn next_row(&mut self) -> Option<Result<SourceRow>> {
+        if let Some(row) = self.pending.pop_front() {
+            return Some(Ok(row));
+        }
+        match &mut self.rows {
+            Rows::Grid(rows) => rows.next().map(Ok),
+            Rows::Csv(reader, count) => next_csv(reader, count).transpose(),
+        }
+    }
+}
+
+impl Iterator for Sheet {
+    type Item = Result<SourceRow>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_row()
+    }
+}
+
+/// The header among the first rows: the one with the most filled cells (the first of
+/// equals). Returns its index in `top`.
+fn header_index(top: &[SourceRow]) -> Option<usize> {
+    let filled = |r: &SourceRow| r.cells.iter().filter(|c| !c.is_empty()).count();
+    let mut best: Option<(usize, usize)> = None;
+    for (i, row) in top.iter().enumerate() {
+        let n = filled(row);
+        if n > 0 && best.is_none_or(|(_, b)| n > b) {
+            best = Some((i, n));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
+fn finish(mut top: Vec<SourceRow>, format: String, rows: Rows) -> Result<Sheet> {
+    let Some(at) = header_index(&top) else {
+        return Err(Error::invalid(
+            "the sheet is empty: no header row found in its first ten rows",
+        ));
+    };
+    let header = top.remove(at);
+    let pending: VecDeque<SourceRow> = top.into_iter().skip(at).collect();
+    let mut headers = header.cells;
+    while headers.last().is_some_and(String::is_empty) {
+        headers.pop();
+    }
+    Ok(Sheet {
+        headers,
+        header_row: header.number,
+        format,
+        pending,
+        rows,
+    })
+}
+
+// ---- workbooks ---------------------------------------------------------------------------
+
+/// An Excel serial day number as a date (the 1900 date system, as Excel and LibreOffice
+/// write it: day 60 is the non-existent 1900-02-29, so days count from 1899-12-30).
+pub fn excel_serial_date(serial: f64) -> Option<NaiveDate> {
+    if !serial.is_finite() || !(1.0..2_958_466.0).contains(&serial) {
+        return None;
+    }
+    let base = NaiveDate::from_ymd_opt(1899, 12, 30)?;
+    // The range check above keeps the cast exact.
+    #[allow(clippy::cast_possible_truncation)]
+    let days = serial.floor() as i64;
+    base.checked_add_signed(Duration::days(days))
+}
+
+/// A number as the shortest text: `12`, `12.5`.
+fn number_text(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{f:.0}")
+    } else {
+        f.to_string()
+    }
+}
+
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_owned(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => number_text(*f),
+        Data::Bool(b) => if *b { "yes" } else { "no" }.to_owned(),
+        Data::DateTime(dt) => excel_serial_date(dt.as_f64())
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| number_text(dt.as_f64())),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.trim().to_owned(),
+        Data::Error(_) => String::new(),
+    }
+}
+
+fn open_workbook(path: &Path) -> Result<Sheet> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let unreadable = |e: calamine::Error| {
+        Error::invalid(format!(
+            "'{name}' could not be read as a workbook ({e}); open it in a spreadsheet program \
+             and save it again as XLSX or CSV"
+        ))
+    };
+    let mut book = calamine::open_workbook_auto(path).map_err(unreadable)?;
+    let range = match book.worksheet_range_at(0) {
+        Some(r) => r.map_err(unreadable)?,
+        None => return Err(Error::invalid(format!("'{name}' has no sheet"))),
+    };
+    let first_row = range.start().map_or(0, |(r, _)| r as usize);
+    let first_col = range.start().map_or(0, |(_, c)| c as usize);
+    let mut all: Vec<SourceRow> = range
+        .rows()
+        .enumerate()
+        .map(|(i, cells)| {
+            let mut out: Vec<String> = vec![String::new(); first_col];
+            out.extend(cells.iter().map(cell_text));
+            SourceRow {
+                number: first_row + i + 1,
+                cells: out,
+            }
+        })
+        .collect();
+    let rest = all.split_off(all.len().min(HEADER_SEARCH_ROWS));
+    let kind = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_uppercase())
+        .unwrap_or_default();
+    finish(all, kind, Rows::Grid(rest.into_iter()))
+}
+
+// ---- CSV ---------------------------------------------------------------------------------
+
+/// A `Read` that turns bytes of one encoding into UTF-8 as they are read (through
+/// `encoding_rs`'s streaming decoder; a UTF-8 BOM is removed).
+pub(crate) struct DecodingReader<R> {
+    inner: R,
+    decoder: encoding_rs::Decoder,
+    input: Vec<u8>,
+    output: Vec<u8>,
+    at: usize,
+    done: bool,
+}
+
+impl<R: Read> DecodingReader<R> {
+    pub(crate) fn new(inner: R, encoding: &'static encoding_rs::Encoding) -> Self {
+        DecodingReader {
+            inner,
+            decoder: encoding.new_decoder(),
+            input: vec![0; 16 * 1024],
+            output: Vec::new(),
+            at: 0,
+            done: false,
+        }
+    }
+}
+
+impl<R: Read> Read for DecodingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.output.len() {
+            if self.done {
+                return Ok(0);
+            }
+            let n = self.inner.read(&mut self.input)?;
+            let last = n == 0;
+            let cap = self.decoder.max_utf8_buffer_length(n).unwrap_or(n * 3 + 16);
+            self.output.clear();
+            self.output.resize(cap, 0);
+            self.at = 0;
+            let (_, read, written, _) =
+                self.decoder
+                    .decode_to_utf8(&self.input[..n], &mut self.output, last);
+            debug_assert_eq!(read, n);
+            self.output.truncate(written);
+            self.done = last;
+        }
+        let n = buf.len().min(self.output.len() - self.at);
+        buf[..n].copy_from_slice(&self.output[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// The encoding of a CSV file from its first bytes.
+pub fn sniff_encoding(sample: &[u8], complete: bool) -> &'static encoding_rs::Encoding {
+    if let Some((enc, _)) = encoding_rs::Encoding::for_bom(sample) {
+        return enc;
+    }
+    let valid = match std::str::from_utf8(sample) {
+        Ok(_) => true,
+        // Cut in the middle of a character at the end of the sample.
+        Err(e) => !complete && e.error_len().is_none(),
+    };
+    if valid {
+        return encoding_rs::UTF_8;
+    }
+    // Russian text is nearly all letters above 0x7F; Lithuanian and Latvian text is mostly
+    // ASCII letters with a few accented ones.
+    let high = sample.iter().filter(|b| **b >= 0xC0).count();
+    let ascii_letters = sample.iter().filter(|b| b.is_ascii_alphabetic()).count();
+    if high > ascii_letters {
+        encoding_rs::WINDOWS_1251
+    } else {
+        encoding_rs::WINDOWS_1257
+    }
+}
+
+/// The delimiter of a CSV text: of `,` `;` TAB, the one that splits the first lines into
+/// the same number (> 1) of fields most often, then the most fields.
+pub fn sniff_delimiter(text: &str) -> u8 {
+    let mut best = (b',', 0usize, 0usize);
+    for delim in [b',', b';', b'\t'] {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delim)
+            .from_reader(text.as_bytes());
+        let mut counts: Vec<usize> = Vec::new();
+        for record in reader.records().take(20) {
+            match record {
+                Ok(r) => counts.push(r.len()),
+                Err(_) => break,
+            }
+        }
+        // The last line of a sample may be cut.
+        if counts.len() > 1 {
+            counts.pop();
+        }
+        let Some(&widest) = counts.iter().max() else {
+            continue;
+        };
+        if widest < 2 {
+            continue;
+        }
+        let agree = counts.iter().filter(|&&c| c == widest).count();
+        if (agree, widest) > (best.1, best.2) {
+            best = (delim, agree, widest);
+        }
+    }
+    best.0
+}
+
+/// The next record; rows are numbered by record, as a spreadsheet program shows the file
+/// (a quoted cell over several lines is still one row).
+fn next_csv(
+    reader: &mut csv::Reader<DecodingReader<BufReader<File>>>,
+    count: &mut usize,
+) -> Result<Option<SourceRow>> {
+    let mut record = csv::StringRecord::new();
+    match reader.read_record(&mut record) {
+        Ok(true) => {
+            *count += 1;
+            Ok(Some(SourceRow {
+                number: *count,
+                cells: record.iter().map(|c| c.trim().to_owned()).collect(),
+            }))
+        }
+        Ok(false) => Ok(None),
+        Err(e) => Err(Error::invalid(format!(
+            "the CSV file could not be read past line {}: {e}; check that it is a CSV file",
+            e.position().map_or(0, |p| p.line())
+        ))),
+    }
+}
+
+fn open_csv(path: &Path, options: &ReadOptions) -> Result<Sheet> {
+    let mut sample = Vec::with_capacity(SNIFF_BYTES);
+    File::open(path)
+        .map_err(Error::io(path))?
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut sample)
+        .map_err(Error::io(path))?;
+    let complete = sample.len() < SNIFF_BYTES;
+    let encoding = match options.encoding {
+        TextEncoding::Auto => sniff_encoding(&sample, complete),
+        TextEncoding::Utf8 => encoding_rs::UTF_8,
+        TextEncoding::Windows1257 => encoding_rs::WINDOWS_1257,
+        TextEncoding::Windows1251 => encoding_rs::WINDOWS_1251,
+    };
+    let delimiter = match options.delimiter {
+        Some(c @ (',' | ';' | '\t' | '|')) => c as u8,
+        Some(other) => {
+            return Err(Error::invalid(format!(
+                "'{other}' is not a CSV delimiter this app reads; use , ; or a tab"
+            )));
+        }
+        None => {
+            let (text, _) = encoding.decode_with_bom_removal(&sample);
+            sniff_delimiter(&text)
+        }
+    };
+    let file = File::open(path).map_err(Error::io(path))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(DecodingReader::new(BufReader::new(file), encoding));
+    let mut top = Vec::new();
+    let mut count = 0;
+    while top.len() < HEADER_SEARCH_ROWS {
+        match next_csv(&mut reader, &mut count)? {
+            Some(row) => top.push(row),
+            None => break,
+        }
+    }
+    let shown = match delimiter {
+        b'\t' => "tab".to_owned(),
+        d => format!("'{}'", d as char),
+    };
+    finish(
+        top,
+        format!("CSV, {}, {shown}", encoding.name().to_ascii_lowercase()),
+        Rows::Csv(Box::new(reader), count),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_delimiter_is_the_one_that_splits_lines_alike() {
+        assert_eq!(sniff_delimiter("a;b;c\n1;2,5;3\n4;5;6\n"), b';');
+        assert_eq!(sniff_delimiter("a,b,c\n1,\"2;5\",3\n4,5,6\n"), b',');
+        assert_eq!(sniff_delimiter("a\tb\tc\n1\t2\t3\n4\t5\t6\n"), b'\t');
+    }
+
+    #[test]
+    fn legacy_encodings_are_told_apart() {
+        let (lt, _, _) = encoding_rs::WINDOWS_1257.encode("Vardas;Pavardė\nŽemaitė;Ona\n");
+        assert_eq!(sniff_encoding(&lt, true), encoding_rs::WINDOWS_1257);
+        let (ru, _, _) = encoding_rs::WINDOWS_1251.encode("Имя;Фамилия\nОльга;Жемайте\n");
+        assert_eq!(sniff_encoding(&ru, true), encoding_rs::WINDOWS_1251);
+        assert_eq!(
+            sniff_encoding("Žemaitė".as_bytes(), true),
+            encoding_rs::UTF_8
+        );
+        assert_eq!(sniff_encoding(b"\xEF\xBB\xBFa,b", true), encoding_rs::UTF_8);
+    }
+
+    #[test]
+    fn excel_serials_count_from_the_excel_epoch() {
+        assert_eq!(
+            excel_serial_date(45356.0).map(|d| d.to_string()),
+            Some("2024-03-05".into())
+        );
+        assert_eq!(excel_serial_date(-1.0), None);
+    }
+
+    #[test]
+    fn decoding_reader_streams_small_reads() {
+        let text = "Žemaitė ".repeat(5000);
+        let (bytes, _, _) = encoding_rs::WINDOWS_1257.encode(&text);
+        let mut r = DecodingReader::new(&bytes[..], encoding_rs::WINDOWS_1257);
+        let mut out = Vec::new();
+        let mut buf = [0u8; 7];
+        loop {
+            let n = r.read(&mut buf).unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(String::from_utf8(out).ok(), Some(text));
+    }
+}
+
+#[cfg(test)]
+mod csv_lines {
+    use super::*;
+
+    #[test]
+    fn csv_rows_are_numbered_by_their_line() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("a.csv");
+        std::fs::write(
+            &path,
+            "title\t\t\r\n\t\t\r\nA\tB\tC\r\n\"1\r\nx\"\t2\t3\r\n4\t5\t6\r\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let sheet = Sheet::open(&path, &ReadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(sheet.header_row, 3);
+        let rows: Vec<usize> = sheet.filter_map(|r| r.ok()).map(|r| r.number).collect();
+        assert_eq!(rows, vec![4, 5]);
+    }
+}
