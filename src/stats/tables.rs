@@ -880,8 +880,13 @@ fn t3_columns(codes: &CodeLists, lang: Language) -> Vec<StatsColumn> {
     out
 }
 
-fn fixed(code: &str, label: &str) -> StatsColumn {
-    plain(code, label.to_owned(), true)
+/// A fixed column, labelled from the catalogues (`report.column.<code>`) in `lang`.
+fn fixed(code: &str, lang: Language) -> StatsColumn {
+    plain(
+        code,
+        super::words::text(lang, &format!("report.column.{code}")),
+        true,
+    )
 }
 
 /// The columns of a part, before codes found only in the data are added.
@@ -896,15 +901,12 @@ fn base_columns(
         "T2a" => list_columns(codes, "violence_form", lang),
         "T2b" => list_columns(codes, "gbvims_type", lang),
         "T3" => t3_columns(codes, lang),
-        "T4" => vec![
-            fixed("witnessed", "Witnessed violence"),
-            fixed("directly_harmed", "Directly harmed"),
-        ],
+        "T4" => vec![fixed("witnessed", lang), fixed("directly_harmed", lang)],
         "T5a" => list_columns(codes, "referral_source", lang),
         "T5b" => list_columns(codes, "intake_outcome", lang),
         "T5c" => vec![
-            fixed("new", "New client"),
-            fixed("returning", "Returning client"),
+            fixed("new", lang),
+            fixed("returning", lang),
         ],
         "T6a" | "T6b" => list_columns(codes, "service_discipline", lang),
         "T7a" => list_columns(codes, "referral_agency", lang),
@@ -917,10 +919,7 @@ fn base_columns(
             lang,
         ),
         "T10a" => list_columns(codes, "closure_reason", lang),
-        "T10b" => vec![
-            fixed("open_at_start", "Open at the start"),
-            fixed("open_at_end", "Open at the end"),
-        ],
+        "T10b" => vec![fixed("open_at_start", lang), fixed("open_at_end", lang)],
         _ => Vec::new(),
     }
 }
@@ -1177,6 +1176,10 @@ pub(crate) fn compute(
     for t in &mut tables {
         if let Some(title) = table_title(lang, &t.id) {
             t.title = title;
+        }
+        let note = format!("report.note.{}", t.id);
+        if super::words::has(lang, &note) {
+            t.note = super::words::text(lang, &note);
         }
     }
     Ok(StatsReport {
