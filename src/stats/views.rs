@@ -91,7 +91,10 @@ impl<'a> PartData<'a> {
     fn figure(&self, who: &Centres, when: When, col: &Col, months: usize) -> i64 {
         let cell = |c: usize, m: usize| -> i64 {
             match col {
-                Col::Code(code) => self.base(c, m, code),
+                Col::Code(code) => match self.subtotals.iter().find(|(s, _)| s == code) {
+                    Some((_, members)) => members.iter().map(|o| self.base(c, m, o)).sum(),
+                    None => self.base(c, m, code),
+                },
                 Col::Total => self.ordinary.iter().map(|o| self.base(c, m, o)).sum(),
             }
         };
@@ -459,7 +462,8 @@ impl Cube {
                 };
                 for (j, col) in codes.iter().enumerate() {
                     let k = find(&who, when, col)?;
-                    check(&mut t.cells[i][j], self.system.values[k], marks[k])?;
+                    check(&mut t.cells[i][j], self.system.values[k], marks[k])
+                        .map_err(|e| Error::invalid(format!("{e} {} {:?} {when:?}", t.id, col)))?;
                 }
                 if let Some(rt) = &mut t.row_totals {
                     let k = find(&who, when, &Col::Total)?;
@@ -491,9 +495,10 @@ impl Cube {
 /// Hides a cell when its position is hidden, after checking it is the same figure.
 fn check(cell: &mut super::StatsCell, value: i64, mark: Option<Suppressed>) -> Result<()> {
     if cell.value != Some(value) {
-        return Err(Error::invalid(
-            "internal: a figure of the report differs from the same figure in the other views",
-        ));
+        return Err(Error::invalid(format!(
+            "internal: a figure of the report differs from the same figure in the other views \
+             ({:?}, {value})", cell.value
+        )));
     }
     if let Some(m) = mark {
         *cell = super::StatsCell {
