@@ -133,7 +133,11 @@ impl System {
 
     /// The width a hidden secondary figure's interval must reach.
     fn width(&self, k: usize, threshold: i64) -> f64 {
-        if self.minutes[k] { 60.0 } else { threshold as f64 }
+        if self.minutes[k] {
+            60.0
+        } else {
+            threshold as f64
+        }
     }
 }
 
@@ -197,17 +201,17 @@ pub fn protect(sys: &System, threshold: i64) -> Result<Protection> {
     let twins = sys.twins_of();
     let of = sys.relations_of();
     let mut marks: Vec<Option<Suppressed>> = vec![None; sys.values.len()];
-    for k in 0..sys.values.len() {
-        let v = sys.values[k];
-        if !sys.minutes[k] && v >= 1 && v < threshold {
-            marks[k] = Some(Suppressed::Primary);
+    for (k, mark) in marks.iter_mut().enumerate() {
+        if sys.small(k, threshold) {
+            *mark = Some(Suppressed::Primary);
         }
     }
-    for k in 0..sys.values.len() {
-        if marks[k].is_some() {
-            for &t in &twins[k].clone() {
-                hide(&mut marks, &twins, t);
-            }
+    let small: Vec<usize> = (0..sys.values.len())
+        .filter(|&k| marks[k].is_some())
+        .collect();
+    for k in small {
+        for &t in &twins[k] {
+            hide(&mut marks, &twins, t);
         }
     }
     let mut summary = AuditSummary::default();
@@ -278,12 +282,7 @@ pub fn protect(sys: &System, threshold: i64) -> Result<Protection> {
 /// One more figure to hide so that `k` widens: in `k`'s relation with the fewest hidden
 /// figures that still has a published one; else in a relation of a hidden figure linked
 /// to `k` (breadth first through the relations).
-fn widen(
-    sys: &System,
-    of: &[Vec<usize>],
-    marks: &[Option<Suppressed>],
-    k: usize,
-) -> Option<usize> {
+fn widen(sys: &System, of: &[Vec<usize>], marks: &[Option<Suppressed>], k: usize) -> Option<usize> {
     let mut seen = vec![false; sys.values.len()];
     let mut frontier = vec![k];
     seen[k] = true;
@@ -452,7 +451,7 @@ pub fn audit(
 }
 
 /// Whether the values seen so far for variable `i` already prove it protected.
-fn proven(sys: &System, marks: &[Option<Suppressed>], threshold: i64, k: usize, lo: f64, hi: f64) -> bool {
+fn proven(sys: &System, threshold: i64, k: usize, lo: f64, hi: f64) -> bool {
     if sys.small(k, threshold) {
         lo <= 1.0 + EPS && hi >= (threshold - 1) as f64 - EPS
     } else {
@@ -481,7 +480,7 @@ fn audit_block(
     let mut solves = 0;
     let open = |lo: &[f64], hi: &[f64]| -> Vec<usize> {
         (0..n)
-            .filter(|&i| !proven(sys, marks, threshold, block.vars[i], lo[i], hi[i]))
+            .filter(|&i| !proven(sys, threshold, block.vars[i], lo[i], hi[i]))
             .collect()
     };
     let note = |point: &[f64], lo: &mut [f64], hi: &mut [f64]| {
@@ -512,7 +511,7 @@ fn audit_block(
     let mut failing = Vec::new();
     for i in open(&lo, &hi) {
         for sign in [1.0, -1.0] {
-            if proven(sys, marks, threshold, block.vars[i], lo[i], hi[i]) {
+            if proven(sys, threshold, block.vars[i], lo[i], hi[i]) {
                 break;
             }
             solves += 1;
@@ -520,7 +519,7 @@ fn audit_block(
                 note(&p, &mut lo, &mut hi);
             }
         }
-        if !proven(sys, marks, threshold, block.vars[i], lo[i], hi[i]) {
+        if !proven(sys, threshold, block.vars[i], lo[i], hi[i]) {
             failing.push(block.vars[i]);
         }
     }
@@ -538,9 +537,8 @@ pub fn intervals(sys: &System, marks: &[Option<Suppressed>], threshold: i64) -> 
             .map(|&k| sys.values[k] as f64 + 2.0 * sys.width(k, threshold))
             .collect();
         for (i, &k) in block.vars.iter().enumerate() {
-            let ends = [1.0, -1.0].map(|s| {
-                solve(marks, &block, threshold, &[(i, s)], &caps).map(|p| p[i])
-            });
+            let ends = [1.0, -1.0]
+                .map(|s| solve(marks, &block, threshold, &[(i, s)], &caps).map(|p| p[i]));
             out.push(Interval {
                 position: k,
                 min: ends[1].unwrap_or(f64::NAN),
@@ -576,7 +574,8 @@ mod tests {
             s.relations.push((at[i].clone(), row_t[i]));
         }
         for j in 0..cols {
-            s.relations.push(((0..rows).map(|i| at[i][j]).collect(), col_t[j]));
+            s.relations
+                .push(((0..rows).map(|i| at[i][j]).collect(), col_t[j]));
         }
         s.relations.push((row_t.clone(), grand));
         s.relations.push((col_t.clone(), grand));

@@ -546,9 +546,20 @@ mod tests {
             withheld_parts: 1,
             ..Default::default()
         };
-        for lang in [Language::En, Language::Lt, Language::Lv, Language::Ru, Language::Az] {
+        for lang in [
+            Language::En,
+            Language::Lt,
+            Language::Lv,
+            Language::Ru,
+            Language::Az,
+        ] {
             let rule = rule_text(lang, 5);
-            assert!(rule.contains("<5") && rule.contains("x“") || rule.contains("“x”") || rule.contains("«x»"), "{rule}");
+            assert!(
+                rule.contains("<5") && rule.contains("x“")
+                    || rule.contains("“x”")
+                    || rule.contains("«x»"),
+                "{rule}"
+            );
             assert!(rule.contains('4'), "{rule}");
             let audit = audit_text(lang, 5, &s);
             for n in ["7", "3", "4", "1"] {

@@ -904,10 +904,7 @@ fn base_columns(
         "T4" => vec![fixed("witnessed", lang), fixed("directly_harmed", lang)],
         "T5a" => list_columns(codes, "referral_source", lang),
         "T5b" => list_columns(codes, "intake_outcome", lang),
-        "T5c" => vec![
-            fixed("new", lang),
-            fixed("returning", lang),
-        ],
+        "T5c" => vec![fixed("new", lang), fixed("returning", lang)],
         "T6a" | "T6b" => list_columns(codes, "service_discipline", lang),
         "T7a" => list_columns(codes, "referral_agency", lang),
         "T7b" => list_columns(codes, "referral_status", lang),

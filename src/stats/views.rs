@@ -206,7 +206,9 @@ impl Cube {
             let ci = self.centres.iter().position(|x| x == c);
             let mi = self.months.iter().position(|x| x == m);
             let (Some(ci), Some(mi)) = (ci, mi) else {
-                return Err(Error::invalid("internal: a row of an unknown centre or month"));
+                return Err(Error::invalid(
+                    "internal: a row of an unknown centre or month",
+                ));
             };
             for (col, cell) in t.columns.iter().zip(cells) {
                 if !col.subtotal {
@@ -403,9 +405,12 @@ impl Cube {
             .centres
             .iter()
             .map(|c| {
-                self.centres.iter().position(|x| *x == c.code).ok_or_else(|| {
-                    Error::invalid(format!("internal: centre {} is not in the views", c.code))
-                })
+                self.centres
+                    .iter()
+                    .position(|x| *x == c.code)
+                    .ok_or_else(|| {
+                        Error::invalid(format!("internal: centre {} is not in the views", c.code))
+                    })
             })
             .collect::<Result<_>>()?;
         Ok(set)
@@ -443,7 +448,11 @@ impl Cube {
                         )
                     })
             };
-            let codes: Vec<Col> = t.columns.iter().map(|c| Col::Code(c.code.clone())).collect();
+            let codes: Vec<Col> = t
+                .columns
+                .iter()
+                .map(|c| Col::Code(c.code.clone()))
+                .collect();
             for (i, row) in t.rows.iter().enumerate() {
                 let who: Centres = match &row.centre {
                     Some(code) => [self
@@ -472,8 +481,7 @@ impl Cube {
             }
             // Column totals: the sum over the rows, i.e. the group's whole period.
             let rows_are_group = t.rows.iter().all(|r| r.centre.is_none()) || whole_group;
-            if !rows_are_group || (t.column_totals.is_some() && view.by_centre && view.by_month)
-            {
+            if !rows_are_group || (t.column_totals.is_some() && view.by_centre && view.by_month) {
                 t.column_totals = None;
                 t.total = None;
             }
@@ -497,7 +505,8 @@ fn check(cell: &mut super::StatsCell, value: i64, mark: Option<Suppressed>) -> R
     if cell.value != Some(value) {
         return Err(Error::invalid(format!(
             "internal: a figure of the report differs from the same figure in the other views \
-             ({:?}, {value})", cell.value
+             ({:?}, {value})",
+            cell.value
         )));
     }
     if let Some(m) = mark {

@@ -605,10 +605,7 @@ fn by_centre_whole() -> StatsQuery {
 fn a_coordinator_does_not_publish_one_centres_months() {
     let (_centres, coord) = network();
     let err = coord.store.published_tables(&query(), true).unwrap_err();
-    assert!(
-        err.to_string().contains("not one centre's months"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("not one centre's months"), "{err}");
     // A consolidated view of a selection that is not all centres nor one country's could
     // be subtracted from another selection's: refused.
     let q = StatsQuery {
@@ -617,14 +614,20 @@ fn a_coordinator_does_not_publish_one_centres_months() {
         ..query()
     };
     let err = coord.store.published_tables(&q, true).unwrap_err();
-    assert!(err.to_string().contains("publish this selection by centre"), "{err}");
+    assert!(
+        err.to_string().contains("publish this selection by centre"),
+        "{err}"
+    );
 }
 
 #[test]
 fn published_tables_hide_small_counts_and_none_can_be_recovered_by_subtraction() {
     let (_centres, mut coord) = network();
     let exact = coord.store.monthly_tables(&by_centre_whole()).unwrap();
-    let published = coord.store.published_tables(&by_centre_whole(), true).unwrap();
+    let published = coord
+        .store
+        .published_tables(&by_centre_whole(), true)
+        .unwrap();
     assert!(exact.disclosure.is_none());
     let d = published.disclosure.as_ref().unwrap();
     assert!(d.codes_only && d.rule.contains("secondary suppression"));
