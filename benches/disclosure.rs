@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use atrama::demo::{DemoOptions, DemoShape, generate_shaped};
 use atrama::stats::{StatsQuery, StatsReport, Unit};
-use atrama::{Language, Mode, Store};
+use atrama::{Language, Mode};
 use chrono::NaiveDate;
 
 #[path = "common/mod.rs"]
