@@ -391,7 +391,16 @@ fn blocks(sys: &System, marks: &[Option<Suppressed>]) -> Vec<Block> {
             }
         }
         if let Some(b) = block {
-            out[b].rows.push((terms, rhs));
+            // A position named twice in one relation counts once, with its coefficients
+            // added (a program may name a variable only once per row).
+            let mut merged: std::collections::BTreeMap<usize, f64> = Default::default();
+            for (i, c) in terms {
+                *merged.entry(i).or_default() += c;
+            }
+            let terms: Vec<(usize, f64)> = merged.into_iter().filter(|(_, c)| *c != 0.0).collect();
+            if !terms.is_empty() {
+                out[b].rows.push((terms, rhs));
+            }
         }
     }
     out

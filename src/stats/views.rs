@@ -28,7 +28,7 @@
 //! periods, publications made on another basis (all cases and consenting clients' cases),
 //! and the publications of other stores (a centre's own and its coordinator's).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::audit::System;
 use super::{StatsReport, StatsTable, Suppressed, Unit};
@@ -45,7 +45,7 @@ enum When {
 }
 
 /// A column by code, or the row total.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Col {
     Code(String),
     Total,
@@ -65,7 +65,9 @@ pub struct Cube {
     centres: Vec<String>,
     groups: Vec<Centres>,
     months: Vec<String>,
-    index: HashMap<(usize, Centres, When, Col), usize>,
+    /// Ordered, so that the same data always gives the same system and so the same
+    /// pattern: two publications of one period must hide the same figures.
+    index: BTreeMap<(usize, Centres, When, Col), usize>,
     parts: Vec<String>,
     /// The figures and relations.
     pub system: System,
@@ -154,7 +156,7 @@ impl Cube {
             centres,
             groups,
             months,
-            index: HashMap::new(),
+            index: BTreeMap::new(),
             parts: Vec::new(),
             system: System::default(),
         };
@@ -481,7 +483,7 @@ impl Cube {
             }
             // Column totals: the sum over the rows, i.e. the group's whole period.
             let rows_are_group = t.rows.iter().all(|r| r.centre.is_none()) || whole_group;
-            if !rows_are_group || (t.column_totals.is_some() && view.by_centre && view.by_month) {
+            if !rows_are_group {
                 t.column_totals = None;
                 t.total = None;
             }
