@@ -160,7 +160,7 @@ fn main() {
     println!(
         "views of the year: {} figures, {} relations, built in {:.0} ms; suppression and \
          audit {:.0} ms: {} hidden ({} shown <5, {} small counts shown x), {} added by the \
-         audit in {} round(s), {} linear programs in the last round, {} table(s) withheld",
+         audit in {} round(s), {} linear programs, {} table(s) withheld",
         cube.system.values.len(),
         cube.system.relations.len(),
         built.as_secs_f64() * 1e3,

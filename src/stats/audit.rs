@@ -27,6 +27,8 @@
 //! that counts are whole numbers, and that a secondary figure is never 1–4, may narrow an
 //! interval further by rounding; the widths required leave room for that.
 
+use std::collections::BTreeSet;
+
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
 
 use super::Suppressed;
@@ -66,7 +68,7 @@ pub struct AuditSummary {
     pub added_by_audit: usize,
     /// Tables withheld whole because nothing else could protect them.
     pub withheld_parts: usize,
-    /// Linear programs solved in the last round.
+    /// Linear programs solved, all rounds together.
     pub solves: usize,
 }
 
@@ -215,12 +217,13 @@ pub fn protect(sys: &System, threshold: i64) -> Result<Protection> {
         }
     }
     let mut summary = AuditSummary::default();
+    let mut passed: BTreeSet<BlockKey> = BTreeSet::new();
     let mut withheld: Vec<bool> = vec![false; sys.part.iter().max().map_or(0, |m| m + 1)];
     loop {
         summary.rounds += 1;
         close_singletons(sys, &twins, &mut marks);
-        let (failing, solves) = audit(sys, &marks, threshold)?;
-        summary.solves = solves;
+        let (failing, solves) = audit_unless_passed(sys, &marks, threshold, &mut passed)?;
+        summary.solves += solves;
         if failing.is_empty() {
             break;
         }
@@ -448,10 +451,37 @@ pub fn audit(
     marks: &[Option<Suppressed>],
     threshold: i64,
 ) -> Result<(Vec<usize>, usize)> {
+    audit_unless_passed(sys, marks, threshold, &mut BTreeSet::new())
+}
+
+/// A block as the audit sees it: its figures and how each is hidden. The same block
+/// audits the same way: one that passed need not be solved again.
+type BlockKey = Vec<(usize, bool)>;
+
+/// [`audit`], skipping blocks that are exactly ones that passed before (`passed`, kept
+/// across the rounds of [`protect`]: a round changes the blocks around the figures it
+/// repaired only).
+fn audit_unless_passed(
+    sys: &System,
+    marks: &[Option<Suppressed>],
+    threshold: i64,
+    passed: &mut BTreeSet<BlockKey>,
+) -> Result<(Vec<usize>, usize)> {
     let mut failing = Vec::new();
     let mut solves = 0;
     for block in blocks(sys, marks) {
+        let key: BlockKey = block
+            .vars
+            .iter()
+            .map(|&k| (k, marks[k] == Some(Suppressed::Primary)))
+            .collect();
+        if passed.contains(&key) {
+            continue;
+        }
         let (f, s) = audit_block(sys, marks, &block, threshold);
+        if f.is_empty() {
+            passed.insert(key);
+        }
         failing.extend(f);
         solves += s;
     }

@@ -93,7 +93,7 @@ fn read(text: &str, group: &str) -> Read {
         let has_total = header.last().map(String::as_str) == Some("Total");
         let cols: Vec<String> = header[first..].to_vec();
         let ordinary: Vec<usize> = (0..cols.len())
-            .filter(|&j| !(has_total && j == cols.len() - 1) && !cols[j].ends_with(" (subtotal)"))
+            .filter(|&j| !(cols[j].ends_with(" (subtotal)") || has_total && j == cols.len() - 1))
             .collect();
         let subtotals: Vec<(usize, Vec<usize>)> = (0..cols.len())
             .filter_map(|j| {
@@ -172,7 +172,7 @@ fn definitional(
     let mut out = Vec::new();
     let whole = format!("{FROM}..{TO}");
     // The same cases and referrals, counted in several parts.
-    for ((t, row, month, col), _) in figures {
+    for (t, row, month, col) in figures.keys() {
         if col != "Total" {
             continue;
         }
@@ -193,7 +193,7 @@ fn definitional(
     // period starts at its first month's start and ends at its last month's end.
     let start = "Open at the start".to_owned();
     let end = "Open at the end".to_owned();
-    for ((t, row, month, col), _) in figures {
+    for (t, row, month, col) in figures.keys() {
         if t != "T10b" || *col != start || *month == whole {
             continue;
         }
@@ -211,7 +211,7 @@ fn definitional(
             ));
         }
     }
-    for ((t, row, month, col), _) in figures {
+    for (t, row, month, col) in figures.keys() {
         if t != "T10b" || *month != whole {
             continue;
         }
