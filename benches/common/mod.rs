@@ -63,3 +63,47 @@ pub(crate) fn demo_store(
     .unwrap();
     (store, summary, start.elapsed().as_secs_f64())
 }
+
+/// Rewrites a centre's store as a coordinator holds replicas: every case and its records
+/// owned by one of `n` centres, every date cut to the first day of its month.
+pub(crate) fn as_coordinator_replicas(store: &Store, n: u32) {
+    let conn = store.dangerously_raw_connection();
+    let owner = format!(
+        "'C' || printf('%02d', (unicode(substr(id, 35, 1)) * 7 + unicode(substr(id, 36, 1))) % {n})"
+    );
+    let month = |col: &str| format!("{col} = substr({col}, 1, 8) || '01'");
+    let mut sql = String::from("BEGIN;\n");
+    sql.push_str(&format!(
+        "UPDATE case_file SET owner_centre = {owner}, {}, {}, {}, {};\n",
+        month("opened_on"),
+        month("police_notified_on"),
+        month("first_contact_on"),
+        month("closed_on")
+    ));
+    sql.push_str(
+        "UPDATE client SET owner_centre = (SELECT c.owner_centre FROM case_file c
+             WHERE c.client_id = client.id LIMIT 1);\n",
+    );
+    for (table, dates) in [
+        ("incident", &["occurred_on", "ongoing_since"][..]),
+        ("child", &[][..]),
+        ("service_contact", &["on_date"][..]),
+        ("referral", &["on_date"][..]),
+        (
+            "protection_order",
+            &["applied_on", "decided_on", "starts_on", "ends_on"][..],
+        ),
+        ("consent_event", &["on_date"][..]),
+        ("case_status_event", &["on_date"][..]),
+        ("risk_assessment", &["assessed_on"][..]),
+    ] {
+        let mut sets = vec![
+            "owner_centre = (SELECT c.owner_centre FROM case_file c WHERE c.id = case_id)"
+                .to_owned(),
+        ];
+        sets.extend(dates.iter().map(|d| month(d)));
+        sql.push_str(&format!("UPDATE {table} SET {};\n", sets.join(", ")));
+    }
+    sql.push_str("UPDATE centre_profile SET mode = 'coordinator';\nCOMMIT; ANALYZE;");
+    conn.execute_batch(&sql).unwrap();
+}

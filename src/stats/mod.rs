@@ -6,7 +6,12 @@
 //!   kinds of store have: a coordinator's replicas carry months, not dates), adds the
 //!   archived counts of purged cases (`stat_archive`), and lays the counts out as tables
 //!   whose categories come from the code-list crosswalks.
-//! - `suppress.rs` — primary and secondary suppression for published tables.
+//! - `suppress.rs` — the earlier one-line-at-a-time suppression, kept to measure against.
+//! - `views.rs` — every view a store may publish for a period (centres, groups, months,
+//!   whole period) as one system of figures and relations, suppressed together.
+//! - `audit.rs` — suppression of that system and the reader's linear-programming audit
+//!   that every publication passes.
+//! - `words.rs` — the report's fixed words (headers, notes, About sheet) in its language.
 //! - `output.rs` — CSV (UTF-8 with BOM) and XLSX workbooks, written atomically.
 //! - `measures.rs` — single figures read from the tables; comparison and trends.
 //! - `targets.rs` — yearly targets per centre and their progress.
@@ -14,12 +19,15 @@
 //!
 //! See `docs/statistics.md` for the definition of every table.
 
+pub mod audit;
 pub mod measures;
 pub mod output;
 pub mod quality;
 pub mod suppress;
 pub mod tables;
 pub mod targets;
+pub mod views;
+pub mod words;
 
 use serde::{Deserialize, Serialize};
 
@@ -281,6 +289,9 @@ pub struct Disclosure {
     pub codes_only: bool,
     /// The rule, in words, for the metadata sheet.
     pub rule: String,
+    /// The audit's result, in words, for the metadata sheet.
+    #[serde(default)]
+    pub audit: String,
 }
 
 /// T1–T10 for a period.
@@ -316,25 +327,102 @@ pub struct StatsReport {
 /// Counts from 1 to 4 are suppressed in published tables.
 pub const THRESHOLD: i64 = 5;
 
-/// The suppression rule in words, for the metadata sheet and the CSV header.
-pub fn rule_text(threshold: i64) -> String {
-    format!(
-        "Counts from 1 to {} are shown as \"<{threshold}\" (primary suppression). Then, in every \
-         row, column and subtotal group that would have exactly one suppressed figure, the \
-         smallest non-zero figure beside it is suppressed too, repeated until none is left with \
-         exactly one (secondary suppression), so no single row, column or group gives a \
-         suppressed count back by subtraction; combinations of these relations are not audited \
-         yet, and may narrow or reveal some suppressed counts. Tables that share their row totals (T1 and T5; T7a and \
-         T7b) are suppressed together; hours (T6b) are suppressed wherever the number of \
-         contacts (T6a) is. Zeros are shown.",
-        threshold - 1
+/// The symbol of a small count suppressed (1 to `threshold - 1`): `<5`.
+pub fn primary_symbol(threshold: i64) -> String {
+    format!("<{threshold}")
+}
+
+/// The symbol of a figure hidden so that no small count can be worked out from it
+/// (secondary suppression), as statistics offices mark confidential figures.
+pub const SECONDARY_SYMBOL: &str = "x";
+
+/// The suppression rule in words, in the report's language, for the About sheet, the CSV
+/// header and the print.
+pub fn rule_text(lang: Language, threshold: i64) -> String {
+    words::fill(
+        &words::text(lang, "report.rule"),
+        &[
+            ("n", (threshold - 1).to_string()),
+            ("t", primary_symbol(threshold)),
+            ("x", SECONDARY_SYMBOL.to_owned()),
+        ],
     )
 }
 
-/// Makes an exact report safe to publish: disclosure control on every table (the exact
-/// values of suppressed positions are removed, not hidden), and centre names dropped when
-/// `codes_only`.
-pub fn publish(report: &StatsReport, threshold: i64, codes_only: bool) -> StatsReport {
+/// The audit's result in words, in the report's language.
+pub fn audit_text(lang: Language, threshold: i64, s: &audit::AuditSummary) -> String {
+    let mut text = words::fill(
+        &words::text(lang, "report.audit"),
+        &[
+            ("count", s.suppressed.to_string()),
+            ("primary", s.primary.to_string()),
+            ("secondary", (s.suppressed - s.primary).to_string()),
+            ("w", threshold.to_string()),
+            ("n", (threshold - 1).to_string()),
+        ],
+    );
+    if s.small_shown_as_x > 0 {
+        text.push(' ');
+        text.push_str(&words::fill(
+            &words::text(lang, "report.smallAsX"),
+            &[("count", s.small_shown_as_x.to_string())],
+        ));
+    }
+    if s.withheld_parts > 0 {
+        text.push(' ');
+        text.push_str(&words::fill(
+            &words::text(lang, "report.withheld"),
+            &[("count", s.withheld_parts.to_string())],
+        ));
+    }
+    text
+}
+
+/// Makes an exact view safe to publish. `finest` holds the same period's exact counts by
+/// centre × month for every centre the store knows: suppression is decided on every view
+/// this store may publish for the period at once ([`views::Cube`]), audited by linear
+/// programming ([`audit::protect`]), and applied to `view` (the exact values of hidden
+/// figures are removed, not hidden). Centre names are dropped when `codes_only`.
+pub fn publish_view(
+    view: &StatsReport,
+    finest: &StatsReport,
+    threshold: i64,
+    codes_only: bool,
+) -> Result<StatsReport> {
+    let cube = views::Cube::new(finest)?;
+    let protection = audit::protect(&cube.system, threshold)?;
+    let mut out = view.clone();
+    cube.apply(&mut out, &protection.marks)?;
+    if codes_only {
+        for c in &mut out.centres {
+            c.name.clear();
+        }
+    }
+    out.disclosure = Some(Disclosure {
+        threshold,
+        codes_only,
+        rule: rule_text(view.language, threshold),
+        audit: audit_text(view.language, threshold, &protection.summary),
+    });
+    Ok(out)
+}
+
+/// The query of the finest exact counts [`publish_view`] needs for `query`: the same
+/// period, cases and language, every centre, by centre and month.
+pub fn finest_query(query: &StatsQuery) -> StatsQuery {
+    StatsQuery {
+        centres: Vec::new(),
+        country: None,
+        by_centre: true,
+        by_month: true,
+        ..query.clone()
+    }
+}
+
+/// The earlier method, kept to measure against ([`publish_view`] replaces it): each table
+/// on its own with the one-line rule of [`suppress::suppress`] (linked tables share their
+/// row totals), no audit.
+pub fn publish_by_lines(report: &StatsReport, threshold: i64) -> StatsReport {
     use suppress::{Grid, Pattern};
     let mut out = report.clone();
     let find = |id: &str| out.tables.iter().position(|t| t.id == id);
@@ -388,15 +476,11 @@ pub fn publish(report: &StatsReport, threshold: i64, codes_only: bool) -> StatsR
             hide(total, p.total);
         }
     }
-    if codes_only {
-        for c in &mut out.centres {
-            c.name.clear();
-        }
-    }
     out.disclosure = Some(Disclosure {
         threshold,
-        codes_only,
-        rule: rule_text(threshold),
+        codes_only: false,
+        rule: String::new(),
+        audit: String::new(),
     });
     out
 }
@@ -409,9 +493,13 @@ impl crate::store::Store {
         tables::compute(&self.conn, self.ctx.codes, &profile, query)
     }
 
-    /// T1–T10 as they may be published: with disclosure control.
+    /// T1–T10 as they may be published: with disclosure control decided over every view
+    /// of the same period and audited by linear programming ([`publish_view`]); refused
+    /// for a view this store does not publish.
     pub fn published_tables(&self, query: &StatsQuery, codes_only: bool) -> Result<StatsReport> {
-        Ok(publish(&self.monthly_tables(query)?, THRESHOLD, codes_only))
+        let view = self.monthly_tables(query)?;
+        let finest = self.monthly_tables(&finest_query(query))?;
+        publish_view(&view, &finest, THRESHOLD, codes_only)
     }
 
     /// Writes the published tables to `path` (atomically) as CSV or XLSX, and records the
@@ -448,18 +536,38 @@ impl crate::store::Store {
 mod tests {
     use super::*;
 
-    /// The rule printed in every published report claims only what the suppression does:
-    /// each row, column and group on its own. Until an audit covers combinations of these
-    /// sums (issue 20), it must not promise that no suppressed count can be recovered.
+    /// The printed rule names both symbols and the audit, in every language.
     #[test]
-    fn the_printed_rule_promises_no_more_than_the_suppression_does() {
-        let rule = rule_text(5);
-        assert!(rule.contains("Counts from 1 to 4"), "{rule}");
-        assert!(rule.contains("not audited"), "{rule}");
-        assert!(
-            !rule.contains("no suppressed count can be recovered"),
-            "{rule}"
-        );
+    fn the_printed_rule_and_audit_name_both_symbols_in_every_language() {
+        use crate::centre::Language;
+        let s = audit::AuditSummary {
+            suppressed: 7,
+            primary: 3,
+            withheld_parts: 1,
+            ..Default::default()
+        };
+        for lang in [
+            Language::En,
+            Language::Lt,
+            Language::Lv,
+            Language::Ru,
+            Language::Az,
+        ] {
+            let rule = rule_text(lang, 5);
+            assert!(
+                rule.contains("<5") && rule.contains("x“")
+                    || rule.contains("“x”")
+                    || rule.contains("«x»"),
+                "{rule}"
+            );
+            assert!(rule.contains('4'), "{rule}");
+            let audit = audit_text(lang, 5, &s);
+            for n in ["7", "3", "4", "1"] {
+                assert!(audit.contains(n), "{lang:?} {audit}");
+            }
+            assert!(!audit.contains('{'), "{audit}");
+        }
+        assert!(rule_text(Language::En, 5).contains("Counts from 1 to 4"));
     }
 
     #[test]

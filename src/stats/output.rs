@@ -1,18 +1,20 @@
 //! Published outputs of the monthly tables: CSV (UTF-8 with a byte-order mark, so that
 //! Excel opens it as UTF-8) and XLSX (a real workbook: an "About" sheet with the period,
-//! centres, suppression rule and generation time, then one sheet per table T1–T10), each
-//! written atomically (temporary file, fsync, rename).
+//! centres, suppression rule, symbols, audit and generation time, then one sheet per table
+//! T1–T10), each written atomically (temporary file, fsync, rename). Every fixed word is in
+//! the report's language ([`super::words`]); a small count reads `<5`, any other
+//! suppressed figure `x` ([`super::SECONDARY_SYMBOL`]).
 //!
 //! Only aggregate counts are written, never ids, dates finer than a month or text from
 //! case records. The files are meant to be published, so callers pass a report that went
 //! through [`super::publish`]; the exact counts stay on screen.
 
-use std::fmt::Write as _;
 use std::path::Path;
 
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet};
 
-use super::{StatsCell, StatsReport, StatsRow, StatsTable, Unit};
+use super::words::{fill, text};
+use super::{StatsCell, StatsReport, StatsRow, StatsTable, Suppressed, Unit};
 use crate::error::{Error, Result};
 
 /// A file format for published tables.
@@ -56,10 +58,19 @@ pub fn write(report: &StatsReport, format: ReportFormat, path: &Path) -> Result<
     crate::atomic_file::write(path, &bytes)
 }
 
-/// How a cell reads: a count, hours with one decimal, or `<5`.
+/// The symbol of a suppressed cell: `<5` for a small count only, else `x` (hours are
+/// never a small count, whatever the reason they are hidden).
+fn symbol(cell: &StatsCell, unit: Unit, threshold: i64) -> String {
+    match (cell.suppressed, unit) {
+        (Some(Suppressed::Primary), Unit::Count) => super::primary_symbol(threshold),
+        _ => super::SECONDARY_SYMBOL.to_owned(),
+    }
+}
+
+/// How a cell reads: a count, hours with one decimal, `<5` or `x`.
 fn shown(cell: &StatsCell, unit: Unit, threshold: i64) -> String {
     match (cell.value, unit) {
-        (None, _) => format!("<{threshold}"),
+        (None, _) => symbol(cell, unit, threshold),
         (Some(v), Unit::Count) => v.to_string(),
         (Some(v), Unit::Minutes) => format!("{:.1}", v as f64 / 60.0),
     }
@@ -67,7 +78,7 @@ fn shown(cell: &StatsCell, unit: Unit, threshold: i64) -> String {
 
 fn centre_label(report: &StatsReport, row: &StatsRow) -> (String, String) {
     match &row.centre {
-        None => ("All centres".to_owned(), String::new()),
+        None => (text(report.language, "report.allCentres"), String::new()),
         Some(code) => {
             let name = report
                 .centres
@@ -90,20 +101,30 @@ fn names_shown(report: &StatsReport) -> bool {
     report.centres.iter().any(|c| !c.name.is_empty())
 }
 
-fn column_header(t: &StatsTable, j: usize) -> String {
+/// A fixed word of the report in its language.
+fn word(report: &StatsReport, key: &str) -> String {
+    text(report.language, key)
+}
+
+fn column_header(report: &StatsReport, t: &StatsTable, j: usize) -> String {
     let c = &t.columns[j];
+    let lang = report.language;
     let mut h = match (&c.group, c.subtotal) {
         (Some(g), false) => format!("{g}: {}", c.label),
-        (_, true) => format!("{} (subtotal)", c.label),
+        (_, true) => fill(
+            &text(lang, "report.header.subtotal"),
+            &[("label", c.label.clone())],
+        ),
         (None, false) => c.label.clone(),
     };
     if !c.known {
-        h.push_str(" [code not in this version's lists]");
+        h = fill(&text(lang, "report.header.unknownCode"), &[("label", h)]);
     }
     h
 }
 
 fn metadata(report: &StatsReport) -> Vec<(String, String)> {
+    let w = |key: &str| word(report, key);
     let centres = report
         .centres
         .iter()
@@ -117,59 +138,69 @@ fn metadata(report: &StatsReport) -> Vec<(String, String)> {
         .collect::<Vec<_>>()
         .join(", ");
     let mut rows = vec![
+        (w("report.about.report"), w("report.about.reportValue")),
         (
-            "Report".to_owned(),
-            "Atrama monthly tables T1–T10".to_owned(),
-        ),
-        (
-            "Period".to_owned(),
-            format!("{} to {}", report.from, report.to),
-        ),
-        ("Centres".to_owned(), centres),
-        (
-            "Breakdown".to_owned(),
-            match (report.by_centre, report.by_month) {
-                (true, true) => "by centre and month",
-                (true, false) => "by centre, whole period",
-                (false, true) => "all centres consolidated, by month",
-                (false, false) => "all centres consolidated, whole period",
-            }
-            .to_owned(),
-        ),
-        (
-            "Cases counted".to_owned(),
-            if report.consented_only {
-                "cases of clients who consent to non-identifiable statistics".to_owned()
-            } else {
-                "every case in the store (and archived counts of purged cases)".to_owned()
-            },
-        ),
-        (
-            "Code lists".to_owned(),
-            format!(
-                "version {} (GBVIMS and EIGE crosswalks)",
-                report.code_lists_version
+            w("report.about.period"),
+            fill(
+                &w("report.about.periodValue"),
+                &[("from", report.from.clone()), ("to", report.to.clone())],
             ),
         ),
-        ("Made by".to_owned(), report.made_by.clone()),
-        ("Generated".to_owned(), report.generated_at.clone()),
+        (w("report.about.centres"), centres),
+        (
+            w("report.about.breakdown"),
+            w(match (report.by_centre, report.by_month) {
+                (true, true) => "report.breakdown.centreMonth",
+                (true, false) => "report.breakdown.centreWhole",
+                (false, true) => "report.breakdown.allMonth",
+                (false, false) => "report.breakdown.allWhole",
+            }),
+        ),
+        (
+            w("report.about.cases"),
+            w(if report.consented_only {
+                "report.cases.consented"
+            } else {
+                "report.cases.all"
+            }),
+        ),
+        (
+            w("report.about.codeLists"),
+            fill(
+                &w("report.about.codeListsValue"),
+                &[("version", report.code_lists_version.clone())],
+            ),
+        ),
+        (w("report.about.madeBy"), report.made_by.clone()),
+        (w("report.about.generated"), report.generated_at.clone()),
     ];
     match &report.disclosure {
         Some(d) => {
-            rows.push(("Suppression".to_owned(), d.rule.clone()));
+            rows.push((w("report.about.suppression"), d.rule.clone()));
             rows.push((
-                "Centres shown".to_owned(),
-                if d.codes_only {
-                    "as codes only".to_owned()
+                w("report.about.symbols"),
+                fill(
+                    &w("report.symbols"),
+                    &[
+                        ("t", super::primary_symbol(d.threshold)),
+                        ("n", (d.threshold - 1).to_string()),
+                        ("x", super::SECONDARY_SYMBOL.to_owned()),
+                    ],
+                ),
+            ));
+            if !d.audit.is_empty() {
+                rows.push((w("report.about.audit"), d.audit.clone()));
+            }
+            rows.push((
+                w("report.about.centresShown"),
+                w(if d.codes_only {
+                    "report.centresShown.codes"
                 } else {
-                    "by code and name".to_owned()
-                },
+                    "report.centresShown.names"
+                }),
             ));
         }
-        None => rows.push((
-            "Suppression".to_owned(),
-            "NONE: exact counts, not for publication".to_owned(),
-        )),
+        None => rows.push((w("report.about.suppression"), w("report.suppression.none"))),
     }
     rows
 }
@@ -197,18 +228,25 @@ pub fn csv(report: &StatsReport) -> String {
     for t in &report.tables {
         out.push_str("\r\n");
         csv_line(&mut out, &[t.id.clone(), t.title.clone()]);
-        csv_line(&mut out, &["Note".to_owned(), t.note.clone()]);
-        let mut header = vec!["Centre".to_owned()];
+        csv_line(
+            &mut out,
+            &[word(report, "report.header.note"), t.note.clone()],
+        );
+        let mut header = vec![word(report, "report.header.centre")];
         if names {
-            header.push("Centre name".to_owned());
+            header.push(word(report, "report.header.centreName"));
         }
-        header.push("Month".to_owned());
-        header.extend((0..t.columns.len()).map(|j| column_header(t, j)));
+        header.push(word(
+            report,
+            if t.unit == Unit::Minutes {
+                "report.header.monthHours"
+            } else {
+                "report.header.month"
+            },
+        ));
+        header.extend((0..t.columns.len()).map(|j| column_header(report, t, j)));
         if t.row_totals.is_some() {
-            header.push("Total".to_owned());
-        }
-        if t.unit == Unit::Minutes {
-            let _ = write!(header[0], " (hours)");
+            header.push(word(report, "report.header.total"));
         }
         csv_line(&mut out, &header);
         for (i, row) in t.rows.iter().enumerate() {
@@ -225,7 +263,7 @@ pub fn csv(report: &StatsReport) -> String {
             csv_line(&mut out, &line);
         }
         if let Some(ct) = &t.column_totals {
-            let mut line = vec!["Total".to_owned()];
+            let mut line = vec![word(report, "report.header.total")];
             if names {
                 line.push(String::new());
             }
@@ -272,7 +310,7 @@ fn write_cell(
 ) -> Result<()> {
     match (cell.value, unit) {
         (None, _) => {
-            ws.write_string_with_format(row, col, format!("<{th}"), &f.suppressed)
+            ws.write_string_with_format(row, col, symbol(cell, unit, th), &f.suppressed)
                 .map_err(xlsx_err)?;
         }
         (Some(v), Unit::Count) => {
@@ -309,23 +347,26 @@ fn xlsx_block(
         c += 1;
         Ok(())
     };
-    put_header(ws, "Centre")?;
+    put_header(ws, &word(report, "report.header.centre"))?;
     if names {
-        put_header(ws, "Centre name")?;
+        put_header(ws, &word(report, "report.header.centreName"))?;
     }
     put_header(
         ws,
-        if t.unit == Unit::Minutes {
-            "Month (hours)"
-        } else {
-            "Month"
-        },
+        &word(
+            report,
+            if t.unit == Unit::Minutes {
+                "report.header.monthHours"
+            } else {
+                "report.header.month"
+            },
+        ),
     )?;
     for j in 0..t.columns.len() {
-        put_header(ws, &column_header(t, j))?;
+        put_header(ws, &column_header(report, t, j))?;
     }
     if t.row_totals.is_some() {
-        put_header(ws, "Total")?;
+        put_header(ws, &word(report, "report.header.total"))?;
     }
     let first_value_col: u16 = if names { 3 } else { 2 };
     r += 1;
@@ -347,7 +388,7 @@ fn xlsx_block(
         r += 1;
     }
     if let Some(ct) = &t.column_totals {
-        ws.write_string_with_format(r, 0, "Total", &f.bold)
+        ws.write_string_with_format(r, 0, word(report, "report.header.total"), &f.bold)
             .map_err(xlsx_err)?;
         ws.write_string_with_format(
             r,
@@ -381,7 +422,8 @@ pub fn xlsx(report: &StatsReport) -> Result<Vec<u8>> {
     let mut wb = Workbook::new();
     {
         let ws = wb.add_worksheet();
-        ws.set_name("About").map_err(xlsx_err)?;
+        ws.set_name(word(report, "report.about.sheet"))
+            .map_err(xlsx_err)?;
         ws.set_column_width(0, 18).map_err(xlsx_err)?;
         ws.set_column_width(1, 100).map_err(xlsx_err)?;
         for (i, (k, v)) in metadata(report).into_iter().enumerate() {

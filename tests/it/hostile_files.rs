@@ -805,7 +805,10 @@ fn no_csv_cell_the_app_writes_starts_a_formula() {
     coord
         .store
         .write_monthly_report(
-            &atrama::stats::StatsQuery::months("2026-01", Some("2026-11")),
+            &atrama::stats::StatsQuery {
+                by_month: false,
+                ..atrama::stats::StatsQuery::months("2026-01", Some("2026-11"))
+            },
             atrama::stats::output::ReportFormat::Csv,
             &out,
             false,

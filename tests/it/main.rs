@@ -13,6 +13,7 @@ mod case_record;
 mod cli;
 mod coord;
 mod crash;
+mod disclosure;
 mod drafts;
 mod glossary;
 mod hostile_files;

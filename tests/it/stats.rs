@@ -592,11 +592,42 @@ fn grid_of(t: &StatsTable) -> Grid {
     }
 }
 
+/// The views a coordinator publishes: each centre for the whole period, or all centres by
+/// month (issue 20: never one centre's months).
+fn by_centre_whole() -> StatsQuery {
+    StatsQuery {
+        by_month: false,
+        ..query()
+    }
+}
+
+#[test]
+fn a_coordinator_does_not_publish_one_centres_months() {
+    let (_centres, coord) = network();
+    let err = coord.store.published_tables(&query(), true).unwrap_err();
+    assert!(err.to_string().contains("not one centre's months"), "{err}");
+    // A consolidated view of a selection that is not all centres nor one country's could
+    // be subtracted from another selection's: refused.
+    let q = StatsQuery {
+        by_centre: false,
+        centres: vec!["KLP-01".into()],
+        ..query()
+    };
+    let err = coord.store.published_tables(&q, true).unwrap_err();
+    assert!(
+        err.to_string().contains("publish this selection by centre"),
+        "{err}"
+    );
+}
+
 #[test]
 fn published_tables_hide_small_counts_and_none_can_be_recovered_by_subtraction() {
     let (_centres, mut coord) = network();
-    let exact = coord.store.monthly_tables(&query()).unwrap();
-    let published = coord.store.published_tables(&query(), true).unwrap();
+    let exact = coord.store.monthly_tables(&by_centre_whole()).unwrap();
+    let published = coord
+        .store
+        .published_tables(&by_centre_whole(), true)
+        .unwrap();
     assert!(exact.disclosure.is_none());
     let d = published.disclosure.as_ref().unwrap();
     assert!(d.codes_only && d.rule.contains("secondary suppression"));
@@ -652,7 +683,7 @@ fn published_tables_hide_small_counts_and_none_can_be_recovered_by_subtraction()
     let csv_path = coord.dir.parent().unwrap().join("report.csv");
     coord
         .store
-        .write_monthly_report(&query(), ReportFormat::Csv, &csv_path, true)
+        .write_monthly_report(&by_centre_whole(), ReportFormat::Csv, &csv_path, true)
         .unwrap();
     let bytes = std::fs::read(&csv_path).unwrap();
     assert_eq!(&bytes[..3], b"\xEF\xBB\xBF");
@@ -684,6 +715,7 @@ fn the_xlsx_workbook_reads_back_in_openpyxl() {
     let q = StatsQuery {
         from: "2026-09".into(),
         to: Some("2026-11".into()),
+        by_centre: false,
         ..query()
     };
     let published = coord
@@ -724,12 +756,14 @@ fn the_xlsx_workbook_reads_back_in_openpyxl() {
     let t6a = table(&published, "T6a");
     for (i, row) in t6a.rows.iter().enumerate() {
         let line = &t6[3 + i];
-        assert_eq!(line[0].as_str(), row.centre.as_deref());
+        assert_eq!(row.centre, None);
+        assert_eq!(line[0].as_str(), Some("All centres"));
         assert_eq!(line[2].as_str(), row.month.as_deref());
         for (j, c) in t6a.cells[i].iter().enumerate() {
-            match c.value {
-                Some(n) => assert_eq!(line[3 + j].as_f64(), Some(n as f64), "T6a {i} {j}"),
-                None => assert_eq!(line[3 + j], "<5"),
+            match (c.value, c.suppressed) {
+                (Some(n), _) => assert_eq!(line[3 + j].as_f64(), Some(n as f64), "T6a {i} {j}"),
+                (None, Some(atrama::stats::Suppressed::Primary)) => assert_eq!(line[3 + j], "<5"),
+                (None, _) => assert_eq!(line[3 + j], "x"),
             }
         }
     }

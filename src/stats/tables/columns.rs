@@ -304,8 +304,13 @@ pub(super) fn t3_columns(codes: &CodeLists, lang: Language) -> Vec<StatsColumn> 
     out
 }
 
-pub(super) fn fixed(code: &str, label: &str) -> StatsColumn {
-    plain(code, label.to_owned(), true)
+/// A fixed column, labelled from the catalogues (`report.column.<code>`) in `lang`.
+pub(super) fn fixed(code: &str, lang: Language) -> StatsColumn {
+    plain(
+        code,
+        super::super::words::text(lang, &format!("report.column.{code}")),
+        true,
+    )
 }
 
 /// The columns of a part, before codes found only in the data are added.
@@ -321,14 +326,14 @@ pub(super) fn base_columns(
         "T2b" => list_columns(codes, "gbvims_type", lang),
         "T3" => t3_columns(codes, lang),
         "T4" => vec![
-            fixed("witnessed", "Witnessed violence"),
-            fixed("directly_harmed", "Directly harmed"),
+            fixed("witnessed", lang),
+            fixed("directly_harmed", lang),
         ],
         "T5a" => list_columns(codes, "referral_source", lang),
         "T5b" => list_columns(codes, "intake_outcome", lang),
         "T5c" => vec![
-            fixed("new", "New client"),
-            fixed("returning", "Returning client"),
+            fixed("new", lang),
+            fixed("returning", lang),
         ],
         "T6a" | "T6b" => list_columns(codes, "service_discipline", lang),
         "T7a" => list_columns(codes, "referral_agency", lang),
@@ -342,8 +347,8 @@ pub(super) fn base_columns(
         ),
         "T10a" => list_columns(codes, "closure_reason", lang),
         "T10b" => vec![
-            fixed("open_at_start", "Open at the start"),
-            fixed("open_at_end", "Open at the end"),
+            fixed("open_at_start", lang),
+            fixed("open_at_end", lang),
         ],
         _ => Vec::new(),
     }

@@ -241,6 +241,10 @@ pub(crate) fn compute(
         if let Some(title) = table_title(lang, &t.id) {
             t.title = title;
         }
+        let note = format!("report.note.{}", t.id);
+        if super::words::has(lang, &note) {
+            t.note = super::words::text(lang, &note);
+        }
     }
     Ok(StatsReport {
         from: from.code(),

@@ -63,6 +63,8 @@ describe('stats helpers', () => {
     expect(cellText(cell(12), 'count', f)).toBe('12');
     expect(cellText(cell(90), 'minutes', f)).toBe('1.5');
     expect(cellText(cell(null), 'count', f)).toBe('<5');
+    expect(cellText({ value: null, suppressed: 'secondary' }, 'count', f)).toBe('x');
+    expect(cellText(cell(null), 'minutes', f)).toBe('x');
     expect(cellText(null, 'count', f)).toBe('');
   });
 

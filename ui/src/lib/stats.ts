@@ -56,7 +56,8 @@ export function cellText(
   threshold = 5,
 ): string {
   if (!cell) return '';
-  if (cell.value === null) return `<${threshold}`;
+  // "<5" only on a small count; a figure hidden to protect one reads "x" (issue 20).
+  if (cell.value === null) return cell.suppressed === 'primary' && unit === 'count' ? `<${threshold}` : 'x';
   if (unit === 'minutes') return format(Math.round((cell.value / 60) * 10) / 10);
   return format(cell.value);
 }

@@ -15,4 +15,8 @@ codes_only: boolean,
 /**
  * The rule, in words, for the metadata sheet.
  */
-rule: string, };
+rule: string, 
+/**
+ * The audit's result, in words, for the metadata sheet.
+ */
+audit: string, };
