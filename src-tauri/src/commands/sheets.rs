@@ -9,8 +9,8 @@ use atrama::sheets::{
     SheetPreview, UndoReport,
 };
 
-use crate::session::State;
 use crate::ipc::IpcError;
+use crate::session::State;
 
 /// The header, the suggested field of each column and the first rows of a sheet.
 #[tauri::command(async)]

@@ -325,16 +325,10 @@ pub(super) fn base_columns(
         "T2a" => list_columns(codes, "violence_form", lang),
         "T2b" => list_columns(codes, "gbvims_type", lang),
         "T3" => t3_columns(codes, lang),
-        "T4" => vec![
-            fixed("witnessed", lang),
-            fixed("directly_harmed", lang),
-        ],
+        "T4" => vec![fixed("witnessed", lang), fixed("directly_harmed", lang)],
         "T5a" => list_columns(codes, "referral_source", lang),
         "T5b" => list_columns(codes, "intake_outcome", lang),
-        "T5c" => vec![
-            fixed("new", lang),
-            fixed("returning", lang),
-        ],
+        "T5c" => vec![fixed("new", lang), fixed("returning", lang)],
         "T6a" | "T6b" => list_columns(codes, "service_discipline", lang),
         "T7a" => list_columns(codes, "referral_agency", lang),
         "T7b" => list_columns(codes, "referral_status", lang),
@@ -346,10 +340,7 @@ pub(super) fn base_columns(
             lang,
         ),
         "T10a" => list_columns(codes, "closure_reason", lang),
-        "T10b" => vec![
-            fixed("open_at_start", lang),
-            fixed("open_at_end", lang),
-        ],
+        "T10b" => vec![fixed("open_at_start", lang), fixed("open_at_end", lang)],
         _ => Vec::new(),
     }
 }
