@@ -15,25 +15,32 @@
 //!   bundle attaches it again, which is harmless (unchanged).
 //! - The code lists in use are the newest of the built-in lists and the list in force here;
 //!   lists are parsed once per version and kept for the life of the process.
+//!
+//! The kinds apply in `codes.rs` (code lists), `packs.rs` (instrument packs) and
+//! `directory.rs` (the referral directory); this file holds what every kind shares: the
+//! versions in force, what a return bundle attaches, the checks before and the log after.
+
+mod codes;
+mod directory;
+mod packs;
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::centre::{Language, Mode};
+use crate::centre::Mode;
 use crate::codes::CodeLists;
 use crate::crypto::hex;
+use crate::directory::directory_in_force;
 pub use crate::directory::{
     DIRECTORY_FORMAT, DIRECTORY_ID, DirectoryAgency, DirectoryFile, DirectoryImport,
     directory_from_csv, parse_directory,
 };
-use crate::directory::{directory_in_force, write_directory};
 use crate::error::{Error, Result};
-use crate::risk::InstrumentPack;
 use crate::store::Store;
 use crate::store::context::codes_in_force;
 pub use crate::store::context::{CODE_LISTS_ID, compare_versions};
@@ -132,32 +139,8 @@ pub struct ReferenceStatus {
     pub log: Vec<ReferenceLogEntry>,
 }
 
-fn sha256_hex(text: &str) -> String {
+pub(super) fn sha256_hex(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
-}
-
-/// Every code of every list, as (list, code).
-fn all_codes(codes: &CodeLists) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for list in codes.list_names() {
-        for o in codes.options(list, Language::En, None) {
-            out.push((list.to_owned(), o.code));
-        }
-    }
-    out
-}
-
-/// The highest version of each instrument pack loaded here.
-fn pack_versions(conn: &Connection, builtin: bool) -> Result<BTreeMap<String, u32>> {
-    let sql = if builtin {
-        "SELECT id, max(version) FROM instrument_pack GROUP BY id"
-    } else {
-        "SELECT id, max(version) FROM instrument_pack WHERE builtin = 0 GROUP BY id"
-    };
-    Ok(conn
-        .prepare(sql)?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// The versions in force here, as a centre reports them in its bundles.
@@ -167,7 +150,7 @@ pub(crate) fn state(conn: &Connection, codes: &CodeLists) -> Result<Vec<Referenc
         item_id: CODE_LISTS_ID.into(),
         version: codes.version().to_owned(),
     }];
-    for (id, version) in pack_versions(conn, true)? {
+    for (id, version) in packs::pack_versions(conn, true)? {
         out.push(ReferenceVersion {
             kind: "instrument_pack".into(),
             item_id: id,
@@ -293,7 +276,7 @@ pub(crate) struct Origin<'a> {
     pub user: &'a str,
 }
 
-fn outcome(d: &ReferenceData, what: &str, reason: Option<String>) -> ReferenceOutcome {
+pub(super) fn outcome(d: &ReferenceData, what: &str, reason: Option<String>) -> ReferenceOutcome {
     ReferenceOutcome {
         kind: d.kind.clone(),
         item_id: d.item_id.clone(),
@@ -303,7 +286,11 @@ fn outcome(d: &ReferenceData, what: &str, reason: Option<String>) -> ReferenceOu
     }
 }
 
-fn in_force_row(conn: &Connection, kind: &str, id: &str) -> Result<Option<(String, String)>> {
+pub(super) fn in_force_row(
+    conn: &Connection,
+    kind: &str,
+    id: &str,
+) -> Result<Option<(String, String)>> {
     Ok(conn
         .query_row(
             "SELECT version, sha256 FROM reference_item WHERE kind = ?1 AND item_id = ?2",
@@ -314,7 +301,7 @@ fn in_force_row(conn: &Connection, kind: &str, id: &str) -> Result<Option<(Strin
 }
 
 /// Decides between stale, unchanged, a clash and newer against the version in force.
-fn against(d: &ReferenceData, have: Option<(&str, &str)>) -> Option<ReferenceOutcome> {
+pub(super) fn against(d: &ReferenceData, have: Option<(&str, &str)>) -> Option<ReferenceOutcome> {
     let (version, sha) = have?;
     match compare_versions(&d.version, version) {
         Ordering::Less => Some(outcome(
@@ -338,7 +325,12 @@ fn against(d: &ReferenceData, have: Option<(&str, &str)>) -> Option<ReferenceOut
     }
 }
 
-fn store_item(conn: &Connection, d: &ReferenceData, origin: &Origin<'_>, now: &str) -> Result<()> {
+pub(super) fn store_item(
+    conn: &Connection,
+    d: &ReferenceData,
+    origin: &Origin<'_>,
+    now: &str,
+) -> Result<()> {
     conn.execute(
         "INSERT INTO reference_item (kind, item_id, version, sha256, body, source, bundle_id,
                                      applied_at, applied_by)
@@ -374,9 +366,9 @@ pub(crate) fn apply(
     let now = Utc::now().to_rfc3339();
     let result = if sha256_hex(&d.body) == d.sha256.to_ascii_lowercase() {
         match d.kind.as_str() {
-            "code_lists" => apply_codes(conn, codes, d, origin, &now)?,
-            "instrument_pack" => apply_pack(conn, codes, d, origin, &now)?,
-            "directory" => apply_directory(conn, codes, d, origin, &now)?,
+            "code_lists" => codes::apply(conn, codes, d, origin, &now)?,
+            "instrument_pack" => packs::apply(conn, codes, d, origin, &now)?,
+            "directory" => directory::apply(conn, codes, d, origin, &now)?,
             other => outcome(
                 d,
                 "rejected",
@@ -412,35 +404,21 @@ pub(crate) fn apply(
 }
 
 /// How the refusals of [`read_item`] name an item of one kind.
-struct ItemWords {
+pub(super) struct ItemWords {
     /// The one id the kind travels as.
-    id: &'static str,
+    pub(super) id: &'static str,
     /// "… as item": the kind and its verb.
-    travels: &'static str,
+    pub(super) travels: &'static str,
     /// "… version": the kind and its verb.
-    says: &'static str,
+    pub(super) says: &'static str,
     /// "but … sent": the verb's past.
-    was: &'static str,
+    pub(super) was: &'static str,
 }
-
-const CODE_LISTS_WORDS: ItemWords = ItemWords {
-    id: CODE_LISTS_ID,
-    travels: "code lists travel",
-    says: "the code lists say",
-    was: "were",
-};
-
-const DIRECTORY_WORDS: ItemWords = ItemWords {
-    id: DIRECTORY_ID,
-    travels: "the directory travels",
-    says: "the directory says",
-    was: "was",
-};
 
 /// The start applying code lists and the directory share: the item must travel as its
 /// kind's one id, its body must read (`parse`, whose error is the reason given), and the
 /// version it states must be the one it was sent as. `Err` is the rejected outcome to report.
-fn read_item<T>(
+pub(super) fn read_item<T>(
     d: &ReferenceData,
     words: &ItemWords,
     parse: impl FnOnce(&str) -> std::result::Result<T, String>,
@@ -471,152 +449,6 @@ fn read_item<T>(
         ));
     }
     Ok(item)
-}
-
-fn apply_codes(
-    conn: &Connection,
-    codes: &'static CodeLists,
-    d: &ReferenceData,
-    origin: &Origin<'_>,
-    now: &str,
-) -> Result<ReferenceOutcome> {
-    let read = read_item(
-        d,
-        &CODE_LISTS_WORDS,
-        |body| CodeLists::parse(body).map_err(|e| format!("the code lists cannot be used: {e}")),
-        |lists| lists.version(),
-    );
-    let lists = match read {
-        Ok(lists) => lists,
-        Err(rejected) => return Ok(rejected),
-    };
-    // The lists in use (built-in or in force) are the baseline: same hash → unchanged.
-    let have = in_force_row(conn, "code_lists", CODE_LISTS_ID)?;
-    let current = codes.version().to_owned();
-    let current_sha = match &have {
-        Some((v, sha)) if *v == current => sha.clone(),
-        _ => sha256_hex(crate::codes::builtin_text()),
-    };
-    if let Some(o) = against(d, Some((&current, &current_sha))) {
-        return Ok(o);
-    }
-    // Records carry codes: a newer list may add codes and labels, never drop one.
-    let new: std::collections::HashSet<(String, String)> = all_codes(&lists).into_iter().collect();
-    if let Some((list, code)) = all_codes(codes).into_iter().find(|c| !new.contains(c)) {
-        return Ok(outcome(
-            d,
-            "rejected",
-            Some(format!(
-                "version {} drops code '{code}' of list '{list}', which records here may carry; a newer list may add codes, never remove them",
-                d.version
-            )),
-        ));
-    }
-    store_item(conn, d, origin, now)?;
-    Ok(outcome(d, "applied", None))
-}
-
-fn apply_pack(
-    conn: &Connection,
-    codes: &'static CodeLists,
-    d: &ReferenceData,
-    origin: &Origin<'_>,
-    now: &str,
-) -> Result<ReferenceOutcome> {
-    let pack = match InstrumentPack::parse(&d.body, codes) {
-        Ok(p) => p,
-        Err(e) => {
-            return Ok(outcome(
-                d,
-                "rejected",
-                Some(format!("the instrument pack cannot be used: {e}")),
-            ));
-        }
-    };
-    if pack.id != d.item_id || pack.version.to_string() != d.version {
-        return Ok(outcome(
-            d,
-            "rejected",
-            Some(format!(
-                "the pack is '{}' version {} but was sent as '{}' version {}",
-                pack.id, pack.version, d.item_id, d.version
-            )),
-        ));
-    }
-    if pack.licence == crate::risk::pack::Licence::LocalOnly {
-        return Ok(outcome(
-            d,
-            "rejected",
-            Some("the pack's licence is local only: it may not be passed on".into()),
-        ));
-    }
-    let same: Option<String> = conn
-        .query_row(
-            "SELECT sha256 FROM instrument_pack WHERE id = ?1 AND version = ?2",
-            params![pack.id, pack.version],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let newest = pack_versions(conn, true)?.get(&pack.id).copied();
-    if let Some(sha) = same {
-        return Ok(if sha == d.sha256 {
-            outcome(d, "unchanged", None)
-        } else {
-            outcome(
-                d,
-                "rejected",
-                Some(format!(
-                    "version {} of '{}' is already loaded here with different content; the coordination centre must give the changed pack a higher version",
-                    pack.version, pack.id
-                )),
-            )
-        });
-    }
-    if let Some(newest) = newest
-        && newest > pack.version
-    {
-        return Ok(outcome(
-            d,
-            "stale",
-            Some(format!(
-                "version {newest} of '{}' is in force here; the older version {} was not applied",
-                pack.id, pack.version
-            )),
-        ));
-    }
-    conn.execute(
-        "INSERT INTO instrument_pack (id, version, body, sha256, licence, builtin, imported_at, imported_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7)",
-        params![pack.id, pack.version, d.body, d.sha256, pack.licence.code(), now, origin.user],
-    )?;
-    store_item(conn, d, origin, now)?;
-    Ok(outcome(d, "applied", None))
-}
-
-fn apply_directory(
-    conn: &Connection,
-    codes: &'static CodeLists,
-    d: &ReferenceData,
-    origin: &Origin<'_>,
-    now: &str,
-) -> Result<ReferenceOutcome> {
-    let read = read_item(
-        d,
-        &DIRECTORY_WORDS,
-        |body| parse_directory(body, codes).map_err(|e| e.to_string()),
-        |file| &file.version,
-    );
-    let file = match read {
-        Ok(file) => file,
-        Err(rejected) => return Ok(rejected),
-    };
-    let have = in_force_row(conn, "directory", DIRECTORY_ID)?;
-    if let Some(o) = against(d, have.as_ref().map(|(v, s)| (v.as_str(), s.as_str()))) {
-        return Ok(o);
-    }
-    write_directory(conn, &file)?;
-    store_item(conn, d, origin, now)?;
-    Ok(outcome(d, "applied", None))
 }
 
 impl Store {
