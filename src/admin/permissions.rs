@@ -1,5 +1,7 @@
-//! Who may do what: one [`Permission`] per guarded action and [`Store::require`], called by
-//! every core entry point that needs it (not only hidden in the UI).
+//! Who may do what: the staff [`Role`]s, one [`Permission`] per guarded action and
+//! [`Store::require`], called by every core entry point that needs it (not only hidden in the
+//! UI). `Role` lives here, below `staff` and `audit`, so that both can name it without a
+//! circle (ARCHITECTURE.md, floors).
 //!
 //! Reading discipline-restricted notes is not a role permission: it depends on the reader's
 //! disciplines and is enforced in every read path through
