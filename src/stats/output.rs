@@ -7,7 +7,7 @@
 //!
 //! Only aggregate counts are written, never ids, dates finer than a month or text from
 //! case records. The files are meant to be published, so callers pass a report that went
-//! through [`super::publish`]; the exact counts stay on screen.
+//! through [`super::publish_view`]; the exact counts stay on screen.
 
 use std::path::Path;
 
