@@ -143,12 +143,19 @@ impl System {
     }
 }
 
-/// Shows a small count as `x` rather than `<5` (with the figures printed with it).
-fn demote(marks: &mut [Option<Suppressed>], twins: &[Vec<usize>], k: usize) -> usize {
+/// Marks `k` and the figures printed with it (its twins) secondary where they are marked
+/// `from`: `None` hides published figures, `Some(Primary)` shows small counts as `x` rather
+/// than `<5`. Returns how many changed.
+fn to_secondary(
+    marks: &mut [Option<Suppressed>],
+    twins: &[Vec<usize>],
+    k: usize,
+    from: Option<Suppressed>,
+) -> usize {
     let mut changed = 0;
     let mut stack = vec![k];
     while let Some(p) = stack.pop() {
-        if marks[p] == Some(Suppressed::Primary) {
+        if marks[p] == from {
             marks[p] = Some(Suppressed::Secondary);
             changed += 1;
             stack.extend(twins[p].iter().copied());
@@ -158,16 +165,11 @@ fn demote(marks: &mut [Option<Suppressed>], twins: &[Vec<usize>], k: usize) -> u
 }
 
 fn hide(marks: &mut [Option<Suppressed>], twins: &[Vec<usize>], k: usize) -> usize {
-    let mut added = 0;
-    let mut stack = vec![k];
-    while let Some(p) = stack.pop() {
-        if marks[p].is_none() {
-            marks[p] = Some(Suppressed::Secondary);
-            added += 1;
-            stack.extend(twins[p].iter().copied());
-        }
-    }
-    added
+    to_secondary(marks, twins, k, None)
+}
+
+fn demote(marks: &mut [Option<Suppressed>], twins: &[Vec<usize>], k: usize) -> usize {
+    to_secondary(marks, twins, k, Some(Suppressed::Primary))
 }
 
 /// The published figure of relation `r` best hidden next to others: the smallest non-zero
@@ -566,7 +568,7 @@ fn audit_block(
 }
 
 /// The interval a reader reaches for every hidden figure of a pattern (each maximum capped
-/// at the figure's value + twice its required width). For tests and the bench.
+/// at the figure's value + twice its required width). For the unit tests.
 pub fn intervals(sys: &System, marks: &[Option<Suppressed>], threshold: i64) -> Vec<Interval> {
     let mut out = Vec::new();
     for block in blocks(sys, marks) {
