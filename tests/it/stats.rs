@@ -601,6 +601,28 @@ fn by_centre_whole() -> StatsQuery {
     }
 }
 
+/// A by-centre report of some of the centres prints no column totals: their sum is a figure
+/// of no publishable view, and subtracted from all centres' it would give the rest away.
+#[test]
+fn a_published_selection_of_centres_has_no_column_totals() {
+    let (_centres, coord) = network();
+    let some = StatsQuery {
+        by_month: false,
+        centres: vec!["KLP-01".into(), "LIE-01".into()],
+        ..query()
+    };
+    let exact = coord.store.monthly_tables(&some).unwrap();
+    assert!(table(&exact, "T1").column_totals.is_some(), "the screen shows them");
+    let published = coord.store.published_tables(&some, true).unwrap();
+    assert_eq!(published.tables.len(), exact.tables.len());
+    for t in &published.tables {
+        assert!(t.column_totals.is_none() && t.total.is_none(), "{} prints totals", t.id);
+    }
+    // Every centre: the totals are all centres' whole period, and are printed.
+    let all = coord.store.published_tables(&by_centre_whole(), true).unwrap();
+    assert!(table(&all, "T1").column_totals.is_some());
+}
+
 #[test]
 fn a_coordinator_does_not_publish_one_centres_months() {
     let (_centres, coord) = network();
