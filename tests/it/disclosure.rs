@@ -41,26 +41,6 @@ struct Read {
     relations: Vec<(Vec<Key>, Key)>,
 }
 
-fn fields(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => out.push(std::mem::take(&mut cur)),
-            (c, _) => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
-}
-
 fn is_table_id(s: &str) -> bool {
     s.len() >= 2 && s.starts_with('T') && s[1..].chars().next().is_some_and(|c| c.is_ascii_digit())
 }
@@ -68,10 +48,14 @@ fn is_table_id(s: &str) -> bool {
 /// Reads a published (or exact) CSV in English. Rows labelled "All centres" and the
 /// "Total" row are the file's `group`.
 fn read(text: &str, group: &str) -> Read {
-    let lines: Vec<Vec<String>> = text
-        .trim_start_matches('\u{feff}')
-        .split("\r\n")
-        .map(fields)
+    // Read with the `csv` crate (as the spreadsheet import does), not by hand; blank lines
+    // between tables are skipped.
+    let lines: Vec<Vec<String>> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
         .collect();
     let mut out = Read::default();
     let mut i = 0;

@@ -612,14 +612,24 @@ fn a_published_selection_of_centres_has_no_column_totals() {
         ..query()
     };
     let exact = coord.store.monthly_tables(&some).unwrap();
-    assert!(table(&exact, "T1").column_totals.is_some(), "the screen shows them");
+    assert!(
+        table(&exact, "T1").column_totals.is_some(),
+        "the screen shows them"
+    );
     let published = coord.store.published_tables(&some, true).unwrap();
     assert_eq!(published.tables.len(), exact.tables.len());
     for t in &published.tables {
-        assert!(t.column_totals.is_none() && t.total.is_none(), "{} prints totals", t.id);
+        assert!(
+            t.column_totals.is_none() && t.total.is_none(),
+            "{} prints totals",
+            t.id
+        );
     }
     // Every centre: the totals are all centres' whole period, and are printed.
-    let all = coord.store.published_tables(&by_centre_whole(), true).unwrap();
+    let all = coord
+        .store
+        .published_tables(&by_centre_whole(), true)
+        .unwrap();
     assert!(table(&all, "T1").column_totals.is_some());
 }
 
