@@ -4,7 +4,8 @@
 # through every help page and a scripted session on two fresh demo stores (a centre and a
 # coordination centre: init, status, cases, search, staff, audit, backup, retention,
 # instruments, reports, keys, enrolment, bundles both ways, inbox, centres, targets,
-# directory, reference data, analysis, key rotation, passwd, and a range of refusals), and
+# directory, reference data, analysis, spreadsheet import (dry run, import, list, undo,
+# shred), key rotation, passwd, and a range of refusals), and
 # saves each step's stdout, stderr and exit status in OUTDIR, with what differs from run to
 # run masked (ids, times, keys, fingerprints, hashes, HLC versions, bundle sizes, the timing
 # of rotation progress lines). For restructuring the CLI without changing what it prints:
@@ -164,6 +165,29 @@ run analysis-export-fmt "$P" -- "${K[@]}" analysis export --period 2026 --format
 run return-bundle "$P" -- "${K[@]}" bundle export --to KLP-01 --out "$W/r1.atrama"
 run return-import "$P" -- "${C[@]}" bundle import "$W/r1.atrama"
 run case-transfer-nope "$P" -- "${C[@]}" case transfer "$CASE" --to KOORD --out "$W/t.atrama"
+# Spreadsheet import (issue 24): a three-row register and a mapping file written here.
+printf 'Kliento Nr.;Vardas;Pavardė;Kreipimosi data;Smurto forma\nK-1;Rūta;Petraitienė;2024-03-05;Fizinis\nK-2;Aušra;Jonaitienė;05.03.2024;Raganavimas\nK-3;Eglė;Kazlauskienė;31.02.2024;Psichologinis\n' >"$W/reg.csv"
+printf 'Kliento Nr.;Vardas;Pavardė;Kreipimosi data;Smurto forma\nK-1;Rūta;Petraitienė;2024-03-05;Fizinis\nK-2;Aušra;Jonaitienė;05.03.2024;Psichologinis\n' >"$W/ok.csv"
+cat >"$W/map.json" <<'MAP'
+{"format": "atrama-sheet-mapping", "version": 1, "mapping": {"name": "snapshot",
+ "columns": [{"column": "Kliento Nr.", "field": "client_key"}, {"column": "Vardas", "field": "given_name"},
+  {"column": "Pavardė", "field": "family_name"}, {"column": "Kreipimosi data", "field": "opened_on"},
+  {"column": "Smurto forma", "field": "violence_forms"}]}}
+MAP
+run import-dry "$P" -- "${C[@]}" import records "$W/reg.csv" --mapping "$W/map.json" --dry-run
+run import-dry-json "$P" -- "${C[@]}" --json import records "$W/reg.csv" --mapping "$W/map.json" --dry-run
+run import-bad "$P" -- "${C[@]}" import records "$W/reg.csv" --mapping "$W/map.json"
+run import-no-mapping "$P" -- "${C[@]}" import records "$W/reg.csv" --mapping nosuch
+run import-dry-shred "$P" -- "${C[@]}" import records "$W/ok.csv" --mapping "$W/map.json" --dry-run --shred
+run import-ok "$P" -- "${C[@]}" import records "$W/ok.csv" --mapping "$W/map.json"
+run import-list "$P" -- "${C[@]}" import list
+BATCH=$(ATRAMA_PASSPHRASE="snapshot passphrase one" "$BIN" "${C[@]}" --json import list | sed -nE 's/.*"id": "([^"]+)".*/\1/p' | head -1)
+run import-undo "$P" -- "${C[@]}" import undo "$BATCH"
+run import-undo-again "$P" -- "${C[@]}" import undo "$BATCH"
+run import-shred "$P" -- "${C[@]}" import records "$W/ok.csv" --mapping "$W/map.json" --shred
+run import-shred-gone "$P" -- "${C[@]}" import shred "$W/ok.csv"
+run import-shred-dir "$P" -- "${C[@]}" import shred "$W"
+run import-shred-file "$P" -- "${C[@]}" import shred "$W/reg.csv"
 run rotate "$P" -- "${C[@]}" staff rotate-key
 run rotate-json "$P" -- "${C[@]}" --json staff rotate-key
 run passwd "$P" ATRAMA_NEW_PASSPHRASE="snapshot passphrase two" -- "${C[@]}" passwd

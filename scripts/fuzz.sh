@@ -10,18 +10,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
+# `step NAME` prints the time of the step before it; a table of every step at the end.
+source scripts/steps.sh
+steps_init fuzz.sh
 
 seconds="${1:-20}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(bundle_header bundle_open bundle_stream bundle_payload enrolment keyslots instrument_pack
-    directory code_lists analysis_template backup_header backup_body backup_fields)
+    directory code_lists analysis_template backup_header backup_body backup_fields sheets_read
+    peer_sync)
 fi
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
-  echo "==> installing cargo-fuzz"
-  cargo install cargo-fuzz --locked
+  step "installing cargo-fuzz"
+  # A tool's build, not the app's: no LTO and many codegen units, as in scripts/install-deps.sh.
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install cargo-fuzz --locked
 fi
 
 cd fuzz
@@ -30,12 +36,12 @@ cd fuzz
 export TMPDIR="$PWD/target/tmp-$$"
 rm -rf "$TMPDIR"
 mkdir -p "$TMPDIR"
-trap 'rm -rf "$TMPDIR"' EXIT
-echo "==> building the fuzz targets (nightly, address sanitizer, overflow checks)"
+trap 'status=$?; rm -rf "$TMPDIR"; steps_summary $status' EXIT
+step "building the fuzz targets (nightly, address sanitizer, overflow checks)"
 cargo +nightly fuzz build -a
 
 for target in "${targets[@]}"; do
-  echo "==> fuzzing $target for ${seconds} s"
+  step "fuzzing $target for ${seconds} s"
   mkdir -p "target/corpus/$target"
   cargo +nightly fuzz run -a "$target" "target/corpus/$target" "corpus/$target" -- \
     -max_total_time="$seconds" -print_final_stats=1 2>&1 | tee "target/fuzz-$target.log" | grep -E "^(Done|stat::number_of_executed_units|stat::new_units_added|==[0-9]+==ERROR|SUMMARY|thread .* panicked)" || true

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Installs what building and testing Atrama needs on Debian 12, skipping what is there:
 # Debian packages (strace for scripts/no-network.sh and the file trace of tests/e2e/leak.test.js, dbus-daemon for the e2e session,
-# iproute2 and util-linux for the loopback-only namespace of scripts/offline.sh),
-# Python's openpyxl, the UI's and the end-to-end tests' npm packages (the UI's include the
+# xdotool for the real X pointer of tests/e2e/today.test.js,
+# iproute2 and util-linux for the loopback-only namespace of scripts/offline.sh,
+# libxml2-utils for xmllint, which validates the ADX files against assets/schemas/adx.xsd),
+# Python's openpyxl, PostgreSQL and a Python venv with DuckDB for scripts/test-warehouse.sh, the UI's and the end-to-end tests' npm packages (the UI's include the
 # Tauri CLI that builds the .deb), tauri-driver and cargo-deny.
 # Safe to run again; it changes nothing when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev
-  xvfb xauth webkit2gtk-driver strace dbus-daemon iproute2 util-linux)
+  xvfb xauth xdotool webkit2gtk-driver strace dbus-daemon iproute2 util-linux libxml2-utils
+  postgresql python3-venv)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -43,6 +46,17 @@ if ! python3 -c 'import openpyxl' 2>/dev/null; then
   python3 -c 'import openpyxl' || { echo "error: could not install openpyxl for $(command -v python3); install it with pip or apt (python3-openpyxl)" >&2; exit 1; }
 fi
 
+# The warehouse test (scripts/test-warehouse.sh): DuckDB from PyPI, pinned, in a venv of its
+# own under target/ (Debian's PostgreSQL comes with the packages above; the test starts a
+# temporary cluster of its own, so the service Debian starts is not used).
+DUCKDB_VERSION=2.0.0
+VENV=target/warehouse-venv
+if ! "$VENV/bin/python" -c "import duckdb, sys; sys.exit(duckdb.__version__ != '$DUCKDB_VERSION')" 2>/dev/null; then
+  echo "==> a Python venv with duckdb $DUCKDB_VERSION in $VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "duckdb==$DUCKDB_VERSION"
+fi
+
 npm_install() {
   local dir=$1
   # npm ci only when the lock file changed since the last install.
@@ -54,13 +68,22 @@ npm_install() {
 npm_install ui
 npm_install tests/e2e
 
+# Tools are built without LTO and with many codegen units (cargo-deny's own release profile
+# is fat LTO with one codegen unit): a profile set in the environment overrides the tool's
+# Cargo.toml. They run for seconds in CI; their build took minutes (docs/reliability.md, CI).
+tool_install() {
+  echo "==> cargo install $*"
+  local start=$SECONDS
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install --locked "$@"
+  echo "<== $((SECONDS - start)) s: cargo install $*"
+}
+
 if ! command -v tauri-driver >/dev/null; then
-  echo "==> cargo install tauri-driver"
-  cargo install tauri-driver --locked --version 2.1.0
+  tool_install tauri-driver --version 2.1.0
 fi
 
 # The dependency audit (licences, banned crates, sources) in scripts/test.sh.
 if ! cargo deny --version >/dev/null 2>&1; then
-  echo "==> cargo install cargo-deny"
-  cargo install cargo-deny --locked
+  tool_install cargo-deny
 fi

@@ -19,16 +19,22 @@ bash scripts/install-deps.sh
 # are built in the release profile, the default.
 profile="${ATRAMA_PACKAGE_PROFILE:-release}"
 start=$(date +%s)
-# The CLI first (package atrama-cli, binary atrama): tauri.conf.json's
-# bundle.linux.deb.files puts target/<profile>/atrama into the package as /usr/bin/atrama. `tauri build` then builds the UI (beforeBuildCommand), the
-# app, and the .deb.
+# One cargo build for both binaries, run by `tauri build` after its beforeBuildCommand has
+# built the UI (`tauri build -- ARGS` passes ARGS to that `cargo build`; tauri-cli 2.12.5
+# runs `cargo build ARGS --bins --features tauri/custom-protocol`):
+# tauri.conf.json's bundle.linux.deb.files puts target/<profile>/atrama (package atrama-cli,
+# binary atrama) into the package as /usr/bin/atrama. Both packages in the one call: cargo
+# resolves the features of shared crates per set of packages, so building the CLI alone and
+# then the app alone compiled the core and ~90 other crates twice, in two feature sets; with
+# the set scripts/test-e2e.sh builds, CI's package step reuses that build
+# (`cargo build --unit-graph`: 0 new units instead of 93; docs/reliability.md, CI timing).
+both=(-- --locked -p atrama-cli -p atrama-desktop)
 if [ "$profile" = debug ]; then
-  cargo build --locked -p atrama-cli --bin atrama
   (cd src-tauri && ../ui/node_modules/.bin/tauri build --ci --debug --bundles deb \
-    --config '{"bundle":{"linux":{"deb":{"files":{"/usr/bin/atrama":"../target/debug/atrama","/usr/share/icons/hicolor/256x256/apps/atrama-neutral.png":"../assets/icons/neutral.png"}}}}}')
+    --config '{"bundle":{"linux":{"deb":{"files":{"/usr/bin/atrama":"../target/debug/atrama","/usr/share/icons/hicolor/256x256/apps/atrama-neutral.png":"../assets/icons/neutral.png"}}}}}' \
+    "${both[@]}")
 else
-  cargo build --release --locked -p atrama-cli --bin atrama
-  (cd src-tauri && ../ui/node_modules/.bin/tauri build --ci --bundles deb)
+  (cd src-tauri && ../ui/node_modules/.bin/tauri build --ci --bundles deb "${both[@]}")
 fi
 end=$(date +%s)
 

@@ -7,10 +7,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
+# `step NAME` prints the time of the step before it; a table of every step at the end.
+source scripts/steps.sh
+steps_init test.sh
 
+step "install what is missing (scripts/install-deps.sh)"
 bash scripts/install-deps.sh
-
-step() { echo; echo "==> $*"; }
 
 step "UI build (the desktop shell embeds ui/dist)"
 (cd ui && npm run --silent build)
@@ -25,10 +27,11 @@ step "cargo deny: licences, banned crates, sources (the app's and the fuzz targe
 cargo deny check licenses bans sources
 cargo deny --manifest-path fuzz/Cargo.toml check licenses bans sources
 
-step "cargo test (also regenerates the TypeScript bindings), with loopback only"
+step "cargo test: build the tests"
 # Built first, then run in a network namespace with only loopback (scripts/offline.sh): the
 # CLI tests and everything else in `cargo test` cannot reach the network.
 cargo test --workspace --no-run
+step "cargo test: run the tests, with loopback only (also regenerates the TypeScript bindings)"
 bash scripts/offline.sh cargo test --workspace --offline
 
 if git rev-parse --git-dir >/dev/null 2>&1; then
@@ -39,6 +42,9 @@ if git rev-parse --git-dir >/dev/null 2>&1; then
     exit 1
   fi
 fi
+
+step "the Parquet warehouse read by DuckDB and PostgreSQL (T1–T10 recomputed in SQL)"
+bash scripts/offline.sh bash scripts/test-warehouse.sh
 
 step "UI type check, lint and unit tests"
 (cd ui && npm run --silent check && npm run --silent lint && npm test --silent)

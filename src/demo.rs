@@ -25,6 +25,8 @@ use crate::cases::{
 use crate::centre::Country;
 use crate::error::{Error, Result};
 use crate::ids::CaseId;
+use crate::risk::safety_plan::SafetyPlanSections;
+use crate::risk::{Answers, RiskAssessmentFields, SafetyPlanFields};
 use crate::store::Store;
 
 /// What to generate.
@@ -63,6 +65,12 @@ pub struct DemoSummary {
     pub consents: u32,
     /// Notes.
     pub notes: u32,
+    /// Risk assessments (the built-in checklist).
+    #[serde(default)]
+    pub assessments: u32,
+    /// Safety plans.
+    #[serde(default)]
+    pub safety_plans: u32,
     /// Closed cases.
     pub closed: u32,
 }
@@ -72,7 +80,8 @@ impl std::fmt::Display for DemoSummary {
         write!(
             f,
             "demo data written: {} clients, {} cases ({} closed), {} incidents, {} children, \
-             {} service contacts, {} referrals, {} protection orders, {} consent events, {} notes",
+             {} service contacts, {} referrals, {} protection orders, {} consent events, {} notes, \
+             {} risk assessments, {} safety plans",
             self.clients,
             self.cases,
             self.closed,
@@ -82,7 +91,9 @@ impl std::fmt::Display for DemoSummary {
             self.referrals,
             self.protection_orders,
             self.consents,
-            self.notes
+            self.notes,
+            self.assessments,
+            self.safety_plans
         )
     }
 }
@@ -779,6 +790,8 @@ fn one_client(
             case,
             &IncidentFields {
                 occurred_on: (!ongoing).then_some(day),
+                description: None,
+                police: Default::default(),
                 ongoing_since: ongoing.then(|| day - Duration::days(rng.gen_range(30..900))),
                 violence_forms: weighted_forms(rng),
                 place_type: pick(
@@ -958,6 +971,51 @@ fn one_client(
         summary.protection_orders += 1;
     }
 
+    // Risk assessments with the built-in checklist, most after police call-outs, and a
+    // safety plan for most assessed clients (always at a medium or high band).
+    if chance(rng, if source == "police" { 0.7 } else { 0.35 }) {
+        let on_date = (opened + Duration::days(rng.gen_range(0..4))).min(today);
+        let mut answers = Answers::new();
+        for (item, p) in RISK_ITEMS {
+            let answer = if chance(rng, 0.08) {
+                "dont_know"
+            } else if chance(rng, *p) {
+                "yes"
+            } else {
+                "no"
+            };
+            answers.insert((*item).to_owned(), answer.to_owned());
+        }
+        let id = b.record_risk_assessment(
+            case,
+            &RiskAssessmentFields {
+                instrument_id: "atrama-spj".into(),
+                instrument_version: 2,
+                assessed_on: on_date,
+                answers,
+                override_band: None,
+                override_reason: None,
+            },
+        )?;
+        summary.assessments += 1;
+        let high = b.tx.query_row(
+            "SELECT band <> 'standard' FROM risk_assessment WHERE id = ?1",
+            [id],
+            |r| r.get::<_, bool>(0),
+        )?;
+        if high || chance(rng, 0.5) {
+            b.save_safety_plan(
+                case,
+                None,
+                &SafetyPlanFields {
+                    sections: safety_plan_sections(lang),
+                    review_on: (!closes).then(|| today + Duration::days(rng.gen_range(-3..30))),
+                },
+            )?;
+            summary.safety_plans += 1;
+        }
+    }
+
     // Notes.
     for _ in 0..count(rng, shape.notes_per_case) {
         let restricted = chance(rng, 0.1).then(|| "psychological".to_owned());
@@ -990,6 +1048,55 @@ fn one_client(
     }
     let _: CaseId = case;
     Ok(())
+}
+
+/// The built-in checklist's yes/no items and how often the answer is yes.
+const RISK_ITEMS: &[(&str, f64)] = &[
+    ("strangulation", 0.15),
+    ("threats_to_kill", 0.3),
+    ("weapons", 0.08),
+    ("separation", 0.4),
+    ("escalation", 0.35),
+    ("pregnancy", 0.05),
+    ("stalking", 0.2),
+    ("police_callouts", 0.45),
+    ("substance_misuse", 0.45),
+    ("suicide_threats", 0.1),
+    ("sexual_violence", 0.1),
+    ("control_jealousy", 0.6),
+    ("client_fear", 0.55),
+];
+
+/// A safety plan in the client's language, short like a first plan.
+fn safety_plan_sections(lang: Lang) -> SafetyPlanSections {
+    let (concerns, support, strategies) = match lang {
+        Lang::Lt => (
+            "Bijo, kad partneris grįš naktį.",
+            "Sesuo, pagalbos centras, policija 112.",
+            "Sutartas žodis su kaimyne; telefonas visada įkrautas.",
+        ),
+        Lang::Lv => (
+            "Baidās, ka partneris atgriezīsies naktī.",
+            "Māsa, palīdzības centrs, policija 112.",
+            "Norunāts vārds ar kaimiņieni; tālrunis vienmēr uzlādēts.",
+        ),
+        Lang::Az => (
+            "Həyat yoldaşının gecə qayıdacağından qorxur.",
+            "Bacısı, yardım mərkəzi, polis 112.",
+            "Qonşu ilə razılaşdırılmış söz; telefon həmişə doldurulub.",
+        ),
+        Lang::Ru => (
+            "Боится, что партнёр вернётся ночью.",
+            "Сестра, центр помощи, полиция 112.",
+            "Условное слово с соседкой; телефон всегда заряжен.",
+        ),
+    };
+    SafetyPlanSections {
+        concerns: concerns.to_owned(),
+        support: support.to_owned(),
+        strategies: strategies.to_owned(),
+        ..SafetyPlanSections::default()
+    }
 }
 
 fn protection_order_type(country: Country, rng: &mut ChaCha8Rng) -> String {

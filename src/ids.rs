@@ -122,4 +122,6 @@ record_id! {
     ConferenceOutcomeId => "conference_outcome",
     /// A referral letter.
     ReferralLetterId => "referral_letter",
+    /// An appointment with a client.
+    AppointmentId => "appointment",
 }

@@ -23,7 +23,9 @@ pub mod drafts;
 pub mod error;
 pub mod hlc;
 pub mod ids;
+pub mod peers;
 pub mod phase;
+pub mod printout;
 pub mod queues;
 pub mod risk;
 pub mod sheets;
@@ -31,6 +33,7 @@ pub mod staff;
 pub mod stats;
 pub mod store;
 pub mod sync;
+pub mod warehouse;
 
 pub use admin::permissions::Role;
 pub use centre::{CentreProfile, Country, Language, Mode, NewCentre};

@@ -187,6 +187,46 @@ impl Store {
             .optional()?
             .ok_or_else(|| Error::UnknownUser { user: user.into() })
     }
+
+    /// Whether the signed-in person chose to see clients' names in lists (stored with
+    /// them, off until they turn it on). Their role must also hold
+    /// [`Permission::ClientNamesInLists`] for lists to carry names.
+    pub fn client_names_in_lists(&self) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT show_client_names FROM staff WHERE username = ?1",
+            [&self.ctx.user],
+            |r| r.get::<_, i64>(0),
+        )? == 1)
+    }
+
+    /// Sets the signed-in person's own choice to see clients' names in lists; nobody else's
+    /// changes. From now on the lists of this store carry names only if `on` and the
+    /// person's role may see them.
+    pub fn set_client_names_in_lists(&mut self, on: bool) -> Result<()> {
+        self.conn.execute(
+            "UPDATE staff SET show_client_names = ?1 WHERE username = ?2",
+            params![i64::from(on), self.ctx.user],
+        )?;
+        self.refresh_list_names()
+    }
+
+    /// Sets the connection's `temp.list_names` flag that the list queries read
+    /// (`cases::read::SUMMARY_COLUMNS`): 1 only when the person chose names in lists and
+    /// their role may see them.
+    pub(crate) fn refresh_list_names(&self) -> Result<()> {
+        let (role, chosen): (String, i64) = self.conn.query_row(
+            "SELECT role, show_client_names FROM staff WHERE username = ?1",
+            [&self.ctx.user],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let shown = chosen == 1 && Permission::ClientNamesInLists.allows(&role);
+        self.conn.execute_batch("DELETE FROM temp.list_names")?;
+        self.conn.execute(
+            "INSERT INTO temp.list_names (shown) VALUES (?1)",
+            [i64::from(shown)],
+        )?;
+        Ok(())
+    }
 }
 
 /// A staff member as listed.

@@ -44,6 +44,7 @@ macro_rules! eprintln {
 mod commands;
 mod output;
 mod session;
+mod warehouse_parquet;
 
 /// Atrama: the encrypted case store of a help centre.
 #[derive(Parser)]

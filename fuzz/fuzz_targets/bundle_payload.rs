@@ -45,6 +45,8 @@ fn manifest(kind: BundleKind) -> &'static str {
         BundleKind::Transfer => {
             r#"{"type":"manifest","payload_format":1,"centre":"FUZ-02","sharing":"transfer","change_seq_from":0,"change_seq_to":0,"counts":{},"withdrawn":0,"fields":{}}"#
         }
+        // Not JSON Lines: peer sync files are fuzzed by `peer_sync`.
+        BundleKind::PeerSync => "",
     }
 }
 

@@ -2,6 +2,12 @@
 //! Rust: the page has no dialog permission) that fills in a path field the person may also
 //! type into, so every step can be done (and tested) without the dialog. `file_path` checks
 //! what was typed or chosen.
+//!
+//! End-to-end tests cannot click in a GTK dialog. In debug builds only, when
+//! `ATRAMA_TEST_DIALOG_FOLDER` names a folder, every dialog answers at once from it instead
+//! of opening (`test_answer`): a save dialog with the suggested name in that folder, a folder
+//! dialog with the folder itself, an open dialog with the files in it of the kind asked for.
+//! Release builds never read the variable.
 
 use std::path::PathBuf;
 
@@ -26,6 +32,21 @@ pub(crate) fn file_path(text: &str) -> Result<PathBuf, IpcError> {
     Ok(path)
 }
 
+/// The file name endings a kind of file has (none: any file).
+fn extensions(kind: FileKind) -> &'static [&'static str] {
+    match kind {
+        FileKind::Enrolment => &["enrol"],
+        FileKind::Bundle => &["atrama"],
+        FileKind::Csv => &["csv"],
+        FileKind::Pdf => &["pdf"],
+        FileKind::Xlsx => &["xlsx"],
+        FileKind::Json => &["json"],
+        FileKind::Mapping => &["json"],
+        FileKind::Spreadsheet => &["xlsx", "xls", "ods", "csv"],
+        FileKind::Any => &[],
+    }
+}
+
 fn file_dialog(
     window: &tauri::WebviewWindow,
     kind: FileKind,
@@ -35,8 +56,52 @@ fn file_dialog(
         FileKind::Enrolment => dialog.add_filter("Atrama enrolment file (.enrol)", &["enrol"]),
         FileKind::Bundle => dialog.add_filter("Atrama bundle (.atrama)", &["atrama"]),
         FileKind::Csv => dialog.add_filter("CSV (.csv)", &["csv"]),
+        FileKind::Pdf => dialog.add_filter("PDF (.pdf)", &["pdf"]),
+        FileKind::Xlsx => dialog.add_filter("Excel (.xlsx)", &["xlsx"]),
+        FileKind::Json => dialog.add_filter("JSON (.json)", &["json"]),
+        FileKind::Spreadsheet => dialog.add_filter(
+            "Spreadsheet (.xlsx, .xls, .ods, .csv)",
+            extensions(FileKind::Spreadsheet),
+        ),
+        FileKind::Any => dialog,
+        FileKind::Mapping => {
+            dialog.add_filter("Import mapping (.json)", extensions(FileKind::Mapping))
+        }
     }
     .add_filter("*", &["*"])
+}
+
+/// What a dialog answers in a test (debug builds with `ATRAMA_TEST_DIALOG_FOLDER` set).
+#[cfg(debug_assertions)]
+fn test_answer(kind: Option<FileKind>, save_as: Option<&str>) -> Option<Vec<String>> {
+    let folder = PathBuf::from(std::env::var_os("ATRAMA_TEST_DIALOG_FOLDER")?);
+    if let Some(name) = save_as {
+        return Some(vec![folder.join(name).display().to_string()]);
+    }
+    let Some(kind) = kind else {
+        return Some(vec![folder.display().to_string()]);
+    };
+    let exts = extensions(kind);
+    let mut files: Vec<String> = std::fs::read_dir(&folder)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .filter(|p| {
+            exts.is_empty()
+                || p.extension()
+                    .is_some_and(|e| exts.iter().any(|x| e.eq_ignore_ascii_case(x)))
+        })
+        .map(|p| p.display().to_string())
+        .collect();
+    files.sort();
+    Some(files)
+}
+
+#[cfg(not(debug_assertions))]
+fn test_answer(_kind: Option<FileKind>, _save_as: Option<&str>) -> Option<Vec<String>> {
+    None
 }
 
 fn chosen(path: tauri_plugin_dialog::FilePath) -> Result<String, IpcError> {
@@ -52,6 +117,10 @@ pub(crate) fn choose_files(
     kind: FileKind,
     multiple: bool,
 ) -> Result<Vec<String>, IpcError> {
+    if let Some(mut files) = test_answer(Some(kind), None) {
+        files.truncate(if multiple { usize::MAX } else { 1 });
+        return Ok(files);
+    }
     let dialog = file_dialog(&window, kind);
     let picked = if multiple {
         dialog.blocking_pick_files().unwrap_or_default()
@@ -64,6 +133,9 @@ pub(crate) fn choose_files(
 /// The native folder dialog: the chosen folder's full path (none if cancelled).
 #[tauri::command(async)]
 pub(crate) fn choose_folder(window: tauri::WebviewWindow) -> Result<Option<String>, IpcError> {
+    if let Some(folder) = test_answer(None, None) {
+        return Ok(folder.into_iter().next());
+    }
     window
         .dialog()
         .file()
@@ -81,6 +153,9 @@ pub(crate) fn choose_save_file(
     kind: FileKind,
     file_name: String,
 ) -> Result<Option<String>, IpcError> {
+    if let Some(path) = test_answer(Some(kind), Some(&file_name)) {
+        return Ok(path.into_iter().next());
+    }
     file_dialog(&window, kind)
         .set_file_name(file_name)
         .blocking_save_file()

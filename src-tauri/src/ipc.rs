@@ -103,6 +103,18 @@ pub(crate) enum FileKind {
     Bundle,
     /// A CSV file (the referral directory).
     Csv,
+    /// A PDF document (a printed case summary, report or letter).
+    Pdf,
+    /// An Excel workbook (`.xlsx`: a published report, a comparison).
+    Xlsx,
+    /// A JSON file (a case-analysis template, a warehouse mapping).
+    Json,
+    /// A spreadsheet to import (`.xlsx`, `.xls`, `.ods`, `.csv`).
+    Spreadsheet,
+    /// Any file (a backup).
+    Any,
+    /// A spreadsheet-import mapping file (`.json`).
+    Mapping,
 }
 
 /// A file the app wrote.

@@ -4,7 +4,8 @@
 //! This file only starts the app: the plugins, the state and the command handler.
 //! `session.rs` holds the session state machine (setup, unlock, lock), `window.rs` the
 //! window (quick hide, discreet title and icon, drawing mode, single instance),
-//! `dialogs.rs` the native file dialogs and typed paths, `commands/` the commands by domain,
+//! `dialogs.rs` the native file dialogs and typed paths, `print.rs` saving a page as a PDF,
+//! `commands/` the commands by domain,
 //! and `commands/list.rs` the one list of command names everything else is made from.
 //!
 //! Desktop integration: a second launch focuses the running window
@@ -16,6 +17,7 @@
 mod commands;
 mod dialogs;
 mod ipc;
+mod print;
 mod session;
 #[cfg(target_os = "linux")]
 mod sleep;
@@ -23,7 +25,9 @@ mod window;
 
 // The command modules at the crate root, so that `commands::list` names every command as
 // `module::function`.
-use commands::{admin, agency, analysis, cases, coord, drafts, risk, sheets, stats, sync};
+use commands::{
+    admin, agency, analysis, cases, coord, drafts, peers, risk, sheets, stats, sync, warehouse,
+};
 
 /// The `invoke_handler` of every command in `commands::list`.
 macro_rules! handler {

@@ -2,14 +2,16 @@
 //! waiting for the person to type part of it back) → `Unlocked`; `Locked` ↔ `Unlocked`.
 //! Locking drops the [`atrama::Store`], which closes the database, wipes the key and
 //! releases the store lock (so the CLI may then use the store). On first run the Setup
-//! screen may point the app at an existing store folder instead of creating one.
+//! screen may point the app at an existing store folder instead of creating one, or join
+//! this computer to a centre from a join file (`Joined`: the store is made, its enrolment
+//! file can be saved, then `Locked`: people unlock with their own passphrases).
 
 use std::path::PathBuf;
 use std::sync::Mutex;
 
 use atrama::{KdfParams, NewCentre, Passphrase, RecoveryKey, Store};
 
-use crate::ipc::{AppPhase, GroupAnswer, IpcError, RecoveryKeyShown};
+use crate::ipc::{AppPhase, GroupAnswer, IpcError, RecoveryKeyShown, SavedFile};
 
 /// The groups of the recovery key a person types back at setup (1-based).
 const CHECK_GROUPS: [usize; 2] = [3, 6];
@@ -25,6 +27,9 @@ pub(crate) struct PendingSetup {
 pub(crate) enum Session {
     Locked,
     PendingSetup(PendingSetup),
+    /// Joined from the first screen: the store is made; this computer's enrolment file
+    /// (public keys only) is kept until the person has saved it and finished.
+    Joined(String),
     Unlocked(Store),
 }
 
@@ -71,7 +76,7 @@ impl AppState {
                 centre: store.profile()?,
                 user: store.user().to_owned(),
             },
-            Session::PendingSetup(_) => AppPhase::Setup,
+            Session::PendingSetup(_) | Session::Joined(_) => AppPhase::Setup,
             Session::Locked if Store::exists(&self.dir()) => AppPhase::Locked,
             Session::Locked => AppPhase::Setup,
         })
@@ -176,6 +181,55 @@ pub(crate) fn use_existing_store(state: State<'_>, path: String) -> Result<AppPh
     })?;
     let chosen = atrama::store::location::remember(&file, &folder)?;
     *state.dir.lock().unwrap_or_else(|p| p.into_inner()) = chosen;
+    state.phase(&session)
+}
+
+/// First run: makes this computer's store from the centre's join file with the recovery key
+/// (`atrama::peers::join`, as `atrama peers join`), under the name `name`. Returns this
+/// computer's fingerprint, to be read aloud to the administrator who adds it; its
+/// enrolment file is kept for [`save_join_enrolment`]. Only while no store is set up.
+#[tauri::command(async)]
+pub(crate) fn join_centre(
+    state: State<'_>,
+    path: String,
+    recovery_key: String,
+    name: String,
+) -> Result<String, IpcError> {
+    let file = crate::dialogs::file_path(&path)?;
+    let recovery = RecoveryKey::parse(&recovery_key)?;
+    let mut session = state.session();
+    let dir = state.dir();
+    if !matches!(*session, Session::Locked) || Store::exists(&dir) {
+        return Err(IpcError::invalid(
+            "a store is already set up on this computer; a computer joins the centre only at first run",
+        ));
+    }
+    let joined = atrama::peers::join::join_with_enrolment(&file, &recovery, &dir, &name)?;
+    *session = Session::Joined(joined.enrolment);
+    Ok(joined.fingerprint)
+}
+
+/// Writes the enrolment file of the computer just joined (public keys only) to `path`.
+#[tauri::command(async)]
+pub(crate) fn save_join_enrolment(state: State<'_>, path: String) -> Result<SavedFile, IpcError> {
+    let path = crate::dialogs::file_path(&path)?;
+    let session = state.session();
+    let Session::Joined(enrolment) = &*session else {
+        return Err(IpcError::invalid(
+            "this computer has not just joined; write its enrolment file on Administration → Computers",
+        ));
+    };
+    atrama::atomic_file::write(&path, enrolment.as_bytes())?;
+    SavedFile::written(&path)
+}
+
+/// Ends the join on the first screen: the app goes to the unlock screen.
+#[tauri::command]
+pub(crate) fn finish_join(state: State<'_>) -> Result<AppPhase, IpcError> {
+    let mut session = state.session();
+    if matches!(*session, Session::Joined(_)) {
+        *session = Session::Locked;
+    }
     state.phase(&session)
 }
 

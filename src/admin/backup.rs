@@ -11,7 +11,6 @@ use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -22,6 +21,7 @@ use crate::audit::{self, Action};
 use crate::crypto::{RecoveryKey, SecretKey, hex};
 use crate::error::{Error, Result};
 use crate::store::keyslots::{self, KeySlotFile};
+use crate::store::meta::{meta, set_meta};
 pub use crate::store::recovery::{SCRATCH_LOCK, remove_stale_scratch};
 use crate::store::recovery::{SCRATCH_SUFFIX, open_scratch_lock};
 use crate::store::{self, DB_FILE, Store, load_slots};
@@ -274,23 +274,6 @@ impl Drop for Scratch {
         // The shared lock goes with the file handle (after the files are gone).
         self.1.take();
     }
-}
-
-fn meta(conn: &rusqlite::Connection, key: &str) -> Result<Option<String>> {
-    Ok(conn
-        .query_row("SELECT value FROM store_meta WHERE key = ?1", [key], |r| {
-            r.get(0)
-        })
-        .optional()?)
-}
-
-pub(crate) fn set_meta(conn: &rusqlite::Connection, key: &str, value: &str) -> Result<()> {
-    conn.execute(
-        "INSERT INTO store_meta (key, value) VALUES (?1, ?2)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        [key, value],
-    )?;
-    Ok(())
 }
 
 impl Store {

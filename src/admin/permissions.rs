@@ -81,13 +81,17 @@ pub enum Permission {
     CompareCaseAnalyses,
     /// Load reference data to pass on to centres: the referral directory, code lists.
     ManageReferenceData,
+    /// See clients' names next to the pseudonyms in lists (Cases, Today, follow-ups,
+    /// calendar), when the person also chose to: the people who work on cases.
+    ClientNamesInLists,
 }
 
 impl Permission {
     /// The roles that hold this permission.
     pub fn roles(self) -> &'static [Role] {
-        use Role::{Administrator, Coordinator};
+        use Role::{Administrator, Coordinator, Counsellor};
         match self {
+            Permission::ClientNamesInLists => &[Counsellor],
             Permission::ManageStaff
             | Permission::Purge
             | Permission::RotateKey
@@ -122,6 +126,7 @@ impl Permission {
             Permission::ManageReferenceData => {
                 "manage reference data (referral directory, code lists)"
             }
+            Permission::ClientNamesInLists => "see clients' names in lists",
         }
     }
 
@@ -178,4 +183,5 @@ pub const ALL: &[Permission] = &[
     Permission::ManageAnalysisTemplates,
     Permission::CompareCaseAnalyses,
     Permission::ManageReferenceData,
+    Permission::ClientNamesInLists,
 ];

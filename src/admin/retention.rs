@@ -21,10 +21,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::Permission;
-use super::backup::set_meta;
 use crate::audit::{self, Action};
 use crate::error::{Error, Result};
 use crate::store::Store;
+use crate::store::meta::set_meta;
 
 /// The retention policy. `None`: never purge that kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,6 +101,7 @@ pub struct ArchivedCount {
 /// table with a foreign key to `case_file` except `open_case_member`, which its triggers
 /// empty (`tests::every_table_that_refers_to_a_case_is_purged_with_it`).
 const CASE_TABLES: &[&str] = &[
+    "appointment",
     "case_analysis",
     "referral_letter",
     "conference_outcome",
@@ -319,6 +320,21 @@ pub(crate) fn archive_case(conn: &Connection, case: &str) -> Result<()> {
 /// Deletes every row of a case (and its client if they have no other case), with its
 /// search entries. No tombstone, no statistics: the callers do that.
 pub(crate) fn delete_case_rows(conn: &Connection, case: &str) -> Result<()> {
+    // The field versions of the case's merged records hold their values: they go too, and
+    // the case is recorded as purged for the centre's other computers (`docs/peers.md`).
+    // (`peer_field` is the view of the packed first versions and the later ones.)
+    for versions in ["peer_version", "peer_genesis"] {
+        conn.execute(
+            &format!(
+                "DELETE FROM {versions} WHERE (tbl = 'case_file' AND record_id = ?1)
+                   OR (tbl = 'child' AND record_id IN (SELECT id FROM child WHERE case_id = ?1))
+                   OR (tbl = 'protection_order' AND record_id IN (SELECT id FROM protection_order WHERE case_id = ?1))
+                   OR (tbl = 'appointment' AND record_id IN (SELECT id FROM appointment WHERE case_id = ?1))"
+            ),
+            [case],
+        )?;
+    }
+    record_purged(conn, "case_file", case)?;
     conn.execute(
         "DELETE FROM search_fts WHERE rowid IN (SELECT rowid FROM search_doc WHERE case_id = ?1)",
         [case],
@@ -363,12 +379,30 @@ pub(crate) fn delete_case_rows(conn: &Connection, case: &str) -> Result<()> {
     }
     conn.execute("DELETE FROM case_file WHERE id = ?1", [case])?;
     if let Some(client) = client {
-        conn.execute(
+        let gone = conn.execute(
             "DELETE FROM client WHERE id = ?1
              AND NOT EXISTS (SELECT 1 FROM case_file WHERE client_id = ?1)",
             [&client],
         )?;
+        if gone > 0 {
+            for versions in ["peer_version", "peer_genesis"] {
+                conn.execute(
+                    &format!("DELETE FROM {versions} WHERE tbl = 'client' AND record_id = ?1"),
+                    [&client],
+                )?;
+            }
+            record_purged(conn, "client", &client)?;
+        }
     }
+    Ok(())
+}
+
+/// Records a record removed for good, for the centre's other computers (`peer_purged`).
+pub(crate) fn record_purged(conn: &Connection, tbl: &str, id: &str) -> Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO peer_purged (tbl, record_id, purged_at) VALUES (?1, ?2, ?3)",
+        params![tbl, id, Utc::now().to_rfc3339()],
+    )?;
     Ok(())
 }
 
@@ -523,6 +557,11 @@ impl Store {
         }
         let mut documents = 0u64;
         if let Some(cutoff) = preview.document_cutoff {
+            tx.execute(
+                "INSERT OR IGNORE INTO peer_purged (tbl, record_id, purged_at)
+                 SELECT 'document', id, ?2 FROM document WHERE substr(created_at, 1, 10) < ?1",
+                params![cutoff.to_string(), now],
+            )?;
             let n = tx.execute(
                 "DELETE FROM document WHERE substr(created_at, 1, 10) < ?1",
                 [cutoff.to_string()],

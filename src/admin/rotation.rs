@@ -215,6 +215,7 @@ impl Store {
         crate::phase::mark("rotation:switched");
         self.conn = store::open_db(&dir.join(DB_FILE), &new_key, false)?;
         self.db_key = new_key;
+        self.refresh_list_names()?;
         progress(RotationProgress {
             phase: RotationPhase::Done,
             pages_done: pages_total,

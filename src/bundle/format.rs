@@ -87,6 +87,8 @@ pub enum BundleKind {
     Return,
     /// One case moving to another centre, with the client's consent.
     Transfer,
+    /// Changes between the installations (computers) of one centre (`docs/peers.md`).
+    PeerSync,
 }
 
 impl BundleKind {
@@ -96,6 +98,7 @@ impl BundleKind {
             BundleKind::CentreExport => "centre_export",
             BundleKind::Return => "return",
             BundleKind::Transfer => "transfer",
+            BundleKind::PeerSync => "peer_sync",
         }
     }
 }

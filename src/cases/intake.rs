@@ -1,11 +1,12 @@
 //! Intake: a new case opened in one go — the client with their protected contact details and
-//! contact safety, the case, the first incident, the children and the consents — so that an
-//! intake is either recorded whole or not at all.
+//! contact safety, the case, the first incident, the children, the consents and the first
+//! appointment — so that an intake is either recorded whole or not at all.
 
 use chrono::NaiveDate;
 use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
+use super::appointments::AppointmentFields;
 use super::model::{CaseFields, ChildFields, ClientFields, ConsentFields, IncidentFields, NewCase};
 use super::write::Batch;
 use crate::error::{Error, Result};
@@ -33,6 +34,10 @@ pub struct Intake {
     /// made on her record, with its history). Empty: a new client.
     #[serde(default)]
     pub existing_client: Option<ClientId>,
+    /// The first appointment, booked at intake (day, time, place, who): written with the
+    /// rest or not at all, and shown in Today and the calendar like any other.
+    #[serde(default)]
+    pub appointment: Option<AppointmentFields>,
 }
 
 impl Batch<'_> {
@@ -80,6 +85,9 @@ impl Batch<'_> {
         for consent in &intake.consents {
             self.record_consent(case, consent)?;
         }
+        if let Some(appointment) = &intake.appointment {
+            self.add_appointment(case, appointment)?;
+        }
         Ok(case)
     }
 }
@@ -94,7 +102,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cases::{CaseFilter, ContactSafety, PerpetratorLink, Tri};
+    use crate::cases::{AppointmentKind, CaseFilter, ContactSafety, PerpetratorLink, Tri};
     use crate::{Country, KdfParams, Language, Mode, NewCentre, Passphrase};
 
     fn store(dir: &std::path::Path) -> Result<Store> {
@@ -140,6 +148,8 @@ mod tests {
             },
             incident: Some(IncidentFields {
                 occurred_on: "2026-11-19".parse().ok(),
+                description: None,
+                police: Default::default(),
                 ongoing_since: None,
                 violence_forms: vec!["physical".into(), "threats".into()],
                 place_type: "home".into(),
@@ -171,7 +181,70 @@ mod tests {
                 shared_fields: Vec::new(),
             }],
             existing_client: None,
+            appointment: None,
         }
+    }
+
+    fn first_meeting(on_date: &str, at_time: &str) -> AppointmentFields {
+        AppointmentFields {
+            kind: AppointmentKind::Meeting,
+            on_date: on_date.parse().unwrap_or_default(),
+            at_time: Some(at_time.into()),
+            minutes: 60,
+            place: Some("Counselling room 2".into()),
+            with_whom: Some("interpreter".into()),
+            staff: None,
+        }
+    }
+
+    #[test]
+    fn an_intake_books_the_first_appointment_shown_in_today_and_the_calendar() -> Result<()> {
+        let tmp = tempfile::tempdir().map_err(crate::Error::io("tempdir"))?;
+        let mut store = store(tmp.path())?;
+        let mut with = intake();
+        with.appointment = Some(first_meeting("2026-11-23", "14:30"));
+        let case = store.intake(&with)?;
+        let booked = store.appointments(case)?;
+        assert_eq!(booked.len(), 1);
+        let fields = &booked[0].fields;
+        assert_eq!(fields.on_date.to_string(), "2026-11-23");
+        assert_eq!(fields.at_time.as_deref(), Some("14:30"));
+        assert_eq!(fields.place.as_deref(), Some("Counselling room 2"));
+        assert_eq!(fields.with_whom.as_deref(), Some("interpreter"));
+        // The person who records the intake goes, unless someone else is named.
+        assert_eq!(fields.staff.as_deref(), Some("ona"));
+        let today: NaiveDate = "2026-11-20".parse().unwrap_or_default();
+        assert_eq!(store.today_counts(today)?.appointments, 1);
+        let calendar = store.calendar(today, today, today + chrono::Duration::days(6))?;
+        assert!(
+            calendar
+                .iter()
+                .any(|e| e.kind == crate::queues::CalendarKind::Appointment
+                    && e.item.at_time.as_deref() == Some("14:30")),
+            "{calendar:?}"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_wrong_appointment_leaves_no_intake_behind() -> Result<()> {
+        let tmp = tempfile::tempdir().map_err(crate::Error::io("tempdir"))?;
+        let mut store = store(tmp.path())?;
+        let mut bad = intake();
+        bad.appointment = Some(first_meeting("2026-11-23", "25:00"));
+        let e = store.intake(&bad).unwrap_err().to_string();
+        assert!(e.contains("like 09:30"), "{e}");
+        // Written in the intake's transaction: no client, no case, nothing to find.
+        assert!(store.case_list(&CaseFilter::default())?.is_empty());
+        assert!(store.search("simkute", None)?.is_empty());
+        let mut someone_else = intake();
+        someone_else.appointment = Some(AppointmentFields {
+            staff: Some("nobody-here".into()),
+            ..first_meeting("2026-11-23", "14:30")
+        });
+        assert!(store.intake(&someone_else).is_err());
+        assert!(store.case_list(&CaseFilter::default())?.is_empty());
+        Ok(())
     }
 
     #[test]

@@ -14,8 +14,10 @@
 //! - `queues` — my work, follow-ups, police notifications with their deadline;
 //! - `changes` — the change log a bundle export reads;
 //! - `letters` — referral letters holding only the consented details;
-//! - `conference` — case conferences (multi-agency risk meetings), actions, outcomes.
+//! - `conference` — case conferences (multi-agency risk meetings), actions, outcomes;
+//! - `appointments` — appointments with a client (day, time, place, who); stay at the centre.
 
+pub mod appointments;
 pub mod changes;
 pub mod client_history;
 pub mod conference;
@@ -30,6 +32,7 @@ pub mod search;
 pub mod write;
 
 pub use crate::store::WriteContext;
+pub use appointments::{Appointment, AppointmentFields, AppointmentKind};
 pub use changes::Change;
 pub use client_history::{ClientDetails, ClientRevision};
 pub use conference::{
@@ -74,17 +77,19 @@ impl Store {
             touched: Vec::new(),
             touched_set: std::collections::HashSet::new(),
             live: Vec::new(),
+            search_pending: None,
+            log_pending: Vec::new(),
+            case_series: None,
         };
         let value = write(&mut batch)?;
-        for case in &batch.touched {
-            crate::audit::append(
-                &batch.tx,
-                &batch.ctx.user,
-                Action::Change,
-                Some(*case),
-                None,
-            )?;
-        }
+        batch.flush_search_index()?;
+        batch.flush_change_log()?;
+        crate::store::access_log::append_for_cases(
+            &batch.tx,
+            &batch.ctx.user,
+            Action::Change,
+            &batch.touched,
+        )?;
         if commit {
             batch.tx.commit()?;
         }

@@ -269,6 +269,27 @@ pub struct IncidentFields {
     pub reported_to_police: Tri,
     /// Who used violence.
     pub perpetrators: Vec<PerpetratorLink>,
+    /// What happened, in the counsellor's words. Stays at the centre: never in a bundle
+    /// nor in a transfer.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The police report, when there is one. Stays at the centre like the description.
+    #[serde(default)]
+    pub police: PoliceReport,
+}
+
+/// The details of a police report that counsellors look for.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PoliceReport {
+    /// The report (registration) number.
+    pub report_number: Option<String>,
+    /// The police station.
+    pub station: Option<String>,
+    /// The officer who took it.
+    pub officer: Option<String>,
+    /// When it was reported.
+    pub reported_on: Option<NaiveDate>,
 }
 
 /// An incident.
@@ -369,10 +390,14 @@ pub struct ReferralFields {
 pub struct Referral {
     /// Id.
     pub id: ReferralId,
-    /// The version this one corrects (e.g. a status change).
+    /// The version this one corrects or whose status it changes.
     pub supersedes: Option<ReferralId>,
     /// What was recorded.
     pub fields: ReferralFields,
+    /// When this version is a status change: the day the status changed (a correction has
+    /// none).
+    #[serde(default)]
+    pub status_on: Option<NaiveDate>,
     /// Version.
     pub meta: RecordMeta,
 }
@@ -574,6 +599,11 @@ pub struct CaseSummary {
     pub lead_worker: String,
     /// Next follow-up.
     pub follow_up_on: Option<NaiveDate>,
+    /// The client's given and family name, only when the signed-in person chose to see
+    /// names in lists and their role may ([`crate::store::Store::set_client_names_in_lists`]);
+    /// otherwise absent from the serialised row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_name: Option<String>,
 }
 
 /// Filters of a case list; empty fields do not filter.

@@ -10,8 +10,9 @@ use rusqlite::{Connection, OptionalExtension, Row};
 use super::model::{
     Case, CaseDetail, CaseFields, CaseFilter, CaseSummary, Child, ChildFields, Client,
     ClientIdentity, ConsentEvent, ConsentFields, ContactSafety, Document, Incident, IncidentFields,
-    Note, NoteFields, ProtectionOrder, ProtectionOrderFields, RecordHistory, RecordMeta, RecordRef,
-    Referral, ReferralFields, ServiceContact, ServiceContactFields, StatusEvent, Tri,
+    Note, NoteFields, PoliceReport, ProtectionOrder, ProtectionOrderFields, RecordHistory,
+    RecordMeta, RecordRef, Referral, ReferralFields, ServiceContact, ServiceContactFields,
+    StatusEvent, Tri,
 };
 use crate::error::{Error, Result};
 use crate::hlc::Hlc;
@@ -40,7 +41,7 @@ pub(crate) fn day(r: &Row<'_>, col: impl rusqlite::RowIndex) -> rusqlite::Result
     })
 }
 
-fn opt_day(r: &Row<'_>, col: &str) -> rusqlite::Result<Option<NaiveDate>> {
+pub(crate) fn opt_day(r: &Row<'_>, col: &str) -> rusqlite::Result<Option<NaiveDate>> {
     let text: Option<String> = r.get(col)?;
     text.map(|t| {
         t.parse().map_err(|e| {
@@ -246,6 +247,13 @@ fn incident_row(r: &Row<'_>) -> rusqlite::Result<Incident> {
             place_type: r.get("place_type")?,
             reported_to_police: tri(r, "reported_to_police")?,
             perpetrators: json(r, "perpetrators")?,
+            description: r.get("description")?,
+            police: PoliceReport {
+                report_number: r.get("police_report_number")?,
+                station: r.get("police_station")?,
+                officer: r.get("police_officer")?,
+                reported_on: opt_day(r, "police_reported_on")?,
+            },
         },
         gbvims_type: r.get("gbvims_type")?,
         meta: meta(r)?,
@@ -280,6 +288,7 @@ fn referral_row(r: &Row<'_>) -> rusqlite::Result<Referral> {
             status: r.get("status")?,
             consent_event_id: r.get("consent_event_id")?,
         },
+        status_on: opt_day(r, "status_on")?,
         meta: meta(r)?,
     })
 }
@@ -529,11 +538,20 @@ pub(crate) fn summary_row(r: &Row<'_>) -> rusqlite::Result<CaseSummary> {
         referral_source: r.get("referral_source")?,
         lead_worker: r.get("lead_worker")?,
         follow_up_on: opt_day(r, "follow_up_on")?,
+        client_name: r.get("client_name")?,
     })
 }
 
 /// The columns `summary_row` reads, for `SELECT … FROM case_file c JOIN client cl`.
-pub(crate) const SUMMARY_COLUMNS: &str = "c.id, c.case_number, cl.pseudonym, c.status, c.opened_on, c.referral_source, c.lead_worker, c.follow_up_on";
+///
+/// The client's name comes from the same join, and only while the connection's
+/// `temp.list_names` holds 1 (set by [`crate::store::Store`] from the signed-in person's
+/// preference and role); an empty or absent flag gives NULL, so a list shows no names
+/// unless the store turned them on. The flag is one uncorrelated subquery, evaluated once
+/// per statement, so the cost of a list stays one join.
+pub(crate) const SUMMARY_COLUMNS: &str = "c.id, c.case_number, cl.pseudonym, c.status, c.opened_on, c.referral_source, c.lead_worker, c.follow_up_on, \
+     CASE WHEN (SELECT shown FROM temp.list_names) = 1 \
+     THEN nullif(trim(coalesce(cl.given_name, '') || ' ' || coalesce(cl.family_name, '')), '') END AS client_name";
 
 /// Cases matching `filter`, newest first.
 pub(crate) fn case_list(conn: &Connection, filter: &CaseFilter) -> Result<Vec<CaseSummary>> {

@@ -94,7 +94,12 @@ pub fn fts_query(text: &str) -> Option<String> {
         .map(|w| {
             let w = fold_word(w);
             let skeleton = fold::skeleton(&w);
-            if skeleton.is_empty() || skeleton == w.to_lowercase() {
+            // A word with a digit is a number (case, phone, pseudonym part), not a name:
+            // its skeleton would drop doubled digits ("0002" → "02") and find others.
+            if skeleton.is_empty()
+                || skeleton == w.to_lowercase()
+                || w.chars().any(|c| c.is_ascii_digit())
+            {
                 format!("\"{w}\"*")
             } else {
                 format!("(\"{w}\"* OR \"{skeleton}\"*)")
@@ -346,6 +351,11 @@ mod tests {
         assert_eq!(
             fts_query("Žemaitė 612"),
             Some("(\"Žemaitė\"* OR \"zemaite\"*) AND \"612\"*".into())
+        );
+        // Numbers are looked for as typed: doubled digits are not one.
+        assert_eq!(
+            fts_query("KLP-01-2026-0002"),
+            Some("\"KLP\"* AND \"01\"* AND \"2026\"* AND \"0002\"*".into())
         );
         // FTS5 operators and quotes typed by a person are just separators.
         assert_eq!(

@@ -43,6 +43,55 @@ pub struct Batch<'a> {
     /// Cases already checked to be live and ours in this batch (a batch that adds many
     /// sub-records to one case checks it once). Cleared whenever a case's state changes.
     pub(crate) live: Vec<CaseId>,
+    /// New cases' full-text rows held to be written a chunk at a time
+    /// ([`Batch::defer_search_index`]); `None`: written at once.
+    pub(crate) search_pending: Option<search_index::PendingFts>,
+    /// Change-log rows not yet written: every write's row is held here and written a chunk
+    /// at a time, in order, in multi-row INSERTs ([`Batch::flush_change_log`]), all before
+    /// the batch commits. Nothing reads the change log inside a batch.
+    pub(crate) log_pending: Vec<LogRow>,
+    /// The installation's case-number series, once read in this batch.
+    pub(crate) case_series: Option<String>,
+}
+
+/// A change-log row: kind (table), record id, version, operation.
+pub(crate) type LogRow = (&'static str, String, i64, &'static str);
+
+/// How many rows one multi-row INSERT of [`insert_rows`] writes.
+const ROWS_PER_INSERT: usize = 50;
+/// How many change-log rows a batch holds before writing them.
+const LOG_HELD: usize = 500;
+
+/// Inserts rows of `width` values each (`values`, row after row, in order) with `head`
+/// (`INSERT INTO t (a, b) VALUES`): [`ROWS_PER_INSERT`] rows per statement, the rest one
+/// statement per row; both statements prepared once and cached. For the rows a batch
+/// holds to write together (change log, import tags).
+pub(crate) fn insert_rows(
+    conn: &rusqlite::Connection,
+    head: &str,
+    width: usize,
+    values: &[&dyn rusqlite::ToSql],
+) -> Result<()> {
+    if width == 0 {
+        return Ok(());
+    }
+    let one = format!("({})", vec!["?"; width].join(", "));
+    let mut chunks = values.chunks_exact(ROWS_PER_INSERT * width);
+    if chunks.len() > 0 {
+        let sql = format!("{head} {}", vec![one.as_str(); ROWS_PER_INSERT].join(", "));
+        let mut many = conn.prepare_cached(&sql)?;
+        for chunk in &mut chunks {
+            many.execute(chunk)?;
+        }
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut single = conn.prepare_cached(&format!("{head} {one}"))?;
+        for row in rest.chunks_exact(width) {
+            single.execute(row)?;
+        }
+    }
+    Ok(())
 }
 
 /// A column name and its value.
@@ -78,18 +127,54 @@ fn int(i: i64) -> Value {
 impl Batch<'_> {
     // ---- the machinery shared by every record type -------------------------------------
 
+    /// From now on in this batch, the full-text rows of new cases are written a chunk at a
+    /// time (see `search_index::PendingFts`), and all before the batch commits. For a batch
+    /// that opens many cases (the spreadsheet import).
+    pub fn defer_search_index(&mut self) {
+        self.search_pending.get_or_insert_with(Default::default);
+    }
+
+    /// Writes the held full-text rows (before anything else touches the index).
+    pub(crate) fn flush_search_index(&mut self) -> Result<()> {
+        match &mut self.search_pending {
+            Some(pending) => pending.flush(&self.tx),
+            None => Ok(()),
+        }
+    }
+
     fn stamp(&mut self) -> Hlc {
         self.ctx.hlc = self.ctx.hlc.tick(Hlc::wall_clock_millis());
         self.ctx.hlc
     }
 
-    fn log(&self, kind: &str, id: &str, hlc: Hlc, op: &str) -> Result<()> {
-        self.tx
-            .prepare_cached(
-                "INSERT INTO change_log (kind, record_id, hlc, op) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![kind, id, hlc.to_sql(), op])?;
+    /// Appends a change-log row (held; see `log_pending`).
+    fn log(&mut self, kind: &'static str, id: &str, hlc: Hlc, op: &'static str) -> Result<()> {
+        self.log_pending
+            .push((kind, id.to_owned(), hlc.to_sql(), op));
+        if self.log_pending.len() >= LOG_HELD {
+            self.flush_change_log()?;
+        }
         Ok(())
+    }
+
+    /// Writes the held change-log rows, in the order they were logged ([`insert_rows`]).
+    /// One statement per row cost a statement, and an update of the AUTOINCREMENT
+    /// counter, per row.
+    pub(crate) fn flush_change_log(&mut self) -> Result<()> {
+        if self.log_pending.is_empty() {
+            return Ok(());
+        }
+        let rows = std::mem::take(&mut self.log_pending);
+        let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(4 * rows.len());
+        for (kind, id, hlc, op) in &rows {
+            values.extend([kind as &dyn rusqlite::ToSql, id, hlc, op]);
+        }
+        insert_rows(
+            &self.tx,
+            "INSERT INTO change_log (kind, record_id, hlc, op) VALUES",
+            4,
+            &values,
+        )
     }
 
     fn touch(&mut self, case: CaseId) {
@@ -129,27 +214,47 @@ impl Batch<'_> {
         self.log(table, id, hlc, "put")
     }
 
-    /// Updates a live record this centre owns, with a new version, and logs it.
-    fn update(&mut self, table: &'static str, id: &str, cols: Vec<Col>) -> Result<()> {
+    /// Updates a live record this centre owns, with a new version, and logs it. A save that
+    /// changes no value is no change: no new version, nothing logged (the computers of a
+    /// centre would otherwise disagree on a version no field change explains).
+    pub(crate) fn update(&mut self, table: &'static str, id: &str, cols: Vec<Col>) -> Result<()> {
         let hlc = self.stamp();
         let mut sets = String::from("hlc = ?");
         let mut values: Vec<Value> = vec![int(hlc.to_sql())];
+        let mut differs: Vec<String> = Vec::new();
+        let mut compared: Vec<Value> = Vec::new();
         for (name, value) in cols {
             sets.push_str(", ");
             sets.push_str(name);
             sets.push_str(" = ?");
+            differs.push(format!("{name} IS NOT ?"));
+            compared.push(value.clone());
             values.push(value);
         }
         values.push(txt(id));
         values.push(txt(&self.ctx.centre));
-        let sql = format!(
-            "UPDATE {table} SET {sets} WHERE id = ? AND owner_centre = ? AND deleted_at IS NULL"
-        );
+        let live = "WHERE id = ? AND owner_centre = ? AND deleted_at IS NULL";
+        let sql = if differs.is_empty() {
+            format!("UPDATE {table} SET {sets} {live}")
+        } else {
+            values.extend(compared);
+            format!(
+                "UPDATE {table} SET {sets} {live} AND ({})",
+                differs.join(" OR ")
+            )
+        };
         let changed = self
             .tx
             .prepare_cached(&sql)?
             .execute(rusqlite::params_from_iter(values))?;
         if changed == 0 {
+            let exists: bool = self
+                .tx
+                .prepare_cached(&format!("SELECT EXISTS (SELECT 1 FROM {table} {live})"))?
+                .query_row(params![id, self.ctx.centre], |r| r.get(0))?;
+            if exists {
+                return Ok(());
+            }
             return Err(self.missing(table, id));
         }
         self.log(table, id, hlc, "put")
@@ -217,14 +322,19 @@ impl Batch<'_> {
             .optional()?;
         match ok {
             Some(_) => {
-                if self.live.len() >= 64 {
-                    self.live.clear();
-                }
-                self.live.push(case);
+                self.remember_live(case);
                 Ok(())
             }
             None => Err(self.missing("case_file", &case.to_string())),
         }
+    }
+
+    /// Remembers that `case` is live and ours (until a case's state changes).
+    fn remember_live(&mut self, case: CaseId) {
+        if self.live.len() >= 64 {
+            self.live.clear();
+        }
+        self.live.push(case);
     }
 
     /// The case of the current (not superseded, not deleted) event `old`, which a
@@ -285,6 +395,7 @@ impl Batch<'_> {
 
     /// Tombstones a record: it stays, marked deleted, so that the deletion propagates.
     pub fn delete<K: RecordKey>(&mut self, id: K) -> Result<()> {
+        self.flush_search_index()?;
         let table = K::TABLE;
         self.live.clear();
         let id = id.to_string();
@@ -420,6 +531,7 @@ impl Batch<'_> {
     /// Changes a client's details (all fields as given) and keeps a revision with every
     /// field before and after (`client_history`).
     pub fn update_client(&mut self, id: ClientId, f: &ClientFields) -> Result<()> {
+        self.flush_search_index()?;
         let before = super::client_history::current(&self.tx, id)?.map(|(fields, _, _)| fields);
         let mut cols = self.client_cols(f)?;
         if let Some(p) = f
@@ -465,11 +577,10 @@ impl Batch<'_> {
                 .map(|b| ALPHABET[usize::from(b & 31)] as char)
                 .collect();
             let candidate = format!("{}-{}", &code[..3], &code[3..]);
-            let taken: bool = self.tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM client WHERE pseudonym = ?1)",
-                [&candidate],
-                |r| r.get(0),
-            )?;
+            let taken: bool = self
+                .tx
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM client WHERE pseudonym = ?1)")?
+                .query_row([&candidate], |r| r.get(0))?;
             if !taken {
                 return Ok(candidate);
             }
@@ -514,7 +625,7 @@ impl Batch<'_> {
         ))
     }
 
-    fn staff_member(&self, user: &str) -> Result<String> {
+    pub(crate) fn staff_member(&self, user: &str) -> Result<String> {
         let user = crate::centre::normalise_user_name(user)?;
         let known: bool = self
             .tx
@@ -531,6 +642,13 @@ impl Batch<'_> {
         self.tx
             .prepare_cached("DELETE FROM case_team WHERE case_id = ?1")?
             .execute([case])?;
+        self.add_team(case, team)
+    }
+
+    fn add_team(&self, case: CaseId, team: &[String]) -> Result<()> {
+        if team.is_empty() {
+            return Ok(());
+        }
         let mut insert = self
             .tx
             .prepare_cached("INSERT INTO case_team (case_id, username) VALUES (?1, ?2)")?;
@@ -543,11 +661,12 @@ impl Batch<'_> {
     /// Opens a case for a client and gives it the next case number of the year.
     pub fn open_case(&mut self, c: &NewCase) -> Result<CaseId> {
         let (mut cols, _lead, team) = self.case_cols(&c.fields)?;
-        let client_live: bool = self.tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM client WHERE id = ?1 AND deleted_at IS NULL)",
-            [c.client_id],
-            |r| r.get(0),
-        )?;
+        let client_live: bool = self
+            .tx
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM client WHERE id = ?1 AND deleted_at IS NULL)",
+            )?
+            .query_row([c.client_id], |r| r.get(0))?;
         if !client_live {
             return Err(Error::NotFound {
                 what: "client",
@@ -564,8 +683,19 @@ impl Batch<'_> {
         let id = CaseId::new();
         self.insert("case_file", &id.to_string(), cols)?;
         self.touch(id);
-        self.set_team(id, &team)?;
-        search_index::index_case(&self.tx, id)?;
+        // Just written by this batch, live and ours: its sub-records need not look it up.
+        self.remember_live(id);
+        // A new case has no team to replace.
+        self.add_team(id, &team)?;
+        match &mut self.search_pending {
+            Some(pending) => {
+                search_index::index_case_pending(&self.tx, id, pending)?;
+                if pending.is_full() {
+                    pending.flush(&self.tx)?;
+                }
+            }
+            None => search_index::index_case(&self.tx, id)?,
+        }
         Ok(id)
     }
 
@@ -577,16 +707,30 @@ impl Batch<'_> {
         self.set_team(id, &team)
     }
 
-    fn next_case_number(&self, year: i32) -> Result<String> {
+    fn next_case_number(&mut self, year: i32) -> Result<String> {
         let name = format!("case_number:{year}");
-        let n: i64 = self.tx.query_row(
-            "INSERT INTO counter (name, value) VALUES (?1, 1)
-             ON CONFLICT (name) DO UPDATE SET value = value + 1
-             RETURNING value",
-            [&name],
-            |r| r.get(0),
-        )?;
-        Ok(format!("{}-{year}-{n:04}", self.ctx.centre))
+        let n: i64 = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO counter (name, value) VALUES (?1, 1)
+                 ON CONFLICT (name) DO UPDATE SET value = value + 1
+                 RETURNING value",
+            )?
+            .query_row([&name], |r| r.get(0))?;
+        // A joined installation numbers in its own series (a letter before the number), so
+        // that two computers of one centre never give out the same number (docs/peers.md).
+        // Read once per batch: only joining an installation sets it, never a batch.
+        if self.case_series.is_none() {
+            let series: String = self
+                .tx
+                .prepare_cached("SELECT value FROM store_meta WHERE key = 'case_number_series'")?
+                .query_row([], |r| r.get(0))
+                .optional()?
+                .unwrap_or_default();
+            self.case_series = Some(series);
+        }
+        let series = self.case_series.as_deref().unwrap_or_default();
+        Ok(format!("{}-{year}-{series}{n:04}", self.ctx.centre))
     }
 
     /// Closes a case with a `closure_reason`.
@@ -731,6 +875,23 @@ impl Batch<'_> {
             ("place_type", txt(&f.place_type)),
             ("reported_to_police", tri(f.reported_to_police)),
             ("perpetrators", Value::Text(to_json(&f.perpetrators)?)),
+            (
+                "description",
+                long_text("description", f.description.as_deref())?,
+            ),
+            (
+                "police_report_number",
+                line_text("police report number", f.police.report_number.as_deref())?,
+            ),
+            (
+                "police_station",
+                line_text("police station", f.police.station.as_deref())?,
+            ),
+            (
+                "police_officer",
+                line_text("police officer", f.police.officer.as_deref())?,
+            ),
+            ("police_reported_on", opt_date(f.police.reported_on)),
         ])
     }
 
@@ -853,9 +1014,59 @@ impl Batch<'_> {
         Ok(id)
     }
 
-    /// Corrects a referral or records its new status.
+    /// Corrects a referral recorded in error (a new status is [`Batch::change_referral_status`]).
     pub fn correct_referral(&mut self, old: ReferralId, f: &ReferralFields) -> Result<ReferralId> {
         Ok(self.supersede(old, |b, case| b.referral_cols(case, f))?.0)
+    }
+
+    /// Records that a referral's status changed on `on`: a status event (a new version of the
+    /// referral that keeps everything else and says when), not a correction. The day is not
+    /// before the referral was made.
+    pub fn change_referral_status(
+        &mut self,
+        old: ReferralId,
+        status: &str,
+        on: NaiveDate,
+    ) -> Result<ReferralId> {
+        self.check("referral_status", status)?;
+        Ok(self
+            .supersede(old, |b, _| {
+                let (made, current): (String, String) = b.tx.query_row(
+                    "SELECT on_date, status FROM referral WHERE id = ?1",
+                    [old.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
+                if current == status {
+                    return Err(Error::invalid(
+                        "the referral already has this status; choose the new one",
+                    ));
+                }
+                if made.as_str() > on.to_string().as_str() {
+                    return Err(Error::invalid(format!(
+                        "the status cannot change before the referral was made ({made}); \
+                         check the date"
+                    )));
+                }
+                let mut cols: Vec<Col> = b.tx.query_row(
+                    "SELECT on_date, agency_type, consent_event_id FROM referral WHERE id = ?1",
+                    [old.to_string()],
+                    |r| {
+                        Ok(vec![
+                            ("on_date", Value::Text(r.get(0)?)),
+                            ("agency_type", Value::Text(r.get(1)?)),
+                            (
+                                "consent_event_id",
+                                r.get::<_, Option<String>>(2)?
+                                    .map_or(Value::Null, Value::Text),
+                            ),
+                        ])
+                    },
+                )?;
+                cols.push(("status", txt(status)));
+                cols.push(("status_on", date(on)));
+                Ok(cols)
+            })?
+            .0)
     }
 
     fn consent_cols(&self, f: &ConsentFields) -> Result<Vec<Col>> {
@@ -912,6 +1123,7 @@ impl Batch<'_> {
 
     /// Adds a note, searchable at once.
     pub fn add_note(&mut self, case: CaseId, f: &NoteFields) -> Result<NoteId> {
+        self.flush_search_index()?;
         self.live_case(case)?;
         let cols = self.note_cols(f)?;
         let id = NoteId::new();
@@ -922,6 +1134,7 @@ impl Batch<'_> {
 
     /// Corrects a note: the new text replaces the old in the case and in search.
     pub fn correct_note(&mut self, old: NoteId, f: &NoteFields) -> Result<NoteId> {
+        self.flush_search_index()?;
         let (id, case) = self.supersede(old, |b, _| {
             // A note the writer may not read cannot be corrected (nor its restriction lifted).
             let (author, restricted): (String, Option<String>) = b.tx.query_row(
@@ -1089,6 +1302,38 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
         .map_err(|e| Error::invalid(format!("cannot encode the record: {e}")))
 }
 
+/// The longest incident description, in characters.
+pub const MAX_DESCRIPTION: usize = 20_000;
+
+/// Free text of several lines (tabs and line breaks allowed, no other control characters).
+fn long_text(what: &str, text: Option<&str>) -> Result<Value> {
+    match text.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(Value::Null),
+        Some(s)
+            if s.chars().count() > MAX_DESCRIPTION
+                || s.chars()
+                    .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) =>
+        {
+            Err(Error::invalid(format!(
+                "the {what} is at most {MAX_DESCRIPTION} characters of text; shorten it or \
+                 attach a document"
+            )))
+        }
+        Some(s) => Ok(Value::Text(s.to_owned())),
+    }
+}
+
+/// A short value on one line (at most 200 characters).
+fn line_text(what: &str, text: Option<&str>) -> Result<Value> {
+    match text.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(Value::Null),
+        Some(s) if s.chars().count() > 200 || s.chars().any(char::is_control) => Err(
+            Error::invalid(format!("the {what} is at most 200 characters on one line")),
+        ),
+        Some(s) => Ok(Value::Text(s.to_owned())),
+    }
+}
+
 fn check_pseudonym(p: &str) -> Result<()> {
     let n = p.chars().count();
     if n > 40 || p.chars().any(char::is_control) {
@@ -1143,6 +1388,7 @@ pub(crate) fn kind_name(table: &str) -> &'static str {
         "case_conference" => "case conference",
         "conference_action" => "conference action",
         "conference_outcome" => "action outcome",
+        "appointment" => "appointment",
         _ => "record",
     }
 }

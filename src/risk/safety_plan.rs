@@ -135,6 +135,11 @@ fn current_id(conn: &Connection, case: CaseId) -> Result<Option<SafetyPlanId>> {
 }
 
 fn plan_cols(f: &SafetyPlanFields) -> Result<Vec<(&'static str, Value)>> {
+    if f.sections.all().iter().all(|s| s.trim().is_empty()) {
+        return Err(Error::invalid(
+            "nothing is written in the safety plan; write at least one section before saving",
+        ));
+    }
     for (name, text) in SafetyPlanSections::NAMES.iter().zip(f.sections.all()) {
         if text.chars().count() > MAX_SECTION {
             return Err(Error::invalid(format!(
@@ -178,8 +183,9 @@ impl Batch<'_> {
         Ok(id)
     }
 
-    /// Sets the review date of the case's safety plan: a new version with the same sections
-    /// (or a first, empty plan to be written at the review).
+    /// Sets the review date of the case's safety plan: a new version with the same sections.
+    /// A case without a plan has none to review: the plan is written first (never saved
+    /// empty, issue 26).
     pub fn set_safety_plan_review(&mut self, case: CaseId, on: NaiveDate) -> Result<SafetyPlanId> {
         self.live_case(case)?;
         let current = current_id(&self.tx, case)?;
@@ -195,7 +201,12 @@ impl Batch<'_> {
                     review_on: None,
                 }
             }
-            None => SafetyPlanFields::default(),
+            None => {
+                return Err(Error::invalid(
+                    "this case has no safety plan yet; write the safety plan with the client \
+                     first, then set its review date",
+                ));
+            }
         };
         fields.review_on = Some(on);
         self.save_safety_plan(case, current, &fields)

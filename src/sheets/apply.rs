@@ -35,6 +35,9 @@ use crate::ids::{CaseId, ChildId, ClientId, IncidentId};
 use crate::staff::Role;
 use crate::store::Store;
 
+/// The prepared-statement cache of the import's connection (see `sheet_import`).
+const IMPORT_STATEMENT_CACHE: usize = 64;
+
 /// How many problems a dry run lists (all are counted).
 pub const MAX_LISTED_PROBLEMS: usize = 10_000;
 
@@ -163,6 +166,76 @@ pub struct UndoReport {
     pub batch_id: String,
     /// Records tombstoned.
     pub records: usize,
+}
+
+/// Which pass over the sheet a [`Progress`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum ProgressStage {
+    /// Every row read and checked (the dry run, and the import's first pass).
+    Check,
+    /// The rows written, in the import's transaction.
+    Write,
+}
+
+/// How far a dry run or an import has got: rows of the sheet (blank ones included) read in
+/// this pass, of all its rows. Reported at 0, every [`PROGRESS_EVERY`] rows and at the end
+/// (`done == total`); `done` never goes back within a stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Progress {
+    /// The pass.
+    pub stage: ProgressStage,
+    /// Rows read in this pass.
+    pub done: usize,
+    /// Rows in the sheet below the header.
+    pub total: usize,
+}
+
+/// How many rows go by between two progress reports.
+pub const PROGRESS_EVERY: usize = 500;
+
+/// Counts rows through a pass and tells `report` at the start, every [`PROGRESS_EVERY`]
+/// rows and at the end.
+struct Tally<'p> {
+    stage: ProgressStage,
+    done: usize,
+    total: usize,
+    report: &'p mut dyn FnMut(Progress),
+}
+
+impl<'p> Tally<'p> {
+    fn start(stage: ProgressStage, total: usize, report: &'p mut dyn FnMut(Progress)) -> Self {
+        let mut t = Tally {
+            stage,
+            done: 0,
+            total,
+            report,
+        };
+        t.send();
+        t
+    }
+
+    fn send(&mut self) {
+        (self.report)(Progress {
+            stage: self.stage,
+            done: self.done,
+            total: self.total,
+        });
+    }
+
+    fn row(&mut self) {
+        self.done += 1;
+        if self.done.is_multiple_of(PROGRESS_EVERY) && self.done < self.total {
+            self.send();
+        }
+    }
+
+    fn finish(&mut self) {
+        self.done = self.total.max(self.done);
+        self.send();
+    }
 }
 
 /// The SHA-256 of a file, read in pieces.
@@ -365,8 +438,22 @@ impl Store {
         mapping: &Mapping,
         decisions: &[RowDecision],
     ) -> Result<DryRun> {
+        self.sheet_dry_run_with_progress(path, read, mapping, decisions, &mut |_| {})
+    }
+
+    /// [`Store::sheet_dry_run`], telling `progress` how many rows have been checked.
+    pub fn sheet_dry_run_with_progress(
+        &self,
+        path: &Path,
+        read: &ReadOptions,
+        mapping: &Mapping,
+        decisions: &[RowDecision],
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<DryRun> {
         self.require_import_role()?;
-        let out = self.check_sheet(path, read, mapping, decisions)?;
+        let out = self
+            .check_sheet(path, read, mapping, decisions, progress)?
+            .0;
         if out.duplicates.iter().any(|d| !d.existing.is_empty()) {
             let shown: usize = out.duplicates.iter().map(|d| d.existing.len()).sum();
             self.log_access(
@@ -387,10 +474,13 @@ impl Store {
         read: &ReadOptions,
         mapping: &Mapping,
         decisions: &[RowDecision],
-    ) -> Result<DryRun> {
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<(DryRun, usize)> {
         let sha256 = file_sha256(path)?;
         let mut sheet = Sheet::open(path, read)?;
         let plan = Plan::new(mapping, &sheet.headers, self.ctx.codes())?;
+        let total = sheet.row_count(path, read)?;
+        let mut tally = Tally::start(ProgressStage::Check, total, progress);
         let mut out = DryRun {
             format: sheet.format.clone(),
             sha256,
@@ -401,6 +491,7 @@ impl Store {
         let mut linker: Linker<usize, usize> = Linker::new(decisions, true);
         while let Some(row) = sheet.next_row() {
             let row = row?;
+            tally.row();
             match plan.row(row.number, &row.cells, &mut unknown) {
                 RowOutcome::Blank => out.blank_rows += 1,
                 RowOutcome::Total => {
@@ -453,7 +544,8 @@ impl Store {
                 count,
             })
             .collect();
-        Ok(out)
+        tally.finish();
+        Ok((out, total))
     }
 
     /// Imports `path` through `mapping` in one transaction (see the module docs). Nothing
@@ -463,6 +555,18 @@ impl Store {
         path: &Path,
         mapping: &Mapping,
         options: &ImportOptions,
+    ) -> Result<ImportReport> {
+        self.sheet_import_with_progress(path, mapping, options, &mut |_| {})
+    }
+
+    /// [`Store::sheet_import`], telling `progress` how many rows have been checked, then
+    /// written.
+    pub fn sheet_import_with_progress(
+        &mut self,
+        path: &Path,
+        mapping: &Mapping,
+        options: &ImportOptions,
+        progress: &mut dyn FnMut(Progress),
     ) -> Result<ImportReport> {
         self.require_import_role()?;
         let sha256 = file_sha256(path)?;
@@ -479,7 +583,8 @@ impl Store {
             .unwrap_or_default();
         // Every row checked and every new client's duplicates looked for against the store
         // as it is before the import, before anything is written.
-        let checked = self.check_sheet(path, &options.read, mapping, &options.decisions)?;
+        let (checked, total) =
+            self.check_sheet(path, &options.read, mapping, &options.decisions, progress)?;
         if checked.sha256 != sha256 {
             return Err(Error::invalid(
                 "the file changed while it was read; close it in other programs and import again",
@@ -514,8 +619,15 @@ impl Store {
             )));
         }
         let codes = self.ctx.codes();
+        // The write pass runs more distinct statements per row than rusqlite's default cache
+        // holds (16): a cache that small would prepare most of them again on every row.
+        self.conn
+            .set_prepared_statement_cache_capacity(IMPORT_STATEMENT_CACHE);
         let result = self.batch(|b| {
             crate::phase::mark("sheets:transaction");
+            // One full-text insert per chunk of new cases, not per case (see
+            // `Batch::defer_search_index`); all written before the commit.
+            b.defer_search_index();
             let mut sheet = Sheet::open(path, &options.read)?;
             let plan = Plan::new(mapping, &sheet.headers, codes)?;
             let batch_id = uuid::Uuid::now_v7().to_string();
@@ -540,8 +652,11 @@ impl Store {
             };
             let mut unknown = BTreeMap::new();
             let mut linker: Linker<ClientId, CaseId> = Linker::new(&options.decisions, false);
+            let mut tally = Tally::start(ProgressStage::Write, total, progress);
+            let mut tags = Tags::default();
             while let Some(row) = sheet.next_row() {
                 let row = row?;
+                tally.row();
                 let r = match plan.row(row.number, &row.cells, &mut unknown) {
                     RowOutcome::Blank | RowOutcome::Total => continue,
                     RowOutcome::Problems(problems) => {
@@ -556,13 +671,13 @@ impl Store {
                     }
                     RowOutcome::Records(r) => r,
                 };
-                let tag = |b: &mut Batch<'_>, kind: &str, id: &str| -> Result<()> {
-                    b.tx.prepare_cached(
-                        "INSERT INTO import_record (batch_id, kind, record_id, source_row, hlc)
-                         VALUES (?1, ?2, ?3, ?4, 0)",
-                    )?
-                    .execute(params![batch_id, kind, id, r.row as i64])?;
-                    Ok(())
+                // Tags the record just written with its batch, row and version: the write
+                // stamped it with the context's clock, and nothing has stamped since. The
+                // undo compares this version with the record's.
+                // The tags are written a chunk at a time (`Tags`), all before the commit.
+                let mut tag = |b: &mut Batch<'_>, kind: &'static str, id: &str| -> Result<()> {
+                    let version = b.ctx.hlc.to_sql();
+                    tags.push(&b.tx, &batch_id, kind, id, r.row, version)
                 };
                 let (client, case, new_client) = match linker.link(&r)? {
                     Link::Case(case, client) => (client, case, false),
@@ -605,17 +720,8 @@ impl Store {
                 report.rows_imported += 1;
                 linker.remember(&r, client, case, new_client);
             }
-            // Each record's version as the import left it: the undo checks nothing moved.
-            for kind in ["client", "case_file", "incident", "child"] {
-                b.tx.execute(
-                    &format!(
-                        "UPDATE import_record SET hlc = (SELECT t.hlc FROM {kind} t
-                                                         WHERE t.id = import_record.record_id)
-                         WHERE batch_id = ?1 AND kind = '{kind}'"
-                    ),
-                    [&batch_id],
-                )?;
-            }
+            tags.flush(&b.tx, &batch_id)?;
+            tally.finish();
             b.tx.execute(
                 "UPDATE import_batch SET rows_imported = ?1 WHERE id = ?2",
                 params![report.rows_imported as i64, batch_id],
@@ -709,6 +815,58 @@ impl Store {
                 records,
             })
         })
+    }
+}
+
+/// The `import_record` rows of the records written, held to be inserted a chunk at a time
+/// in multi-row INSERTs (`cases::write::insert_rows`): one INSERT per record cost a
+/// statement (with its statement journal and savepoints) per record.
+#[derive(Default)]
+struct Tags {
+    rows: Vec<(&'static str, String, i64, i64)>,
+}
+
+impl Tags {
+    /// How many tags are held before they are written.
+    const CHUNK: usize = 1_000;
+
+    fn push(
+        &mut self,
+        tx: &Connection,
+        batch_id: &str,
+        kind: &'static str,
+        id: &str,
+        row: usize,
+        version: i64,
+    ) -> Result<()> {
+        self.rows.push((
+            kind,
+            id.to_owned(),
+            i64::try_from(row).unwrap_or(i64::MAX),
+            version,
+        ));
+        if self.rows.len() >= Self::CHUNK {
+            self.flush(tx, batch_id)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, tx: &Connection, batch_id: &str) -> Result<()> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(5 * self.rows.len());
+        for (kind, id, row, version) in &self.rows {
+            values.extend([&batch_id as &dyn rusqlite::ToSql, kind, id, row, version]);
+        }
+        crate::cases::write::insert_rows(
+            tx,
+            "INSERT INTO import_record (batch_id, kind, record_id, source_row, hlc) VALUES",
+            5,
+            &values,
+        )?;
+        self.rows.clear();
+        Ok(())
     }
 }
 

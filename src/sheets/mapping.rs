@@ -992,6 +992,8 @@ impl<'a> Plan<'a> {
             };
             Some(IncidentFields {
                 occurred_on,
+                description: None,
+                police: Default::default(),
                 ongoing_since: None,
                 violence_forms: forms,
                 place_type: place_type.unwrap_or_default(),

@@ -9,25 +9,30 @@
 //! - `apply` — the dry run (every row checked, possible duplicates), the import through
 //!   [`crate::cases::Batch`] with every record tagged with its batch and row, and the undo
 //!   of a whole batch as tombstones;
-//! - `saved` — mappings kept in the store and exported/imported as files.
+//! - `saved` — mappings kept in the store and exported/imported as files;
+//! - `shred` — overwrite-and-delete of the plaintext source file after an import.
 //!
 //! Importing and undoing need the administrator role. Nothing read from the sheet is
 //! logged or written anywhere but the encrypted database.
 
 pub mod apply;
+mod extent;
 pub mod mapping;
 pub mod read;
 pub mod saved;
+pub mod shred;
 
 pub use apply::{
-    Counts, Decision, DryRun, ImportBatch, ImportOptions, ImportReport, RowDecision, RowDuplicate,
-    UndoReport,
+    Counts, Decision, DryRun, ImportBatch, ImportOptions, ImportReport, PROGRESS_EVERY, Progress,
+    ProgressStage, RowDecision, RowDuplicate, UndoReport,
 };
 pub use mapping::{
     ColumnMapping, Defaults, Field, Mapping, RowProblem, UnknownValue, ValueChoice, parse_date,
     suggest_columns, suggest_value,
 };
 pub use read::{ReadOptions, Sheet, TextEncoding};
+pub use saved::read_mapping_file;
+pub use shred::shred;
 
 use std::path::Path;
 

@@ -124,6 +124,25 @@ impl Sheet {
     }
 }
 
+impl Sheet {
+    /// How many rows [`Sheet::next_row`] yields in all, read before any (for a progress
+    /// bar): a workbook is in memory already; a CSV at `path` is read through once more.
+    pub fn row_count(&self, path: &Path, options: &ReadOptions) -> Result<usize> {
+        match &self.rows {
+            Rows::Grid(rows) => Ok(self.pending.len() + rows.len()),
+            Rows::Csv(..) => {
+                let mut again = open_csv(path, options)?;
+                let mut n = 0;
+                while let Some(row) = again.next_row() {
+                    row?;
+                    n += 1;
+                }
+                Ok(n)
+            }
+        }
+    }
+}
+
 impl Iterator for Sheet {
     type Item = Result<SourceRow>;
     fn next(&mut self) -> Option<Self::Item> {
@@ -205,6 +224,90 @@ fn cell_text(cell: &Data) -> String {
     }
 }
 
+/// The most cells the first sheet of a workbook may span: rows × columns from its first to
+/// its last filled cell. calamine holds a sheet as one dense grid of that size (and this
+/// reader a row of text per grid row), so a file with one cell at A1 and one at XFD1048576
+/// asked for 17 billion cells (about 550 GB) and aborted the app ("memory allocation of
+/// 549755813888 bytes failed"; found while writing the fuzz target `sheets_read`, whose seed
+/// `xlsx-far-cell` is that sheet). A register of 100,000 rows × 100 columns is far below it.
+pub const MAX_GRID_CELLS: u64 = 10_000_000;
+
+/// Refuses an XLSX or XLSB sheet whose filled cells span more than [`MAX_GRID_CELLS`],
+/// before calamine allocates the grid: its cell reader streams the cells, so this pass
+/// holds no grid. An error of that pass is left to the real read, which reports it. (XLS
+/// and ODS files, which calamine reads whole when it opens them, are checked before that
+/// by `extent`.)
+fn check_extent(book: &mut calamine::Sheets<BufReader<File>>, name: &str) -> Result<()> {
+    let Some(sheet) = book.sheet_names().first().cloned() else {
+        return Ok(());
+    };
+    let mut extent = Extent::default();
+    match book {
+        calamine::Sheets::Xlsx(xlsx) => {
+            let Ok(mut cells) = xlsx.worksheet_cells_reader(&sheet) else {
+                return Ok(());
+            };
+            while let Ok(Some(cell)) = cells.next_cell() {
+                if !matches!(cell.get_value(), calamine::DataRef::Empty) {
+                    extent.add(cell.get_position(), name)?;
+                }
+            }
+        }
+        calamine::Sheets::Xlsb(xlsb) => {
+            let Ok(mut cells) = xlsb.worksheet_cells_reader(&sheet) else {
+                return Ok(());
+            };
+            while let Ok(Some(cell)) = cells.next_cell() {
+                if !matches!(cell.get_value(), calamine::DataRef::Empty) {
+                    extent.add(cell.get_position(), name)?;
+                }
+            }
+        }
+        calamine::Sheets::Xls(_) | calamine::Sheets::Ods(_) => {}
+    }
+    Ok(())
+}
+
+/// The rows and columns from the first to the last filled cell seen so far.
+#[derive(Default)]
+struct Extent(Option<((u32, u32), (u32, u32))>);
+
+impl Extent {
+    fn add(&mut self, (row, col): (u32, u32), name: &str) -> Result<()> {
+        let ((r0, c0), (r1, c1)) = self.0.unwrap_or(((row, col), (row, col)));
+        let (r0, c0, r1, c1) = (r0.min(row), c0.min(col), r1.max(row), c1.max(col));
+        self.0 = Some(((r0, c0), (r1, c1)));
+        let rows = u64::from(r1 - r0) + 1;
+        let cols = u64::from(c1 - c0) + 1;
+        if rows.saturating_mul(cols) > MAX_GRID_CELLS {
+            return Err(Error::invalid(format!(
+                "'{name}' spans {rows} rows by {cols} columns from its first to its last \
+                 filled cell, more than this app reads ({MAX_GRID_CELLS} cells); delete what \
+                 lies far outside the table (a stray cell far below or to the right) or save \
+                 the sheet as CSV"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Opens a workbook with the reader its (lower-cased) extension names. Not
+/// `calamine::open_workbook_auto`: it matches extensions case-sensitively and tries every
+/// reader, XLS first, on any other, so `BOOK.XLSX` holding an XLS file would reach the XLS
+/// reader without the size check.
+fn open_by_extension(
+    path: &Path,
+    extension: &str,
+) -> std::result::Result<calamine::Sheets<BufReader<File>>, calamine::Error> {
+    use calamine::{Sheets, open_workbook};
+    Ok(match extension {
+        "xls" => Sheets::Xls(open_workbook(path).map_err(calamine::Error::Xls)?),
+        "xlsb" => Sheets::Xlsb(open_workbook(path).map_err(calamine::Error::Xlsb)?),
+        "ods" => Sheets::Ods(open_workbook(path).map_err(calamine::Error::Ods)?),
+        _ => Sheets::Xlsx(open_workbook(path).map_err(calamine::Error::Xlsx)?),
+    })
+}
+
 fn open_workbook(path: &Path) -> Result<Sheet> {
     let name = path
         .file_name()
@@ -216,11 +319,36 @@ fn open_workbook(path: &Path) -> Result<Sheet> {
              and save it again as XLSX or CSV"
         ))
     };
-    let mut book = calamine::open_workbook_auto(path).map_err(unreadable)?;
-    let range = match book.worksheet_range_at(0) {
-        Some(r) => r.map_err(unreadable)?,
-        None => return Err(Error::invalid(format!("'{name}' has no sheet"))),
-    };
+    // calamine can panic on a hostile file: its cell-reference parser multiplies without a
+    // check, so a column name of 100 letters overflows (a panic where overflow checks are on,
+    // as in debug builds; found by the fuzz target `sheets_read`). Everything calamine does
+    // runs inside `catch_unwind`, and a panic is the same error as an unreadable file;
+    // nothing of the app's state is inside the closure.
+    let extension = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // calamine reads every sheet of an XLS or ODS file when it opens it: a file that
+        // would need a huge grid is refused before (`extent`).
+        match extension.as_str() {
+            "xls" => super::extent::check_xls(path, &name)?,
+            "ods" => super::extent::check_ods(path, &name)?,
+            _ => {}
+        }
+        let mut book = open_by_extension(path, &extension).map_err(unreadable)?;
+        check_extent(&mut book, &name)?;
+        match book.worksheet_range_at(0) {
+            Some(r) => r.map_err(unreadable),
+            None => Err(Error::invalid(format!("'{name}' has no sheet"))),
+        }
+    }));
+    let range = read.unwrap_or_else(|_| {
+        Err(Error::invalid(format!(
+            "'{name}' could not be read as a workbook (the reader failed on its contents); \
+             open it in a spreadsheet program and save it again as XLSX or CSV"
+        )))
+    })?;
     let first_row = range.start().map_or(0, |(r, _)| r as usize);
     let first_col = range.start().map_or(0, |(_, c)| c as usize);
     let mut all: Vec<SourceRow> = range
@@ -476,6 +604,52 @@ mod tests {
             out.extend_from_slice(&buf[..n]);
         }
         assert_eq!(String::from_utf8(out).ok(), Some(text));
+    }
+}
+
+#[cfg(test)]
+mod hostile_workbooks {
+    use super::*;
+
+    /// An XLSX with the sheet's first four rows and one more filled cell at XFD1048576:
+    /// calamine would allocate a grid of 1,048,576 × 16,384 cells for it, and the failed
+    /// allocation aborted the process (the whole test binary, before the check).
+    #[test]
+    fn a_far_away_cell_is_refused_before_the_grid_is_allocated() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/sheets/hostile-far-cell.xlsx");
+        let err = Sheet::open(&path, &ReadOptions::default())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("spans") && err.contains("16384 columns") && err.contains("save"),
+            "{err}"
+        );
+    }
+
+    /// An XLSX whose dimension names a column of 100 letters (the fuzz target
+    /// `sheets_read`'s finding, zipped into `en.xlsx`): calamine's cell-reference parser
+    /// overflowed and panicked (with overflow checks on, as in this test build).
+    #[test]
+    fn a_reader_panic_on_a_hostile_workbook_is_an_error() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/sheets/hostile-long-column.xlsx");
+        let err = Sheet::open(&path, &ReadOptions::default())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("could not be read as a workbook") && err.contains("save it again"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_sheet_within_the_limit_still_reads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sheets/en.xlsx");
+        let sheet = Sheet::open(&path, &ReadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(sheet.headers.first().map(String::as_str), Some("Client No"));
     }
 }
 

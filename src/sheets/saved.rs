@@ -126,25 +126,32 @@ impl Store {
 
     /// Reads a mapping file, checks it and saves the mapping; returns it.
     pub fn import_sheet_mapping(&mut self, path: &Path) -> Result<Mapping> {
-        let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
-        let file: MappingFile = serde_json::from_str(&text).map_err(|e| {
-            Error::invalid(format!(
-                "this is not an Atrama mapping file ({e}); export the mapping again"
-            ))
-        })?;
-        if file.format != FILE_FORMAT {
-            return Err(Error::invalid(
-                "this is not an Atrama mapping file; export the mapping again",
-            ));
-        }
-        if file.version > FILE_VERSION {
-            return Err(Error::NewerVersion {
-                what: "mapping file",
-                found: i64::from(file.version),
-                supported: i64::from(FILE_VERSION),
-            });
-        }
-        self.save_sheet_mapping(&file.mapping)?;
-        Ok(file.mapping)
+        let mapping = read_mapping_file(path)?;
+        self.save_sheet_mapping(&mapping)?;
+        Ok(mapping)
     }
+}
+
+/// Reads a mapping file (as [`Store::export_sheet_mapping`] writes it) without saving it;
+/// its codes are checked when a dry run or an import uses it.
+pub fn read_mapping_file(path: &Path) -> Result<Mapping> {
+    let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
+    let file: MappingFile = serde_json::from_str(&text).map_err(|e| {
+        Error::invalid(format!(
+            "this is not an Atrama mapping file ({e}); export the mapping again"
+        ))
+    })?;
+    if file.format != FILE_FORMAT {
+        return Err(Error::invalid(
+            "this is not an Atrama mapping file; export the mapping again",
+        ));
+    }
+    if file.version > FILE_VERSION {
+        return Err(Error::NewerVersion {
+            what: "mapping file",
+            found: i64::from(file.version),
+            supported: i64::from(FILE_VERSION),
+        });
+    }
+    Ok(file.mapping)
 }

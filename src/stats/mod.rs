@@ -493,6 +493,15 @@ impl crate::store::Store {
         tables::compute(&self.conn, self.ctx.codes, &profile, query)
     }
 
+    /// [`Store::monthly_tables`] computed from the rows whatever the store: the reference
+    /// the coordinator's kept counts (`stats::tables::counts`) are tested against.
+    #[doc(hidden)]
+    pub fn monthly_tables_from_rows(&self, query: &StatsQuery) -> Result<StatsReport> {
+        self.require(crate::admin::Permission::Statistics)?;
+        let profile = self.profile()?;
+        tables::compute_from_rows(&self.conn, self.ctx.codes, &profile, query)
+    }
+
     /// T1–T10 as they may be published: with disclosure control decided over every view
     /// of the same period and audited by linear programming ([`publish_view`]); refused
     /// for a view this store does not publish.

@@ -51,6 +51,19 @@ impl Check {
         Check::ContactBeforeOpened,
     ];
 
+    /// Its code (as serialised).
+    pub fn code(self) -> &'static str {
+        match self {
+            Check::RelationshipUnknown => "relationship_unknown",
+            Check::IncidentDateMissing => "incident_date_missing",
+            Check::AgeBandUnknown => "age_band_unknown",
+            Check::ReferralSourceMissing => "referral_source_missing",
+            Check::IncidentAfterOpening => "incident_after_opening",
+            Check::ClosedBeforeOpened => "closed_before_opened",
+            Check::ContactBeforeOpened => "contact_before_opened",
+        }
+    }
+
     /// What it finds, in English (the UI uses `coord.quality.<code>`).
     pub fn label(self) -> &'static str {
         match self {
@@ -174,10 +187,73 @@ fn row(centre: Option<String>, name: String, cases: i64, counts: Vec<i64>) -> Qu
     }
 }
 
+/// Data quality of one centre's cases opened in one month: (centre, month, `[(code,
+/// count)]`).
+pub(crate) type MonthQuality = (String, super::Month, Vec<(&'static str, i64)>);
+
+/// The code under which the kept counts hold the number of cases opened.
+const CASES: &str = "cases";
+
+/// The columns of the quality query: the cases, then each check's count.
+fn columns() -> String {
+    let mut cols = vec!["count(*)".to_owned()];
+    cols.extend(
+        Check::ALL
+            .iter()
+            .map(|k| format!("coalesce(sum(CASE WHEN {} THEN 1 ELSE 0 END), 0)", k.sql())),
+    );
+    cols.join(", ")
+}
+
+/// Data quality by centre and opening month from `from` to `to`, from the rows: what the
+/// coordinator's kept counts hold (`tables::counts::refresh`), as (centre, month,
+/// `[(code, count)]`) with the code `cases` for the cases opened.
+pub(crate) fn by_month(
+    conn: &rusqlite::Connection,
+    from: super::Month,
+    to: super::Month,
+) -> Result<Vec<MonthQuality>> {
+    let sql = format!(
+        "SELECT c.owner_centre, substr(c.opened_on, 1, 7), {}
+         FROM case_file c JOIN client cl ON cl.id = c.client_id
+         WHERE c.opened_on >= ?1 AND c.opened_on < ?2 AND c.deleted_at IS NULL
+         GROUP BY 1, 2",
+        columns()
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query(rusqlite::params![from.first_day(), to.next().first_day()])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let Some(m) = r
+            .get::<_, Option<String>>(1)?
+            .and_then(|t| super::Month::parse(&t).ok())
+        else {
+            continue;
+        };
+        let mut values = vec![(CASES, r.get(2)?)];
+        for (i, k) in Check::ALL.iter().enumerate() {
+            values.push((k.code(), r.get(3 + i)?));
+        }
+        out.push((r.get(0)?, m, values));
+    }
+    Ok(out)
+}
+
 impl Store {
     /// Data quality of the cases opened from `query.from` to `query.to`, per centre (of
     /// `query.centres`, or every centre).
     pub fn data_quality(&self, query: &StatsQuery) -> Result<QualityReport> {
+        self.data_quality_with(query, false)
+    }
+
+    /// [`Store::data_quality`] computed from the rows whatever the store: the reference
+    /// the coordinator's kept counts are tested against.
+    #[doc(hidden)]
+    pub fn data_quality_from_rows(&self, query: &StatsQuery) -> Result<QualityReport> {
+        self.data_quality_with(query, true)
+    }
+
+    fn data_quality_with(&self, query: &StatsQuery, from_rows: bool) -> Result<QualityReport> {
         self.require(crate::admin::Permission::Statistics)?;
         let (from, to) = query.period()?;
         let profile = self.profile()?;
@@ -193,17 +269,18 @@ impl Store {
             })
             .filter(|c| query.country.is_none_or(|k| k.code() == c.country))
             .collect();
-        let mut cols = vec!["count(*)".to_owned()];
-        cols.extend(
-            Check::ALL
-                .iter()
-                .map(|k| format!("coalesce(sum(CASE WHEN {} THEN 1 ELSE 0 END), 0)", k.sql())),
-        );
+        // A coordinator reads the kept counts (`tables::counts`); a centre, the rows.
+        let kept = if !from_rows && profile.mode == crate::centre::Mode::Coordinator {
+            super::tables::counts::ensure_fresh(&self.conn)?;
+            Some(super::tables::counts::quality(&self.conn, from, to)?)
+        } else {
+            None
+        };
         let sql = format!(
             "SELECT {} FROM case_file c JOIN client cl ON cl.id = c.client_id
              WHERE c.owner_centre = ?1 AND c.opened_on >= ?2 AND c.opened_on < ?3
                AND c.deleted_at IS NULL",
-            cols.join(", ")
+            columns()
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let (a, b) = (from.first_day(), to.next().first_day());
@@ -211,9 +288,18 @@ impl Store {
         let mut all_cases = 0;
         let mut all_counts = vec![0i64; Check::ALL.len()];
         for c in chosen {
-            let values: Vec<i64> = stmt.query_row(rusqlite::params![c.code, a, b], |r| {
-                (0..=Check::ALL.len()).map(|i| r.get(i)).collect()
-            })?;
+            let values: Vec<i64> = match &kept {
+                Some(kept) => {
+                    let of = kept.get(&c.code);
+                    let get = |code: &str| of.and_then(|m| m.get(code)).copied().unwrap_or(0);
+                    std::iter::once(get(CASES))
+                        .chain(Check::ALL.iter().map(|k| get(k.code())))
+                        .collect()
+                }
+                None => stmt.query_row(rusqlite::params![c.code, a, b], |r| {
+                    (0..=Check::ALL.len()).map(|i| r.get(i)).collect()
+                })?,
+            };
             all_cases += values[0];
             for (t, v) in all_counts.iter_mut().zip(&values[1..]) {
                 *t += v;

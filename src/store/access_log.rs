@@ -194,6 +194,61 @@ pub(crate) fn append(
     Ok(())
 }
 
+/// Appends one entry per case, all with `action` and no detail (the `change` entries of a
+/// batch that touched many cases, e.g. a spreadsheet import): the same entries and chain as
+/// [`append`] called once per case, with the head read once and written once.
+pub(crate) fn append_for_cases(
+    conn: &Connection,
+    user: &str,
+    action: Action,
+    cases: &[CaseId],
+) -> Result<()> {
+    if cases.is_empty() {
+        return Ok(());
+    }
+    let last: Option<(i64, String)> = conn
+        .prepare_cached("SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let (mut seq, mut prev) = last.map_or((1, GENESIS.to_owned()), |(s, h)| (s + 1, h));
+    let at = Utc::now().to_rfc3339();
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO access_log (seq, at, username, action, case_id, detail, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7)",
+    )?;
+    let mut entry = AccessEntry {
+        seq,
+        at,
+        username: user.to_owned(),
+        action: action.code().to_owned(),
+        case_id: None,
+        detail: None,
+        case_number: None,
+    };
+    for case in cases {
+        entry.seq = seq;
+        entry.case_id = Some(case.to_string());
+        let hash = entry_hash(&prev, &entry);
+        insert.execute(params![
+            entry.seq,
+            entry.at,
+            entry.username,
+            entry.action,
+            entry.case_id,
+            prev,
+            hash
+        ])?;
+        prev = hash;
+        seq += 1;
+    }
+    conn.prepare_cached(
+        "INSERT INTO store_meta (key, value) VALUES ('access_log_head', ?1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute([format!("{}:{prev}", seq - 1)])?;
+    Ok(())
+}
+
 /// Logs a search by `user` in one transaction: an entry for every case it showed (so the
 /// case's own log says who found it, and through what: its number, pseudonym, names or
 /// phone — `case` — or which notes), or one entry without a case when it found nothing.

@@ -64,8 +64,11 @@ impl WriteContext {
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
+        // An installation joined to a centre has its own id (docs/peers.md); the store id
+        // (which the key slots and backups are bound to) is the centre store's.
         let install: String = conn.query_row(
-            "SELECT value FROM store_meta WHERE key = 'store_id'",
+            "SELECT value FROM store_meta WHERE key IN ('install_id', 'store_id')
+             ORDER BY key = 'install_id' DESC LIMIT 1",
             [],
             |r| r.get(0),
         )?;

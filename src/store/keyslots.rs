@@ -290,6 +290,44 @@ impl KeySlotFile {
         Ok(true)
     }
 
+    /// `user`'s slot as JSON text (wrapped keys only), to carry it to the other computers of
+    /// the centre (`peers`).
+    pub fn user_slot_json(&self, user: &str) -> Result<Option<String>> {
+        self.slots
+            .iter()
+            .find(|s| s.kind == SlotKind::User && s.user.as_deref() == Some(user))
+            .map(|s| {
+                serde_json::to_string(s)
+                    .map_err(|e| Error::invalid(format!("cannot encode a key slot: {e}")))
+            })
+            .transpose()
+    }
+
+    /// Puts a person's slot carried from another computer of the centre (JSON text from
+    /// [`KeySlotFile::user_slot_json`]) in place of `user`'s, if it is her slot and its public
+    /// key is bound under `db_key` (the computers share the database key); `Ok(false)`, and
+    /// nothing changed, when it is not — after a key rotation on one computer, say.
+    pub fn put_user_slot_json(
+        &mut self,
+        user: &str,
+        json: &str,
+        db_key: &SecretKey,
+    ) -> Result<bool> {
+        let Ok(slot) = serde_json::from_str::<KeySlot>(json) else {
+            return Ok(false);
+        };
+        if slot.kind != SlotKind::User || slot.user.as_deref() != Some(user) {
+            return Ok(false);
+        }
+        if self.binding_ok(&slot, db_key) != Some(true) {
+            return Ok(false);
+        }
+        self.slots
+            .retain(|s| !(s.kind == SlotKind::User && s.user.as_deref() == Some(user)));
+        self.slots.push(slot);
+        Ok(true)
+    }
+
     /// Checks, before a rotation, that every slot can be resealed: none is of format 1 and
     /// every slot's public key is bound to it under `current` (the database key now).
     /// Changes nothing.

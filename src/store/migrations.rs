@@ -74,10 +74,51 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261206_0017_sheet_import",
         include_str!("migrations/20261206_0017_sheet_import.sql"),
     ),
+    (
+        "20261207_0018_peers",
+        include_str!("migrations/20261207_0018_peers.sql"),
+    ),
+    (
+        "20261207_0019_today",
+        include_str!("migrations/20261207_0019_today.sql"),
+    ),
+    (
+        "20261207_0020_peer_purged",
+        include_str!("migrations/20261207_0020_peer_purged.sql"),
+    ),
+    (
+        "20261207_0021_names_in_lists",
+        include_str!("migrations/20261207_0021_names_in_lists.sql"),
+    ),
+    (
+        "20261207_0022_warehouse_order",
+        include_str!("migrations/20261207_0022_warehouse_order.sql"),
+    ),
+    (
+        "20261207_0023_peer_compact",
+        include_str!("migrations/20261207_0023_peer_compact.sql"),
+    ),
+    (
+        "20261207_0024_exporter_epoch",
+        include_str!("migrations/20261207_0024_exporter_epoch.sql"),
+    ),
+    (
+        "20261207_0025_stat_count",
+        include_str!("migrations/20261207_0025_stat_count.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the number of migrations.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// The schema version a migration brings a store to (its place in the list, from 1).
+#[cfg(test)]
+pub(crate) fn number_of(name: &str) -> Option<i64> {
+    MIGRATIONS
+        .iter()
+        .position(|(n, _)| *n == name)
+        .and_then(|i| i64::try_from(i + 1).ok())
+}
 
 /// The schema version recorded in the database.
 pub fn version(conn: &Connection) -> Result<i64> {

@@ -21,7 +21,24 @@ fn put_doc(
     body: &str,
 ) -> Result<()> {
     unindex(conn, ref_id)?;
-    let body = with_folded_variants(body);
+    let (rowid, body) = put_doc_row(conn, ref_id, kind, case, restricted_to, author, body)?;
+    conn.prepare_cached("INSERT INTO search_fts (rowid, body) VALUES (?1, ?2)")?
+        .execute(params![rowid, body])?;
+    Ok(())
+}
+
+/// The document's row in `search_doc` (there must be none for `ref_id`: the caller has
+/// removed it, or the record is new), and the text its full-text row is to hold.
+fn put_doc_row(
+    conn: &Connection,
+    ref_id: &str,
+    kind: &str,
+    case: CaseId,
+    restricted_to: Option<&str>,
+    author: Option<&str>,
+    body: &str,
+) -> Result<(i64, String)> {
+    let body = with_folded_variants(body).into_owned();
     let rowid: i64 = conn
         .prepare_cached(
             "INSERT INTO search_doc (ref_id, kind, case_id, restricted_to, author)
@@ -30,8 +47,57 @@ fn put_doc(
         .query_row(params![ref_id, kind, case, restricted_to, author], |r| {
             r.get(0)
         })?;
-    conn.prepare_cached("INSERT INTO search_fts (rowid, body) VALUES (?1, ?2)")?
-        .execute(params![rowid, body.as_ref()])?;
+    Ok((rowid, body))
+}
+
+/// Full-text rows not yet written: a batch that indexes many new cases (a spreadsheet
+/// import) writes them in one statement per chunk ([`PendingFts::flush`]). FTS5 writes its
+/// pending terms to disk at every savepoint, and every later statement of the transaction
+/// that may abort opens one; one full-text insert per case therefore wrote one tiny index
+/// segment per case (and merged them), where one insert per chunk writes one segment per
+/// chunk. The `search_doc` rows are written at once; the full-text rows before the
+/// transaction commits.
+#[derive(Debug, Default)]
+pub(crate) struct PendingFts {
+    rows: Vec<(i64, String)>,
+}
+
+impl PendingFts {
+    /// How many documents are held before they are written.
+    pub(crate) const CHUNK: usize = 500;
+
+    pub(crate) fn is_full(&self) -> bool {
+        self.rows.len() >= Self::CHUNK
+    }
+
+    /// Writes the held full-text rows in one statement.
+    pub(crate) fn flush(&mut self, conn: &Connection) -> Result<()> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let json = serde_json::to_string(&self.rows).map_err(|e| {
+            crate::error::Error::invalid(format!("the search index could not be written: {e}"))
+        })?;
+        conn.prepare_cached(
+            "INSERT INTO search_fts (rowid, body)
+             SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1)",
+        )?
+        .execute([json])?;
+        self.rows.clear();
+        Ok(())
+    }
+}
+
+/// [`index_case`] for a case just opened, with the full-text row held in `pending`.
+pub(crate) fn index_case_pending(
+    conn: &Connection,
+    case: CaseId,
+    pending: &mut PendingFts,
+) -> Result<()> {
+    // A case just opened has no document to replace (its id is new): no `unindex`.
+    let body = case_body(conn, case)?;
+    let row = put_doc_row(conn, &case.to_string(), "case", case, None, None, &body)?;
+    pending.rows.push(row);
     Ok(())
 }
 
@@ -50,6 +116,12 @@ pub(crate) fn unindex(conn: &Connection, ref_id: &str) -> Result<()> {
 
 /// (Re)indexes a case: its number, its client's pseudonym, names and phone numbers.
 pub(crate) fn index_case(conn: &Connection, case: CaseId) -> Result<()> {
+    let body = case_body(conn, case)?;
+    put_doc(conn, &case.to_string(), "case", case, None, None, &body)
+}
+
+/// The text a case's document indexes.
+fn case_body(conn: &Connection, case: CaseId) -> Result<String> {
     let (number, pseudonym, given, family, phone): (
         String,
         String,
@@ -74,7 +146,7 @@ pub(crate) fn index_case(conn: &Connection, case: CaseId) -> Result<()> {
         body.push(' ');
         body.push_str(&phone_terms(&phone));
     }
-    put_doc(conn, &case.to_string(), "case", case, None, None, &body)
+    Ok(body)
 }
 
 /// Indexes a note's text.

@@ -320,3 +320,67 @@ fn missing_store_is_reported() {
     assert_eq!(err.code(), ErrorCode::StoreNotFound);
     assert!(err.to_string().contains("atrama init"));
 }
+
+/// Sixteen threads key their first connections at the same moment. On its own this passes
+/// in a process where SQLCipher is already set up; `sqlcipher_is_set_up_once_...` runs it
+/// again in fresh processes, where these are the process's first keyed connections.
+#[test]
+fn the_first_keyed_opens_of_many_threads_all_succeed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(16));
+    let threads: Vec<_> = (0..16)
+        .map(|i| {
+            let barrier = barrier.clone();
+            let path = tmp.path().join(format!("db{i}"));
+            std::thread::spawn(move || {
+                let key = SecretKey::from_bytes([7; crate::crypto::KEY_LEN]);
+                barrier.wait();
+                open_keyed(&path, &key, true)
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            })
+        })
+        .collect();
+    let failed: Vec<String> = threads
+        .into_iter()
+        .filter_map(|t| t.join().unwrap().err())
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} of 16 opens failed: {failed:?}",
+        failed.len()
+    );
+}
+
+/// Before `sqlcipher_ready`, about one fresh process in forty (16 threads each) had
+/// failures: 200 fresh processes make a miss all but impossible (0.973^200 < 0.5 %).
+#[test]
+fn sqlcipher_is_set_up_once_before_threads_key_their_first_connections() {
+    let exe = std::env::current_exe().unwrap();
+    let mut failures = Vec::new();
+    for _ in 0..200 {
+        let out = std::process::Command::new(&exe)
+            .args([
+                "--exact",
+                "store::tests::the_first_keyed_opens_of_many_threads_all_succeed",
+                "--test-threads=1",
+                "-q",
+            ])
+            .env("RUST_BACKTRACE", "0")
+            .output()
+            .unwrap();
+        if !out.status.success() {
+            failures.push(format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of 200 fresh processes failed; the first: {}",
+        failures.len(),
+        failures[0]
+    );
+}

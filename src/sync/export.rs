@@ -570,6 +570,33 @@ fn project_row(
     Ok(row)
 }
 
+/// Which computer of a centre of several exports (its installation id derived for the
+/// recipient with `key`) and under which holder epoch (`peer_role.epoch`); `None` for a
+/// centre of one computer, whose bundles stay as they were.
+fn exporter(
+    conn: &Connection,
+    key: &pseudonymise::PseudonymKey,
+    install: &str,
+) -> Result<Option<payload::Exporter>> {
+    let several: bool =
+        conn.query_row("SELECT EXISTS (SELECT 1 FROM peer_self)", [], |r| r.get(0))?;
+    if !several {
+        return Ok(None);
+    }
+    let epoch: i64 = conn
+        .query_row(
+            "SELECT epoch FROM peer_role WHERE role = 'coordinator_export'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    Ok(Some(payload::Exporter {
+        id: key.id(install),
+        epoch: u64::try_from(epoch).map_err(|_| Error::DatabaseDamaged)?,
+    }))
+}
+
 pub(super) fn write_line<W: Write>(out: &mut W, line: &Line) -> Result<()> {
     serde_json::to_writer(&mut *out, line)
         .map_err(|e| Error::invalid(format!("cannot write the bundle: {e}")))?;
@@ -636,6 +663,21 @@ impl Store {
     ) -> Result<ExportReport> {
         // A reader refuses a period that is not two real months in order: checked here too.
         let period = period.map(|p| Period::months(&p.from, &p.to)).transpose()?;
+        // Of a centre's several computers only one exports to the coordination centre, so
+        // that the centre's sequence stays one gap-free line (docs/peers.md).
+        let holder: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT holder FROM peer_role WHERE role = 'coordinator_export'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if holder.is_some_and(|h| h != self.ctx.install) {
+            return Err(Error::invalid(
+                "another computer of this centre sends the centre's bundles to the coordination centre; export there (Administration → Computers shows which)",
+            ));
+        }
         let (peer, plan) = self.plan_export(to)?;
         let me = identity::identity(&self.conn)?;
         let profile = self.profile()?;
@@ -688,6 +730,11 @@ impl Store {
                     plan.preview.fields.clone()
                 },
                 statistics: plan.stats.as_ref().map(|(m, _)| m.clone()),
+                exporter: if plan.preview.kind == BundleKind::CentreExport {
+                    exporter(&tx, key, &self.ctx.install)?
+                } else {
+                    None
+                },
             }),
         )?;
         let mut records = 0u64;

@@ -825,6 +825,11 @@ impl Store {
             let mut lines = read_lines(payload);
             let manifest = read_manifest(lines.next().map(checked), &peer.peer.centre_code)?;
             applier.payload_format = manifest.payload_format;
+            // Of a centre's several computers only the holder of the role exports; a
+            // bundle from one that lost it (a lost laptop after a takeover) is refused.
+            if header.kind == BundleKind::CentreExport {
+                check_exporter(&tx, header, peer, manifest.exporter.as_ref())?;
+            }
             // A statistics-level bundle: claim the months it covers (unless a newer bundle
             // set them), and, as the sender's newest bundle, drop any case-level replicas
             // an earlier agreement left here.
@@ -933,6 +938,7 @@ impl Store {
                                 source: &peer.peer.centre_code,
                                 bundle_id: Some(bundle_id),
                                 user: &user,
+                                within_centre: false,
                             },
                         )?;
                         applier.summary.reference.push(outcome);
@@ -987,6 +993,11 @@ impl Store {
                     summary.bundle_id, summary.sender, summary.sequence
                 )),
             )?;
+            // The coordinator's kept monthly counts of the months this bundle changed,
+            // in the same transaction (`stats::tables::counts`).
+            if profile.mode == Mode::Coordinator {
+                crate::stats::tables::counts::refresh(&tx)?;
+            }
             crate::phase::mark("import:commit");
             tx.commit()?;
             crate::phase::mark("import:committed");
@@ -1117,6 +1128,74 @@ impl Store {
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
+}
+
+/// A centre of several computers exports from one of them at a time (`docs/peers.md`), and
+/// says in every bundle which one and under which holder epoch (the manifest's `exporter`;
+/// none: a centre of one computer, epoch 0). Per sending centre this store keeps the newest
+/// epoch imported, the computer of that epoch and the lowest number imported under it
+/// (`exporter_epoch`). Refused, nothing applied: a bundle of an older epoch numbered from
+/// there on — the computer that held the role exported after another took it over — and a
+/// bundle of the same epoch from another computer (two takeovers at once: the first to
+/// arrive here is kept). A bundle of an older epoch numbered below is one the former holder
+/// sent before the handover, arriving late, and is applied. A newer epoch is recorded.
+fn check_exporter(
+    tx: &Connection,
+    header: &Header,
+    peer: &PeerKeys,
+    exporter: Option<&super::payload::Exporter>,
+) -> Result<()> {
+    let (epoch, id) = match exporter {
+        // The id is a derived installation id (a UUID); anything else is no writer's.
+        Some(e) if uuid::Uuid::parse_str(&e.id).is_err() => return Err(Error::BundleDamaged),
+        Some(e) => (
+            i64::try_from(e.epoch).map_err(|_| Error::BundleDamaged)?,
+            Some(e.id.as_str()),
+        ),
+        None => (0, None),
+    };
+    let sequence = i64::try_from(header.sequence).map_err(|_| Error::BundleDamaged)?;
+    let sender = &peer.peer.fingerprint.hex;
+    let held: Option<(i64, Option<String>, i64)> = tx
+        .query_row(
+            "SELECT epoch, exporter, from_sequence FROM exporter_epoch WHERE sender = ?1",
+            [sender],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let centre = &peer.peer.centre_code;
+    match held {
+        Some((held_epoch, _, from)) if epoch < held_epoch => {
+            if sequence >= from {
+                return Err(Error::invalid(format!(
+                    "bundle {sequence} of {centre} was exported by a computer of the centre that no longer sends its bundles: another computer of the centre took over the sending, and its bundles from number {from} on were imported here; it was not applied — tell {centre} that its bundles now come only from the computer shown under Administration → Computers"
+                )));
+            }
+        }
+        Some((held_epoch, Some(held_id), _))
+            if epoch == held_epoch && id.is_some_and(|id| id != held_id) =>
+        {
+            return Err(Error::invalid(format!(
+                "bundle {sequence} of {centre} was exported by another computer of the centre than the one whose bundles are imported here under the same handover (two computers took the sending over at once); it was not applied — tell {centre} to hand the sending over once more (Administration → Computers) on the computer that should send"
+            )));
+        }
+        Some((held_epoch, held_id, from)) if epoch == held_epoch => {
+            tx.execute(
+                "UPDATE exporter_epoch SET from_sequence = ?2, exporter = ?3 WHERE sender = ?1",
+                params![sender, from.min(sequence), held_id.as_deref().or(id)],
+            )?;
+        }
+        _ => {
+            tx.execute(
+                "INSERT INTO exporter_epoch (sender, epoch, exporter, from_sequence)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (sender) DO UPDATE SET epoch = excluded.epoch,
+                   exporter = excluded.exporter, from_sequence = excluded.from_sequence",
+                params![sender, epoch, id, sequence],
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// The first line of a payload: the manifest, of a payload format this build reads, naming

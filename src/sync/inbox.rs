@@ -221,11 +221,7 @@ impl Store {
         }
         let value = folder.map(|f| f.display().to_string()).unwrap_or_default();
         let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO store_meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [SETTING, value.as_str()],
-        )?;
+        crate::store::meta::set_meta(&tx, SETTING, &value)?;
         crate::audit::append(
             &tx,
             &self.ctx.user,

@@ -394,6 +394,22 @@ pub struct Manifest {
     /// A `statistics` bundle: the months its counts cover, each in full (absent otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statistics: Option<StatMonths>,
+    /// A centre of several computers: which of them exported the bundle, under which holder
+    /// epoch (absent from a centre of one computer, and from return and transfer bundles).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exporter: Option<Exporter>,
+}
+
+/// The computer of a centre that exported a bundle (`docs/peers.md`, `docs/bundle-format.md`
+/// §7): the coordination centre refuses a bundle from a computer that no longer holds the
+/// role once it has one from the computer that took it over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exporter {
+    /// The computer's installation id, derived for the recipient as every id is (§7.2).
+    pub id: String,
+    /// The holder epoch: 0 for the first computer, one more at every handover or takeover.
+    pub epoch: u64,
 }
 
 /// The months a statistics-level bundle covers: for each, the `stat` lines are the whole

@@ -165,6 +165,9 @@ pub(crate) fn admit(me: Mode, sender: &Peer, kind: BundleKind, coordinators: i64
             BundleKind::Transfer => {
                 "this bundle transfers a case to a centre; import it at the centre it was made for"
             }
+            BundleKind::PeerSync => {
+                "this is a sync file between the computers of one centre; sync it with Sync → This centre's computers (atrama peers sync), not as a bundle"
+            }
         }));
     };
     if sender.mode != route.from {

@@ -31,7 +31,7 @@ use crate::bundle::format::{BundleKind, Routing};
 use crate::cases::consents;
 use crate::cases::{
     CaseFields, ChildFields, ClientFields, ConsentFields, IncidentFields, NewCase, NoteFields,
-    ProtectionOrderFields, ReferralFields, ServiceContactFields,
+    PoliceReport, ProtectionOrderFields, ReferralFields, ServiceContactFields,
 };
 use crate::centre::Mode;
 use crate::error::{Error, Result};
@@ -251,7 +251,17 @@ impl Store {
                 language: c.language.clone(),
                 contact_safety: c.contact_safety.clone(),
             },
-            incidents: detail.incidents.iter().map(|i| i.fields.clone()).collect(),
+            // The description and the police report stay at the centre (issue 26): the
+            // incident moves as its codes and dates.
+            incidents: detail
+                .incidents
+                .iter()
+                .map(|i| IncidentFields {
+                    description: None,
+                    police: PoliceReport::default(),
+                    ..i.fields.clone()
+                })
+                .collect(),
             children: detail.children.iter().map(|i| i.fields.clone()).collect(),
             protection_orders: detail
                 .protection_orders
@@ -343,6 +353,7 @@ impl Store {
                 purged: 0,
                 fields: Default::default(),
                 statistics: None,
+                exporter: None,
             }),
         )?;
         write_line(&mut w, &Line::TransferCase(Box::new(package)))?;

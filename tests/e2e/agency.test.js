@@ -59,21 +59,15 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** Sets a date field as the date picker would (WebDriver typing into date inputs differs
- *  between engines): the value, then the events the page listens to. */
-async function setDate(app, selector, value) {
+/** Types a date into a date field as a person does, in the app's English format (DD/MM/YYYY,
+ *  en-GB, whatever the OS locale), and checks the field took it. */
+async function setDate(app, selector, iso) {
+  const [y, m, d] = iso.split('-');
+  const shown = `${d}/${m}/${y}`;
   const el = await app.$(selector);
   await el.waitForDisplayed({ timeout: 10000 });
-  await app.execute(
-    (node, v) => {
-      node.value = v;
-      node.dispatchEvent(new Event('input', { bubbles: true }));
-      node.dispatchEvent(new Event('change', { bubbles: true }));
-    },
-    el,
-    value,
-  );
-  assert.equal(await el.getValue(), value);
+  await el.setValue(shown);
+  assert.equal(await el.getValue(), shown);
 }
 
 async function appOn(store, user) {
@@ -175,7 +169,9 @@ test('a referral letter holds only the consented details; a case conference with
     assert.match(sheet, /Rūta Jonaitė/);
     assert.match(sheet, /say it is the pharmacy/);
     // The consent it relies on is on the letter.
-    assert.match(await textOf(app, '#letter-consent-id'), /^[0-9a-f-]{36}$/);
+    // The consent it relies on is on the letter, by its date: no internal id anywhere.
+    assert.match(await textOf(app, '#letter-consent-date'), /^\d{4}-\d{2}-\d{2}$/);
+    assert.doesNotMatch(sheet, /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/);
     // Exactly the consented details, and none of the others anywhere in the page's HTML.
     const fields = [];
     for (const dd of await app.$$('#letter-details dd')) fields.push(await dd.getAttribute('data-field'));
@@ -188,6 +184,17 @@ test('a referral letter holds only the consented details; a case conference with
     assert.ok(!page.includes('Slaptoji') && !page.includes('699 12345'), 'an excluded value is on the page');
     assert.equal(await (await app.$('#letter-print')).isEnabled(), true);
     await waitText(app, '#letters-table', (t) => t.includes('Klaipėdos apskrities policija') && t.includes('lt'));
+    // The screenshot shows the letter itself (it used to show only the form above it): the
+    // sheet scrolled up to just under the menu and case header that stay put.
+    await app.execute(() => {
+      const sheet = document.getElementById('letter-sheet');
+      const stuck = [...document.querySelectorAll('body *')].filter((el) =>
+        ['sticky', 'fixed'].includes(getComputedStyle(el).position),
+      );
+      window.scrollBy(0, sheet.getBoundingClientRect().top - 400);
+      const header = Math.max(0, ...stuck.map((el) => el.getBoundingClientRect()).filter((r) => r.top < 200).map((r) => r.bottom));
+      window.scrollBy(0, sheet.getBoundingClientRect().top - header - 12);
+    });
     await checkScreen(app, '62-referral-letter-preview');
     assert.ok(!caseNumber.includes('Slaptoji'));
 

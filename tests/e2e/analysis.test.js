@@ -95,8 +95,8 @@ test('a centre fills the joint case analysis of a closed demo case, with the fac
     assert.ok(timeline.some((r) => /Case closed/.test(r)), `timeline: ${timeline}`);
     // Pre-filled answers: the support period and the number of days.
     assert.ok(await (await app.$('#q-support_period-prefilled')).isExisting(), 'the support period is pre-filled');
-    assert.equal(await (await app.$('#q-support_period-from')).getValue(), c.opened_on);
-    assert.equal(await (await app.$('#q-support_period-to')).getValue(), c.closed_on);
+    assert.equal(await (await app.$('#q-support_period-from')).getValue(), c.opened_on.split('-').reverse().join('/'));
+    assert.equal(await (await app.$('#q-support_period-to')).getValue(), c.closed_on.split('-').reverse().join('/'));
     assert.match(await textOf(app, '#analysis-identifier-warning'), /Do not type names/);
     await checkScreen(app, '61-analysis-form');
 

@@ -5,8 +5,9 @@
 // unlocking the app imports them and moves each file aside. Then: the sync board (three
 // centres, the gap), the centres registry (a cadence edited in the app, read back by the
 // CLI), Klaipėda vs Liepāja month by month (checked against the CLI's trends), a yearly
-// target with its progress, data quality (checked against the CLI), an XLSX published and
-// read back by openpyxl, and the print view (suppressed values only, the rule on the page).
+// target with its progress, data quality (checked against the CLI), a mapping template and a
+// DHIS2 exchange file written from Exchange files, an XLSX published and read back by
+// openpyxl, and the print view (suppressed values only, the rule on the page).
 // Each new screen is checked by axe.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -162,6 +163,34 @@ test('a coordinator sees the sync board, compares two cities, sets a target and 
     }
     await (await app.$('#quality-table')).scrollIntoView();
     await checkScreen(app, '54-coord-quality');
+
+    // ── Exchange files: a mapping template written from the screen, filled in as a ministry
+    // would (a UID per cell and centre), then last month's exact T1–T10 as a DHIS2 data value
+    // set into a folder: one value per cell and centre.
+    await click(app, '#coord-tab-exchange');
+    await textOf(app, '#exchange-title');
+    const lastMonth = month(new Date(), 1);
+    assert.equal(await (await app.$('#exchange-period')).getValue(), lastMonth);
+    await type(app, '#exchange-template-path', file('mapping-template.json'));
+    await click(app, '#exchange-template-save');
+    await textOf(app, '#exchange-template-done', 30000);
+    const mapping = JSON.parse(readFileSync(file('mapping-template.json'), 'utf8'));
+    assert.deepEqual(mapping.centres.map((c) => c.centre), CENTRES.map((c) => c.code));
+    const uid = (letter, i) => `${letter}${String(i).padStart(10, '0')}`;
+    mapping.cells.forEach((c, i) => Object.assign(c, { data_element: uid('d', i), category_option_combo: uid('c', i) }));
+    mapping.centres.forEach((c, i) => (c.org_unit = uid('o', i)));
+    writeFileSync(file('mapping.json'), JSON.stringify(mapping));
+    await type(app, '#exchange-mapping', file('mapping.json'));
+    await type(app, '#exchange-folder', file('exchange'));
+    await click(app, '#exchange-run');
+    assert.match(await textOf(app, '#exchange-done', 30000), /Exact counts/);
+    const written = readdirSync(file('exchange'));
+    assert.equal(written.length, 1);
+    assert.match(written[0], /\.dhis2\.json$/);
+    const set = JSON.parse(readFileSync(join(file('exchange'), written[0]), 'utf8'));
+    assert.equal(set.dataValues.length, mapping.cells.length * CENTRES.length, 'a value per cell and centre');
+    assert.ok(set.dataValues.every((v) => v.period === lastMonth.replace('-', '') && /EXACT/.test(v.comment)));
+    await checkScreen(app, '56-coord-exchange');
 
     // ── Publish an XLSX and read it back with openpyxl.
     await click(app, '#nav-statistics');

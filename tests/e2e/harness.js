@@ -88,10 +88,74 @@ export async function type(browser, selector, text) {
   await el.setValue(text);
 }
 
+/** Scrolls `selector` to the middle of the window when something (the fixed menu) covers it. */
+async function uncover(browser, selector) {
+  await browser.execute((sel) => {
+    const target = document.querySelector(sel);
+    const r = target?.getBoundingClientRect();
+    if (!r) return;
+    const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+    if (top && (top === target || target.contains(top))) return;
+    window.scrollBy(0, r.top + r.height / 2 - window.innerHeight / 2);
+  }, selector);
+}
+
+function xdotool(args) {
+  return execFileSync('xdotool', args, { encoding: 'utf8' }).trim();
+}
+
+/** The screen position of the app's main window (Xvfb has no window manager to move it). */
+function mainWindowOrigin() {
+  const id = xdotool(['search', '--onlyvisible', '--name', '^Atrama$']).split('\n')[0];
+  const g = Object.fromEntries(xdotool(['getwindowgeometry', '--shell', id]).split('\n').map((l) => l.split('=')));
+  return [Number(g.X), Number(g.Y)];
+}
+
+/**
+ * Presses the middle of `selector` with the real X pointer (xdotool), not WebDriver's
+ * events: what a person's mouse does, with native popups and their pointer grabs. Nothing
+ * is scrolled first (that would close an open dropdown list).
+ */
+export async function pointerClick(browser, selector) {
+  const r = await browser.execute((sel) => {
+    const b = document.querySelector(sel)?.getBoundingClientRect();
+    return b ? [b.x, b.y, b.width, b.height] : null;
+  }, selector);
+  assert.ok(r, `${selector} is not on the page`);
+  const [x, y] = mainWindowOrigin();
+  xdotool(['mousemove', '--sync', String(Math.round(x + r[0] + r[2] / 2)), String(Math.round(y + r[1] + r[3] / 2))]);
+  xdotool(['click', '1']);
+}
+
+/** How many of the app's native popup windows (a GTK menu of a `<select>`) are on screen. */
+export function nativePopups() {
+  let ids = [];
+  try {
+    ids = xdotool(['search', '--onlyvisible', '--name', '^atrama-desktop$']).split('\n').filter(Boolean);
+  } catch {
+    return 0; // xdotool exits 1 when nothing matches
+  }
+  return ids.filter((id) => Number(Object.fromEntries(xdotool(['getwindowgeometry', '--shell', id]).split('\n').map((l) => l.split('='))).WIDTH) > 1).length;
+}
+
 export async function click(browser, selector) {
   const el = await browser.$(selector);
+  // The menu (and on a case, its header) stays at the top while the page scrolls: an element
+  // just under it is "in view" for WebDriver but covered, so bring it to the middle first, as
+  // a person scrolls to what she wants to press.
+  await el.waitForExist({ timeout: 10000 });
+  await uncover(browser, selector);
   await el.waitForClickable({ timeout: 10000 });
-  await el.click();
+  try {
+    await el.click();
+  } catch (e) {
+    const over = await browser.execute((sel) => {
+      const r = document.querySelector(sel)?.getBoundingClientRect();
+      const top = r && document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+      return top ? `${top.tagName.toLowerCase()}#${top.id}.${[...top.classList].join('.')}` : '(nothing)';
+    }, selector);
+    throw new Error(`clicking ${selector} failed; at its centre is ${over}`, { cause: e });
+  }
 }
 
 export async function textOf(browser, selector, timeout = 15000) {
@@ -109,6 +173,7 @@ export async function textOf(browser, selector, timeout = 15000) {
 export async function choose(browser, selector, value) {
   const el = await browser.$(selector);
   await el.waitForDisplayed({ timeout: 10000 });
+  await uncover(browser, selector);
   await el.selectByAttribute('value', value);
 }
 

@@ -113,22 +113,27 @@ test('assessment with override and recommended referral; safety plan with print 
     await waitText(app, '#case-notice', (t) => t === 'Referral saved.');
     await waitText(app, '#referrals-table', (t) => /shelter|crisis/i.test(t));
 
-    // The recommended review within 24 hours sets the safety plan's review date.
+    // The recommended review within 24 hours opens the safety plan (issue 26): the review
+    // date filled in, the assessment's concerns offered, nothing saved yet.
     await click(app, '#tab-risk');
     await click(app, '#risk-actions button[data-action-kind="safety_plan_review"]');
-    const set = await waitText(app, '#risk-notice-saved', (t) => t.startsWith('The safety plan is due for review on'));
-
-    // The safety plan: written in sections, saved as a new version.
-    await click(app, '#tab-safetyPlan');
-    await textOf(app, '#plan-form');
+    const set = await waitText(app, '#plan-notice', (t) => t.startsWith('Opened from the risk assessment'));
+    assert.equal(await (await app.$('#case-notice')).isExisting(), false, 'the old message went with the context');
+    await waitText(app, '#plan-offered-concerns', (t) => t.includes('strangled'));
+    assert.equal(await textOf(app, '#plan-none'), 'No safety plan yet.');
     const review = await (await app.$('#plan-review')).getValue();
-    assert.match(review, /^\d{4}-\d{2}-\d{2}$/, `review date set: ${set}`);
+    assert.match(review, /^\d{2}\/\d{2}\/\d{4}$/, `review date set, in the app's format: ${set}`);
+    await click(app, '#plan-add-concerns');
+    await waitText(app, '#plan-concerns', () => true);
+    assert.match(await (await app.$('#plan-concerns')).getValue(), /strangled/);
+
+    // The safety plan: written in sections, saved as its first version.
     await type(app, '#plan-concerns', 'That he waits for me after work');
     await type(app, '#plan-safe_places', 'My sister Asta, Liepų g. 4');
     await type(app, '#plan-bag', 'Kept at the neighbour, second floor');
     await click(app, '#plan-save');
     await waitText(app, '#plan-notice', (t) => t === 'Safety plan saved as a new version.');
-    await waitText(app, '#plan-versions', (t) => t.includes('Version 2') && t.includes('Version 1') && t.includes('current'));
+    await waitText(app, '#plan-versions', (t) => t.includes('Version 1') && t.includes('current') && !t.includes('Version 2'));
     assert.equal(await (await app.$('#plan-review')).getValue(), review);
 
     // Print preview: only the warning until the client chooses; then only what was chosen.

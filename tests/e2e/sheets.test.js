@@ -3,10 +3,12 @@
 // by scripts/gen-sheets.py), keeps the suggested columns, runs the dry run, maps the value in
 // no code list to "unknown", resolves the repeated client as the earlier row's, leaves out
 // the row with an impossible date, imports, and undoes the whole import. The counts shown
-// must be the ones the generator computed for the fixture.
+// must be the ones the generator computed for the fixture. On the way: the mapping is saved
+// and loaded back onto the screen, the progress bar ends at the sheet's row count, and the
+// imported copy of the sheet is overwritten and deleted from the offer after the import.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,15 +16,19 @@ import { openApp, checkScreen, type, click, choose, textOf, waitText, unlockAs, 
 
 const PASS = 'importuojame registrą';
 const here = dirname(fileURLToPath(import.meta.url));
-const SHEET = join(here, '..', 'fixtures', 'sheets', 'lv.xlsx');
-const expected = JSON.parse(readFileSync(`${SHEET}.expected.json`, 'utf8'));
+const FIXTURE = join(here, '..', 'fixtures', 'sheets', 'lv.xlsx');
+const expected = JSON.parse(readFileSync(`${FIXTURE}.expected.json`, 'utf8'));
 
 let work;
 let store;
+// A copy of the fixture: the overwrite-and-delete offer destroys it.
+let SHEET;
 
 before(() => {
   work = mkdtempSync(join(tmpdir(), 'atrama-e2e-sheets-'));
   store = join(work, 'store');
+  SHEET = join(work, 'lv.xlsx');
+  copyFileSync(FIXTURE, SHEET);
   cli(store, null, PASS, ['init', '--centre-code', 'KLP-IM', '--centre-name', 'Klaipėdos centras', '--country', 'LT', '--language', 'en', '--admin', 'ona']);
 });
 
@@ -48,8 +54,21 @@ test('map a sheet, dry run, resolve a duplicate, import, undo', async () => {
     assert.equal(await (await app.$('#sheet-col-9')).getValue(), 'violence_forms');
     await checkScreen(app, '70-import-columns');
 
+    // Saved, changed on screen, loaded back: the saved columns return.
+    await type(app, '#sheet-mapping-name', 'Latvijas reģistrs');
+    await click(app, '#sheet-mapping-save');
+    await waitText(app, '#sheet-notice', (t) => t === 'Mapping saved.');
+    await choose(app, '#sheet-col-0', '');
+    await choose(app, '#sheet-saved', 'Latvijas reģistrs');
+    await click(app, '#sheet-load-mapping');
+    await waitText(app, '#sheet-notice', (t) => t.startsWith('Mapping “Latvijas reģistrs” loaded'));
+    assert.equal(await (await app.$('#sheet-col-0')).getValue(), 'client_key');
+
     await click(app, '#sheet-dry-run');
     await waitText(app, '#sheet-summary', (t) => t.startsWith(`${expected.rows} rows`));
+    // The progress bar ended at the sheet's row count (blank rows included).
+    const progress = await waitText(app, '#sheet-progress-text', (t) => /^Checked (\d+) of \1 rows$/.test(t));
+    assert.ok(Number(progress.split(' ')[1]) >= expected.rows, progress);
     const [unknown] = expected.unknown_values[0];
     await choose(app, `select[id="sheet-value-violence_form-${unknown}"]`, 'unknown');
     const [dupRow, earlierRow] = expected.sheet_duplicates[0];
@@ -65,8 +84,15 @@ test('map a sheet, dry run, resolve a duplicate, import, undo', async () => {
     await click(app, '#sheet-import');
     const rows = expected.cases; // one case per imported row
     await waitText(app, '#sheet-notice', (t) => t === `${rows} rows imported.`, 60000);
+    await waitText(app, '#sheet-progress-text', (t) => /^Imported (\d+) of \1 rows$/.test(t));
     await textOf(app, '#sheet-source-warning');
     await waitText(app, '#sheet-batches', (t) => t.includes('lv.xlsx'));
+    // Overwrite and delete the (copied) sheet, after a confirmation.
+    await click(app, '#sheet-shred');
+    assert.ok(existsSync(SHEET), 'nothing deleted before the confirmation');
+    await click(app, '#sheet-shred-confirm');
+    await textOf(app, '#sheet-shredded');
+    assert.equal(existsSync(SHEET), false, 'the sheet is gone');
 
     await click(app, '#sheet-batches .sheet-undo');
     // Everything the import created: the clients (Žemaite too), cases, incidents, children.

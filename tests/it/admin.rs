@@ -136,6 +136,16 @@ fn refused(store: &mut Store, p: Permission, scratch: &Path) -> bool {
         Permission::ManageReferenceData => {
             code(store.import_directory_csv("region,type,name,address,phone,email,language\n"))
         }
+        Permission::ClientNamesInLists => {
+            // Not an error: the person's own choice is honoured only for a role that holds
+            // the permission; otherwise the list rows carry no names.
+            store.set_client_names_in_lists(true).unwrap();
+            let rows = store
+                .case_list(&atrama::cases::CaseFilter::default())
+                .unwrap();
+            assert!(!rows.is_empty());
+            return rows.iter().all(|r| r.client_name.is_none());
+        }
         _ => panic!("a permission without a test: {p:?}"),
     };
     c == Some(ErrorCode::NotAllowed)

@@ -574,3 +574,222 @@ fn output_piped_into_a_reader_that_stops_early_ends_quietly() {
     // With a reader, the same command prints and succeeds.
     assert!(ok(&store, &["status"]).to_lowercase().contains("klp-01"));
 }
+
+/// `atrama import records` and `atrama import undo` (issue 24): the dry run prints each
+/// row's problems and writes nothing; `--json` is JSON; an import through a saved mapping
+/// and its undo leave every table's logical content as before.
+#[test]
+fn import_records_dry_run_import_and_undo() {
+    use atrama::sheets::{self, ReadOptions};
+    use atrama::{Passphrase, Store};
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    init(&store);
+    let env = [("ATRAMA_PASSPHRASE", PASS), ("ATRAMA_USER", "ona")];
+    let sheet = tmp.path().join("register.csv");
+    super::sheets::write_register(&sheet, 30);
+    let mapping = sheets::suggested_mapping(
+        "register",
+        &sheets::preview(&sheet, &ReadOptions::default()).unwrap(),
+    );
+    Store::unlock(&store, "ona", &Passphrase::new(PASS))
+        .unwrap()
+        .save_sheet_mapping(&mapping)
+        .unwrap();
+    let logical = || {
+        let s = Store::unlock(&store, "ona", &Passphrase::new(PASS)).unwrap();
+        super::sheets::logical(&s)
+    };
+    let before = logical();
+
+    // A second copy of the sheet with two bad rows: an impossible date on line 5 (data row
+    // 3) and a form of violence in no code list on line 9.
+    let bad = tmp.path().join("bad.csv");
+    let text = std::fs::read_to_string(&sheet).unwrap();
+    let lines: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| match i + 1 {
+            5 => l.replace(".03.2024", ".13.2024"),
+            9 => l.replace("Fizinis, Psichologinis", "Raganavimas"),
+            _ => l.to_owned(),
+        })
+        .collect();
+    std::fs::write(&bad, lines.join("\n") + "\n").unwrap();
+    let bad_arg = bad.to_str().unwrap();
+    let out = atrama(
+        &store,
+        &[
+            "import",
+            "records",
+            bad_arg,
+            "--mapping",
+            "register",
+            "--dry-run",
+        ],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("row 5, column 'Kreipimosi data'"), "{text}");
+    assert!(text.contains("row 9, column 'Smurto forma'"), "{text}");
+    assert!(
+        text.contains("30 rows: 28 ready, 2 with problems"),
+        "{text}"
+    );
+    assert!(text.contains("Nothing was written"), "{text}");
+    let json = atrama(
+        &store,
+        &[
+            "--json",
+            "import",
+            "records",
+            bad_arg,
+            "--mapping",
+            "register",
+            "--dry-run",
+        ],
+        &env,
+    );
+    let dry: serde_json::Value = serde_json::from_slice(&json.stdout).expect("--json is JSON");
+    assert_eq!(dry["rows_with_problems"], 2);
+    assert_eq!(dry["problems"][0]["row"], 5);
+    // The import of the bad sheet is refused, naming the row; nothing written.
+    let out = atrama(
+        &store,
+        &["import", "records", bad_arg, "--mapping", "register"],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("row 5"), "{}", stderr(&out));
+    assert_eq!(logical(), before);
+    // An unknown mapping is a clear error.
+    let out = atrama(
+        &store,
+        &["import", "records", bad_arg, "--mapping", "no such mapping"],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no saved mapping is named"),
+        "{}",
+        stderr(&out)
+    );
+
+    // The clean sheet imports; its undo restores every table.
+    let out = atrama(
+        &store,
+        &[
+            "--json",
+            "import",
+            "records",
+            sheet.to_str().unwrap(),
+            "--mapping",
+            "register",
+        ],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["rows_imported"], 30);
+    let batch = report["batch_id"].as_str().unwrap().to_owned();
+    assert_ne!(logical(), before);
+    let out = atrama(&store, &["import", "list"], &env);
+    assert!(stdout(&out).contains(&batch), "{}", stdout(&out));
+    let out = atrama(&store, &["import", "undo", &batch], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("record(s) deleted"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(logical(), before, "undo restores every table");
+    let out = atrama(&store, &["import", "undo", &batch], &env);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("already been undone"),
+        "{}",
+        stderr(&out)
+    );
+
+    // `--shred` with `--dry-run` is refused before anything is read or deleted.
+    let sheet_arg = sheet.to_str().unwrap();
+    let out = atrama(
+        &store,
+        &[
+            "import",
+            "records",
+            sheet_arg,
+            "--mapping",
+            "register",
+            "--dry-run",
+            "--shred",
+        ],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot be used with"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(sheet.exists(), "a refused command deletes nothing");
+    // `--shred` after an import: the sheet's bytes are overwritten in place (a second hard
+    // link to the same file reads zeros) and its name is gone; the warning says what that
+    // cannot reach.
+    let original = std::fs::read(&sheet).unwrap();
+    let link = tmp.path().join("register-link.csv");
+    std::fs::hard_link(&sheet, &link).unwrap();
+    let out = atrama(
+        &store,
+        &[
+            "import",
+            "records",
+            sheet_arg,
+            "--mapping",
+            "register",
+            "--shred",
+        ],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Imported 30 rows"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!sheet.exists(), "the sheet's name is removed");
+    let left = std::fs::read(&link).unwrap();
+    assert_eq!(left.len(), original.len());
+    assert!(left.iter().all(|b| *b == 0), "every byte overwritten");
+    let warning = stderr(&out);
+    for words in [
+        "overwritten with zeros",
+        "SSD",
+        "snapshots",
+        "backups",
+        "cloud",
+    ] {
+        assert!(warning.contains(words), "{words}: {warning}");
+    }
+    // `atrama import shred FILE` on its own: the bad copy goes the same way; a folder is
+    // refused and left alone.
+    let bad_len = std::fs::metadata(&bad).unwrap().len();
+    let bad_link = tmp.path().join("bad-link.csv");
+    std::fs::hard_link(&bad, &bad_link).unwrap();
+    let out = atrama(&store, &["import", "shred", bad_arg], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!bad.exists());
+    let left = std::fs::read(&bad_link).unwrap();
+    assert_eq!(left.len() as u64, bad_len);
+    assert!(left.iter().all(|b| *b == 0));
+    assert!(stderr(&out).contains("backups"), "{}", stderr(&out));
+    let out = atrama(
+        &store,
+        &["import", "shred", tmp.path().to_str().unwrap()],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("is not a file"), "{}", stderr(&out));
+    assert!(link.exists());
+}

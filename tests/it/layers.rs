@@ -56,11 +56,15 @@ const FLOORS: &[(&str, &[&str])] = &[
         ],
     ),
     ("risk", &["risk"]),
-    ("work", &["queues"]),
+    ("work", &["queues", "printout"]),
     ("import", &["sheets"]),
     ("statistics", &["stats"]),
     ("sync", &["sync", "analysis::exchange"]),
+    ("peers", &["peers"]),
     ("analysis", &["analysis"]),
+    // The national warehouse: files written from the coordinator's replicas, with the
+    // bundle's column lists (sync) and beside the monthly tables (stats).
+    ("warehouse", &["warehouse"]),
     ("demo", &["demo"]),
 ];
 

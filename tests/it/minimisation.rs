@@ -12,8 +12,9 @@
 //!   same rules, and a case analysis's answers carry no `text`;
 //! - no value equal to (or containing) a case number, or any id the centre uses itself;
 //! - none of the marker strings planted in names, phone, address, contact-safety notes,
-//!   notes, a reopen reason, a typed pseudonym, a risk override reason and the analysis's
-//!   free-text answers;
+//!   notes, a reopen reason, a typed pseudonym, a risk override reason, the analysis's
+//!   free-text answers, an incident's description and police report, and an appointment's
+//!   place and people (issue 26; appointments never travel at all);
 //! - a case analysis's day counts carry nothing finer than months: each is the distance
 //!   between the first days of two months.
 //!
@@ -26,8 +27,8 @@ use std::path::PathBuf;
 use crate::site::{Site, demo_centre, enrol, site};
 use atrama::analysis::{AnswerInput, CompleteAnalysis, template};
 use atrama::cases::{
-    CaseFields, ClientFields, ConsentFields, ContactSafety, NewCase, NoteFields,
-    ServiceContactFields,
+    AppointmentFields, AppointmentKind, CaseFields, ClientFields, ConsentFields, ContactSafety,
+    IncidentFields, NewCase, NoteFields, PerpetratorLink, PoliceReport, ServiceContactFields, Tri,
 };
 use atrama::risk::RiskAssessmentFields;
 use atrama::{Country, Mode, Store};
@@ -35,7 +36,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use serde_json::Value;
 
 /// Planted where a person types free text; none may leave the centre.
-const MARKERS: &[&str] = &[
+pub(crate) const MARKERS: &[&str] = &[
     "Zelmira",       // given name
     "Kvakseviciute", // family name
     "+370 699 41357",
@@ -48,6 +49,12 @@ const MARKERS: &[&str] = &[
     "override because of Rimvydas",
     "Rimvydas Petrauskas, officer Jonaitis, Liepu street at 23:40",
     "lesson learned about Darbutas",
+    "Marker-desc: he came back at night", // the incident's description
+    "MRK-POL-7731",                       // police report number
+    "Marker-station Klaipeda 2",          // police station
+    "Officer Markeraitis",                // police officer
+    "Marker-room at the district court",  // an appointment's place
+    "interpreter Markeriene and lawyer Rimas", // who takes part
 ];
 
 fn file(s: &Site, name: &str) -> PathBuf {
@@ -364,7 +371,7 @@ fn scan_payload(payload: &str, centre: &str, forbidden: &Forbidden) -> (Vec<Stri
 
 /// A case typed with markers in every free-text place, with a reopen, a risk assessment
 /// with an override reason, and a completed analysis with free-text answers.
-fn plant(s: &mut Site) -> atrama::ids::CaseId {
+pub(crate) fn plant(s: &mut Site) -> atrama::ids::CaseId {
     let opened = day("2026-03-17");
     let case = s
         .store
@@ -420,6 +427,44 @@ fn plant(s: &mut Site) -> atrama::ids::CaseId {
                     },
                 )?;
             }
+            b.record_incident(
+                case,
+                &IncidentFields {
+                    occurred_on: Some(day("2026-03-15")),
+                    ongoing_since: None,
+                    violence_forms: vec!["physical".into()],
+                    place_type: "home".into(),
+                    reported_to_police: Tri::Yes,
+                    perpetrators: vec![PerpetratorLink {
+                        sex: "male".into(),
+                        age_band: "35_44".into(),
+                        relationship: "current_spouse".into(),
+                        cohabiting_now: Tri::Yes,
+                        cohabited_before: Tri::Unknown,
+                        substance_use: Tri::Unknown,
+                        weapon_access: Tri::No,
+                    }],
+                    description: Some("Marker-desc: he came back at night".into()),
+                    police: PoliceReport {
+                        report_number: Some("MRK-POL-7731".into()),
+                        station: Some("Marker-station Klaipeda 2".into()),
+                        officer: Some("Officer Markeraitis".into()),
+                        reported_on: Some(day("2026-03-16")),
+                    },
+                },
+            )?;
+            b.add_appointment(
+                case,
+                &AppointmentFields {
+                    kind: AppointmentKind::Court,
+                    on_date: day("2026-03-25"),
+                    at_time: Some("10:15".into()),
+                    minutes: 90,
+                    place: Some("Marker-room at the district court".into()),
+                    with_whom: Some("interpreter Markeriene and lawyer Rimas".into()),
+                    staff: None,
+                },
+            )?;
             b.add_note(
                 case,
                 &NoteFields {

@@ -781,3 +781,41 @@ fn a_correction_supersedes_the_assessment_and_keeps_its_own_pack_version() {
         .unwrap_err();
     assert!(err.to_string().contains("already corrected"), "{err}");
 }
+
+/// Issue 26: a safety plan is never saved empty — neither a first plan with nothing written
+/// nor a review date set on a case without a plan (the recommendation opens the plan to be
+/// written instead), nor a version with every section cleared.
+#[test]
+fn a_safety_plan_is_never_saved_empty() {
+    let mut f = store(Country::Lt);
+    let case = open_case(&mut f.store);
+    let seq = f.store.last_change_seq().unwrap();
+    let err = f
+        .store
+        .set_safety_plan_review(case, day("2026-11-21"))
+        .unwrap_err();
+    assert!(err.to_string().contains("write the safety plan"), "{err}");
+    let mut plan = SafetyPlanFields {
+        review_on: Some(day("2026-11-25")),
+        ..SafetyPlanFields::default()
+    };
+    plan.sections.concerns = "   \n ".into();
+    let err = f.store.save_safety_plan(case, None, &plan).unwrap_err();
+    assert!(err.to_string().contains("nothing is written"), "{err}");
+    assert_eq!(f.store.last_change_seq().unwrap(), seq, "nothing written");
+    assert!(f.store.safety_plan(case).unwrap().current.is_none());
+
+    plan.sections.concerns = "He knows where I work".into();
+    let v1 = f.store.save_safety_plan(case, None, &plan).unwrap();
+    plan.sections.concerns = String::new();
+    let err = f.store.save_safety_plan(case, Some(v1), &plan).unwrap_err();
+    assert!(err.to_string().contains("nothing is written"), "{err}");
+    // With a plan, the review date is set on it.
+    let v2 = f
+        .store
+        .set_safety_plan_review(case, day("2026-11-21"))
+        .unwrap();
+    let current = f.store.safety_plan(case).unwrap().current.unwrap();
+    assert_eq!(current.id, v2);
+    assert_eq!(current.fields.sections.concerns, "He knows where I work");
+}

@@ -416,7 +416,7 @@ fn an_unknown_value_not_mapped_is_a_row_problem_naming_the_column() {
 /// own batch and record lists), without the case-number counter (a number once given is
 /// never given again: the tombstoned cases keep theirs, on replicas too) and without the
 /// FTS index's internal segments (its logical content is `search_doc`, compared).
-fn logical(store: &Store) -> Content {
+pub(crate) fn logical(store: &Store) -> Content {
     let conn = store.dangerously_raw_connection();
     let mut c = content(store);
     let mut tables: Vec<String> = c.keys().cloned().collect();
@@ -680,7 +680,7 @@ const CHILD_STORE: &str = "ATRAMA_SHEETS_CHILD_STORE";
 const CHILD_SHEET: &str = "ATRAMA_SHEETS_CHILD_SHEET";
 
 /// A register of `rows` fictitious rows, every client new (unique family names), as CSV.
-fn write_register(path: &Path, rows: usize) {
+pub(crate) fn write_register(path: &Path, rows: usize) {
     use std::io::Write as _;
     let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     writeln!(
@@ -831,4 +831,128 @@ fn a_kill_during_the_import_leaves_the_store_before_or_after() {
     );
     assert!(summary.killed_running > 0);
     landed.assert_inside("sheets import", 3);
+}
+
+/// 24.7: the overwrite-and-delete of the source sheet. A second hard link to the same file
+/// keeps its blocks reachable after the name is removed, so the test reads what the
+/// overwrite left in them: the same length, no byte of the sheet.
+#[test]
+fn shred_overwrites_the_source_file_in_place_then_deletes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let sheet = dir.path().join("registras.csv");
+    let mut text = String::from("Vardas;Pavardė;Telefonas\n");
+    for i in 0..5000 {
+        text.push_str(&format!("Rūta;Žemaitienė{i};+370 6{i:07}\n"));
+    }
+    std::fs::write(&sheet, &text).unwrap();
+    let second = dir.path().join("second-link");
+    std::fs::hard_link(&sheet, &second).unwrap();
+
+    sheets::shred(&sheet).unwrap();
+
+    assert!(!sheet.exists(), "the sheet's name is gone");
+    let left = std::fs::read(&second).unwrap();
+    assert_eq!(left.len(), text.len(), "overwritten in place, same length");
+    assert!(left.iter().all(|b| *b == 0), "no byte of the sheet is left");
+    // Shredding what is not there is a clear error, and changes nothing.
+    let e = sheets::shred(&sheet).unwrap_err().to_string();
+    assert!(e.contains("registras.csv"), "{e}");
+}
+
+/// The progress bar's events: the dry run and both passes of the import report rows read
+/// of all the sheet's rows (a blank row counted too), never going back, ending at the total.
+#[test]
+fn progress_counts_rows_up_to_the_total_in_every_pass() {
+    use sheets::{PROGRESS_EVERY, Progress, ProgressStage};
+    let tmp = tempfile::tempdir().unwrap();
+    let sheet = tmp.path().join("register.csv");
+    let rows = 2 * PROGRESS_EVERY + 7;
+    write_register(&sheet, rows);
+    // A blank line inside the sheet: read, counted, not imported.
+    let mut text = std::fs::read_to_string(&sheet).unwrap();
+    text.insert_str(text.find('\n').unwrap() + 1, ";;;;;;\n");
+    std::fs::write(&sheet, text).unwrap();
+    let total = rows + 1;
+    let mut fx = store(atrama::Country::Lt);
+    let mapping = sheets::suggested_mapping(
+        "register",
+        &sheets::preview(&sheet, &ReadOptions::default()).unwrap(),
+    );
+    let check = |events: &[Progress], stage: ProgressStage| {
+        let seen: Vec<&Progress> = events.iter().filter(|p| p.stage == stage).collect();
+        assert!(seen.len() >= 3, "{stage:?}: {seen:?}");
+        assert_eq!(seen.first().unwrap().done, 0);
+        assert_eq!(
+            seen.last().unwrap().done,
+            total,
+            "{stage:?} ends at the total"
+        );
+        assert!(seen.iter().all(|p| p.total == total));
+        assert!(seen.windows(2).all(|w| w[0].done <= w[1].done), "{seen:?}");
+    };
+    let mut events = Vec::new();
+    let dry = fx
+        .store
+        .sheet_dry_run_with_progress(&sheet, &ReadOptions::default(), &mapping, &[], &mut |p| {
+            events.push(p)
+        })
+        .unwrap();
+    assert_eq!(dry.rows_ready, rows);
+    assert_eq!(dry.blank_rows, 1);
+    check(&events, ProgressStage::Check);
+    assert!(events.iter().all(|p| p.stage == ProgressStage::Check));
+
+    let mut events = Vec::new();
+    let report = fx
+        .store
+        .sheet_import_with_progress(&sheet, &mapping, &ImportOptions::default(), &mut |p| {
+            events.push(p)
+        })
+        .unwrap();
+    assert_eq!(report.rows_imported, rows);
+    // One `change` entry in the access log per case created, and the chain holds.
+    let changes: i64 = fx
+        .store
+        .dangerously_raw_connection()
+        .query_row(
+            "SELECT count(*) FROM access_log WHERE action = 'change'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(changes as usize, report.created.cases);
+    fx.store.verify_access_log().unwrap();
+    // The search index holds every case: the full-text rows written a chunk at a time
+    // (the first row's client, one from the last chunk, the count of both index tables).
+    let conn = fx.store.dangerously_raw_connection();
+    let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+    assert_eq!(
+        count("SELECT count(*) FROM search_fts"),
+        count("SELECT count(*) FROM search_doc")
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM search_doc WHERE kind = 'case'") as usize,
+        report.created.cases
+    );
+    for name in ["kakakakaienė", "lakakazeienė"] {
+        let hits = fx.store.search(name, None).unwrap();
+        assert_eq!(hits.len(), 1, "{name}: {hits:?}");
+    }
+    // Every record tagged (the tags, too, written a chunk at a time) with its version: the
+    // undo finds all of them untouched.
+    let c = report.created;
+    let undo = fx.store.sheet_undo(&report.batch_id).unwrap();
+    assert_eq!(undo.records, c.clients + c.cases + c.incidents + c.children);
+    check(&events, ProgressStage::Check);
+    check(&events, ProgressStage::Write);
+    // The check pass ends before the write pass starts.
+    let first_write = events
+        .iter()
+        .position(|p| p.stage == ProgressStage::Write)
+        .unwrap();
+    assert!(
+        events[first_write..]
+            .iter()
+            .all(|p| p.stage == ProgressStage::Write)
+    );
 }

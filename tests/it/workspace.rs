@@ -454,6 +454,7 @@ fn a_returning_client_gets_a_new_case_linked_to_her_record() {
             children: vec![],
             consents: vec![],
             existing_client: Some(client),
+            appointment: None,
         })
         .unwrap();
     let detail = f.store.case_detail(case).unwrap();
@@ -578,4 +579,244 @@ fn my_work_lists_only_this_centres_own_cases() {
     );
     assert_eq!(ids(&q.my_open_cases), [ours]);
     assert_eq!(ids(&q.recently_opened), [ours]);
+}
+
+/// Issue 26 item 9: the demo is alive — risk assessments (scored with the built-in
+/// checklist), safety plans and demo staff beside the cases, the same from the same seed.
+#[test]
+fn demo_data_holds_assessments_plans_and_staff_and_repeats_from_its_seed() {
+    let every_case = |s: &Store| {
+        s.case_list(&CaseFilter {
+            limit: Some(1000),
+            ..CaseFilter::default()
+        })
+        .unwrap()
+    };
+    let f = demo_store(60);
+    let status = f.store.status().unwrap();
+    let count = |kind: &str| {
+        status
+            .counts
+            .iter()
+            .find(|c| c.kind == kind)
+            .unwrap_or_else(|| panic!("no count of {kind}"))
+            .count
+    };
+    assert_eq!(count("clients"), 60);
+    assert_eq!(
+        count("staff"),
+        6,
+        "the administrator and five demo counsellors"
+    );
+    let assessed = count("risk assessments");
+    let plans = count("safety plans");
+    assert!(
+        assessed >= 15,
+        "about half the cases are assessed: {assessed}"
+    );
+    assert!(plans >= 5 && plans <= assessed, "plans: {plans}");
+    // Every assessment is a real one: read back through the core with its band.
+    let mut with_band = 0;
+    for case in every_case(&f.store) {
+        for a in f.store.risk_history(case.id).unwrap().assessments {
+            assert_eq!(
+                (a.instrument_id.as_str(), a.instrument_version),
+                ("atrama-spj", 2)
+            );
+            assert!(["standard", "medium", "high"].contains(&a.final_band.as_str()));
+            with_band += 1;
+        }
+    }
+    assert!(with_band > 0, "the sampled cases include assessed ones");
+
+    let again = demo_store(60);
+    let bands = |s: &Store| -> Vec<String> {
+        every_case(s)
+            .iter()
+            .flat_map(|c| s.risk_history(c.id).unwrap().assessments)
+            .map(|a| format!("{}:{}", a.score, a.final_band))
+            .collect()
+    };
+    assert_eq!(
+        bands(&f.store),
+        bands(&again.store),
+        "the same seed, the same data"
+    );
+}
+
+/// Issue 26 item 6: a case printed as a summary holds the sections chosen and restricted
+/// notes only for their discipline; the client's own copy leaves out third parties' data
+/// and internal notes unless asked for, says what it left out, and every print is logged.
+#[test]
+fn a_case_summary_and_the_clients_copy_print_only_what_each_may_hold_and_are_logged() {
+    use atrama::cases::{ChildFields, IncidentFields, PerpetratorLink};
+    use atrama::printout::{PrintoutKind, PrintoutRequest, SECTIONS};
+    use atrama::{KdfParams, Passphrase, Role};
+
+    let mut f = store(Country::Lt);
+    let (_, case) = new_client(
+        &mut f.store,
+        person("Ona", "Petraitienė", Some("+370 600 00042"), Some(1985)),
+        "2026-10-01",
+    );
+    f.store
+        .batch(|b| {
+            b.record_incident(
+                case,
+                &IncidentFields {
+                    occurred_on: Some(day("2026-09-30")),
+                    ongoing_since: None,
+                    violence_forms: vec!["physical".into()],
+                    place_type: "home".into(),
+                    reported_to_police: Tri::Yes,
+                    perpetrators: vec![PerpetratorLink {
+                        sex: "male".into(),
+                        age_band: "35_44".into(),
+                        relationship: "current_spouse".into(),
+                        cohabiting_now: Tri::Yes,
+                        cohabited_before: Tri::Yes,
+                        substance_use: Tri::Yes,
+                        weapon_access: Tri::No,
+                    }],
+                    description: None,
+                    police: Default::default(),
+                },
+            )?;
+            b.add_child(
+                case,
+                &ChildFields {
+                    sex: "female".into(),
+                    age_band: "0_17".into(),
+                    lives_with_client: Tri::Yes,
+                    witnessed: Tri::Yes,
+                    directly_harmed: Tri::No,
+                    child_protection_referral: Tri::No,
+                },
+            )?;
+            b.add_note(
+                case,
+                &NoteFields {
+                    body: "psychologist only: sleep and anxiety".into(),
+                    restricted_to: Some("psychological".into()),
+                },
+            )?;
+            b.add_note(
+                case,
+                &NoteFields {
+                    body: "team note: called back".into(),
+                    restricted_to: None,
+                },
+            )
+        })
+        .unwrap();
+    let dir = f.store.dir().to_owned();
+    let pass = Passphrase::new("colleague passphrase");
+    for (user, discipline) in [("tomas", "legal"), ("ieva", "psychological")] {
+        f.store
+            .add_staff(
+                user,
+                Role::Counsellor,
+                &[discipline.into()],
+                &pass,
+                KdfParams::INSECURE_FOR_TESTS,
+            )
+            .unwrap();
+    }
+    drop(f.store);
+    let all: Vec<String> = SECTIONS.iter().map(|s| (*s).to_owned()).collect();
+    let summary = |sections: Vec<String>| PrintoutRequest {
+        kind: PrintoutKind::Summary,
+        sections,
+        third_parties: false,
+        internal: false,
+    };
+    let bodies = |p: &atrama::printout::CasePrintout| -> Vec<String> {
+        p.notes.iter().map(|n| n.fields.body.clone()).collect()
+    };
+
+    let tomas = Store::dangerously_unlock_without_lock(&dir, "tomas", &pass).unwrap();
+    let p = tomas.case_printout(case, &summary(all.clone())).unwrap();
+    assert_eq!(bodies(&p), ["team note: called back"]);
+    assert_eq!(p.restricted_notes_hidden, 1);
+    assert_eq!(
+        p.incidents[0].fields.perpetrators.len(),
+        1,
+        "a summary keeps them"
+    );
+    assert_eq!(p.children.len(), 1);
+    assert_eq!(
+        p.identity.as_ref().unwrap().family_name.as_deref(),
+        Some("Petraitienė")
+    );
+    // Only the sections chosen.
+    let p = tomas
+        .case_printout(case, &summary(vec!["referrals".into(), "incidents".into()]))
+        .unwrap();
+    assert_eq!(p.sections, ["incidents", "referrals"]);
+    assert!(p.identity.is_none() && p.notes.is_empty() && p.children.is_empty());
+
+    // The client's copy, by default: no third parties, no internal notes, said so.
+    let copy = tomas
+        .case_printout(
+            case,
+            &PrintoutRequest {
+                kind: PrintoutKind::ClientCopy,
+                ..summary(all.clone())
+            },
+        )
+        .unwrap();
+    assert!(copy.notes.is_empty() && copy.children.is_empty() && copy.risk.is_empty());
+    assert!(copy.incidents[0].fields.perpetrators.is_empty());
+    assert_eq!(copy.withheld, ["children", "risk", "notes", "perpetrators"]);
+    assert!(copy.identity.is_some(), "her own details are hers");
+
+    // A bad section is refused and nothing is logged for it.
+    let err = tomas
+        .case_printout(case, &summary(vec!["everything".into()]))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("'everything' is not a section"),
+        "{err}"
+    );
+    drop(tomas);
+
+    let ieva = Store::dangerously_unlock_without_lock(&dir, "ieva", &pass).unwrap();
+    let p = ieva.case_printout(case, &summary(all.clone())).unwrap();
+    assert_eq!(p.notes.len(), 2, "her discipline's note is hers to print");
+    let asked = ieva
+        .case_printout(
+            case,
+            &PrintoutRequest {
+                kind: PrintoutKind::ClientCopy,
+                sections: all,
+                third_parties: true,
+                internal: true,
+            },
+        )
+        .unwrap();
+    assert!(asked.withheld.is_empty());
+    assert_eq!(asked.children.len(), 1);
+    drop(ieva);
+
+    let ona = Store::dangerously_unlock_without_lock(
+        &dir,
+        "ona",
+        &Passphrase::new("a passphrase for tests"),
+    )
+    .unwrap();
+    let prints: Vec<(String, String)> = ona
+        .access_log_for_case(case)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "print")
+        .map(|e| (e.username, e.detail.unwrap_or_default()))
+        .collect();
+    assert_eq!(prints.len(), 5, "{prints:?}");
+    assert!(prints.iter().any(|(u, d)| u == "tomas"
+        && d == "client copy: client, incidents, services, referrals, orders, consents, safety_plan; left out: children, risk, notes, perpetrators"));
+    assert!(
+        prints
+            .iter()
+            .any(|(u, d)| u == "tomas" && d == "case summary: incidents, referrals")
+    );
 }

@@ -21,7 +21,12 @@ pub(crate) struct DemoArgs {
 pub(crate) fn run(session: &Session, out: Output, args: DemoArgs) -> Result<(), Error> {
     let mut store = session.unlock(Access::Write)?;
     let today = chrono::Local::now().date_naive();
-    let summary = atrama::demo::generate(
+    // One transaction for the whole run: the fastest way to write it, and all or nothing.
+    let shape = atrama::demo::DemoShape {
+        clients_per_batch: args.clients,
+        ..atrama::demo::DemoShape::default()
+    };
+    let summary = atrama::demo::generate_shaped(
         &mut store,
         &atrama::demo::DemoOptions {
             clients: args.clients,
@@ -29,6 +34,7 @@ pub(crate) fn run(session: &Session, out: Output, args: DemoArgs) -> Result<(), 
             seed: args.seed,
             today,
         },
+        shape,
     )?;
     out.show(&summary, |summary| println!("{summary}"))
 }

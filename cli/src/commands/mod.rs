@@ -13,8 +13,10 @@ mod audit;
 mod backup;
 mod bundle;
 mod case;
+mod computers;
 mod coord;
 mod demo;
+mod import;
 mod instrument;
 mod peers;
 mod reference;
@@ -22,6 +24,7 @@ mod report;
 mod retention;
 mod staff;
 mod store;
+mod warehouse;
 
 #[derive(Subcommand)]
 pub(crate) enum Command {
@@ -42,8 +45,12 @@ pub(crate) enum Command {
     /// Pin the other side (coordination centre or centre) from its enrolment file, only if
     /// the fingerprint read to you over the phone matches.
     Enrol(peers::EnrolArgs),
-    /// The enrolled centres or coordination centre, with the sync state of each.
-    Peers,
+    /// The enrolled centres or coordination centre, with the sync state of each; with a
+    /// command, the computers of this centre (list, add, remove, join, sync, review).
+    Peers {
+        #[command(subcommand)]
+        command: Option<computers::ComputersCommand>,
+    },
     /// Set the data-sharing level agreed with the coordination centre (at a centre):
     /// `pseudonymised` (case-level records without names; the default) or `statistics`
     /// (the monthly tables only).
@@ -66,6 +73,9 @@ pub(crate) enum Command {
     /// Risk-assessment instruments: list them, or load an instrument pack (administrators).
     #[command(subcommand)]
     Instrument(instrument::InstrumentCommand),
+    /// Records from a spreadsheet (administrators): dry run, import, list, undo.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
     /// Monthly tables T1–T10: show them (exact counts, on screen) or write a published
     /// report (always with small counts suppressed).
     #[command(subcommand)]
@@ -91,6 +101,10 @@ pub(crate) enum Command {
     /// force and what became of each item received; load newer code lists.
     #[command(subcommand)]
     Reference(reference::ReferenceCommand),
+    /// Files for a ministry's engines: record-level Parquet; T1–T10 as DHIS2 dataValueSets
+    /// (JSON, CSV), ADX or SDMX-CSV, exact or published, and the mapping template they need.
+    #[command(subcommand)]
+    Warehouse(warehouse::WarehouseCommand),
     /// Fill the store with realistic, clearly fictitious demo data.
     Demo(demo::DemoArgs),
 }
@@ -105,7 +119,8 @@ pub(crate) fn run(session: &Session, out: Output, command: Command) -> Result<()
         Command::Search(args) => case::search(session, out, args),
         Command::Keys(cmd) => peers::keys(session, out, cmd),
         Command::Enrol(args) => peers::enrol(session, out, args),
-        Command::Peers => peers::peers(session, out),
+        Command::Peers { command: None } => peers::peers(session, out),
+        Command::Peers { command: Some(cmd) } => computers::run(session, out, cmd),
         Command::Sharing(args) => peers::sharing(session, out, args),
         Command::Bundle(cmd) => bundle::run(session, out, cmd),
         Command::Staff(cmd) => staff::run(session, out, cmd),
@@ -113,6 +128,7 @@ pub(crate) fn run(session: &Session, out: Output, command: Command) -> Result<()
         Command::Backup(cmd) => backup::run(session, out, cmd),
         Command::Retention(cmd) => retention::run(session, out, cmd),
         Command::Instrument(cmd) => instrument::run(session, out, cmd),
+        Command::Import(cmd) => import::run(session, out, cmd),
         Command::Report(cmd) => report::run(session, out, cmd),
         Command::Analysis(cmd) => analysis::run(session, out, cmd),
         Command::Inbox(cmd) => coord::inbox(session, out, cmd),
@@ -120,6 +136,7 @@ pub(crate) fn run(session: &Session, out: Output, command: Command) -> Result<()
         Command::Targets(cmd) => coord::targets(session, out, cmd),
         Command::Directory(cmd) => reference::directory(session, out, cmd),
         Command::Reference(cmd) => reference::reference(session, out, cmd),
+        Command::Warehouse(cmd) => warehouse::run(session, out, cmd),
         Command::Demo(args) => demo::run(session, out, args),
     }
 }

@@ -22,6 +22,18 @@ pub(crate) fn permissions(state: State<'_>) -> Result<Vec<Permission>, IpcError>
     state.with_store(|s| s.permissions())
 }
 
+/// Whether the signed-in person chose to see clients' names in lists.
+#[tauri::command]
+pub(crate) fn client_names_in_lists(state: State<'_>) -> Result<bool, IpcError> {
+    state.with_store(|s| s.client_names_in_lists())
+}
+
+/// Sets the signed-in person's own choice to see clients' names in lists.
+#[tauri::command]
+pub(crate) fn set_client_names_in_lists(state: State<'_>, on: bool) -> Result<(), IpcError> {
+    state.with_store(|s| s.set_client_names_in_lists(on))
+}
+
 /// Adds a person with the passphrase the administrator typed for them.
 #[tauri::command]
 pub(crate) fn add_staff(

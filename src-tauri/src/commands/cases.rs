@@ -4,17 +4,19 @@
 //! stays responsive while they work.
 
 use atrama::Language;
+use atrama::cases::{Appointment, AppointmentFields};
 use atrama::cases::{
     CaseDetail, CaseFields, CaseFilter, CaseSummary, ChildFields, ClientDetails, ClientFields,
     ClientIdentity, ClientRevision, ConsentFields, IncidentFields, Intake, NoteFields,
     PossibleDuplicate, ProtectionOrderFields, RecordHistory, RecordRef, ReferralFields, SearchHit,
     ServiceContactFields,
 };
+use atrama::ids::AppointmentId;
 use atrama::ids::{
     CaseId, ChildId, ClientId, ConsentEventId, DocumentId, IncidentId, NoteId, ProtectionOrderId,
     ReferralId, ServiceContactId, StatusEventId,
 };
-use atrama::queues::WorkQueues;
+use atrama::queues::{CalendarEntry, TodayCounts, TodayPage, TodayQueue, TodaySort, WorkQueues};
 use atrama::staff::StaffMember;
 use chrono::NaiveDate;
 
@@ -50,6 +52,16 @@ pub(crate) fn case_list(
 #[tauri::command(async)]
 pub(crate) fn case_detail(state: State<'_>, case_id: CaseId) -> Result<CaseDetail, IpcError> {
     state.with_store(|s| s.case_detail(case_id))
+}
+
+/// A case laid out for print, as a summary or the client's own copy (the print is logged).
+#[tauri::command(async)]
+pub(crate) fn case_printout(
+    state: State<'_>,
+    case_id: CaseId,
+    request: atrama::printout::PrintoutRequest,
+) -> Result<atrama::printout::CasePrintout, IpcError> {
+    state.with_store(|s| s.case_printout(case_id, &request))
 }
 
 /// A client's names, phone and address, on demand (the view is logged).
@@ -331,4 +343,82 @@ pub(crate) fn reopen_case(
     reason: Option<String>,
 ) -> Result<StatusEventId, IpcError> {
     state.with_store(|s| s.batch(|b| b.reopen_case(case_id, on, reason.as_deref())))
+}
+
+/// True counts of the signed-in person's Today lists on `today` (the UI's local date).
+#[tauri::command(async)]
+pub(crate) fn today_counts(state: State<'_>, today: NaiveDate) -> Result<TodayCounts, IpcError> {
+    state.with_store(|s| s.today_counts(today))
+}
+
+/// One page of a Today list, sorted.
+#[allow(clippy::too_many_arguments)]
+#[tauri::command(async)]
+pub(crate) fn today_page(
+    state: State<'_>,
+    today: NaiveDate,
+    queue: TodayQueue,
+    sort: TodaySort,
+    descending: bool,
+    offset: u32,
+    limit: u32,
+) -> Result<TodayPage, IpcError> {
+    state.with_store(|s| s.today_page(today, queue, sort, descending, offset, limit))
+}
+
+/// The signed-in person's calendar from `from` to `to` (both included).
+#[tauri::command(async)]
+pub(crate) fn calendar(
+    state: State<'_>,
+    today: NaiveDate,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<CalendarEntry>, IpcError> {
+    state.with_store(|s| s.calendar(today, from, to))
+}
+
+/// The appointments of a case, soonest first.
+#[tauri::command(async)]
+pub(crate) fn appointments(
+    state: State<'_>,
+    case_id: CaseId,
+) -> Result<Vec<Appointment>, IpcError> {
+    state.with_store(|s| s.appointments(case_id))
+}
+
+/// Records an appointment in a case.
+#[tauri::command(async)]
+pub(crate) fn add_appointment(
+    state: State<'_>,
+    case_id: CaseId,
+    fields: AppointmentFields,
+) -> Result<AppointmentId, IpcError> {
+    state.with_store(|s| s.batch(|b| b.add_appointment(case_id, &fields)))
+}
+
+/// Changes an appointment (a new version of it).
+#[tauri::command(async)]
+pub(crate) fn update_appointment(
+    state: State<'_>,
+    id: AppointmentId,
+    fields: AppointmentFields,
+) -> Result<(), IpcError> {
+    state.with_store(|s| s.batch(|b| b.update_appointment(id, &fields)))
+}
+
+/// Cancels an appointment (a tombstone).
+#[tauri::command(async)]
+pub(crate) fn cancel_appointment(state: State<'_>, id: AppointmentId) -> Result<(), IpcError> {
+    state.with_store(|s| s.batch(|b| b.delete(id)))
+}
+
+/// Records that a referral's status changed on `on` (a dated status event).
+#[tauri::command(async)]
+pub(crate) fn change_referral_status(
+    state: State<'_>,
+    old: ReferralId,
+    status: String,
+    on: NaiveDate,
+) -> Result<ReferralId, IpcError> {
+    state.with_store(|s| s.batch(|b| b.change_referral_status(old, &status, on)))
 }

@@ -10,10 +10,12 @@ pub(crate) mod cases;
 pub(crate) mod coord;
 pub(crate) mod drafts;
 pub(crate) mod list;
+pub(crate) mod peers;
 pub(crate) mod risk;
 pub(crate) mod sheets;
 pub(crate) mod stats;
 pub(crate) mod sync;
+pub(crate) mod warehouse;
 
 #[cfg(test)]
 mod tests {

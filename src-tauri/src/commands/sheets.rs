@@ -1,13 +1,17 @@
 //! Commands of the spreadsheet import (Administration → Import records, `docs/import.md`):
-//! preview, dry run, import, undo, import batches and saved mappings. Each deserializes,
-//! calls one core function, serializes; the core checks the administrator role.
+//! preview, dry run, import (both with progress events), undo, import batches, saved
+//! mappings, and the overwrite-and-delete of the source file. Each deserializes, calls one
+//! core function, serializes; the core checks the administrator role.
 
 use std::path::Path;
 
 use atrama::sheets::{
-    self, DryRun, ImportBatch, ImportOptions, ImportReport, Mapping, ReadOptions, RowDecision,
-    SheetPreview, UndoReport,
+    self, DryRun, ImportBatch, ImportOptions, ImportReport, Mapping, Progress, ReadOptions,
+    RowDecision, SheetPreview, UndoReport,
 };
+use tauri::ipc::Channel;
+
+use crate::dialogs::file_path;
 
 use crate::ipc::IpcError;
 use crate::session::State;
@@ -22,7 +26,14 @@ pub(crate) fn sheet_preview(
     state.with_store(|_| sheets::preview(Path::new(&path), &read))
 }
 
-/// Every row checked against the mapping; nothing written.
+/// Sends a progress event; a closed window no longer listens, and the work goes on.
+fn tell(progress: &Channel<Progress>) -> impl FnMut(Progress) + '_ {
+    move |p| {
+        let _ = progress.send(p);
+    }
+}
+
+/// Every row checked against the mapping; nothing written. `progress` hears how far it got.
 #[tauri::command(async)]
 pub(crate) fn sheet_dry_run(
     state: State<'_>,
@@ -30,19 +41,39 @@ pub(crate) fn sheet_dry_run(
     read: ReadOptions,
     mapping: Mapping,
     decisions: Vec<RowDecision>,
+    progress: Channel<Progress>,
 ) -> Result<DryRun, IpcError> {
-    state.with_store(|s| s.sheet_dry_run(Path::new(&path), &read, &mapping, &decisions))
+    state.with_store(|s| {
+        s.sheet_dry_run_with_progress(
+            Path::new(&path),
+            &read,
+            &mapping,
+            &decisions,
+            &mut tell(&progress),
+        )
+    })
 }
 
-/// Imports the sheet in one transaction.
+/// Imports the sheet in one transaction. `progress` hears how far each pass got.
 #[tauri::command(async)]
 pub(crate) fn sheet_import(
     state: State<'_>,
     path: String,
     mapping: Mapping,
     options: ImportOptions,
+    progress: Channel<Progress>,
 ) -> Result<ImportReport, IpcError> {
-    state.with_store(|s| s.sheet_import(Path::new(&path), &mapping, &options))
+    state.with_store(|s| {
+        s.sheet_import_with_progress(Path::new(&path), &mapping, &options, &mut tell(&progress))
+    })
+}
+
+/// Overwrites the source sheet with zeros and deletes it (what this can and cannot
+/// guarantee: `docs/import.md`).
+#[tauri::command(async)]
+pub(crate) fn sheet_shred(state: State<'_>, path: String) -> Result<(), IpcError> {
+    let path = file_path(&path)?;
+    state.with_store(|_| sheets::shred(&path))
 }
 
 /// Undoes an import batch (tombstones), refused once anything touched it.
@@ -76,11 +107,13 @@ pub(crate) fn export_sheet_mapping(
     name: String,
     path: String,
 ) -> Result<(), IpcError> {
-    state.with_store(|s| s.export_sheet_mapping(&name, Path::new(&path)))
+    let path = file_path(&path)?;
+    state.with_store(|s| s.export_sheet_mapping(&name, &path))
 }
 
 /// Reads a mapping file and saves the mapping.
 #[tauri::command(async)]
 pub(crate) fn import_sheet_mapping(state: State<'_>, path: String) -> Result<Mapping, IpcError> {
-    state.with_store(|s| s.import_sheet_mapping(Path::new(&path)))
+    let path = file_path(&path)?;
+    state.with_store(|s| s.import_sheet_mapping(&path))
 }

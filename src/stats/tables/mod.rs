@@ -21,6 +21,7 @@
 //! The definitions are in `docs/statistics.md`.
 
 mod columns;
+pub(crate) mod counts;
 mod queries;
 
 use std::collections::{BTreeSet, HashMap};
@@ -45,12 +46,34 @@ pub const PARTS: &[&str] = &[
     "T10a", "T10b",
 ];
 
-/// Computes T1–T10 with exact counts.
+/// Computes T1–T10 with exact counts: at a coordinator from the kept monthly counts
+/// (`counts`), else from the rows.
 pub(crate) fn compute(
     conn: &Connection,
     codes: &CodeLists,
     profile: &CentreProfile,
     query: &StatsQuery,
+) -> Result<StatsReport> {
+    compute_with(conn, codes, profile, query, counts::in_use(profile, query))
+}
+
+/// Computes T1–T10 from the rows whatever the store: the reference the kept counts are
+/// tested against.
+pub(crate) fn compute_from_rows(
+    conn: &Connection,
+    codes: &CodeLists,
+    profile: &CentreProfile,
+    query: &StatsQuery,
+) -> Result<StatsReport> {
+    compute_with(conn, codes, profile, query, false)
+}
+
+fn compute_with(
+    conn: &Connection,
+    codes: &CodeLists,
+    profile: &CentreProfile,
+    query: &StatsQuery,
+    kept: bool,
 ) -> Result<StatsReport> {
     let (from, to) = query.period()?;
     let lang = query.language.unwrap_or(profile.language);
@@ -60,7 +83,12 @@ pub(crate) fn compute(
         consented_only: query.consented_only,
     };
     let mut acc = Acc::default();
-    live(conn, codes, &mut acc, &bounds)?;
+    if kept {
+        counts::ensure_fresh(conn)?;
+        counts::read(conn, codes, &mut acc, &bounds)?;
+    } else {
+        live(conn, codes, &mut acc, &bounds)?;
+    }
     archived(conn, &mut acc, &bounds)?;
     received(conn, &mut acc, &bounds)?;
 

@@ -26,7 +26,7 @@ pub(crate) const CLIENT_KIND: &str = "CASE WHEN EXISTS (SELECT 1 FROM case_file 
 
 /// Counts by (part, centre, month, category code), and caseload at the end of each month
 /// by (centre, month).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub(super) struct Acc {
     pub(super) flows: HashMap<(&'static str, String, Month, String), i64>,
     pub(super) open_at_end: HashMap<(String, Month), i64>,
@@ -34,7 +34,14 @@ pub(super) struct Acc {
 }
 
 impl Acc {
-    fn add(&mut self, part: &'static str, centre: &str, month: Month, code: &str, v: i64) {
+    pub(super) fn add(
+        &mut self,
+        part: &'static str,
+        centre: &str,
+        month: Month,
+        code: &str,
+        v: i64,
+    ) {
         if v == 0 {
             return;
         }
@@ -47,7 +54,7 @@ impl Acc {
             .or_insert(0) += v;
     }
 
-    fn add_open(&mut self, centre: &str, month: Month, v: i64) {
+    pub(super) fn add_open(&mut self, centre: &str, month: Month, v: i64) {
         if !self.centres_seen.contains(centre) {
             self.centres_seen.insert(centre.to_owned());
         }
@@ -93,6 +100,42 @@ where
 
 /// Aggregates the live records of the period.
 pub(super) fn live(conn: &Connection, codes: &CodeLists, acc: &mut Acc, q: &Bounds) -> Result<()> {
+    live_flows(conn, Some(codes), acc, q)?;
+    caseload(conn, acc, q)
+}
+
+/// The part under which `live_flows` without code lists counts incidents by their list
+/// of violence forms (JSON, sorted), from which T2a and T2b are derived ([`add_t2`]).
+pub(super) const T2_FORMS: &str = "T2forms";
+
+/// Adds `n` incidents with the violence forms `forms` (sorted, unique) to T2a (each form)
+/// and T2b (the GBVIMS primary type through the crosswalk of `codes`).
+pub(super) fn add_t2(
+    acc: &mut Acc,
+    codes: &CodeLists,
+    centre: &str,
+    m: Month,
+    forms: &[String],
+    n: i64,
+) {
+    for f in forms {
+        acc.add("T2a", centre, m, f, n);
+    }
+    let refs: Vec<&str> = forms.iter().map(String::as_str).collect();
+    acc.add("T2b", centre, m, codes.gbvims_primary(&refs), n);
+}
+
+/// T1–T10a of the live records of the period (every part but the caseload); T2 by forms
+/// list ([`T2_FORMS`]) when `codes` is `None`. Each count
+/// of a month depends only on the records of that month (and, for new or returning, on
+/// the client's other cases), so a month range computed alone gives the same counts as
+/// within a longer period: what `counts::refresh` relies on.
+pub(super) fn live_flows(
+    conn: &Connection,
+    codes: Option<&CodeLists>,
+    acc: &mut Acc,
+    q: &Bounds,
+) -> Result<()> {
     let consent = if q.consented_only { CONSENTED } else { "" };
     let from = q.from.first_day();
     let to = q.to.next().first_day();
@@ -143,11 +186,18 @@ pub(super) fn live(conn: &Connection, codes: &CodeLists, acc: &mut Acc, q: &Boun
             let mut forms: Vec<String> = serde_json::from_str(&text).unwrap_or_default();
             forms.sort();
             forms.dedup();
-            for f in &forms {
-                acc.add("T2a", centre, m, f, n);
+            match codes {
+                Some(codes) => add_t2(acc, codes, centre, m, &forms, n),
+                // Kept as the list itself: the primary type depends on the code lists in
+                // force when the tables are read.
+                None => acc.add(
+                    T2_FORMS,
+                    centre,
+                    m,
+                    &serde_json::to_string(&forms).unwrap_or_default(),
+                    n,
+                ),
             }
-            let refs: Vec<&str> = forms.iter().map(String::as_str).collect();
-            acc.add("T2b", centre, m, codes.gbvims_primary(&refs), n);
             Ok(())
         },
     )?;
@@ -273,6 +323,14 @@ pub(super) fn live(conn: &Connection, codes: &CodeLists, acc: &mut Acc, q: &Boun
         },
     )?;
 
+    Ok(())
+}
+
+/// T10b of the live records: the caseload at the end of the month before the period and
+/// of each month of it.
+pub(super) fn caseload(conn: &Connection, acc: &mut Acc, q: &Bounds) -> Result<()> {
+    let consent = if q.consented_only { CONSENTED } else { "" };
+    let to = q.to.next().first_day();
     // T10b: caseload. A case is open at the end of month M when it was opened in M or
     // before and not closed in M or before. Grouped by (opening month, closing month), a
     // few thousand pairs at most, then spread over the months in Rust.

@@ -194,6 +194,26 @@ pub(crate) fn outgoing(
     peer: &str,
     codes: &CodeLists,
 ) -> Result<Vec<ReferenceData>> {
+    attached(conn, peer, codes, false)
+}
+
+/// The reference items a sync file to another computer of this centre attaches (`peer`:
+/// `computer:<installation>`), as [`outgoing`] does for a centre; packs licensed for this
+/// centre only are included, since they stay within it.
+pub(crate) fn outgoing_within_centre(
+    conn: &Connection,
+    peer: &str,
+    codes: &CodeLists,
+) -> Result<Vec<ReferenceData>> {
+    attached(conn, peer, codes, true)
+}
+
+fn attached(
+    conn: &Connection,
+    peer: &str,
+    codes: &CodeLists,
+    within_centre: bool,
+) -> Result<Vec<ReferenceData>> {
     let reported: HashMap<(String, String), String> = conn
         .prepare("SELECT kind, item_id, version FROM reference_peer WHERE peer = ?1")?
         .query_map([peer], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?
@@ -231,16 +251,18 @@ pub(crate) fn outgoing(
             }
         }
     }
-    // Instrument packs loaded here (not built in) that may be passed on.
+    // Instrument packs loaded here (not built in) that may be passed on: within the centre,
+    // those licensed for it only too.
     let packs: Vec<(String, u32, String)> = conn
         .prepare(
             "SELECT p.id, p.version, p.body FROM instrument_pack p
-             WHERE p.builtin = 0 AND p.licence != 'local_only'
+             WHERE p.builtin = 0 AND (?1 OR p.licence != 'local_only')
                AND p.version = (SELECT max(version) FROM instrument_pack q
-                                WHERE q.id = p.id AND q.builtin = 0 AND q.licence != 'local_only')
+                                WHERE q.id = p.id AND q.builtin = 0
+                                  AND (?1 OR q.licence != 'local_only'))
              ORDER BY p.id",
         )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .query_map([within_centre], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
     for (id, version, body) in packs {
         let version = version.to_string();
@@ -268,12 +290,16 @@ fn item(kind: &str, id: &str, version: &str, body: String) -> ReferenceData {
 
 /// Where an item comes from and who applies it.
 pub(crate) struct Origin<'a> {
-    /// `local` or the sender's centre code.
+    /// `local`, the sender's centre code, or `computer <name>` (another computer of this
+    /// centre).
     pub source: &'a str,
     /// The bundle.
     pub bundle_id: Option<&'a str>,
     /// Who.
     pub user: &'a str,
+    /// From another computer of this same centre: a pack licensed for this centre only
+    /// travels between its computers.
+    pub within_centre: bool,
 }
 
 pub(super) fn outcome(d: &ReferenceData, what: &str, reason: Option<String>) -> ReferenceOutcome {
@@ -555,6 +581,7 @@ impl Store {
                 source: "local",
                 bundle_id: None,
                 user,
+                within_centre: false,
             },
         )?;
         if result.outcome != "applied" {

@@ -51,7 +51,7 @@ pub(super) fn apply(
             )),
         ));
     }
-    if pack.licence == crate::risk::pack::Licence::LocalOnly {
+    if pack.licence == crate::risk::pack::Licence::LocalOnly && !origin.within_centre {
         return Ok(outcome(
             d,
             "rejected",

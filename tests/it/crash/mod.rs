@@ -23,6 +23,7 @@ mod backup;
 mod export;
 mod import;
 mod migration;
+mod peers;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -26,6 +26,8 @@ export function blankIncident(): IncidentFields {
     place_type: 'unknown',
     reported_to_police: 'unknown',
     perpetrators: [blankPerpetrator()],
+    description: null,
+    police: { report_number: null, station: null, officer: null, reported_on: null },
   };
 }
 

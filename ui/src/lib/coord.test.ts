@@ -40,6 +40,12 @@ describe('coordination helpers', () => {
     expect(charts[1]?.lines[0]?.values).toEqual([1, 1, 0]);
   });
 
+  it('marks the month still under way as incomplete, and only that one', () => {
+    const [c] = chartsOf(trend, '2026-03', (m) => `${m} (so far)`);
+    expect(c?.labels).toEqual(['2026-01', '2026-02', '2026-03 (so far)']);
+    expect(chartsOf(trend, '2026-04', (m) => `${m} (so far)`)[0]?.labels).toEqual(trend.months);
+  });
+
   it('describes a chart in words', () => {
     const [c] = chartsOf(trend);
     expect(chartDescription(c!, 'Cases opened', 'total', String)).toBe(

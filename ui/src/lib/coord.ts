@@ -31,11 +31,24 @@ export interface ChartData {
   lines: { key: string; values: number[]; total: number }[];
 }
 
-/** The trend split into one chart per measure (series in the core's order). */
-export function chartsOf(trend: TrendReport): ChartData[] {
+/** This month as `YYYY-MM` (local time): the month whose figures are still coming in. */
+export function currentMonth(now: Date = new Date()): string {
+  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}`;
+}
+
+/**
+ * The trend split into one chart per measure (series in the core's order). The month still
+ * under way (`current`) is labelled by `incomplete`, so that its low figures are not read as
+ * a fall.
+ */
+export function chartsOf(
+  trend: TrendReport,
+  current: string = currentMonth(),
+  incomplete: (month: string) => string = (m) => m,
+): ChartData[] {
   return trend.measures.map((m) => ({
     measure: m.measure,
-    labels: [...trend.months],
+    labels: trend.months.map((month) => (month === current ? incomplete(month) : month)),
     lines: trend.series
       .filter((s) => s.measure === m.measure)
       .map((s) => ({ key: s.key, values: [...s.values], total: s.total })),

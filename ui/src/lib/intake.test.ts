@@ -43,6 +43,37 @@ describe('intake form', () => {
     expect(toIntake(form).incident).toBeNull();
   });
 
+  it('books the first appointment only when asked, empty text as null', () => {
+    const form = blankIntake('ona');
+    expect(form.hasAppointment).toBe(false);
+    expect(toIntake(form).appointment).toBeNull();
+    form.hasAppointment = true;
+    form.appointment.on_date = '2026-12-09';
+    form.appointment.at_time = '';
+    form.appointment.place = '  Room 2 ';
+    form.appointment.with_whom = ' ';
+    form.appointment.minutes = '45' as unknown as number;
+    expect(toIntake(form).appointment).toEqual({
+      kind: 'meeting',
+      on_date: '2026-12-09',
+      at_time: null,
+      minutes: 45,
+      place: 'Room 2',
+      with_whom: null,
+      staff: null,
+    });
+  });
+
+  it('an intake draft kept before appointments at intake still opens, without one', () => {
+    const old = blankIntake('ona') as Partial<ReturnType<typeof blankIntake>>;
+    delete old.hasAppointment;
+    delete old.appointment;
+    const form = parseIntake(JSON.stringify(old), 'ona');
+    expect(form.hasAppointment).toBe(false);
+    expect(form.appointment.kind).toBe('meeting');
+    expect(toIntake(form).appointment).toBeNull();
+  });
+
   it('reopens a draft where it was left, and starts afresh from a broken one', () => {
     const form = blankIntake('ona');
     form.step = 3;

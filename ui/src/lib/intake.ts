@@ -1,5 +1,6 @@
 // The intake form's state as it is kept in a draft (JSON inside the encrypted store), and
 // the record it becomes. The core checks every code when the intake is recorded.
+import type { AppointmentFields } from './bindings/AppointmentFields';
 import type { ConsentFields } from './bindings/ConsentFields';
 import type { Intake } from './bindings/Intake';
 import type { Tri } from './bindings/Tri';
@@ -17,6 +18,15 @@ export interface IntakeForm {
   consentServices: Tri;
   consentStatistics: Tri;
   consentBy: string;
+  /** Book the first appointment with the intake (written in the same transaction). */
+  hasAppointment: boolean;
+  /** The first appointment as typed (recorded only with `hasAppointment`). */
+  appointment: AppointmentFields;
+}
+
+/** A first appointment: a meeting with the client, today, an hour, the person recording goes. */
+export function blankAppointment(): AppointmentFields {
+  return { kind: 'meeting', on_date: today(), at_time: null, minutes: 60, place: null, with_whom: null, staff: null };
 }
 
 export function blankIntake(lead: string): IntakeForm {
@@ -38,11 +48,14 @@ export function blankIntake(lead: string): IntakeForm {
       children: [],
       consents: [],
       existing_client: null,
+      appointment: null,
     },
     hasIncident: true,
     consentServices: 'unknown',
     consentStatistics: 'unknown',
     consentBy: 'self',
+    hasAppointment: false,
+    appointment: blankAppointment(),
   };
 }
 
@@ -52,6 +65,9 @@ export function parseIntake(body: string, lead: string): IntakeForm {
     const form = JSON.parse(body) as IntakeForm;
     if (form && form.version === 1 && form.intake) {
       form.intake.existing_client ??= null;
+      // A draft from before appointments at intake.
+      form.hasAppointment ??= false;
+      form.appointment ??= blankAppointment();
       return form;
     }
   } catch {
@@ -113,5 +129,15 @@ export function toIntake(form: IntakeForm): Intake {
     consents,
     // A client found by the duplicate check ("this is her"): the case is hers.
     existing_client: intake.existing_client ?? null,
+    appointment: form.hasAppointment
+      ? {
+          ...form.appointment,
+          at_time: empty(form.appointment.at_time),
+          minutes: Number(form.appointment.minutes) || 0,
+          place: empty(form.appointment.place),
+          with_whom: empty(form.appointment.with_whom),
+          staff: empty(form.appointment.staff),
+        }
+      : null,
   };
 }

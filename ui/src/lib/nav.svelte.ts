@@ -10,6 +10,7 @@ export type Section =
   | 'overview'
   | 'incidents'
   | 'services'
+  | 'appointments'
   | 'referrals'
   | 'orders'
   | 'children'
@@ -25,6 +26,7 @@ export const SECTIONS: readonly Section[] = [
   'overview',
   'incidents',
   'services',
+  'appointments',
   'referrals',
   'orders',
   'children',
@@ -38,14 +40,14 @@ export const SECTIONS: readonly Section[] = [
 ];
 
 /** The parts of the sync screen. */
-export type SyncTab = 'identity' | 'partners' | 'export' | 'import';
+export type SyncTab = 'identity' | 'partners' | 'export' | 'import' | 'computers';
 
-export const SYNC_TABS: readonly SyncTab[] = ['identity', 'partners', 'export', 'import'];
+export const SYNC_TABS: readonly SyncTab[] = ['identity', 'partners', 'export', 'import', 'computers'];
 
 /** The parts of the coordination screen. */
-export type CoordTab = 'board' | 'centres' | 'trends' | 'targets' | 'quality';
+export type CoordTab = 'board' | 'centres' | 'trends' | 'targets' | 'quality' | 'exchange';
 
-export const COORD_TABS: readonly CoordTab[] = ['board', 'centres', 'trends', 'targets', 'quality'];
+export const COORD_TABS: readonly CoordTab[] = ['board', 'centres', 'trends', 'targets', 'quality', 'exchange'];
 
 export type Route =
   | { name: 'home' }

@@ -5,7 +5,7 @@ import { backend } from './backend';
 import type { Permission } from './bindings/Permission';
 
 /** The tabs of the Administration screen, each offered to those holding its permission. */
-export type AdminTab = 'staff' | 'rotation' | 'access' | 'backups' | 'retention' | 'import';
+export type AdminTab = 'staff' | 'rotation' | 'access' | 'backups' | 'retention' | 'import' | 'computers';
 
 export const ADMIN_TABS: readonly { tab: AdminTab; needs: Permission }[] = [
   { tab: 'staff', needs: 'manage_staff' },
@@ -16,6 +16,8 @@ export const ADMIN_TABS: readonly { tab: AdminTab; needs: Permission }[] = [
   // Importing records needs the administrator role (the core checks it); managing staff is
   // the administrator's alone too.
   { tab: 'import', needs: 'manage_staff' },
+  // The centre's several computers: adding, joining and removing them.
+  { tab: 'computers', needs: 'enrol_peers' },
 ];
 
 class Permissions {

@@ -11,7 +11,31 @@ import type { SafetyPlanSections } from './bindings/SafetyPlanSections';
 export const SUMMARY = '__summary';
 
 /** What a recommended action asks the case view to open. */
-export type RiskAction = { kind: 'referral'; agency_type: string } | { kind: 'protection_order' };
+export type RiskAction =
+  | { kind: 'referral'; agency_type: string }
+  | { kind: 'protection_order' }
+  /** Review the safety plan: the plan opens with this review date and the assessment's
+   *  concerns offered to it; nothing is saved until the counsellor saves. */
+  | { kind: 'safety_plan'; review_on: string; concerns: string[] };
+
+/** The items answered "yes" in an assessment, as the pack words them: the concerns offered
+ *  to the safety plan. */
+export function concernsOf(
+  answers: { [key in string]?: string },
+  items: readonly { id: string; text: { [key in string]?: string } }[],
+  lang: string,
+  languages: readonly string[],
+): string[] {
+  return items.filter((i) => answers[i.id] === 'yes').map((i) => packText(i.text, lang, languages));
+}
+
+/** The concerns section with the offered concerns added (each once, on its own line). */
+export function withConcerns(section: string, concerns: readonly string[]): string {
+  const have = new Set(section.split('\n').map((l) => l.replace(/^[-•]\s*/, '').trim()));
+  const added = concerns.filter((c) => !have.has(c)).map((c) => `- ${c}`);
+  if (added.length === 0) return section;
+  return [section.trimEnd(), ...added].filter((l) => l !== '').join('\n');
+}
 
 /** A pack text in the UI language, else in the pack's first language. */
 export function packText(

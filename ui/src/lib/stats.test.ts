@@ -1,7 +1,7 @@
 // The statistics screen's helpers: the query, cells as text, row names, the side-by-side
 // comparison of centres and the suggested file name.
 import { describe, expect, it } from 'vitest';
-import { cellText, compare, isMonth, monthsBefore, reportFileName, rowLabel, statsQuery } from './stats';
+import { cellText, columnParts, compare, isMonth, monthsBefore, reportFileName, rowLabel, statsQuery } from './stats';
 import type { StatsTable } from './bindings/StatsTable';
 
 const cell = (value: number | null) => ({ value, suppressed: value === null ? ('primary' as const) : null });
@@ -88,5 +88,15 @@ describe('stats helpers', () => {
   it('suggests a file name with the period', () => {
     expect(reportFileName('KOORD', '2026-01', '2026-03', 'xlsx')).toBe('KOORD-statistics-2026-01_2026-03.xlsx');
     expect(reportFileName('KOORD', '2026-01', '2026-01', 'csv')).toBe('KOORD-statistics-2026-01.csv');
+  });
+});
+
+describe('columnParts', () => {
+  it('splits a wide table into parts that each fit a printed page, every column once', () => {
+    const parts = columnParts(33);
+    expect(parts.map((p) => p.length)).toEqual([12, 12, 9]);
+    expect(parts.flat()).toEqual(Array.from({ length: 33 }, (_, i) => i));
+    expect(columnParts(5)).toEqual([[0, 1, 2, 3, 4]]);
+    expect(columnParts(0)).toEqual([[]]);
   });
 });

@@ -123,3 +123,18 @@ export function reportFileName(madeBy: string, from: string, to: string, format:
 export function tableIds(report: StatsReport): string[] {
   return report.tables.map((t) => t.id);
 }
+
+/** Columns a printed page holds beside the row headers (A4 landscape, 9–10 pt). */
+export const PRINT_COLUMNS = 12;
+
+/**
+ * The column indices of a wide table split into parts of at most `per` columns, for print:
+ * each part is printed as its own table with the row headers repeated (T1 has 33 columns).
+ */
+export function columnParts(count: number, per: number = PRINT_COLUMNS): number[][] {
+  const parts: number[][] = [];
+  for (let start = 0; start < count; start += per) {
+    parts.push(Array.from({ length: Math.min(per, count - start) }, (_, i) => start + i));
+  }
+  return parts.length > 0 ? parts : [[]];
+}

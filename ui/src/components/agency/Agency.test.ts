@@ -78,7 +78,9 @@ describe('LetterSheet', () => {
     expect(sheet.getAttribute('lang')).toBe('lt');
     expect(sheet.textContent).toContain('Klaipėdos policija');
     expect(sheet.textContent).toContain('Rūta Jonaitė');
-    expect(sheet.textContent).toContain('ce1');
+    // The consent by its date, never by its internal id.
+    expect(document.getElementById('letter-consent-date')!.textContent).toBe('2026-10-02');
+    expect(sheet.textContent).not.toContain('ce1');
     expect([...sheet.querySelectorAll('dd[data-field]')].map((d) => d.getAttribute('data-field'))).toEqual(['name']);
     // A field the consent named but without a value in the letter is not invented.
     expect(sheet.textContent).not.toContain('Telefonas');
@@ -99,6 +101,7 @@ describe('ReferralLetterPanel', () => {
       supersedes: null,
       meta,
       fields: { on_date: '2026-10-03', agency_type: 'police', status: 'referred', consent_event_id: 'ce1' },
+      status_on: null,
     };
     const createReferralLetter = vi.fn<Backend['createReferralLetter']>().mockResolvedValue(letter);
     const directory = vi.fn<Backend['directory']>().mockResolvedValue([letter.addressee!]);
@@ -114,6 +117,27 @@ describe('ReferralLetterPanel', () => {
     expect((await screen.findByText('Rūta Jonaitė')).textContent).toBe('Rūta Jonaitė');
     await fireEvent.click(screen.getByRole('button', { name: 'Print…' }));
     expect(print).toHaveBeenCalled();
+  });
+
+  it("without an agency from the directory, the letter is in the client's language", async () => {
+    const referral: Referral = {
+      id: 'r1',
+      supersedes: null,
+      meta,
+      fields: { on_date: '2026-10-03', agency_type: 'police', status: 'referred', consent_event_id: 'ce1' },
+      status_on: null,
+    };
+    const createReferralLetter = vi.fn<Backend['createReferralLetter']>().mockResolvedValue(letter);
+    setBackend(
+      fakeBackend({
+        directory: () => Promise.resolve([]),
+        referralLetters: () => Promise.resolve([]),
+        createReferralLetter,
+      }),
+    );
+    render(ReferralLetterPanel, { caseId: 'c1', referral, clientLanguage: 'ru', onclose: () => {} });
+    await fireEvent.click(await screen.findByRole('button', { name: 'Create the letter' }));
+    await vi.waitFor(() => expect(createReferralLetter).toHaveBeenCalledWith('r1', null, 'ru'));
   });
 });
 

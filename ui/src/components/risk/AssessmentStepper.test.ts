@@ -108,6 +108,17 @@ describe('AssessmentStepper', () => {
     });
   });
 
+  it('takes Y/N/D keys as soon as it opens, before the draft is read', async () => {
+    // The draft read never finishes here: the keys must not wait for it.
+    setBackend(fakeBackend({ scoreAnswers, formDraft: () => new Promise(() => {}) }));
+    render(AssessmentStepper, { caseId: 'c1', pack, onsaved: () => {}, oncancel: () => {} });
+    const stepper = document.getElementById('risk-stepper') as HTMLElement;
+    await vi.waitFor(() => expect(document.activeElement).toBe(stepper));
+    expect(screen.getByText('Question q1?')).toBeTruthy();
+    await fireEvent.keyDown(document.activeElement!, { key: 'y' });
+    expect(await screen.findByText('Question kids?')).toBeTruthy();
+  });
+
   it('moves with the arrow keys and Enter without answering', async () => {
     setBackend(fakeBackend({ scoreAnswers }));
     render(AssessmentStepper, { caseId: 'c1', pack, onsaved: () => {}, oncancel: () => {} });

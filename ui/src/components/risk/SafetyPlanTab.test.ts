@@ -48,6 +48,31 @@ describe('SafetyPlanTab', () => {
     expect(fields.review_on).toBe('2026-11-25');
   });
 
+  it('opened from a recommendation: the review date set, the concerns offered, never saved empty', async () => {
+    const saveSafetyPlan = vi.fn<Backend['saveSafetyPlan']>().mockResolvedValue('sp1');
+    setBackend(fakeBackend({ safetyPlan: () => Promise.resolve({ current: null, versions: [] }), saveSafetyPlan }));
+    render(SafetyPlanTab, {
+      caseId: 'c1',
+      start: { kind: 'safety_plan', review_on: '2026-11-03', concerns: ['He threatened to kill me.'] },
+    });
+    expect(await screen.findByText('He threatened to kill me.')).toBeTruthy();
+    // Shown in the app language's short date (en-GB); the model stays ISO (checked below).
+    expect((screen.getByLabelText('Review on') as HTMLInputElement).value).toBe('03/11/2026');
+    // Nothing written: the save is refused here, the core is not even asked.
+    await fireEvent.click(screen.getByRole('button', { name: 'Save the safety plan' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/Nothing is written/);
+    expect(saveSafetyPlan).not.toHaveBeenCalled();
+    await fireEvent.click(screen.getByRole('button', { name: 'Add them to the concerns' }));
+    const concerns = screen.getByLabelText("Concerns, in the client's own words") as HTMLTextAreaElement;
+    expect(concerns.value).toBe('- He threatened to kill me.');
+    await fireEvent.click(screen.getByRole('button', { name: 'Save the safety plan' }));
+    await vi.waitFor(() => expect(saveSafetyPlan).toHaveBeenCalled());
+    const [, base, fields] = saveSafetyPlan.mock.calls[0]!;
+    expect(base).toBeNull();
+    expect(fields.review_on).toBe('2026-11-03');
+    expect(fields.sections.concerns).toBe('- He threatened to kill me.');
+  });
+
   it('prints nothing the client has not chosen, always under the warning', async () => {
     const logSafetyPlanPrint = vi.fn<Backend['logSafetyPlanPrint']>().mockResolvedValue(undefined);
     const print = vi.spyOn(window, 'print').mockImplementation(() => {});
@@ -89,7 +114,30 @@ describe('RiskTab', () => {
     licence_note: null,
     scoring: 'count_yes',
     judgement: 'raise',
-    items: [],
+    items: [
+      {
+        id: 'threats',
+        text: { en: 'He threatened to kill me.' },
+        help: null,
+        answer: 'yes_no',
+        weight: 1,
+        choices: [],
+        min: null,
+        max: null,
+        show_if: null,
+      },
+      {
+        id: 'weapon',
+        text: { en: 'He has a weapon.' },
+        help: null,
+        answer: 'yes_no',
+        weight: 1,
+        choices: [],
+        min: null,
+        max: null,
+        show_if: null,
+      },
+    ],
     bands: [
       { id: 'standard', label: { en: 'Standard' }, min: 0, max: 1, actions: [] },
       {
@@ -162,7 +210,7 @@ describe('RiskTab', () => {
           Promise.resolve({
             assessments: [
               assessment('a1', '2026-10-01', 'standard', 0, null),
-              assessment('a2', '2026-11-02', 'high', 1, 'high'),
+              { ...assessment('a2', '2026-11-02', 'high', 1, 'high'), answers: { threats: 'yes', weapon: 'no' } },
             ],
             trend: 'up',
           }),
@@ -178,8 +226,13 @@ describe('RiskTab', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Consider a protection order.' }));
     expect(onaction).toHaveBeenLastCalledWith({ kind: 'protection_order' });
     expect(screen.queryByRole('button', { name: 'Consider a multi-agency risk meeting.' })).toBeNull();
+    // The plan opens with the review date and the assessment's concerns; nothing is saved.
     await fireEvent.click(screen.getByRole('button', { name: 'Review the safety plan within 24 hours.' }));
-    await vi.waitFor(() => expect(setSafetyPlanReview).toHaveBeenCalledWith('c1', '2026-11-03'));
-    expect(await screen.findByText('The safety plan is due for review on 3 Nov 2026.')).toBeTruthy();
+    expect(onaction).toHaveBeenLastCalledWith({
+      kind: 'safety_plan',
+      review_on: '2026-11-03',
+      concerns: ['He threatened to kill me.'],
+    });
+    expect(setSafetyPlanReview).not.toHaveBeenCalled();
   });
 });

@@ -3,6 +3,18 @@
 // only in component unit tests (never in end-to-end tests). Every type here is generated
 // from the Rust types (src/lib/bindings), never written by hand.
 import type { AccessEntry } from '../bindings/AccessEntry';
+import type { CaseReview } from '../bindings/CaseReview';
+import type { Installation } from '../bindings/Installation';
+import type { PeersOverview } from '../bindings/PeersOverview';
+import type { SyncResult } from '../bindings/SyncResult';
+import type { Appointment } from '../bindings/Appointment';
+import type { AppointmentFields } from '../bindings/AppointmentFields';
+import type { AppointmentId } from '../bindings/AppointmentId';
+import type { CalendarEntry } from '../bindings/CalendarEntry';
+import type { TodayCounts } from '../bindings/TodayCounts';
+import type { TodayPage } from '../bindings/TodayPage';
+import type { TodayQueue } from '../bindings/TodayQueue';
+import type { TodaySort } from '../bindings/TodaySort';
 import type { DryRun } from '../bindings/DryRun';
 import type { ImportBatch } from '../bindings/ImportBatch';
 import type { ImportOptions } from '../bindings/ImportOptions';
@@ -11,6 +23,7 @@ import type { Mapping } from '../bindings/Mapping';
 import type { ReadOptions } from '../bindings/ReadOptions';
 import type { RowDecision } from '../bindings/RowDecision';
 import type { SheetPreview } from '../bindings/SheetPreview';
+import type { Progress } from '../bindings/Progress';
 import type { UndoReport } from '../bindings/UndoReport';
 import type { CentreEntry } from '../bindings/CentreEntry';
 import type { CentreUpdate } from '../bindings/CentreUpdate';
@@ -22,11 +35,17 @@ import type { TargetInput } from '../bindings/TargetInput';
 import type { TargetProgress } from '../bindings/TargetProgress';
 import type { TrendReport } from '../bindings/TrendReport';
 import type { TrendQuery } from '../bindings/TrendQuery';
+import type { ExchangeRequest } from '../bindings/ExchangeRequest';
+import type { ExchangeSummary } from '../bindings/ExchangeSummary';
+import type { PeriodType } from '../bindings/PeriodType';
+import type { ParquetSummary } from '../bindings/ParquetSummary';
 import type { AppPhase } from '../bindings/AppPhase';
 import type { BackupCheck } from '../bindings/BackupCheck';
 import type { BackupReport } from '../bindings/BackupReport';
 import type { BackupStatus } from '../bindings/BackupStatus';
 import type { CaseDetail } from '../bindings/CaseDetail';
+import type { CasePrintout } from '../bindings/CasePrintout';
+import type { PrintoutRequest } from '../bindings/PrintoutRequest';
 import type { CaseFields } from '../bindings/CaseFields';
 import type { CaseFilter } from '../bindings/CaseFilter';
 import type { CaseId } from '../bindings/CaseId';
@@ -147,13 +166,41 @@ export interface Backend {
   setWindowIcon(neutral: boolean): Promise<void>;
   /** First run: use an existing store folder (e.g. restored from a backup); the new phase. */
   useExistingStore(path: string): Promise<AppPhase>;
+  /** First run: makes this computer's store from the centre's join file with the recovery
+   *  key, named `name`; this computer's fingerprint, to read aloud to the administrator. */
+  joinCentre(path: string, recoveryKey: string, name: string): Promise<string>;
+  /** Writes the enrolment file of the computer just joined to `path`. */
+  saveJoinEnrolment(path: string): Promise<SavedFile>;
+  /** Ends the join on the first screen; the new phase (locked: people unlock). */
+  finishJoin(): Promise<AppPhase>;
   /** The native folder dialog; the chosen folder, or null. */
   chooseFolder(): Promise<string | null>;
 
   workQueues(today: string): Promise<WorkQueues>;
+  /** True counts of my Today lists. */
+  todayCounts(today: string): Promise<TodayCounts>;
+  /** One page of a Today list, sorted. */
+  todayPage(
+    today: string,
+    queue: TodayQueue,
+    sort: TodaySort,
+    descending: boolean,
+    offset: number,
+    limit: number,
+  ): Promise<TodayPage>;
+  /** My calendar from `from` to `to` (both included, at most 62 days). */
+  calendar(today: string, from: string, to: string): Promise<CalendarEntry[]>;
+  appointments(caseId: CaseId): Promise<Appointment[]>;
+  addAppointment(caseId: CaseId, fields: AppointmentFields): Promise<AppointmentId>;
+  updateAppointment(id: AppointmentId, fields: AppointmentFields): Promise<void>;
+  cancelAppointment(id: AppointmentId): Promise<void>;
+  /** A referral's status changed on `on`: a dated status event (not a correction). */
+  changeReferralStatus(old: ReferralId, status: string, on: string): Promise<ReferralId>;
   search(text: string, limit?: number): Promise<SearchHit[]>;
   caseList(filter: CaseFilter): Promise<CaseSummary[]>;
   caseDetail(caseId: CaseId): Promise<CaseDetail>;
+  /** A case laid out for print (summary or the client's copy); the print is logged. */
+  casePrintout(caseId: CaseId, request: PrintoutRequest): Promise<CasePrintout>;
   clientIdentity(clientId: ClientId): Promise<ClientIdentity>;
   staff(): Promise<StaffMember[]>;
   codeLists(language: Language): Promise<CodeCatalogue>;
@@ -215,6 +262,9 @@ export interface Backend {
   logSafetyPlanPrint(caseId: CaseId, planId: SafetyPlanId, sections: string[]): Promise<void>;
   // Administration: the core checks each call against the person's permissions again.
   permissions(): Promise<Permission[]>;
+  /** The signed-in person's own choice to see clients' names in lists. */
+  clientNamesInLists(): Promise<boolean>;
+  setClientNamesInLists(on: boolean): Promise<void>;
   addStaff(user: string, role: Role, disciplines: string[], passphrase: string): Promise<void>;
   disableStaff(user: string): Promise<void>;
   enableStaff(user: string, passphrase: string): Promise<void>;
@@ -253,14 +303,45 @@ export interface Backend {
     onProgress: (event: ImportEvent) => void,
   ): Promise<ImportFileResult[]>;
   importHistory(limit: number): Promise<ImportLogEntry[]>;
+  // The centre's several computers (Administration → Computers, Sync → This centre's computers).
+  /** The centre's computers, this computer, the sync folder and the last sync. */
+  peersOverview(): Promise<PeersOverview>;
+  /** This computer's fingerprint, naming it (and making its keys) the first time. */
+  peersFingerprint(name: string): Promise<string>;
+  /** Writes this computer's enrolment file to `path`. */
+  savePeersEnrolment(name: string, path: string): Promise<SavedFile>;
+  /** Adds a computer from its enrolment file if the typed fingerprint matches. */
+  peersAdd(path: string, fingerprint: string): Promise<Installation>;
+  /** Writes a join file (a full copy of the store) for a new computer to `path`. */
+  peersJoinFile(path: string, name: string): Promise<SavedFile>;
+  /** Removes a computer (a lost laptop) by its installation id. */
+  peersRemove(computer: string): Promise<void>;
+  /** Hands the sending to the coordination centre to another current computer (its id). */
+  peersHandOver(computer: string): Promise<void>;
+  /** Takes the sending to the coordination centre over here (its holder was removed). */
+  peersTakeOver(): Promise<void>;
+  /** Remembers the sync folder (empty: forgets it); the folder now set. */
+  setPeersFolder(folder: string): Promise<string>;
+  /** Syncs through the remembered folder; a missing folder is a result, not an error. */
+  peersSync(automatic: boolean): Promise<SyncResult>;
+  /** The fields of a case changed on two computers, safety-critical ones first. */
+  peerCaseReviews(caseId: CaseId): Promise<CaseReview[]>;
+  /** Keeps the chosen value (its version) of a field changed on two computers. */
+  resolvePeerReview(table: string, recordId: string, field: string, version: string): Promise<void>;
+  /** The ids of the cases with a field changed on two computers. */
+  peerReviewCases(): Promise<string[]>;
   /** The native open dialog; the chosen paths (none if cancelled). */
   chooseFiles(kind: FileKind, multiple: boolean): Promise<string[]>;
   /** The native save dialog starting at `fileName`; the chosen path, or null. */
   chooseSaveFile(kind: FileKind, fileName: string): Promise<string | null>;
+  /** Prints the page (its print styles) to a PDF at `path`, A4, landscape if asked. */
+  savePdf(path: string, landscape: boolean): Promise<SavedFile>;
   /** T1–T10 with exact counts, for the screen only (never published as such). */
   statsTables(query: StatsQuery): Promise<StatsReport>;
   /** Writes the published tables (small counts suppressed) to `path` as `csv` or `xlsx`. */
   publishStats(query: StatsQuery, format: 'csv' | 'xlsx', path: string, codesOnly: boolean): Promise<SavedFile>;
+  /** Writes the record-level Parquet warehouse into the folder `outDir` (coordination centre); `period` `YYYY` or `YYYY..YYYY`. */
+  warehouseExportParquet(outDir: string, period: string | null): Promise<ParquetSummary>;
   // The joint case analysis: templates (coordination centre), the form (centre), the
   // comparison (coordination centre).
   analysisTemplates(): Promise<TemplateInfo[]>;
@@ -276,6 +357,11 @@ export interface Backend {
   exportAnalysisComparison(query: CompareQuery, path: string): Promise<SavedFile>;
   /** The published tables (small counts suppressed), for the print view. */
   publishedStats(query: StatsQuery, codesOnly: boolean): Promise<StatsReport>;
+  /** Writes T1–T10 as an exchange file (DHIS2, ADX, SDMX-CSV) into `folder`; `mapping` is
+   * the mapping file's full path (empty: none, SDMX-CSV only). */
+  warehouseExport(request: ExchangeRequest, mapping: string, folder: string): Promise<ExchangeSummary>;
+  /** Writes a mapping template (every cell and centre, empty UIDs) to `path`. */
+  warehouseMappingTemplate(periodType: PeriodType, period: string, path: string): Promise<SavedFile>;
   /** Coordination centre: the enrolled centres with region, city and cadence. */
   centres(): Promise<CentreEntry[]>;
   updateCentre(update: CentreUpdate): Promise<CentreEntry>;
@@ -297,8 +383,21 @@ export interface Backend {
   importDirectory(path: string): Promise<DirectoryImport>;
   // Spreadsheet import (Administration → Import records).
   sheetPreview(path: string, read: ReadOptions): Promise<SheetPreview>;
-  sheetDryRun(path: string, read: ReadOptions, mapping: Mapping, decisions: RowDecision[]): Promise<DryRun>;
-  sheetImport(path: string, mapping: Mapping, options: ImportOptions): Promise<ImportReport>;
+  sheetDryRun(
+    path: string,
+    read: ReadOptions,
+    mapping: Mapping,
+    decisions: RowDecision[],
+    onProgress: (progress: Progress) => void,
+  ): Promise<DryRun>;
+  sheetImport(
+    path: string,
+    mapping: Mapping,
+    options: ImportOptions,
+    onProgress: (progress: Progress) => void,
+  ): Promise<ImportReport>;
+  /** Overwrites the source sheet with zeros and deletes it. */
+  sheetShred(path: string): Promise<void>;
   sheetUndo(batchId: string): Promise<UndoReport>;
   sheetBatches(): Promise<ImportBatch[]>;
   sheetMappings(): Promise<Mapping[]>;

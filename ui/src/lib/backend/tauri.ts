@@ -3,6 +3,7 @@ import { Channel, invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type { RotationProgress } from '../bindings/RotationProgress';
 import type { ImportEvent } from '../bindings/ImportEvent';
+import type { Progress } from '../bindings/Progress';
 import { asIpcError, type Backend } from './index';
 
 // Each call is timed with performance.mark/measure (`ipc:<command>`, no arguments or
@@ -41,12 +42,25 @@ export const tauriBackend: Backend = {
   setWindowTitle: (title) => call('set_window_title', { title }),
   setWindowIcon: (neutral) => call('set_window_icon', { neutral }),
   useExistingStore: (path) => call('use_existing_store', { path }),
+  joinCentre: (path, recoveryKey, name) => call('join_centre', { path, recoveryKey, name }),
+  saveJoinEnrolment: (path) => call('save_join_enrolment', { path }),
+  finishJoin: () => call('finish_join'),
   chooseFolder: () => call('choose_folder'),
 
   workQueues: (today) => call('work_queues', { today }),
+  todayCounts: (today) => call('today_counts', { today }),
+  todayPage: (today, queue, sort, descending, offset, limit) =>
+    call('today_page', { today, queue, sort, descending, offset, limit }),
+  calendar: (today, from, to) => call('calendar', { today, from, to }),
+  appointments: (caseId) => call('appointments', { caseId }),
+  addAppointment: (caseId, fields) => call('add_appointment', { caseId, fields }),
+  updateAppointment: (id, fields) => call('update_appointment', { id, fields }),
+  cancelAppointment: (id) => call('cancel_appointment', { id }),
+  changeReferralStatus: (old, status, on) => call('change_referral_status', { old, status, on }),
   search: (text, limit) => call('search', { text, limit: limit ?? null }),
   caseList: (filter) => call('case_list', { filter }),
   caseDetail: (caseId) => call('case_detail', { caseId }),
+  casePrintout: (caseId, request) => call('case_printout', { caseId, request }),
   clientIdentity: (clientId) => call('client_identity', { clientId }),
   staff: () => call('staff'),
   codeLists: (language) => call('code_lists', { language }),
@@ -98,6 +112,8 @@ export const tauriBackend: Backend = {
   setSafetyPlanReview: (caseId, on) => call('set_safety_plan_review', { caseId, on }),
   logSafetyPlanPrint: (caseId, planId, sections) => call('log_safety_plan_print', { caseId, planId, sections }),
   permissions: () => call('permissions'),
+  clientNamesInLists: () => call('client_names_in_lists'),
+  setClientNamesInLists: (on) => call('set_client_names_in_lists', { on }),
   addStaff: (user, role, disciplines, passphrase) => call('add_staff', { user, role, disciplines, passphrase }),
   disableStaff: (user) => call('disable_staff', { user }),
   enableStaff: (user, passphrase) => call('enable_staff', { user, passphrase }),
@@ -137,10 +153,26 @@ export const tauriBackend: Backend = {
     return call('import_bundles', { paths, dryRun, progress });
   },
   importHistory: (limit) => call('import_history', { limit }),
+  peersOverview: () => call('peers_overview'),
+  peersFingerprint: (name) => call('peers_fingerprint', { name }),
+  savePeersEnrolment: (name, path) => call('save_peers_enrolment', { name, path }),
+  peersAdd: (path, fingerprint) => call('peers_add', { path, fingerprint }),
+  peersJoinFile: (path, name) => call('peers_join_file', { path, name }),
+  peersRemove: (computer) => call('peers_remove', { computer }),
+  peersHandOver: (computer) => call('peers_hand_over', { computer }),
+  peersTakeOver: () => call('peers_take_over'),
+  setPeersFolder: (folder) => call('set_peers_folder', { folder }),
+  peersSync: (automatic) => call('peers_sync', { automatic }),
+  peerCaseReviews: (caseId) => call('peer_case_reviews', { caseId }),
+  resolvePeerReview: (table, recordId, field, version) =>
+    call('resolve_peer_review', { table, recordId, field, version }),
+  peerReviewCases: () => call('peer_review_cases'),
   chooseFiles: (kind, multiple) => call('choose_files', { kind, multiple }),
   chooseSaveFile: (kind, fileName) => call('choose_save_file', { kind, fileName }),
+  savePdf: (path, landscape) => call('save_pdf', { path, landscape }),
   statsTables: (query) => call('stats_tables', { query }),
   publishStats: (query, format, path, codesOnly) => call('publish_stats', { query, format, path, codesOnly }),
+  warehouseExportParquet: (outDir, period) => call('warehouse_export_parquet', { outDir, period }),
   analysisTemplates: () => call('analysis_templates'),
   analysisTemplate: (id, version) => call('analysis_template', { id, version }),
   analysisExampleTemplate: () => call('analysis_example_template'),
@@ -153,6 +185,9 @@ export const tauriBackend: Backend = {
   compareAnalyses: (query) => call('compare_analyses', { query }),
   exportAnalysisComparison: (query, path) => call('export_analysis_comparison', { query, path }),
   publishedStats: (query, codesOnly) => call('published_stats', { query, codesOnly }),
+  warehouseExport: (request, mapping, folder) => call('warehouse_export', { request, mapping, folder }),
+  warehouseMappingTemplate: (periodType, period, path) =>
+    call('warehouse_mapping_template', { periodType, period, path }),
   centres: () => call('centres'),
   updateCentre: (update) => call('update_centre', { update }),
   syncBoard: () => call('sync_board'),
@@ -168,8 +203,17 @@ export const tauriBackend: Backend = {
   directory: (agencyType) => call('directory', { agencyType }),
   importDirectory: (path) => call('import_directory', { path }),
   sheetPreview: (path, read) => call('sheet_preview', { path, read }),
-  sheetDryRun: (path, read, mapping, decisions) => call('sheet_dry_run', { path, read, mapping, decisions }),
-  sheetImport: (path, mapping, options) => call('sheet_import', { path, mapping, options }),
+  sheetDryRun: (path, read, mapping, decisions, onProgress) => {
+    const progress = new Channel<Progress>();
+    progress.onmessage = onProgress;
+    return call('sheet_dry_run', { path, read, mapping, decisions, progress });
+  },
+  sheetImport: (path, mapping, options, onProgress) => {
+    const progress = new Channel<Progress>();
+    progress.onmessage = onProgress;
+    return call('sheet_import', { path, mapping, options, progress });
+  },
+  sheetShred: (path) => call('sheet_shred', { path }),
   sheetUndo: (batchId) => call('sheet_undo', { batchId }),
   sheetBatches: () => call('sheet_batches'),
   sheetMappings: () => call('sheet_mappings'),

@@ -3,4 +3,4 @@
 /**
  * What a bundle is for.
  */
-export type BundleKind = "centre_export" | "return" | "transfer";
+export type BundleKind = "centre_export" | "return" | "transfer" | "peer_sync";

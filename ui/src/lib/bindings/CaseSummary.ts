@@ -36,4 +36,10 @@ lead_worker: string,
 /**
  * Next follow-up.
  */
-follow_up_on: string | null, };
+follow_up_on: string | null, 
+/**
+ * The client's given and family name, only when the signed-in person chose to see
+ * names in lists and their role may ([`crate::store::Store::set_client_names_in_lists`]);
+ * otherwise absent from the serialised row.
+ */
+client_name?: string | null, };

@@ -3,4 +3,4 @@
 /**
  * Which kind of file a native open or save dialog is for (it sets the filter and title).
  */
-export type FileKind = "enrolment" | "bundle" | "csv";
+export type FileKind = "enrolment" | "bundle" | "csv" | "pdf" | "xlsx" | "json" | "spreadsheet" | "any" | "mapping";

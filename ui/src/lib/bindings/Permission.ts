@@ -3,4 +3,4 @@
 /**
  * A guarded action.
  */
-export type Permission = "manage_staff" | "export_bundles" | "import_bundles" | "enrol_peers" | "import_instrument_pack" | "purge" | "backup" | "rotate_key" | "read_access_log" | "statistics" | "manage_analysis_templates" | "compare_case_analyses" | "manage_reference_data";
+export type Permission = "manage_staff" | "export_bundles" | "import_bundles" | "enrol_peers" | "import_instrument_pack" | "purge" | "backup" | "rotate_key" | "read_access_log" | "statistics" | "manage_analysis_templates" | "compare_case_analyses" | "manage_reference_data" | "client_names_in_lists";

@@ -12,13 +12,18 @@ export type Referral = {
  */
 id: ReferralId, 
 /**
- * The version this one corrects (e.g. a status change).
+ * The version this one corrects or whose status it changes.
  */
 supersedes: ReferralId | null, 
 /**
  * What was recorded.
  */
 fields: ReferralFields, 
+/**
+ * When this version is a status change: the day the status changed (a correction has
+ * none).
+ */
+status_on: string | null, 
 /**
  * Version.
  */

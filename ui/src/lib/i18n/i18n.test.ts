@@ -30,6 +30,20 @@ describe('catalogues', () => {
     });
   }
 
+  it('no message writes a plural as "(s)" or names a developer file (docs/…)', () => {
+    // A count takes its plural forms from the catalogue (tn with Intl.PluralRules), never
+    // "1 bundle(s)"; a person is told what to do, not which file of the source to read.
+    const found: string[] = [];
+    for (const lang of LANGUAGES) {
+      for (const [key, text] of Object.entries(catalogues[lang])) {
+        if (/\p{L}\((?:s|es)\)/u.test(text)) found.push(`${lang} ${key}: plural written as (s)`);
+        if (/\{(?:count|n)\}[^{]*?\p{L}\(-?\p{L}{1,3}\)/u.test(text)) found.push(`${lang} ${key}: plural in brackets`);
+        if (/(?:^|[\s(“"'`])docs\//.test(text) || /\.md\b/.test(text)) found.push(`${lang} ${key}: developer file`);
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
   it('non-English catalogues are translated, not copies', () => {
     for (const lang of LANGUAGES.filter((l) => l !== 'en')) {
       // The app's name, units and a few words that are the same in both languages (az "Status").
