@@ -35,7 +35,7 @@ use super::Suppressed;
 use crate::error::{Error, Result};
 
 /// Every published figure of a period and the relations between them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct System {
     /// The exact value of each position.
     pub values: Vec<i64>,

@@ -11,6 +11,8 @@
 //!   whole period) as one system of figures and relations, suppressed together.
 //! - `audit.rs` — suppression of that system and the reader's linear-programming audit
 //!   that every publication passes.
+//! - `memo.rs` — the audited protections an unlocked store remembers, so that a period's
+//!   views and files share one audit.
 //! - `words.rs` — the report's fixed words (headers, notes, About sheet) in its language.
 //! - `output.rs` — CSV (UTF-8 with BOM) and XLSX workbooks, written atomically.
 //! - `measures.rs` — single figures read from the tables; comparison and trends.
@@ -21,6 +23,7 @@
 
 pub mod audit;
 pub mod measures;
+pub mod memo;
 pub mod output;
 pub mod quality;
 pub mod suppress;
@@ -389,8 +392,44 @@ pub fn publish_view(
     threshold: i64,
     codes_only: bool,
 ) -> Result<StatsReport> {
+    publish_with(view, finest, threshold, codes_only, |sys| {
+        audit::protect(sys, threshold).map(std::sync::Arc::new)
+    })
+}
+
+/// [`publish_view`] with the audit remembered in `memo` (see [`memo`]).
+pub fn publish_view_memo(
+    view: &StatsReport,
+    finest: &StatsReport,
+    threshold: i64,
+    codes_only: bool,
+    memo: &memo::ProtectionMemo,
+) -> Result<StatsReport> {
+    publish_with(view, finest, threshold, codes_only, |sys| {
+        memo.protect(sys, threshold)
+    })
+}
+
+/// Audits the system of `finest` into `memo` ahead of [`publish_view_memo`], so that the
+/// print view or file that follows finds it done.
+pub fn prepare_publication(
+    finest: &StatsReport,
+    threshold: i64,
+    memo: &memo::ProtectionMemo,
+) -> Result<()> {
     let cube = views::Cube::new(finest)?;
-    let protection = audit::protect(&cube.system, threshold)?;
+    memo.protect(&cube.system, threshold).map(|_| ())
+}
+
+fn publish_with(
+    view: &StatsReport,
+    finest: &StatsReport,
+    threshold: i64,
+    codes_only: bool,
+    protect: impl FnOnce(&audit::System) -> Result<std::sync::Arc<audit::Protection>>,
+) -> Result<StatsReport> {
+    let cube = views::Cube::new(finest)?;
+    let protection = protect(&cube.system)?;
     let mut out = view.clone();
     cube.apply(&mut out, &protection.marks)?;
     if codes_only {
@@ -508,7 +547,17 @@ impl crate::store::Store {
     pub fn published_tables(&self, query: &StatsQuery, codes_only: bool) -> Result<StatsReport> {
         let view = self.monthly_tables(query)?;
         let finest = self.monthly_tables(&finest_query(query))?;
-        publish_view(&view, &finest, THRESHOLD, codes_only)
+        publish_view_memo(&view, &finest, THRESHOLD, codes_only, &self.publications)
+    }
+
+    /// The finest counts `query` is published from, and the memo its audit goes to: for
+    /// auditing ahead ([`prepare_publication`]) without holding the store.
+    pub fn publication_inputs(
+        &self,
+        query: &StatsQuery,
+    ) -> Result<(StatsReport, std::sync::Arc<memo::ProtectionMemo>)> {
+        let finest = self.monthly_tables(&finest_query(query))?;
+        Ok((finest, std::sync::Arc::clone(&self.publications)))
     }
 
     /// Writes the published tables to `path` (atomically) as CSV or XLSX, and records the

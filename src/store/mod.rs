@@ -57,6 +57,8 @@ pub struct Store {
     lock: Option<StoreLock>,
     /// What recovery at unlock refused to do (an unauthenticated key-rotation marker).
     recovery_notice: Option<String>,
+    /// The audited protections of published statistics, remembered while unlocked.
+    pub(crate) publications: std::sync::Arc<crate::stats::memo::ProtectionMemo>,
 }
 
 impl std::fmt::Debug for Store {
@@ -429,6 +431,7 @@ impl Store {
             db_key,
             lock,
             recovery_notice: None,
+            publications: Default::default(),
         };
         store.refresh_list_names()?;
         Ok(store)

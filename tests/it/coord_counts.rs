@@ -168,6 +168,41 @@ fn same(coord: &Site, step: &str) -> String {
     print
 }
 
+/// The twelve months up to this one, by centre.
+fn last_year() -> StatsQuery {
+    StatsQuery {
+        to: Some(month(today())),
+        by_month: false,
+        ..StatsQuery::months(&month(today() - Duration::days(334)), None)
+    }
+}
+
+/// The store remembers the audits of what it published (`stats::memo`): after any write,
+/// both views of the year it publishes are what a fresh audit of the counts as they are
+/// now publishes, never a remembered one of the counts as they were.
+fn published_as_audited_now(coord: &Site, step: &str) {
+    use atrama::stats::{THRESHOLD, finest_query, publish_view};
+    for query in [
+        last_year(),
+        StatsQuery {
+            by_centre: false,
+            by_month: true,
+            ..last_year()
+        },
+    ] {
+        let remembered = coord.store.published_tables(&query, true).unwrap();
+        let view = coord.store.monthly_tables(&query).unwrap();
+        let finest = coord.store.monthly_tables(&finest_query(&query)).unwrap();
+        let mut fresh = publish_view(&view, &finest, THRESHOLD, true).unwrap();
+        fresh.generated_at.clone_from(&remembered.generated_at);
+        assert_eq!(
+            serde_json::to_value(&remembered).unwrap(),
+            serde_json::to_value(&fresh).unwrap(),
+            "{step}: the published view is the audit of the counts now"
+        );
+    }
+}
+
 fn run(seed: u64) {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut centres = vec![
@@ -354,15 +389,11 @@ fn run(seed: u64) {
             assert_eq!(listed(&coord), 0, "{step}: an import writes its counts");
         }
         prints.insert(same(&coord, &step));
+        published_as_audited_now(&coord, &step);
     }
     assert!(imported.iter().any(|x| *x));
     // The published view and its audit work on the kept counts.
-    let year = StatsQuery {
-        to: Some(month(today())),
-        by_month: false,
-        ..StatsQuery::months(&month(today() - Duration::days(334)), None)
-    };
-    let published = coord.store.published_tables(&year, false).unwrap();
+    let published = coord.store.published_tables(&last_year(), false).unwrap();
     assert!(published.disclosure.is_some());
     // The writes changed the tables (the comparison is not of empty or unchanging tables).
     assert!(

@@ -146,6 +146,7 @@ macro_rules! with_commands {
             stats::target_progress,
             stats::data_quality,
             stats::published_stats,
+            stats::prepare_publication,
             warehouse::warehouse_export,
             warehouse::warehouse_mapping_template,
             analysis::analysis_templates,

@@ -1,6 +1,6 @@
 //! Commands of statistics (administrators and coordinators): the monthly tables with exact
 //! counts for the screen, the published (suppressed) report and its print view, trends,
-//! targets and data quality. What leaves the store is published through the core, with
+//! targets and data quality, and the publication's audit done ahead. What leaves the store is published through the core, with
 //! disclosure control, and logged there.
 
 use atrama::stats::measures::{MeasureInfo, TrendQuery, TrendReport};
@@ -76,4 +76,15 @@ pub(crate) fn published_stats(
     codes_only: bool,
 ) -> Result<StatsReport, IpcError> {
     state.with_store(|s| s.published_tables(&query, codes_only))
+}
+
+/// Audits the publication of `query`'s period ahead, while the screen shows its exact
+/// counts, so that the print view or file that follows finds the audit done
+/// (`atrama::stats::memo`). The store is held only to read the counts; the audit runs on
+/// this worker thread without it, so other screens are not kept waiting.
+#[tauri::command(async)]
+pub(crate) fn prepare_publication(state: State<'_>, query: StatsQuery) -> Result<(), IpcError> {
+    let (finest, memo) = state.with_store(|s| s.publication_inputs(&query))?;
+    atrama::stats::prepare_publication(&finest, atrama::stats::THRESHOLD, &memo)?;
+    Ok(())
 }

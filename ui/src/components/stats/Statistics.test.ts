@@ -63,9 +63,13 @@ describe('Statistics', () => {
   it('shows a table with the core labels, compares two centres and publishes', async () => {
     const statsTables = vi.fn<Backend['statsTables']>((q) => Promise.resolve(report(q)));
     const publishStats = vi.fn<Backend['publishStats']>().mockResolvedValue({ path: '/tmp/r.xlsx', size: 5120 });
-    setBackend(fakeBackend({ statsTables, publishStats }));
+    const preparePublication = vi.fn<Backend['preparePublication']>().mockResolvedValue(undefined);
+    setBackend(fakeBackend({ statsTables, publishStats, preparePublication }));
     render(Statistics);
     const grid = await screen.findByRole('table');
+    // The publication's audit is asked for ahead, for the period on screen.
+    await vi.waitFor(() => expect(preparePublication).toHaveBeenCalled());
+    expect(preparePublication.mock.calls[0]![0]).toMatchObject({ from: statsTables.mock.calls[0]![0].from });
     expect(grid.querySelector('caption')?.textContent).toMatch(/^T2a Incidents by form of violence/);
     expect(screen.getByRole('columnheader', { name: 'Label from the core' })).toBeTruthy();
     expect(screen.getByRole('rowheader', { name: 'KLP — Klaipėda' })).toBeTruthy();

@@ -357,6 +357,9 @@ export interface Backend {
   exportAnalysisComparison(query: CompareQuery, path: string): Promise<SavedFile>;
   /** The published tables (small counts suppressed), for the print view. */
   publishedStats(query: StatsQuery, codesOnly: boolean): Promise<StatsReport>;
+  /** Audits the publication of the query's period ahead (nothing is returned or written):
+   * the print view or file that follows finds the audit done. */
+  preparePublication(query: StatsQuery): Promise<void>;
   /** Writes T1–T10 as an exchange file (DHIS2, ADX, SDMX-CSV) into `folder`; `mapping` is
    * the mapping file's full path (empty: none, SDMX-CSV only). */
   warehouseExport(request: ExchangeRequest, mapping: string, folder: string): Promise<ExchangeSummary>;

@@ -185,6 +185,7 @@ export const tauriBackend: Backend = {
   compareAnalyses: (query) => call('compare_analyses', { query }),
   exportAnalysisComparison: (query, path) => call('export_analysis_comparison', { query, path }),
   publishedStats: (query, codesOnly) => call('published_stats', { query, codesOnly }),
+  preparePublication: (query) => call('prepare_publication', { query }),
   warehouseExport: (request, mapping, folder) => call('warehouse_export', { request, mapping, folder }),
   warehouseMappingTemplate: (periodType, period, path) =>
     call('warehouse_mapping_template', { periodType, period, path }),
