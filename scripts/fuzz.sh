@@ -6,6 +6,9 @@
 # build has overflow checks and debug assertions on (`-a`, and the profile in
 # fuzz/Cargo.toml; every target refuses to start without them), so an overflowing size,
 # count or offset read from a file is a finding.
+# ATRAMA_FUZZ_SEED=N fixes libFuzzer's random seed (CI sets 1, so that a run is the same on
+# every machine for the same code and seeds; unset or 0: a new seed each run, as for the long
+# runs of docs/reliability.md, which explore further).
 # Usage: bash scripts/fuzz.sh [seconds] [target...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,7 +47,7 @@ for target in "${targets[@]}"; do
   step "fuzzing $target for ${seconds} s"
   mkdir -p "target/corpus/$target"
   cargo +nightly fuzz run -a "$target" "target/corpus/$target" "corpus/$target" -- \
-    -max_total_time="$seconds" -print_final_stats=1 2>&1 | tee "target/fuzz-$target.log" | grep -E "^(Done|stat::number_of_executed_units|stat::new_units_added|==[0-9]+==ERROR|SUMMARY|thread .* panicked)" || true
+    -max_total_time="$seconds" -seed="${ATRAMA_FUZZ_SEED:-0}" -print_final_stats=1 2>&1 | tee "target/fuzz-$target.log" | grep -E "^(Done|stat::number_of_executed_units|stat::new_units_added|==[0-9]+==ERROR|SUMMARY|thread .* panicked)" || true
   # tee hides cargo-fuzz's exit status; a finding leaves an artifact and a non-zero status.
   if grep -qE "panicked|==[0-9]+==ERROR|deadly signal|Test unit written to" "target/fuzz-$target.log"; then
     echo "error: fuzz target $target found a failure; see fuzz/target/fuzz-$target.log and fuzz/artifacts/$target" >&2

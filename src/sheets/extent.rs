@@ -15,8 +15,11 @@
 //!   through `quick-xml` and the cells calamine would hold are counted.
 //!
 //! The limit is [`super::read::MAX_GRID_CELLS`] for all the sheets of the file together
-//! (calamine holds them all). A file this pass cannot make sense of is left to calamine,
-//! whose error is then the one reported.
+//! (calamine holds them all). An XLS file whose compound-file structure `cfb` cannot read
+//! is refused, and calamine reads the checked stream re-written by `cfb` ([`check_xls`]),
+//! so the check and calamine read the same records. An ODS file is read with the crates
+//! and settings calamine uses (`zip`, `quick-xml`); one this pass cannot make sense of is
+//! left to calamine, whose error is then the one reported.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -127,27 +130,70 @@ fn cell_of(typ: u16, d: &[u8]) -> Option<(u32, u32, u32)> {
     }
 }
 
-/// Refuses an XLS file whose sheets would make calamine reserve or allocate more than
-/// [`MAX_GRID_CELLS`] cells.
-pub(crate) fn check_xls(path: &Path, name: &str) -> Result<()> {
-    let Ok(mut book) = cfb::open(path) else {
-        return Ok(());
+/// Checks an XLS file and returns the workbook calamine is to read: a new compound file
+/// (written by `cfb`) holding only the `Workbook` stream this pass checked. Refuses a file
+/// whose sheets would make calamine reserve or allocate more than [`MAX_GRID_CELLS`] cells,
+/// and a file whose compound-file structure `cfb` cannot read.
+///
+/// calamine reads compound files with a reader of its own, more lenient than `cfb`: the
+/// fuzzer found a file `cfb` refused ("Malformed FAT") that calamine read, so that a check
+/// that left such files to calamine let a far-away cell through (4 billion cells, the
+/// process aborted). Handing calamine the very bytes checked, in a compound file `cfb`
+/// wrote, means no difference between the two readers can reach calamine's allocations.
+pub(crate) fn check_xls(path: &Path, name: &str) -> Result<Vec<u8>> {
+    let damaged = |what: String| {
+        Error::invalid(format!(
+            "'{name}' could not be read as a workbook ({what}); open it in a spreadsheet \
+             program and save it again as XLSX or CSV"
+        ))
     };
+    let mut book = cfb::open(path).map_err(|e| damaged(format!("its compound file: {e}")))?;
     let stream = ["/Workbook", "/Book"]
         .iter()
         .find_map(|s| book.open_stream(s).ok());
     let Some(mut stream) = stream else {
-        return Ok(());
+        return Err(damaged("it has no Workbook stream".to_owned()));
     };
     let mut bytes = Vec::new();
-    if stream.read_to_end(&mut bytes).is_err() {
-        return Ok(());
-    }
+    stream
+        .read_to_end(&mut bytes)
+        .map_err(|e| damaged(format!("its Workbook stream: {e}")))?;
+    drop(stream);
+    drop(book);
+    check_xls_stream(&bytes, name)?;
+    rewrap(bytes).map_err(|e| damaged(format!("rewriting it: {e}")))
+}
+
+/// `stream` as the `Workbook` stream of a new compound file (version 3, 512-byte sectors, as
+/// Excel writes it). A stream shorter than 4 KiB is padded with zero bytes after its end
+/// (records of type 0 and length 0, which are no cells), so that it is kept in regular
+/// sectors rather than the mini stream, as in every file Excel writes.
+fn rewrap(mut stream: Vec<u8>) -> std::io::Result<Vec<u8>> {
+    use std::io::Write;
+    stream.resize(stream.len().max(4096), 0);
+    let mut book =
+        cfb::CompoundFile::create_with_version(cfb::Version::V3, std::io::Cursor::new(Vec::new()))?;
+    let mut s = book.create_stream("/Workbook")?;
+    s.write_all(&stream)?;
+    drop(s);
+    book.flush()?;
+    Ok(book.into_inner().into_inner())
+}
+
+/// The size check of a `Workbook` stream (see [`check_xls`]).
+fn check_xls_stream(bytes: &[u8], name: &str) -> Result<()> {
     // The globals: where each sheet starts.
     let mut sheets = Vec::new();
-    for (typ, d) in records(&bytes, 0) {
+    for (typ, d) in records(bytes, 0) {
         match typ {
             0x0085 => sheets.extend(u32_at(d, 0)),
+            // FilePass: the records after it are encrypted (calamine reads none of them).
+            0x002F => {
+                return Err(Error::invalid(format!(
+                    "'{name}' is protected with a password; open it in a spreadsheet program, \
+                     remove the password and save it again as XLSX or CSV"
+                )));
+            }
             0x000A => break,
             _ => {}
         }
@@ -155,9 +201,12 @@ pub(crate) fn check_xls(path: &Path, name: &str) -> Result<()> {
     let mut budget = Budget { name, cells: 0 };
     for at in sheets {
         let mut extent: Option<(u32, u32, u32, u32)> = None;
+        // Where calamine puts a String record's value: at the last Formula record's cell,
+        // or at A1 before any (a String record with no formula before it is a cell at A1).
+        let mut formula_at: (u32, u32) = (0, 0);
         let mut seen_bof = false;
         let mut depth = 0usize;
-        for (typ, d) in records(&bytes, at as usize) {
+        for (typ, d) in records(bytes, at as usize) {
             if depth > 0 {
                 match typ {
                     0x0809 => depth += 1,
@@ -176,7 +225,17 @@ pub(crate) fn check_xls(path: &Path, name: &str) -> Result<()> {
                     }
                 }
                 _ => {
-                    if let Some((row, c0, c1)) = cell_of(typ, d) {
+                    if typ == 0x0006
+                        && let (Some(row), Some(col)) = (u16_at(d, 0), u16_at(d, 2))
+                    {
+                        formula_at = (row, col);
+                    }
+                    let cell = if typ == 0x0207 {
+                        Some((formula_at.0, formula_at.1, formula_at.1))
+                    } else {
+                        cell_of(typ, d)
+                    };
+                    if let Some((row, c0, c1)) = cell {
                         let (lo, hi) = (c0.min(c1), c0.max(c1));
                         extent = Some(match extent {
                             None => (row, row, lo, hi),
@@ -371,10 +430,35 @@ mod tests {
     /// the DIMENSIONS record `dims` (first row, last row + 1, first column, last column +
     /// 1) and a number in each cell of `cells`.
     fn xls(dir: &std::path::Path, dims: (u32, u32, u16, u16), cells: &[(u16, u16)]) -> PathBuf {
+        xls_with(dir, dims, cells, &[])
+    }
+
+    /// [`xls`] with the records `after` (type, data) written after the numbers.
+    fn xls_with(
+        dir: &std::path::Path,
+        dims: (u32, u32, u16, u16),
+        cells: &[(u16, u16)],
+        after: &[(u16, Vec<u8>)],
+    ) -> PathBuf {
+        xls_full(dir, &[], dims, cells, after)
+    }
+
+    /// [`xls_with`] with the records `globals` written in the workbook globals, after the
+    /// BOF.
+    fn xls_full(
+        dir: &std::path::Path,
+        globals: &[(u16, Vec<u8>)],
+        dims: (u32, u32, u16, u16),
+        cells: &[(u16, u16)],
+        after: &[(u16, Vec<u8>)],
+    ) -> PathBuf {
         let mut sheet_entry = vec![0u8; 4];
         sheet_entry.extend([0, 0, 6, 0]);
         sheet_entry.extend(b"Sheet1");
         let mut stream = bof(0x0005);
+        for (typ, d) in globals {
+            stream.extend(record(*typ, d));
+        }
         let position_at = stream.len() + 4;
         stream.extend(record(0x0085, &sheet_entry));
         stream.extend(record(0x000A, &[]));
@@ -393,6 +477,9 @@ mod tests {
             d.extend(0u16.to_le_bytes());
             d.extend((i as f64 + 1.0).to_le_bytes());
             stream.extend(record(0x0203, &d));
+        }
+        for (typ, d) in after {
+            stream.extend(record(*typ, d));
         }
         stream.extend(record(0x000A, &[]));
         // A stream of 4 KiB or more is kept in the compound file's regular sectors.
@@ -495,6 +582,66 @@ mod tests {
         let path = xls(dir.path(), (0, 1, 0, 1), &[(0, 0), (u16::MAX, u16::MAX)]);
         let err = open_err(&path);
         assert!(err.contains("more than this app reads"), "{err}");
+    }
+
+    /// A far cell and a String record (a formula's text value) with no Formula record before
+    /// it, which calamine puts at A1: the grid between them is 4 billion cells, and the
+    /// failed allocation aborted the process (found by the fuzz target `sheets_read`; the
+    /// size check counted the far cell alone). A String record after a formula is counted
+    /// at the formula's cell.
+    #[test]
+    fn an_xls_string_record_without_a_formula_counts_as_a_cell_at_a1() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let text = (0x0207, vec![1, 0, 0, b'x']);
+        let path = xls_with(dir.path(), (0, 1, 0, 1), &[(u16::MAX, u16::MAX)], &[text]);
+        let err = open_err(&path);
+        assert!(err.contains("more than this app reads"), "{err}");
+        // The same String record after a formula at the far cell: one cell, read.
+        let mut formula = u16::MAX.to_le_bytes().to_vec();
+        formula.extend(u16::MAX.to_le_bytes());
+        formula.extend([0u8; 2]);
+        formula.extend([0u8, 0, 0, 0, 0, 0, 0xFF, 0xFF]);
+        formula.extend([0u8; 6]);
+        formula.extend([0u8; 2]);
+        let path = xls_with(
+            dir.path(),
+            (0, 1, 0, 1),
+            &[(u16::MAX, u16::MAX)],
+            &[(0x0006, formula), (0x0207, vec![1, 0, 0, b'x'])],
+        );
+        assert_eq!(open_err(&path), "opened");
+    }
+
+    /// The input the fuzzer found (`fuzz/corpus/sheets_read/xls-malformed-fat-far-cell`
+    /// without its mode byte): a compound file whose FAT claims more sectors than the file
+    /// has, holding a sheet with cells at A1 and at row and column 65,536. `cfb` refused it
+    /// and the check left it to calamine, whose own reader read it and aborted the process
+    /// allocating 4 billion cells. It is now refused as damaged, and calamine never sees it.
+    #[test]
+    fn an_xls_whose_compound_file_cfb_cannot_read_is_refused() {
+        let seed = include_bytes!("../../fuzz/corpus/sheets_read/xls-malformed-fat-far-cell");
+        assert_eq!(seed[0] & 7, 3, "mode 3: the bytes as an .xls file");
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("damaged.xls");
+        std::fs::write(&path, &seed[1..]).unwrap_or_else(|e| panic!("{e}"));
+        let err = open_err(&path);
+        assert!(
+            err.contains("could not be read as a workbook") && err.contains("compound file"),
+            "{err}"
+        );
+    }
+
+    /// A workbook protected with a password (a FilePass record in its globals): its records
+    /// are encrypted, so the check cannot count them; it says what to do rather than
+    /// reading encrypted bytes as a huge grid. (calamine's own test file `issue_385.xls`
+    /// was reported as needing 219 trillion cells before.)
+    #[test]
+    fn an_xls_protected_with_a_password_says_so() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let file_pass = (0x002F, vec![1, 0, 1, 0, 2, 0]);
+        let path = xls_full(dir.path(), &[file_pass], (0, 1, 0, 1), &[(0, 0)], &[]);
+        let err = open_err(&path);
+        assert!(err.contains("protected with a password"), "{err}");
     }
 
     /// The same file named `FAR.XLSX`: calamine's `open_workbook_auto` matched extensions

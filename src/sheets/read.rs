@@ -291,7 +291,8 @@ impl Extent {
     }
 }
 
-/// Opens a workbook with the reader its (lower-cased) extension names. Not
+/// Opens a workbook with the reader its (lower-cased) extension names (XLS is opened from
+/// the checked stream instead, in `open_workbook`). Not
 /// `calamine::open_workbook_auto`: it matches extensions case-sensitively and tries every
 /// reader, XLS first, on any other, so `BOOK.XLSX` holding an XLS file would reach the XLS
 /// reader without the size check.
@@ -301,7 +302,6 @@ fn open_by_extension(
 ) -> std::result::Result<calamine::Sheets<BufReader<File>>, calamine::Error> {
     use calamine::{Sheets, open_workbook};
     Ok(match extension {
-        "xls" => Sheets::Xls(open_workbook(path).map_err(calamine::Error::Xls)?),
         "xlsb" => Sheets::Xlsb(open_workbook(path).map_err(calamine::Error::Xlsb)?),
         "ods" => Sheets::Ods(open_workbook(path).map_err(calamine::Error::Ods)?),
         _ => Sheets::Xlsx(open_workbook(path).map_err(calamine::Error::Xlsx)?),
@@ -332,7 +332,16 @@ fn open_workbook(path: &Path) -> Result<Sheet> {
         // calamine reads every sheet of an XLS or ODS file when it opens it: a file that
         // would need a huge grid is refused before (`extent`).
         match extension.as_str() {
-            "xls" => super::extent::check_xls(path, &name)?,
+            "xls" => {
+                // calamine reads the stream the check read, re-written (`extent::check_xls`).
+                let checked = super::extent::check_xls(path, &name)?;
+                let mut book = calamine::Xls::new(std::io::Cursor::new(checked))
+                    .map_err(|e| unreadable(calamine::Error::Xls(e)))?;
+                return match book.worksheet_range_at(0) {
+                    Some(r) => r.map_err(|e| unreadable(calamine::Error::Xls(e))),
+                    None => Err(Error::invalid(format!("'{name}' has no sheet"))),
+                };
+            }
             "ods" => super::extent::check_ods(path, &name)?,
             _ => {}
         }
