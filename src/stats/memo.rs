@@ -13,8 +13,9 @@
 //! A protection is found again only for a system **equal** in every figure, relation and
 //! twin and for the same threshold: there is no hash to collide and nothing to invalidate
 //! (new data makes a different system). The memo holds the last [`CAPACITY`] systems and
-//! lives in memory only, inside the unlocked [`crate::store::Store`]: it is dropped with
-//! the store at lock, like the counts it was made from.
+//! lives in memory only, with the unlocked [`crate::store::Store`] (in its
+//! [`crate::store::extensions::Extensions`]): it is dropped with the store at lock, like the
+//! counts it was made from.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -547,7 +547,8 @@ impl crate::store::Store {
     pub fn published_tables(&self, query: &StatsQuery, codes_only: bool) -> Result<StatsReport> {
         let view = self.monthly_tables(query)?;
         let finest = self.monthly_tables(&finest_query(query))?;
-        publish_view_memo(&view, &finest, THRESHOLD, codes_only, &self.publications)
+        let memo = self.extensions.get_or_default::<memo::ProtectionMemo>();
+        publish_view_memo(&view, &finest, THRESHOLD, codes_only, &memo)
     }
 
     /// The finest counts `query` is published from, and the memo its audit goes to: for
@@ -557,7 +558,7 @@ impl crate::store::Store {
         query: &StatsQuery,
     ) -> Result<(StatsReport, std::sync::Arc<memo::ProtectionMemo>)> {
         let finest = self.monthly_tables(&finest_query(query))?;
-        Ok((finest, std::sync::Arc::clone(&self.publications)))
+        Ok((finest, self.extensions.get_or_default()))
     }
 
     /// Writes the published tables to `path` (atomically) as CSV or XLSX, and records the

@@ -8,6 +8,7 @@
 
 pub mod access_log;
 pub mod context;
+pub mod extensions;
 pub mod keyslots;
 pub mod location;
 pub mod lock;
@@ -57,8 +58,9 @@ pub struct Store {
     lock: Option<StoreLock>,
     /// What recovery at unlock refused to do (an unauthenticated key-rotation marker).
     recovery_notice: Option<String>,
-    /// The audited protections of published statistics, remembered while unlocked.
-    pub(crate) publications: std::sync::Arc<crate::stats::memo::ProtectionMemo>,
+    /// What higher floors keep with the unlocked store (the statistics' remembered
+    /// audits), dropped with it.
+    pub(crate) extensions: extensions::Extensions,
 }
 
 impl std::fmt::Debug for Store {
@@ -431,7 +433,7 @@ impl Store {
             db_key,
             lock,
             recovery_notice: None,
-            publications: Default::default(),
+            extensions: Default::default(),
         };
         store.refresh_list_names()?;
         Ok(store)
