@@ -28,9 +28,9 @@ fi
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
   step "installing cargo-fuzz"
-  # A tool's build, not the app's: no LTO, many codegen units, -O1, as in scripts/install-deps.sh.
+  # A tool's build, not the app's: no LTO and many codegen units, as in scripts/install-deps.sh.
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-    CARGO_PROFILE_RELEASE_OPT_LEVEL=1 cargo install cargo-fuzz --locked
+    cargo install cargo-fuzz --locked
 fi
 
 cd fuzz

@@ -68,15 +68,14 @@ npm_install() {
 npm_install ui
 npm_install tests/e2e
 
-# Tools are built without LTO, with many codegen units and at optimisation level 1
-# (cargo-deny's own release profile is fat LTO with one codegen unit): a profile set in the
-# environment overrides the tool's Cargo.toml. They run for seconds in CI; their build took
-# minutes (docs/reliability.md, CI).
+# Tools are built without LTO and with many codegen units (cargo-deny's own release profile
+# is fat LTO with one codegen unit): a profile set in the environment overrides the tool's
+# Cargo.toml. They run for seconds in CI; their build took minutes (docs/reliability.md, CI).
 tool_install() {
   echo "==> cargo install $*"
   local start=$SECONDS
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-    CARGO_PROFILE_RELEASE_OPT_LEVEL=1 cargo install --locked "$@"
+    cargo install --locked "$@"
   echo "<== $((SECONDS - start)) s: cargo install $*"
 }
 
