@@ -408,6 +408,48 @@ fn kept_counts_equal_the_rows_after_every_kind_of_write() {
     run(11);
 }
 
+/// The remembered audits (`stats::memo`, docs/statistics.md) are kept with the unlocked
+/// store and go with it at lock: the store lets go of them when dropped, and a store
+/// unlocked again has none and audits anew, to the same publication.
+#[test]
+fn remembered_audits_go_with_the_store_at_lock() {
+    let mut c = centre("KLP-01", Country::Lt, 6, 5);
+    let mut coord = site("KOORD", Country::Lt, Mode::Coordinator);
+    enrol(&mut c, &mut coord);
+    import(&mut c, &mut coord);
+    let first = coord.store.published_tables(&last_year(), true).unwrap();
+    let (_, memo) = coord.store.publication_inputs(&last_year()).unwrap();
+    assert_eq!(memo.computed(), 1, "the publication's audit is remembered");
+    // Lock, as the shell does: the unlocked store is dropped.
+    let Site {
+        tmp: _tmp,
+        dir,
+        store,
+    } = coord;
+    drop(store);
+    assert_eq!(
+        std::sync::Arc::strong_count(&memo),
+        1,
+        "nothing but this test holds the audits after the lock"
+    );
+    let store =
+        atrama::Store::unlock(&dir, "ona", &atrama::Passphrase::new(crate::site::PASS)).unwrap();
+    let (_, again) = store.publication_inputs(&last_year()).unwrap();
+    assert!(!std::sync::Arc::ptr_eq(&memo, &again));
+    assert_eq!(
+        again.computed(),
+        0,
+        "a store unlocked again remembers no audit"
+    );
+    let mut second = store.published_tables(&last_year(), true).unwrap();
+    assert_eq!(again.computed(), 1);
+    second.generated_at.clone_from(&first.generated_at);
+    assert_eq!(
+        serde_json::to_value(&first).unwrap(),
+        serde_json::to_value(&second).unwrap()
+    );
+}
+
 /// The migration lists every month that has records; the first read counts them all.
 #[test]
 fn a_store_migrated_with_records_counts_them_on_first_read() {
