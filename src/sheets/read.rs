@@ -328,6 +328,12 @@ fn open_workbook(path: &Path) -> Result<Sheet> {
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
+    let first_sheet = |range: Option<
+        std::result::Result<calamine::Range<calamine::Data>, calamine::Error>,
+    >| match range {
+        Some(r) => r.map_err(unreadable),
+        None => Err(Error::invalid(format!("'{name}' has no sheet"))),
+    };
     let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         // calamine reads every sheet of an XLS or ODS file when it opens it: a file that
         // would need a huge grid is refused before (`extent`).
@@ -337,20 +343,17 @@ fn open_workbook(path: &Path) -> Result<Sheet> {
                 let checked = super::extent::check_xls(path, &name)?;
                 let mut book = calamine::Xls::new(std::io::Cursor::new(checked))
                     .map_err(|e| unreadable(calamine::Error::Xls(e)))?;
-                return match book.worksheet_range_at(0) {
-                    Some(r) => r.map_err(|e| unreadable(calamine::Error::Xls(e))),
-                    None => Err(Error::invalid(format!("'{name}' has no sheet"))),
-                };
+                return first_sheet(
+                    book.worksheet_range_at(0)
+                        .map(|r| r.map_err(calamine::Error::Xls)),
+                );
             }
             "ods" => super::extent::check_ods(path, &name)?,
             _ => {}
         }
         let mut book = open_by_extension(path, &extension).map_err(unreadable)?;
         check_extent(&mut book, &name)?;
-        match book.worksheet_range_at(0) {
-            Some(r) => r.map_err(unreadable),
-            None => Err(Error::invalid(format!("'{name}' has no sheet"))),
-        }
+        first_sheet(book.worksheet_range_at(0))
     }));
     let range = read.unwrap_or_else(|_| {
         Err(Error::invalid(format!(
