@@ -6,9 +6,10 @@
 # build has overflow checks and debug assertions on (`-a`, and the profile in
 # fuzz/Cargo.toml; every target refuses to start without them), so an overflowing size,
 # count or offset read from a file is a finding.
-# ATRAMA_FUZZ_SEED=N fixes libFuzzer's random seed (CI sets 1, so that a run is the same on
-# every machine for the same code and seeds; unset or 0: a new seed each run, as for the long
-# runs of docs/reliability.md, which explore further).
+# ATRAMA_FUZZ_SEED=N fixes libFuzzer's random seed (a run is then the same on every machine
+# for the same code and seeds; unset or 0: a new seed each run, as for the long runs of
+# docs/reliability.md, which explore further). CI does not run this script: it replays the
+# committed seeds through the same target code in `cargo test` (tests/it/fuzz_seeds.rs).
 # Usage: bash scripts/fuzz.sh [seconds] [target...]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,24 +1,17 @@
-//! Fuzzes the case-analysis template reader (`analysis::template::parse`: size, JSON and
-//! every check), as `Store::import_analysis_template` reads a file and a return bundle's
-//! `analysis_template` line carries one; a template that reads is written out canonically
-//! and must read again.
+//! cargo-fuzz binary; the target's code and description: `fuzz/targets/analysis_template.rs`.
 #![no_main]
 #![feature(cfg_overflow_checks)]
 
-use atrama::analysis::template;
 use libfuzzer_sys::fuzz_target;
 
-#[path = "shared.rs"]
+#[path = "../targets/analysis_template.rs"]
+mod analysis_template;
+#[path = "checks.rs"]
+mod checks;
+#[path = "../targets/shared.rs"]
 #[allow(dead_code)]
 mod shared;
 
-fuzz_target!(init: shared::assert_overflow_checks(), |data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    if let Ok(t) = template::parse(text) {
-        let _ = t.questions().count();
-        let again = serde_json::to_string(&t).expect("a template serialises");
-        template::parse(&again).expect("a template that read reads again");
-    }
+fuzz_target!(init: checks::assert_overflow_checks(), |data: &[u8]| {
+    analysis_template::run(data);
 });

@@ -1,14 +1,17 @@
-//! Fuzzes the unauthenticated routing header of a bundle (`format::read_header`): magic,
-//! version, length and JSON header, read before anything is verified.
+//! cargo-fuzz binary; the target's code and description: `fuzz/targets/bundle_header.rs`.
 #![no_main]
 #![feature(cfg_overflow_checks)]
 
 use libfuzzer_sys::fuzz_target;
 
-#[path = "shared.rs"]
+#[path = "../targets/bundle_header.rs"]
+mod bundle_header;
+#[path = "checks.rs"]
+mod checks;
+#[path = "../targets/shared.rs"]
 #[allow(dead_code)]
 mod shared;
 
-fuzz_target!(init: shared::assert_overflow_checks(), |data: &[u8]| {
-    let _ = atrama::bundle::format::read_header(&mut std::io::Cursor::new(data));
+fuzz_target!(init: checks::assert_overflow_checks(), |data: &[u8]| {
+    bundle_header::run(data);
 });

@@ -1,29 +1,17 @@
-//! Fuzzes the code-list reader (`CodeLists::parse`: JSON and every check), as a return
-//! bundle's `reference` line or `Store::load_code_lists` gives it, and the lookups the app
-//! makes on a parsed file.
+//! cargo-fuzz binary; the target's code and description: `fuzz/targets/code_lists.rs`.
 #![no_main]
 #![feature(cfg_overflow_checks)]
 
-use atrama::Language;
-use atrama::codes::CodeLists;
 use libfuzzer_sys::fuzz_target;
 
-#[path = "shared.rs"]
+#[path = "checks.rs"]
+mod checks;
+#[path = "../targets/code_lists.rs"]
+mod code_lists;
+#[path = "../targets/shared.rs"]
 #[allow(dead_code)]
 mod shared;
 
-fuzz_target!(init: shared::assert_overflow_checks(), |data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    if let Ok(codes) = CodeLists::parse(text) {
-        let _ = codes.version();
-        let names: Vec<String> = codes.list_names().map(str::to_owned).collect();
-        for list in &names {
-            for option in codes.options(list, Language::Lt, None) {
-                let _ = codes.label(list, &option.code, Language::Ru);
-                let _ = codes.check(list, &option.code);
-            }
-        }
-    }
+fuzz_target!(init: checks::assert_overflow_checks(), |data: &[u8]| {
+    code_lists::run(data);
 });

@@ -1,32 +1,17 @@
-//! Fuzzes the referral directory readers: the JSON file (`refdata::parse_directory`, as a
-//! return bundle's `reference` line carries it) and the CSV a coordination centre imports
-//! (`refdata::directory_from_csv`, with the CSV reader under it), against the built-in code
-//! lists. Byte 0 picks the reader; the rest is the text.
+//! cargo-fuzz binary; the target's code and description: `fuzz/targets/directory.rs`.
 #![no_main]
 #![feature(cfg_overflow_checks)]
 
-use atrama::sync::refdata;
 use libfuzzer_sys::fuzz_target;
 
-#[path = "shared.rs"]
+#[path = "checks.rs"]
+mod checks;
+#[path = "../targets/directory.rs"]
+mod directory;
+#[path = "../targets/shared.rs"]
 #[allow(dead_code)]
 mod shared;
 
-fuzz_target!(init: shared::assert_overflow_checks(), |data: &[u8]| {
-    let [which, text @ ..] = data else {
-        return;
-    };
-    let Ok(text) = std::str::from_utf8(text) else {
-        return;
-    };
-    let Ok(codes) = atrama::codes::CodeLists::builtin() else {
-        return;
-    };
-    if which & 1 == 0 {
-        let _ = refdata::parse_directory(text, codes);
-    } else if let Ok(file) = refdata::directory_from_csv(text, codes, "7") {
-        // What the CSV made must read back as a directory file.
-        let json = serde_json::to_string(&file).expect("a directory serialises");
-        refdata::parse_directory(&json, codes).expect("a directory made from CSV reads back");
-    }
+fuzz_target!(init: checks::assert_overflow_checks(), |data: &[u8]| {
+    directory::run(data);
 });

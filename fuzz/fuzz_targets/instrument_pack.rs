@@ -1,22 +1,17 @@
-//! Fuzzes the instrument pack reader (`InstrumentPack::parse`: JSON and every validation).
+//! cargo-fuzz binary; the target's code and description: `fuzz/targets/instrument_pack.rs`.
 #![no_main]
 #![feature(cfg_overflow_checks)]
 
 use libfuzzer_sys::fuzz_target;
 
-#[path = "shared.rs"]
+#[path = "checks.rs"]
+mod checks;
+#[path = "../targets/instrument_pack.rs"]
+mod instrument_pack;
+#[path = "../targets/shared.rs"]
 #[allow(dead_code)]
 mod shared;
 
-fuzz_target!(init: shared::assert_overflow_checks(), |data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    let Ok(codes) = atrama::codes::CodeLists::builtin() else {
-        return;
-    };
-    if let Ok(pack) = atrama::risk::InstrumentPack::parse(text, codes) {
-        let _ = pack.max_score();
-        let _ = pack.band_for(0);
-    }
+fuzz_target!(init: checks::assert_overflow_checks(), |data: &[u8]| {
+    instrument_pack::run(data);
 });

@@ -16,6 +16,7 @@ mod coord_counts;
 mod crash;
 mod disclosure;
 mod drafts;
+mod fuzz_seeds;
 mod glossary;
 mod hostile_files;
 #[cfg(unix)]

@@ -1,8 +1,8 @@
-//! What more than one fuzz target needs (included by `#[path]`, not a target itself):
+//! What more than one fuzz target needs (included by `#[path]` as the module `shared`
+//! beside the targets' modules, in each cargo-fuzz binary and in `tests/it/fuzz_seeds.rs`):
 //! cheap test stores, the three-party "world" whose real identity keys seal fuzzed
-//! payloads, a JSON merge patch (so that a fuzzed input changes fields of a valid reference
-//! file that the target then re-seals or re-signs), and the check that the build has
-//! overflow checks on.
+//! payloads, and a JSON merge patch (so that a fuzzed input changes fields of a valid
+//! reference file that the target then re-seals or re-signs).
 
 use std::cell::RefCell;
 use std::io::Write;
@@ -10,25 +10,15 @@ use std::path::{Path, PathBuf};
 
 use atrama::bundle::format::{self, BundleKind, OpeningKey, Period, Routing};
 use atrama::{Country, KdfParams, Language, Mode, NewCentre, Passphrase, RecoveryKey, Store};
-use rand_chacha::rand_core::SeedableRng;
+use rand_chacha_09::rand_core::SeedableRng;
 use serde_json::Value;
 
 /// The passphrase of every fuzz store's administrator `ona`.
 pub const PASSPHRASE: &str = "fuzz passphrase";
 
-/// Stops the target at start unless it was built with overflow checks (issue 19.9: an
-/// overflowing size, count or offset read from a file must be a finding, not a wrap).
-/// `cfg!(overflow_checks)` is evaluated for the target crate; `fuzz/Cargo.toml` sets the
-/// release profile's `overflow-checks` for every crate of the build, the core included.
-pub fn assert_overflow_checks() {
-    assert!(
-        cfg!(overflow_checks) && cfg!(debug_assertions),
-        "the fuzz targets must be built with overflow checks and debug assertions on"
-    );
-}
-
 /// A scratch folder of this process, under `TMPDIR` (scripts/fuzz.sh points it inside
-/// fuzz/target).
+/// fuzz/target). Every target has names of its own (the seed replay in `cargo test` runs
+/// the targets on parallel threads of one process, and removes them after).
 pub fn scratch(what: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("atrama-fuzz-{what}-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&dir);
@@ -211,7 +201,7 @@ pub fn seal(from: &Party, to: &Party, kind: BundleKind, sequence: u64, payload: 
     let recipient = OpeningKey::from_bytes(&to.opening)
         .expect("the recipient's key")
         .public();
-    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(sequence);
+    let mut rng = rand_chacha_09::ChaCha20Rng::seed_from_u64(sequence);
     let mut w = format::seal(Vec::new(), routing, &recipient, &from.signing, &mut rng)
         .expect("sealing a bundle");
     w.write_all(payload).expect("writing the payload");
