@@ -192,6 +192,29 @@ export async function waitText(browser, selector, ok, timeout = 15000) {
   return last;
 }
 
+/** Makes the page's clock (`Date.now`) run `factor` times as fast from this moment, with no
+ *  jump, as Playwright's clock API does for its tests: an inactivity lock of one minute then
+ *  comes after 60 / `factor` s. The app's idle timer reads `Date.now` at each tick (once a
+ *  second), so it sees a minute pass in 60 / `factor` s; `factor` stays well under the clock
+ *  jump that means "the computer slept" (30 s between two ticks), so a tick delayed by a
+ *  busy machine is not taken for a sleep unless it is 30 / `factor` s late. Only the page's
+ *  clock changes; the app, its timers and the Rust core run as they are. Returns a function
+ *  that gives the page the real clock back (time then steps back, which only puts a lock
+ *  later, and is never taken for a sleep). */
+export async function speedUpClock(browser, factor) {
+  await browser.execute((k) => {
+    const real = window.__atramaRealNow ?? Date.now.bind(Date);
+    window.__atramaRealNow = real;
+    const start = real();
+    const from = Date.now();
+    Date.now = () => from + (real() - start) * k;
+  }, factor);
+  return () =>
+    browser.execute(() => {
+      if (window.__atramaRealNow) Date.now = window.__atramaRealNow;
+    });
+}
+
 export async function unlockAs(browser, user, pass) {
   // Typed once, with no retry: the focus never moves while someone types on the unlock
   // screen (tests/e2e/unlock-focus.test.js), so a misplaced character fails the test.

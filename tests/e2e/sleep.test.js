@@ -76,12 +76,14 @@ test('when the window does not answer, the shell locks the store itself before t
   const app = await openApp();
   try {
     await unlockAndHold(app, '8');
-    // The page is busy for 40 s (its script runs without a break), so it cannot take the
-    // sleep notice.
+    // The page is busy for 15 s (its script runs without a break), so it cannot take the
+    // sleep notice. The shell's own deadline is 1.5 s; the command-line tool below is
+    // refused while the store is held and writes within a few seconds once it is released,
+    // well inside the 15 s.
     let pageFree = false;
     const busy = app
       .execute(() => {
-        const end = Date.now() + 40000;
+        const end = Date.now() + 15000;
         while (Date.now() < end) {
           // busy
         }
@@ -93,9 +95,9 @@ test('when the window does not answer, the shell locks the store itself before t
     // not decide the test: what does is below.
     await new Promise((r) => setTimeout(r, 1000));
     prepareForSleep(true);
-    // The shell locks the store by itself (its own deadline is 1.5 s): the command-line
-    // tool can then write. Waited for (up to 30 s, which only catches a shell that never
-    // locks), and it must happen while the page is still busy.
+    // The shell locks the store by itself: the command-line tool can then write. Waited
+    // for (up to 30 s, which only catches a shell that never locks), and it must happen
+    // while the page is still busy.
     let written = false;
     for (const deadline = Date.now() + 30000; !written && Date.now() < deadline; ) {
       try {
