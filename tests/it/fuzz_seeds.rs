@@ -17,6 +17,7 @@
     reason = "the fuzz targets' code, written for the fuzz binaries: public, partly unused, prints"
 )]
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 #[path = "../../fuzz/targets/shared.rs"]
@@ -52,6 +53,41 @@ mod keyslots;
 mod peer_sync;
 #[path = "../../fuzz/targets/sheets_read.rs"]
 mod sheets_read;
+
+/// For each target (its module above): a test `replay_seeds::<target>` replaying its seeds,
+/// with the scratch folders it makes, and its name in [`REPLAYED`].
+macro_rules! replayed {
+    ($($target:ident: [$($scratch:literal),*]),* $(,)?) => {
+        /// Every target whose seeds a test here replays.
+        const REPLAYED: &[&str] = &[$(stringify!($target)),*];
+        mod replay_seeds {
+            $(
+                #[test]
+                fn $target() {
+                    super::replay(stringify!($target), super::$target::run, &[$($scratch),*]);
+                }
+            )*
+        }
+    };
+}
+
+replayed! {
+    analysis_template: [],
+    backup_body: ["backup-body"],
+    backup_fields: ["backup-fields"],
+    backup_header: ["backup-header"],
+    bundle_header: [],
+    bundle_open: [],
+    bundle_payload: ["world"],
+    bundle_stream: [],
+    code_lists: [],
+    directory: [],
+    enrolment: ["enrolment"],
+    instrument_pack: [],
+    keyslots: ["keyslots"],
+    peer_sync: ["peer-sync"],
+    sheets_read: ["sheets"],
+}
 
 /// The committed seeds of `target`, sorted by name.
 fn seeds(target: &str) -> Vec<PathBuf> {
@@ -105,77 +141,58 @@ fn replay(target: &str, run: fn(&[u8]), scratch: &[&str]) {
     }
 }
 
-#[test]
-fn analysis_template_seeds_pass() {
-    replay("analysis_template", analysis_template::run, &[]);
+/// The names in `dir` with the extension `ext` (without it), or of its subfolders (`None`).
+fn names_in(dir: &Path, ext: Option<&str>) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| match ext {
+            Some(ext) => p.extension().is_some_and(|x| x == ext),
+            None => p.is_dir(),
+        })
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect()
 }
 
+/// "Every committed seed of every target is replayed" holds only while each target has a
+/// test above: a target's code, seed folder, cargo-fuzz binary and `scripts/fuzz.sh` entry
+/// without one (or a test without them) fails here.
 #[test]
-fn backup_body_seeds_pass() {
-    replay("backup_body", backup_body::run, &["backup-body"]);
-}
-
-#[test]
-fn backup_fields_seeds_pass() {
-    replay("backup_fields", backup_fields::run, &["backup-fields"]);
-}
-
-#[test]
-fn backup_header_seeds_pass() {
-    replay("backup_header", backup_header::run, &["backup-header"]);
-}
-
-#[test]
-fn bundle_header_seeds_pass() {
-    replay("bundle_header", bundle_header::run, &[]);
-}
-
-#[test]
-fn bundle_open_seeds_pass() {
-    replay("bundle_open", bundle_open::run, &[]);
-}
-
-#[test]
-fn bundle_payload_seeds_pass() {
-    replay("bundle_payload", bundle_payload::run, &["world"]);
-}
-
-#[test]
-fn bundle_stream_seeds_pass() {
-    replay("bundle_stream", bundle_stream::run, &[]);
-}
-
-#[test]
-fn code_lists_seeds_pass() {
-    replay("code_lists", code_lists::run, &[]);
-}
-
-#[test]
-fn directory_seeds_pass() {
-    replay("directory", directory::run, &[]);
-}
-
-#[test]
-fn enrolment_seeds_pass() {
-    replay("enrolment", enrolment::run, &["enrolment"]);
-}
-
-#[test]
-fn instrument_pack_seeds_pass() {
-    replay("instrument_pack", instrument_pack::run, &[]);
-}
-
-#[test]
-fn keyslots_seeds_pass() {
-    replay("keyslots", keyslots::run, &["keyslots"]);
-}
-
-#[test]
-fn peer_sync_seeds_pass() {
-    replay("peer_sync", peer_sync::run, &["peer-sync"]);
-}
-
-#[test]
-fn sheets_read_seeds_pass() {
-    replay("sheets_read", sheets_read::run, &["sheets"]);
+fn every_fuzz_target_has_its_seeds_replayed() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let replayed: BTreeSet<String> = REPLAYED.iter().map(|t| (*t).to_owned()).collect();
+    let mut code = names_in(&root.join("fuzz/targets"), Some("rs"));
+    assert!(code.remove("shared"), "fuzz/targets/shared.rs");
+    assert_eq!(
+        code, replayed,
+        "fuzz/targets/*.rs against the replayed targets"
+    );
+    let corpus = names_in(&root.join("fuzz/corpus"), None);
+    assert_eq!(
+        corpus, replayed,
+        "fuzz/corpus/* against the replayed targets"
+    );
+    let mut bins = names_in(&root.join("fuzz/fuzz_targets"), Some("rs"));
+    assert!(bins.remove("checks"), "fuzz/fuzz_targets/checks.rs");
+    assert_eq!(
+        bins, replayed,
+        "fuzz/fuzz_targets/*.rs against the replayed targets"
+    );
+    let manifest = std::fs::read_to_string(root.join("fuzz/Cargo.toml")).unwrap();
+    let declared: BTreeSet<String> = manifest
+        .lines()
+        .filter_map(|l| l.strip_prefix("path = \"fuzz_targets/"))
+        .filter_map(|l| l.strip_suffix(".rs\""))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(declared, replayed, "the binaries of fuzz/Cargo.toml");
+    // scripts/fuzz.sh's default list: `  targets=(a b …)`, over several lines.
+    let script = std::fs::read_to_string(root.join("scripts/fuzz.sh")).unwrap();
+    let list = script
+        .split_once("\n  targets=(")
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .expect("scripts/fuzz.sh's default list of targets")
+        .0;
+    let default: BTreeSet<String> = list.split_whitespace().map(str::to_owned).collect();
+    assert_eq!(default, replayed, "the default targets of scripts/fuzz.sh");
 }
