@@ -104,6 +104,23 @@ def duckdb_views(con, export, year):
     return manifest
 
 
+def duckdb_setup(con, docs, manifest, year):
+    """The views and tables of docs/warehouse/duckdb-*.sql (a dataset without files stays the
+    empty table duckdb_views made) and the period of `year`, in DuckDB, from the export folder."""
+    for setup in ("duckdb-views", "duckdb-tables"):
+        for stmt in sql_file(docs, setup, "any").split(";"):
+            if not stmt.strip() or all(l.startswith("--") for l in stmt.strip().splitlines()):
+                continue
+            words = " ".join(l for l in stmt.splitlines() if not l.startswith("--")).split()
+            name = words[2] if words[:2] in (["CREATE", "VIEW"], ["CREATE", "TABLE"], ["DROP", "VIEW"]) else None
+            if name and not manifest["datasets"][name]["files"]:
+                continue  # made an empty table above
+            con.execute(stmt)
+    for stmt in period_sql(docs, year).split(";"):
+        if stmt.strip():
+            con.execute(stmt)
+
+
 def main():
     export, tables_json, year, docs = sys.argv[1:5]
     pg = sys.argv[5:7]
@@ -117,18 +134,7 @@ def main():
     manifest = duckdb_views(con, export, year)
     # Timed from here: opening the files (views, the tables loaded once) is part of the work.
     start = time.monotonic()
-    for setup in ("duckdb-views", "duckdb-tables"):
-        for stmt in sql_file(docs, setup, "any").split(";"):
-            if not stmt.strip() or all(l.startswith("--") for l in stmt.strip().splitlines()):
-                continue
-            words = " ".join(l for l in stmt.splitlines() if not l.startswith("--")).split()
-            name = words[2] if words[:2] in (["CREATE", "VIEW"], ["CREATE", "TABLE"], ["DROP", "VIEW"]) else None
-            if name and not manifest["datasets"][name]["files"]:
-                continue  # made an empty table above
-            con.execute(stmt)
-    for stmt in period_sql(docs, year).split(";"):
-        if stmt.strip():
-            con.execute(stmt)
+    duckdb_setup(con, docs, manifest, year)
     loaded = time.monotonic()
     rows = []
     for p in PARTS:
