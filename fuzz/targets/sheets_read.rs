@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::io::{Cursor, Write};
 
 use atrama::sheets::mapping::{Plan, RowOutcome};
-use atrama::sheets::{ColumnMapping, Mapping, ReadOptions, Sheet, TextEncoding};
+use atrama::sheets::{ReadOptions, Sheet, SheetPreview, TextEncoding, suggested_mapping};
 
 use super::shared;
 
@@ -118,20 +118,16 @@ pub fn run(data: &[u8]) {
         headers.len(),
         "one suggestion per column"
     );
-    let mapping = Mapping {
-        name: "fuzz".into(),
-        columns: headers
-            .iter()
-            .zip(&suggestions)
-            .filter_map(|(h, s)| {
-                s.map(|field| ColumnMapping {
-                    column: h.clone(),
-                    field,
-                })
-            })
-            .collect(),
-        ..Mapping::default()
+    // The mapping the import screen starts from (its preview's suggestions).
+    let preview = SheetPreview {
+        format: String::new(),
+        header_row: 0,
+        headers,
+        suggestions,
+        sample: Vec::new(),
     };
+    let mapping = suggested_mapping("fuzz", &preview);
+    let headers = preview.headers;
     let Ok(codes) = atrama::codes::CodeLists::builtin() else {
         return;
     };
