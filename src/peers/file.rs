@@ -260,11 +260,15 @@ fn apply_role(conn: &Connection, role: &Role, sender: &str) -> Result<()> {
         cells.insert("change_seq_to".into(), Cell::Int(0));
         insert_row(conn, "bundle_out", &cells, false).map_err(|_| Error::BundleDamaged)?;
     }
+    // The holder's numbers come without the digest of what left with them (migration
+    // 0026): a number taken over here has none, so the record leaves with a new number the
+    // next time it is exported from here, whatever its content.
     for (record, scope, hlc, version) in &role.versions {
         conn.execute(
             "INSERT INTO sync_version (record_id, scope, hlc, version) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (record_id) DO UPDATE SET scope = excluded.scope, hlc = excluded.hlc,
-               version = excluded.version WHERE excluded.version > sync_version.version",
+               version = excluded.version, digest = NULL
+             WHERE excluded.version > sync_version.version",
             params![record, scope, hlc, version],
         )?;
     }

@@ -555,6 +555,25 @@ pub(crate) fn capture(
                 *newest = (*newest).max(version.hlc);
             }
         }
+        // The row's HLC is its newest version's, as on every other computer. A change
+        // undone before this capture (a field set and set back) left the row a newer HLC
+        // that no version carries and no other computer will hear of.
+        if let Some(h) = row_hlc {
+            let newest = known
+                .values()
+                .flatten()
+                .chain(&new_versions)
+                .map(|v| v.hlc)
+                .max()
+                .unwrap_or(h);
+            if newest != h {
+                let key = key_of(tbl).ok_or(Error::DatabaseDamaged)?;
+                conn.execute(
+                    &format!("UPDATE {tbl} SET hlc = ?1 WHERE {key} = ?2"),
+                    params![newest, id],
+                )?;
+            }
+        }
     }
     Ok(written)
 }
@@ -596,10 +615,13 @@ pub(crate) fn write_record(
                 .filter(|(f, v)| row.get(*f) != Some(*v))
                 .map(|(f, v)| Ok((f.clone(), v.to_value()?)))
                 .collect::<Result<_>>()?;
+            // The row's HLC is its newest version's, whether or not a value changed (a
+            // version with the value held here still moves it), so that computers holding
+            // the same versions hold the same row.
             if tbl != "staff"
-                && !sets.is_empty()
+                && newest > 0
                 && let Some(Cell::Int(h)) = row.get("hlc")
-                && newest > *h
+                && newest != *h
             {
                 sets.push(("hlc".into(), Value::Integer(newest)));
             }

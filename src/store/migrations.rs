@@ -106,6 +106,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261207_0025_stat_count",
         include_str!("migrations/20261207_0025_stat_count.sql"),
     ),
+    (
+        "20261208_0026_sync_version_digest",
+        include_str!("migrations/20261208_0026_sync_version_digest.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the number of migrations.

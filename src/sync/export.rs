@@ -487,27 +487,53 @@ fn scope_column(table: &str) -> &'static str {
 }
 
 /// The version each record leaves with, given in the order of the changes (HLC) so that
-/// the numbers of a case follow its history.
+/// the numbers of a case follow its history; a record whose columns that leave changed
+/// with the same HLC (a change merged from another computer) gets a new number too.
 fn assign_versions(
     conn: &Connection,
     records: &BTreeMap<&'static str, BTreeSet<String>>,
 ) -> Result<HashMap<String, i64>> {
-    let mut changes: Vec<(i64, String, String)> = Vec::new();
+    use sha2::Digest as _;
+    let mut changes: Vec<(i64, String, String, Vec<u8>)> = Vec::new();
     for (table, ids) in records {
+        let leaving: Vec<&str> = pseudonymised_columns(table)
+            .iter()
+            .map(|(c, _)| *c)
+            .collect();
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT hlc, {} FROM {table} WHERE id = ?1",
-            scope_column(table)
+            "SELECT hlc, {}, {} FROM {table} WHERE id = ?1",
+            scope_column(table),
+            leaving.join(", ")
         ))?;
         for id in ids {
-            let (hlc, scope): (i64, String) =
-                stmt.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            changes.push((hlc, id.clone(), scope));
+            let (hlc, scope, digest) = stmt.query_row([id], |r| {
+                let mut hash = sha2::Sha256::new();
+                for i in 0..leaving.len() {
+                    // Each value with its type and length, so that no two rows hash alike.
+                    let bytes = match r.get_ref(i + 2)? {
+                        rusqlite::types::ValueRef::Null => (0u8, Vec::new()),
+                        rusqlite::types::ValueRef::Integer(n) => (1, n.to_be_bytes().to_vec()),
+                        rusqlite::types::ValueRef::Real(f) => (2, f.to_be_bytes().to_vec()),
+                        rusqlite::types::ValueRef::Text(t) => (3, t.to_vec()),
+                        rusqlite::types::ValueRef::Blob(b) => (4, b.to_vec()),
+                    };
+                    hash.update([bytes.0]);
+                    hash.update((bytes.1.len() as u64).to_be_bytes());
+                    hash.update(&bytes.1);
+                }
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    hash.finalize().to_vec(),
+                ))
+            })?;
+            changes.push((hlc, id.clone(), scope, digest));
         }
     }
     changes.sort();
     let mut versions = HashMap::with_capacity(changes.len());
-    for (hlc, id, scope) in changes {
-        let v = pseudonymise::version(conn, &id, &scope, hlc)?;
+    for (hlc, id, scope, digest) in changes {
+        let v = pseudonymise::version(conn, &id, &scope, hlc, &digest)?;
         versions.insert(id, v);
     }
     Ok(versions)

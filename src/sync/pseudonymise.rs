@@ -139,16 +139,26 @@ impl PseudonymKey {
     }
 }
 
-/// The version a record leaves with: the number it was given when this change of it (its
-/// HLC) first left, or the next number of its scope (its case, or itself for a client or
-/// case row). Call in the order of the changes (by HLC) so that numbers follow them.
-pub(crate) fn version(conn: &Connection, record: &str, scope: &str, hlc: i64) -> Result<i64> {
-    let known: Option<(i64, i64)> = conn
-        .prepare_cached("SELECT hlc, version FROM sync_version WHERE record_id = ?1")?
-        .query_row([record], |r| Ok((r.get(0)?, r.get(1)?)))
+/// The version a record leaves with: the number it was given when this state of it (its
+/// HLC and `digest`, a hash of the columns it leaves with) first left, or the next number
+/// of its scope (its case, or itself for a client or case row). Call in the order of the
+/// changes (by HLC) so that numbers follow them. The digest matters on a centre of several
+/// computers: a change merged from another computer may be older than the record's HLC,
+/// so the content changes and the HLC does not (migration 0026).
+pub(crate) fn version(
+    conn: &Connection,
+    record: &str,
+    scope: &str,
+    hlc: i64,
+    digest: &[u8],
+) -> Result<i64> {
+    let known: Option<(i64, Option<Vec<u8>>, i64)> = conn
+        .prepare_cached("SELECT hlc, digest, version FROM sync_version WHERE record_id = ?1")?
+        .query_row([record], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
-    if let Some((h, v)) = known
+    if let Some((h, d, v)) = known
         && h == hlc
+        && d.as_deref() == Some(digest)
     {
         return Ok(v);
     }
@@ -156,10 +166,10 @@ pub(crate) fn version(conn: &Connection, record: &str, scope: &str, hlc: i64) ->
         .prepare_cached("SELECT coalesce(max(version), 0) + 1 FROM sync_version WHERE scope = ?1")?
         .query_row([scope], |r| r.get(0))?;
     conn.prepare_cached(
-        "INSERT INTO sync_version (record_id, scope, hlc, version) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (record_id) DO UPDATE SET scope = ?2, hlc = ?3, version = ?4",
+        "INSERT INTO sync_version (record_id, scope, hlc, version, digest) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (record_id) DO UPDATE SET scope = ?2, hlc = ?3, version = ?4, digest = ?5",
     )?
-    .execute(params![record, scope, hlc, next])?;
+    .execute(params![record, scope, hlc, next, digest])?;
     Ok(next)
 }
 

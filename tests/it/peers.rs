@@ -529,31 +529,10 @@ fn the_coordinator_counts_each_case_once_and_one_computer_exports() {
         .query_row("SELECT count(*) FROM case_file", [], |r| r.get(0))
         .unwrap();
     assert_eq!(a_cases, 2);
-    let coord_dir = c.tmp.path().join("coord");
-    let (mut coord, _) = Store::create(
-        &coord_dir,
-        &NewCentre {
-            code: "KOORD".into(),
-            name: "Coordination".into(),
-            country: Country::Lt,
-            language: Language::En,
-            mode: Mode::Coordinator,
-            admin_user: "ona".into(),
-        },
-        &Passphrase::new(PASS),
-        KdfParams::INSECURE_FOR_TESTS,
-    )
-    .unwrap();
     // The centre identity is the same on every computer (the join copies it).
     let fa = c.stores[0].fingerprint().unwrap();
     assert_eq!(fa, c.stores[1].fingerprint().unwrap());
-    let centre_file = c.stores[0].enrolment_file().unwrap();
-    let coord_file = coord.enrolment_file().unwrap();
-    let coord_fp = coord.fingerprint().unwrap().short;
-    for s in c.stores.iter_mut() {
-        s.enrol(&coord_file, &coord_fp).unwrap();
-    }
-    coord.enrol(&centre_file, &fa.short).unwrap();
+    let mut coord = coordinator(&mut c);
     let out = c.tmp.path().join("b1.atrb");
     let refused = c.stores[1].export_bundle("KOORD", &out, None).unwrap_err();
     assert!(
@@ -580,6 +559,102 @@ fn the_coordinator_counts_each_case_once_and_one_computer_exports() {
         .map(Result::unwrap)
         .collect();
     assert_eq!(seqs, [1]);
+}
+
+/// The coordinator's copy of the centre's one case: (referral source, intake outcome).
+fn coordinator_case(coord: &Store) -> (String, String) {
+    coord
+        .dangerously_raw_connection()
+        .query_row(
+            "SELECT referral_source, intake_outcome FROM case_file WHERE owner_centre = 'KLP-01'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+}
+
+#[test]
+fn a_change_merged_from_another_computer_reaches_the_coordinator() {
+    let mut c = centre();
+    let case = c.case;
+    c.stores[0]
+        .batch(|w| w.record_consent(case, &statistics_consent()))
+        .unwrap();
+    c.settle();
+    let mut coord = coordinator(&mut c);
+    // B changes one field of the case, then A (which exports) another, later: A's change
+    // is the newest of the case when A exports first.
+    let mut declined = case_fields("self");
+    declined.intake_outcome = "declined".into();
+    c.stores[1]
+        .batch(|w| w.update_case(case, &declined))
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    c.stores[0]
+        .batch(|w| w.update_case(case, &case_fields("police")))
+        .unwrap();
+    let out = c.tmp.path().join("1.atrb");
+    c.stores[0].export_bundle("KOORD", &out, None).unwrap();
+    coord.import_bundle(&out, false).unwrap();
+    assert_eq!(
+        coordinator_case(&coord),
+        ("police".into(), "accepted".into())
+    );
+    // B's older change reaches A: the case on A now holds both, and so must the
+    // coordinator's copy after A's next bundle.
+    c.settle();
+    assert_converged(&c);
+    let out = c.tmp.path().join("2.atrb");
+    c.stores[0].export_bundle("KOORD", &out, None).unwrap();
+    coord.import_bundle(&out, false).unwrap();
+    assert_eq!(
+        coordinator_case(&coord),
+        ("police".into(), "declined".into())
+    );
+}
+
+#[test]
+fn an_edit_undone_before_a_sync_converges_and_the_coordinator_follows_every_step() {
+    let mut c = centre();
+    let (case, client) = (c.case, c.client);
+    c.stores[0]
+        .batch(|w| w.record_consent(case, &statistics_consent()))
+        .unwrap();
+    c.settle();
+    let mut coord = coordinator(&mut c);
+    let disability = |s: &Store| -> String {
+        s.dangerously_raw_connection()
+            .query_row("SELECT disability FROM client", [], |r| r.get(0))
+            .unwrap()
+    };
+    let set = |s: &mut Store, d: Tri| {
+        let mut f = client_fields("+370 612 34567", "Liepų g. 1");
+        f.disability = d;
+        s.batch(|w| w.update_client(client, &f)).unwrap();
+    };
+    let export = |c: &mut Centre, coord: &mut Store, n: u32| {
+        let out = c.tmp.path().join(format!("{n}.atrb"));
+        c.stores[0].export_bundle("KOORD", &out, None).unwrap();
+        coord.import_bundle(&out, false).unwrap();
+    };
+    let before = disability(&c.stores[0]);
+    // On A (which exports) the client's disability is changed, leaves for the
+    // coordinator, and is changed back before any sync: the other computers never see it.
+    set(&mut c.stores[0], Tri::Yes);
+    export(&mut c, &mut coord, 1);
+    assert_eq!(disability(&coord), "yes");
+    set(&mut c.stores[0], Tri::Unknown);
+    assert_eq!(disability(&c.stores[0]), before);
+    c.settle();
+    assert_converged(&c);
+    export(&mut c, &mut coord, 2);
+    assert_eq!(disability(&coord), before);
+    // A change made afterwards on B reaches the coordinator through A.
+    set(&mut c.stores[1], Tri::No);
+    c.settle();
+    assert_converged(&c);
+    export(&mut c, &mut coord, 3);
+    assert_eq!(disability(&coord), "no");
 }
 
 fn statistics_consent() -> atrama::cases::ConsentFields {
