@@ -158,6 +158,12 @@ pub const TABLES: &[(&str, Carried)] = &[
         Carried::Local("the bundles imported on this computer"),
     ),
     (
+        "sync_presence",
+        Carried::Local(
+            "at a coordination centre: which cases each centre's bundles imported here sent or removed (ids only)",
+        ),
+    ),
+    (
         "bundle_out",
         Carried::Local("the bundles exported by this computer (the exporting one)"),
     ),

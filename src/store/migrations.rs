@@ -110,6 +110,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261208_0026_sync_version_digest",
         include_str!("migrations/20261208_0026_sync_version_digest.sql"),
     ),
+    (
+        "20261208_0027_sync_presence",
+        include_str!("migrations/20261208_0027_sync_presence.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the number of migrations.

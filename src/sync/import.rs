@@ -82,6 +82,10 @@ struct Applier<'a> {
     links: HashMap<&'static str, Vec<(String, String)>>,
     summary: &'a mut ImportSummary,
     unknown: BTreeMap<(String, String), u64>,
+    /// The bundle's sequence number (its place in the sender's line of bundles).
+    sequence: i64,
+    /// Records not applied because a newer bundle of the sender removed their case.
+    gone: u64,
 }
 
 impl Applier<'_> {
@@ -313,6 +317,29 @@ impl Applier<'_> {
                 return Ok(());
             }
         }
+        // The case (or client) the record belongs to, removed by a newer bundle of the
+        // sender: this bundle arrived late, and its copy of the record is not applied.
+        let scope = match table {
+            "client" | "case_file" => Some(id.clone()),
+            _ => row
+                .get("case_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        };
+        if let Some(scope) = &scope {
+            if self.removed_later(scope)? {
+                self.gone += 1;
+                self.summary
+                    .tables
+                    .entry(table.to_owned())
+                    .or_default()
+                    .unchanged += 1;
+                return Ok(());
+            }
+            if matches!(table, "client" | "case_file") {
+                self.set_presence(scope, true)?;
+            }
+        }
         let Some(hlc) = row.get("hlc").and_then(Value::as_i64) else {
             self.reject(table, &id, "the record has no version".into());
             return Ok(());
@@ -424,6 +451,10 @@ impl Applier<'_> {
     /// Purges this store's copy of a case the sender purged under its retention policy: its
     /// contribution to the monthly tables is archived first, so the statistics stay.
     fn purge(&mut self, case: &str) -> Result<()> {
+        if self.sent_later(case)? {
+            return Ok(());
+        }
+        self.set_presence(case, false)?;
         let owner: Option<String> = self
             .tx
             .query_row(
@@ -451,6 +482,12 @@ impl Applier<'_> {
 
     /// Removes this store's copy of a case the sender no longer shares.
     fn withdraw(&mut self, case: &str) -> Result<()> {
+        // A newer bundle of the sender shares the case again (the client gave her consent
+        // again): this late withdrawal is older than that.
+        if self.sent_later(case)? {
+            return Ok(());
+        }
+        self.set_presence(case, false)?;
         let owner: Option<(String, String)> = self
             .tx
             .query_row(
@@ -477,12 +514,57 @@ impl Applier<'_> {
         }
         self.tx
             .execute("DELETE FROM case_file WHERE id = ?1", [case])?;
-        self.tx.execute(
+        let client_gone = self.tx.execute(
             "DELETE FROM client WHERE id = ?1
              AND NOT EXISTS (SELECT 1 FROM case_file WHERE client_id = ?1)",
             [&client],
-        )?;
+        )? > 0;
+        if client_gone {
+            self.set_presence(&client, false)?;
+        }
         self.summary.withdrawn += 1;
+        Ok(())
+    }
+
+    /// Whether a newer bundle of the sender than this one withdrew or purged `id` (a case
+    /// or a client).
+    fn removed_later(&self, id: &str) -> Result<bool> {
+        self.newer_bundle(id, false)
+    }
+
+    /// Whether a newer bundle of the sender than this one sent the case.
+    fn sent_later(&self, id: &str) -> Result<bool> {
+        self.newer_bundle(id, true)
+    }
+
+    /// Whether the newest bundle of the sender that sent (`present`) or removed `id` is newer
+    /// than this one and did that.
+    fn newer_bundle(&self, id: &str, present: bool) -> Result<bool> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM sync_presence WHERE record_id = ?1 AND sender = ?2
+                   AND present = ?4 AND sequence > ?3)",
+            )?
+            .query_row(
+                params![id, self.sender_centre, self.sequence, present],
+                |r| r.get(0),
+            )?)
+    }
+
+    /// Records that this bundle sent (`present`) or removed `id`, unless a newer bundle of
+    /// the sender did something with it already. Within one bundle a removal wins.
+    fn set_presence(&self, id: &str, present: bool) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO sync_presence (record_id, sender, sequence, present) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (record_id) DO UPDATE SET sender = excluded.sender,
+                   sequence = excluded.sequence, present = excluded.present
+                 WHERE excluded.sender = sync_presence.sender
+                   AND (excluded.sequence > sync_presence.sequence
+                        OR (excluded.sequence = sync_presence.sequence AND excluded.present = 0))",
+            )?
+            .execute(params![id, self.sender_centre, self.sequence, present])?;
         Ok(())
     }
 }
@@ -817,6 +899,8 @@ impl Store {
                 links: HashMap::new(),
                 summary: &mut summary,
                 unknown: BTreeMap::new(),
+                sequence: i64::try_from(header.sequence).map_err(|_| Error::BundleDamaged)?,
+                gone: 0,
             };
             let kind = header.kind;
             let checked = |line: Result<Line>| {
@@ -969,6 +1053,13 @@ impl Store {
                 return Err(Error::BundleDamaged);
             }
             lines.finish()?;
+            if applier.gone > 0 {
+                let note = format!(
+                    "{} record(s) of cases {} withdrew or purged in a newer bundle already here were not applied (this bundle arrived late)",
+                    applier.gone, applier.sender_centre
+                );
+                applier.summary.notes.push(note);
+            }
             let unknown = std::mem::take(&mut applier.unknown);
             applier.summary.unknown_codes = unknown
                 .into_iter()

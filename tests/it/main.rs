@@ -13,6 +13,7 @@ mod case_record;
 mod cli;
 mod coord;
 mod coord_counts;
+mod coord_follows;
 mod crash;
 mod disclosure;
 mod drafts;

@@ -52,7 +52,7 @@ fn centre(code: &str, country: Country, clients: u32, seed: u64) -> Site {
     s
 }
 
-fn all_cases(store: &Store) -> Vec<atrama::ids::CaseId> {
+pub(crate) fn all_cases(store: &Store) -> Vec<atrama::ids::CaseId> {
     store
         .case_list(&CaseFilter {
             limit: Some(100_000),

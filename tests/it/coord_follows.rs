@@ -1,0 +1,385 @@
+//! The coordination centre follows a centre through any history and any order of bundles
+//! (a property test): a centre with demo data logs and corrects service contacts, changes
+//! cases, closes and reopens them, withdraws and gives again the clients' consent to
+//! statistics, and exports bundles between any of these; the coordination centre imports
+//! every bundle in a random order. Its monthly tables T1–T10 must then equal, cell for cell,
+//! the centre's own tables of its consenting clients — which the centre computes from its
+//! records, not from what it sent.
+
+use std::collections::BTreeMap;
+
+use atrama::cases::{CaseFields, ConsentFields, ServiceContactFields};
+use atrama::ids::{CaseId, ServiceContactId};
+use atrama::stats::{StatsQuery, StatsReport};
+use atrama::{Country, Mode, Store};
+use chrono::{Duration, NaiveDate};
+use proptest::prelude::*;
+
+use crate::site::{Site, demo_centre, enrol, site, today};
+use crate::stats::all_cases;
+
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    /// A contact in case `k` (of the list, modulo), on day `d` of the window.
+    Contact(usize, u8),
+    /// The case's newest contact corrected to another discipline and day.
+    Correct(usize, u8),
+    /// The case's referral source changed.
+    Source(usize, u8),
+    /// The client's consent to statistics withdrawn, or given again.
+    Consent(usize, bool),
+    /// The case closed (when open) or reopened (when closed).
+    CloseOrReopen(usize),
+    /// The centre exports a bundle (kept, imported later in a random order).
+    Export,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (0..40usize, 0..60u8).prop_map(|(k, d)| Op::Contact(k, d)),
+        (0..40usize, 0..60u8).prop_map(|(k, d)| Op::Correct(k, d)),
+        (0..40usize, 0..4u8).prop_map(|(k, v)| Op::Source(k, v)),
+        (0..40usize, any::<bool>()).prop_map(|(k, g)| Op::Consent(k, g)),
+        (0..40usize).prop_map(Op::CloseOrReopen),
+        Just(Op::Export),
+    ]
+}
+
+fn query() -> StatsQuery {
+    StatsQuery::months("2025-12", Some("2026-11"))
+}
+
+/// Every cell of every table, by (table, month, column), of one centre's rows.
+fn cells(report: &StatsReport, centre: &str) -> BTreeMap<(String, String, String), i64> {
+    let mut out = BTreeMap::new();
+    for t in &report.tables {
+        for (row, values) in t.rows.iter().zip(&t.cells) {
+            if row.centre.as_deref().is_some_and(|c| c != centre) {
+                continue;
+            }
+            for (column, cell) in t.columns.iter().zip(values) {
+                let v = cell.value.expect("exact counts");
+                if v != 0 {
+                    out.insert(
+                        (
+                            t.id.clone(),
+                            row.month.clone().unwrap_or_default(),
+                            column.code.clone(),
+                        ),
+                        v,
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A day of the tables' window, from `d` (the last months, up to the demo's today).
+fn day(d: u8) -> NaiveDate {
+    today() - Duration::days(i64::from(d) * 3)
+}
+
+/// A service contact on day `d` of the window, its discipline by the day.
+fn contact(d: u8, mode: &str) -> ServiceContactFields {
+    ServiceContactFields {
+        on_date: day(d),
+        discipline: ["social_work", "legal", "psychological"][usize::from(d) % 3].into(),
+        mode: mode.into(),
+        minutes: 45,
+        is_group: false,
+        staff: None,
+    }
+}
+
+/// Plays `ops` on a new demo centre; imports the bundles in the order `keys` gives them
+/// (sorted by key); compares the tables.
+fn play(ops: &[Op], keys: &[u32]) -> std::result::Result<(), TestCaseError> {
+    let mut centre: Site = demo_centre("KLP-01", Country::Lt, 12, 11);
+    let mut coord = site("KOORD", Country::Lt, Mode::Coordinator);
+    enrol(&mut centre, &mut coord);
+    let list = all_cases(&centre.store);
+    // Consents get days one after the other, so that the newest is never a tie.
+    let mut consent_day = today() - Duration::days(40);
+    let sources = ["self", "police", "ngo", "health"];
+    let mut files = Vec::new();
+    let export = |centre: &mut Site, files: &mut Vec<std::path::PathBuf>| {
+        let f = centre.tmp.path().join(format!("b{}.atrama", files.len()));
+        centre.store.export_bundle("KOORD", &f, None).unwrap();
+        files.push(f);
+    };
+    export(&mut centre, &mut files);
+    for o in ops {
+        let case = |k: usize| list[k % list.len()];
+        match *o {
+            Op::Contact(k, d) => {
+                centre
+                    .store
+                    .batch(|b| b.log_service_contact(case(k), &contact(d, "in_person")))
+                    .unwrap();
+            }
+            Op::Correct(k, d) => {
+                let newest: Option<String> = centre
+                    .store
+                    .dangerously_raw_connection()
+                    .query_row(
+                        "SELECT s.id FROM service_contact s WHERE s.case_id = ?1
+                           AND s.deleted_at IS NULL
+                           AND NOT EXISTS (SELECT 1 FROM service_contact n WHERE n.supersedes = s.id)
+                         ORDER BY s.hlc DESC LIMIT 1",
+                        [case(k).to_string()],
+                        |r| r.get(0),
+                    )
+                    .ok();
+                if let Some(id) = newest {
+                    let id = ServiceContactId::parse(&id).unwrap();
+                    centre
+                        .store
+                        .batch(|b| b.correct_service_contact(id, &contact(d, "phone")))
+                        .unwrap();
+                }
+            }
+            Op::Source(k, v) => {
+                let c = centre.store.case_detail(case(k)).unwrap().case;
+                centre
+                    .store
+                    .batch(|b| {
+                        b.update_case(
+                            c.id,
+                            &CaseFields {
+                                referral_source: sources[usize::from(v)].into(),
+                                police_notified_on: c.police_notified_on,
+                                intake_outcome: c.intake_outcome.clone(),
+                                lead_worker: None,
+                                team: vec![],
+                                follow_up_on: None,
+                            },
+                        )
+                    })
+                    .unwrap();
+            }
+            Op::Consent(k, given) => {
+                consent_day += Duration::days(1);
+                let on = consent_day;
+                centre
+                    .store
+                    .batch(|b| b.record_consent(case(k), &statistics_consent(given, on)))
+                    .unwrap();
+            }
+            Op::CloseOrReopen(k) => {
+                let status = centre.store.case_detail(case(k)).unwrap().case.status;
+                centre
+                    .store
+                    .batch(|b| {
+                        if status == "open" {
+                            b.close_case(case(k), today(), "needs_met").map(|_| ())
+                        } else {
+                            b.reopen_case(case(k), today(), None).map(|_| ())
+                        }
+                    })
+                    .unwrap();
+            }
+            Op::Export => export(&mut centre, &mut files),
+        }
+    }
+    export(&mut centre, &mut files);
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by_key(|i| (keys[i % keys.len()], *i));
+    for &i in &order {
+        let summary = coord.store.import_bundle(&files[i], false).unwrap();
+        prop_assert!(summary.rejected.is_empty(), "{:?}", summary.rejected);
+    }
+    let own = centre
+        .store
+        .monthly_tables(&StatsQuery {
+            consented_only: true,
+            ..query()
+        })
+        .unwrap();
+    let theirs = coord.store.monthly_tables(&query()).unwrap();
+    let (own, theirs) = (cells(&own, "KLP-01"), cells(&theirs, "KLP-01"));
+    prop_assert!(!own.is_empty());
+    if own != theirs {
+        let differ: Vec<_> = own
+            .keys()
+            .chain(theirs.keys())
+            .filter(|k| own.get(*k) != theirs.get(*k))
+            .map(|k| (k, own.get(k), theirs.get(k)))
+            .take(12)
+            .collect();
+        prop_assert!(
+            false,
+            "order {order:?}: cells differ (cell, centre, coordinator): {differ:?}"
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+    #[test]
+    fn the_coordinator_counts_what_the_centre_holds_after_any_history_and_any_order_of_bundles(
+        ops in proptest::collection::vec(op(), 1..24),
+        keys in proptest::collection::vec(any::<u32>(), 8),
+    ) {
+        play(&ops, &keys)?;
+    }
+}
+
+/// Whether the newest consent to statistics of a case is given.
+fn consents(store: &Store, case: CaseId) -> bool {
+    store
+        .case_detail(case)
+        .unwrap()
+        .consents
+        .iter()
+        .filter(|c| c.fields.purpose == "statistics")
+        .max_by_key(|c| c.fields.on_date)
+        .is_some_and(|c| c.fields.given)
+}
+
+/// The number of the centre's cases whose newest consent to statistics is given.
+fn consenting(store: &Store) -> usize {
+    all_cases(store)
+        .into_iter()
+        .filter(|id| consents(store, *id))
+        .count()
+}
+
+fn coordinator_cases(coord: &Store) -> usize {
+    usize::try_from(crate::peers::centre_cases(coord)).unwrap()
+}
+
+fn statistics_consent(given: bool, on: NaiveDate) -> ConsentFields {
+    ConsentFields {
+        purpose: "statistics".into(),
+        agency_type: None,
+        given,
+        given_by: "self".into(),
+        on_date: on,
+        shared_fields: vec![],
+    }
+}
+
+/// A consenting case of the centre.
+fn a_consenting_case(store: &Store) -> CaseId {
+    all_cases(store)
+        .into_iter()
+        .find(|id| consents(store, *id))
+        .unwrap()
+}
+
+#[test]
+fn a_late_older_bundle_does_not_bring_back_a_case_the_client_withdrew() {
+    let mut centre = demo_centre("KLP-01", Country::Lt, 12, 11);
+    let mut coord = site("KOORD", Country::Lt, Mode::Coordinator);
+    enrol(&mut centre, &mut coord);
+    let file = |n: u32| centre.tmp.path().join(format!("b{n}.atrama"));
+    let (b0, b1, b2) = (file(0), file(1), file(2));
+    centre.store.export_bundle("KOORD", &b0, None).unwrap();
+    centre.store.export_bundle("KOORD", &b1, None).unwrap();
+    let case = a_consenting_case(&centre.store);
+    let before = consenting(&centre.store);
+    centre
+        .store
+        .batch(|b| b.record_consent(case, &statistics_consent(false, today())))
+        .unwrap();
+    assert_eq!(consenting(&centre.store), before - 1);
+    centre.store.export_bundle("KOORD", &b2, None).unwrap();
+    // The withdrawal arrives before the older bundle that still carries the case.
+    coord.store.import_bundle(&b0, false).unwrap();
+    coord.store.import_bundle(&b2, false).unwrap();
+    assert_eq!(coordinator_cases(&coord.store), before - 1);
+    let late = coord.store.import_bundle(&b1, false).unwrap();
+    assert_eq!(
+        coordinator_cases(&coord.store),
+        before - 1,
+        "the late bundle brought the withdrawn case back"
+    );
+    assert!(
+        late.notes.iter().any(|n| n.contains("arrived late")),
+        "{:?}",
+        late.notes
+    );
+    assert!(late.rejected.is_empty(), "{:?}", late.rejected);
+}
+
+#[test]
+fn a_late_withdrawal_does_not_remove_a_case_shared_again() {
+    let mut centre = demo_centre("KLP-01", Country::Lt, 12, 11);
+    let mut coord = site("KOORD", Country::Lt, Mode::Coordinator);
+    enrol(&mut centre, &mut coord);
+    let file = |n: u32| centre.tmp.path().join(format!("b{n}.atrama"));
+    let (b0, b1, b2) = (file(0), file(1), file(2));
+    let all = consenting(&centre.store);
+    centre.store.export_bundle("KOORD", &b0, None).unwrap();
+    let case = a_consenting_case(&centre.store);
+    centre
+        .store
+        .batch(|b| {
+            b.record_consent(
+                case,
+                &statistics_consent(false, today() - Duration::days(1)),
+            )
+        })
+        .unwrap();
+    centre.store.export_bundle("KOORD", &b1, None).unwrap();
+    centre
+        .store
+        .batch(|b| b.record_consent(case, &statistics_consent(true, today())))
+        .unwrap();
+    assert_eq!(consenting(&centre.store), all);
+    centre.store.export_bundle("KOORD", &b2, None).unwrap();
+    // The consent given again arrives before the withdrawal it follows.
+    for f in [&b0, &b2, &b1] {
+        let s = coord.store.import_bundle(f, false).unwrap();
+        assert!(s.rejected.is_empty(), "{:?}", s.rejected);
+    }
+    assert_eq!(
+        coordinator_cases(&coord.store),
+        all,
+        "the late withdrawal removed a case shared again"
+    );
+}
+
+#[test]
+fn a_late_older_bundle_does_not_count_a_purged_case_twice() {
+    let mut centre = demo_centre("KLP-01", Country::Lt, 12, 11);
+    let mut coord = site("KOORD", Country::Lt, Mode::Coordinator);
+    enrol(&mut centre, &mut coord);
+    let file = |n: u32| centre.tmp.path().join(format!("b{n}.atrama"));
+    let (b0, b1, b2) = (file(0), file(1), file(2));
+    centre.store.export_bundle("KOORD", &b0, None).unwrap();
+    centre.store.export_bundle("KOORD", &b1, None).unwrap();
+    centre
+        .store
+        .set_retention_policy(atrama::admin::RetentionPolicy {
+            closed_case_years: Some(1),
+            document_years: None,
+        })
+        .unwrap();
+    let purged = centre
+        .store
+        .purge(NaiveDate::from_ymd_opt(2030, 1, 1).unwrap())
+        .unwrap();
+    assert!(purged.cases > 0, "{purged:?}");
+    centre.store.export_bundle("KOORD", &b2, None).unwrap();
+    coord.store.import_bundle(&b0, false).unwrap();
+    let s = coord.store.import_bundle(&b2, false).unwrap();
+    assert!(s.purged > 0, "{s:?}");
+    let cases = coordinator_cases(&coord.store);
+    let tables = cells(&coord.store.monthly_tables(&query()).unwrap(), "KLP-01");
+    // The older bundle, still carrying the purged cases, arrives last.
+    let late = coord.store.import_bundle(&b1, false).unwrap();
+    assert!(late.rejected.is_empty(), "{:?}", late.rejected);
+    assert_eq!(
+        coordinator_cases(&coord.store),
+        cases,
+        "a purged case came back"
+    );
+    assert_eq!(
+        cells(&coord.store.monthly_tables(&query()).unwrap(), "KLP-01"),
+        tables,
+        "the late bundle changed the monthly figures"
+    );
+}
