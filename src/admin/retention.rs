@@ -250,22 +250,31 @@ const MEASURES: &[(&str, &str)] = &[
     ),
 ];
 
-fn add(
-    conn: &Connection,
-    centre: &str,
-    month: &str,
-    measure: &str,
-    dim: &str,
-    v: i64,
-) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO stat_archive (centre, month, measure, dimension, value)
-         VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (centre, month, measure, dimension)
-         DO UPDATE SET value = value + excluded.value",
-    )?
-    .execute(params![centre, month, measure, dim, v])?;
-    Ok(())
+/// The current statistics consent of the case `c` says given: the test a bundle export
+/// applies, the monthly tables of consenting clients apply (`stats::tables`), and a purge
+/// records with the counts it archives.
+pub(crate) const CONSENTED: &str = " AND (SELECT e.given FROM consent_event e
+      WHERE e.case_id = c.id AND e.purpose = 'statistics' AND e.deleted_at IS NULL
+        AND NOT EXISTS (SELECT 1 FROM consent_event n WHERE n.supersedes = e.id)
+      ORDER BY e.on_date DESC, e.hlc DESC LIMIT 1) = 1";
+
+/// One archived count of a purged case, its client's consent to statistics with it.
+struct Archive<'a> {
+    centre: &'a str,
+    consented: bool,
+}
+
+impl Archive<'_> {
+    fn add(&self, conn: &Connection, month: &str, measure: &str, dim: &str, v: i64) -> Result<()> {
+        conn.prepare_cached(
+            "INSERT INTO stat_archive (centre, month, measure, dimension, consented, value)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (centre, month, measure, dimension, consented)
+             DO UPDATE SET value = value + excluded.value",
+        )?
+        .execute(params![self.centre, month, measure, dim, self.consented, v])?;
+        Ok(())
+    }
 }
 
 /// Adds a case's contribution to the monthly tables (T1–T10) to `stat_archive`, under the case's owner centre. Run in the
@@ -282,6 +291,15 @@ pub(crate) fn archive_case(conn: &Connection, case: &str) -> Result<()> {
     let Some((centre, opened, closed)) = row else {
         return Ok(());
     };
+    let consented: bool = conn.query_row(
+        &format!("SELECT EXISTS (SELECT 1 FROM case_file c WHERE c.id = ?1{CONSENTED})"),
+        [case],
+        |r| r.get(0),
+    )?;
+    let archive = Archive {
+        centre: &centre,
+        consented,
+    };
     for (measure, sql) in MEASURES {
         let rows: Vec<(Option<String>, Option<String>, Option<i64>)> = conn
             .prepare_cached(sql)?
@@ -289,14 +307,7 @@ pub(crate) fn archive_case(conn: &Connection, case: &str) -> Result<()> {
             .collect::<rusqlite::Result<_>>()?;
         for (month, dim, value) in rows {
             if let (Some(month), Some(value)) = (month, value) {
-                add(
-                    conn,
-                    &centre,
-                    &month,
-                    measure,
-                    &dim.unwrap_or_default(),
-                    value,
-                )?;
+                archive.add(conn, &month, measure, &dim.unwrap_or_default(), value)?;
             }
         }
     }
@@ -306,7 +317,7 @@ pub(crate) fn archive_case(conn: &Connection, case: &str) -> Result<()> {
         let mut month = opened;
         let mut guard = 0;
         while month < closed && guard < 1200 {
-            add(conn, &centre, &month, "t10_open_at_month_end", "", 1)?;
+            archive.add(conn, &month, "t10_open_at_month_end", "", 1)?;
             month = match next_month(&month) {
                 Some(m) => m,
                 None => break,
@@ -594,7 +605,8 @@ impl Store {
         let rows = self
             .conn
             .prepare(
-                "SELECT centre, month, measure, dimension, value FROM stat_archive
+                "SELECT centre, month, measure, dimension, sum(value) FROM stat_archive
+                 GROUP BY centre, month, measure, dimension
                  ORDER BY centre, month, measure, dimension",
             )?
             .query_map([], |r| {

@@ -114,6 +114,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261208_0027_sync_presence",
         include_str!("migrations/20261208_0027_sync_presence.sql"),
     ),
+    (
+        "20261208_0028_stat_archive_consent",
+        include_str!("migrations/20261208_0028_stat_archive_consent.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the number of migrations.

@@ -65,12 +65,7 @@ impl Acc {
     }
 }
 
-/// The current statistics consent of the case `c` says given (the same test a bundle
-/// export applies).
-pub(super) const CONSENTED: &str = " AND (SELECT e.given FROM consent_event e
-      WHERE e.case_id = c.id AND e.purpose = 'statistics' AND e.deleted_at IS NULL
-        AND NOT EXISTS (SELECT 1 FROM consent_event n WHERE n.supersedes = e.id)
-      ORDER BY e.on_date DESC, e.hlc DESC LIMIT 1) = 1";
+pub(super) use crate::admin::retention::CONSENTED;
 
 pub(super) fn month_of(text: &str) -> Option<Month> {
     Month::parse(text.get(..7)?).ok()
@@ -429,13 +424,14 @@ pub(super) fn contacts(
     )
 }
 
-/// Adds the archived counts of purged cases (`stat_archive`, see `docs/retention.md`).
+/// Adds the archived counts of purged cases (`stat_archive`, see `docs/retention.md`); of
+/// the tables of consenting clients only, those of cases whose client consented.
 pub(super) fn archived(conn: &Connection, acc: &mut Acc, q: &Bounds) -> Result<()> {
     let mut stmt = conn.prepare_cached(
         "SELECT centre, month, measure, dimension, value FROM stat_archive
-         WHERE month >= ?1 AND month <= ?2",
+         WHERE month >= ?1 AND month <= ?2 AND (consented = 1 OR ?3 = 0)",
     )?;
-    let mut rows = stmt.query(params![q.from.prev().code(), q.to.code()])?;
+    let mut rows = stmt.query(params![q.from.prev().code(), q.to.code(), q.consented_only])?;
     while let Some(r) = rows.next()? {
         let centre: String = r.get(0)?;
         let Ok(m) = Month::parse(&r.get::<_, String>(1)?) else {
