@@ -258,28 +258,59 @@ pub(crate) const CONSENTED: &str = " AND (SELECT e.given FROM consent_event e
         AND NOT EXISTS (SELECT 1 FROM consent_event n WHERE n.supersedes = e.id)
       ORDER BY e.on_date DESC, e.hlc DESC LIMIT 1) = 1";
 
-/// One archived count of a purged case, its client's consent to statistics with it.
-struct Archive<'a> {
-    centre: &'a str,
+/// One count a purged case added to the archived monthly counts (`stat_archive`), as a
+/// purge line carries it to the coordination centre (`docs/bundle-format.md`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseCount {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// e.g. `t6_minutes` (see `docs/retention.md`).
+    pub measure: String,
+    /// A code, or codes joined with `|`.
+    pub dimension: String,
+    /// The count (or minutes).
+    pub value: i64,
+}
+
+/// What a purged case added to the archived counts.
+pub(crate) struct Archived {
+    /// Its client's consent to statistics was in force when it was purged.
+    pub(crate) consented: bool,
+    /// The counts, as added.
+    pub(crate) counts: Vec<CaseCount>,
+}
+
+/// Adds counts of `centre` to `stat_archive`, with the consent they were archived under.
+pub(crate) fn add_archived(
+    conn: &Connection,
+    centre: &str,
     consented: bool,
-}
-
-impl Archive<'_> {
-    fn add(&self, conn: &Connection, month: &str, measure: &str, dim: &str, v: i64) -> Result<()> {
-        conn.prepare_cached(
-            "INSERT INTO stat_archive (centre, month, measure, dimension, consented, value)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (centre, month, measure, dimension, consented)
-             DO UPDATE SET value = value + excluded.value",
-        )?
-        .execute(params![self.centre, month, measure, dim, self.consented, v])?;
-        Ok(())
+    counts: &[CaseCount],
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO stat_archive (centre, month, measure, dimension, consented, value)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (centre, month, measure, dimension, consented)
+         DO UPDATE SET value = value + excluded.value",
+    )?;
+    for c in counts {
+        stmt.execute(params![
+            centre,
+            c.month,
+            c.measure,
+            c.dimension,
+            consented,
+            c.value
+        ])?;
     }
+    Ok(())
 }
 
-/// Adds a case's contribution to the monthly tables (T1–T10) to `stat_archive`, under the case's owner centre. Run in the
-/// purge's transaction, before the rows go.
-pub(crate) fn archive_case(conn: &Connection, case: &str) -> Result<()> {
+/// Adds a case's contribution to the monthly tables (T1–T10) to `stat_archive`, under the
+/// case's owner centre; what it added (`None`: no such case). Run in the purge's
+/// transaction, before the rows go.
+pub(crate) fn archive_case(conn: &Connection, case: &str) -> Result<Option<Archived>> {
     let row: Option<(String, String, Option<String>)> = conn
         .query_row(
             "SELECT owner_centre, substr(opened_on, 1, 7), substr(closed_on, 1, 7)
@@ -289,17 +320,14 @@ pub(crate) fn archive_case(conn: &Connection, case: &str) -> Result<()> {
         )
         .optional()?;
     let Some((centre, opened, closed)) = row else {
-        return Ok(());
+        return Ok(None);
     };
     let consented: bool = conn.query_row(
         &format!("SELECT EXISTS (SELECT 1 FROM case_file c WHERE c.id = ?1{CONSENTED})"),
         [case],
         |r| r.get(0),
     )?;
-    let archive = Archive {
-        centre: &centre,
-        consented,
-    };
+    let mut counts = Vec::new();
     for (measure, sql) in MEASURES {
         let rows: Vec<(Option<String>, Option<String>, Option<i64>)> = conn
             .prepare_cached(sql)?
@@ -307,7 +335,12 @@ pub(crate) fn archive_case(conn: &Connection, case: &str) -> Result<()> {
             .collect::<rusqlite::Result<_>>()?;
         for (month, dim, value) in rows {
             if let (Some(month), Some(value)) = (month, value) {
-                archive.add(conn, &month, measure, &dim.unwrap_or_default(), value)?;
+                counts.push(CaseCount {
+                    month,
+                    measure: (*measure).to_owned(),
+                    dimension: dim.unwrap_or_default(),
+                    value,
+                });
             }
         }
     }
@@ -317,7 +350,12 @@ pub(crate) fn archive_case(conn: &Connection, case: &str) -> Result<()> {
         let mut month = opened;
         let mut guard = 0;
         while month < closed && guard < 1200 {
-            archive.add(conn, &month, "t10_open_at_month_end", "", 1)?;
+            counts.push(CaseCount {
+                month: month.clone(),
+                measure: "t10_open_at_month_end".into(),
+                dimension: String::new(),
+                value: 1,
+            });
             month = match next_month(&month) {
                 Some(m) => m,
                 None => break,
@@ -325,7 +363,47 @@ pub(crate) fn archive_case(conn: &Connection, case: &str) -> Result<()> {
             guard += 1;
         }
     }
-    Ok(())
+    add_archived(conn, &centre, consented, &counts)?;
+    Ok(Some(Archived { consented, counts }))
+}
+
+/// Purges one of this centre's own cases (under the retention policy here, or on another
+/// computer of the centre): archives its counts, deletes its rows and — when it was ever
+/// shared with the coordination centre — logs the purge for the next bundle (with the
+/// HLC `next_hlc` gives), keeping its counts for the purge line when its client consented
+/// (`purge_count`, until a bundle carrying it is acknowledged). Whether it logged one.
+pub(crate) fn purge_own_case(
+    conn: &Connection,
+    case: &str,
+    next_hlc: &mut dyn FnMut() -> i64,
+) -> Result<bool> {
+    let archived = archive_case(conn, case)?;
+    let shared: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM consent_event
+         WHERE case_id = ?1 AND purpose = 'statistics' AND given = 1)",
+        [case],
+        |r| r.get(0),
+    )?;
+    delete_case_rows(conn, case)?;
+    if !shared {
+        return Ok(false);
+    }
+    conn.execute(
+        "INSERT INTO change_log (kind, record_id, hlc, op) VALUES ('purge', ?1, ?2, 'delete')",
+        params![case, next_hlc()],
+    )?;
+    let counts: &[CaseCount] = match &archived {
+        Some(a) if a.consented => &a.counts,
+        _ => &[],
+    };
+    let json = serde_json::to_string(counts)
+        .map_err(|e| Error::invalid(format!("cannot keep a purged case's counts: {e}")))?;
+    conn.execute(
+        "INSERT INTO purge_count (case_id, counts) VALUES (?1, ?2)
+         ON CONFLICT (case_id) DO UPDATE SET counts = excluded.counts",
+        params![case, json],
+    )?;
+    Ok(true)
 }
 
 /// Deletes every row of a case (and its client if they have no other case), with its
@@ -538,21 +616,12 @@ impl Store {
         let tx = self.conn.transaction()?;
         let mut tombstones = 0u64;
         for case in &preview.cases {
-            archive_case(&tx, &case.case_id)?;
-            let shared: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM consent_event
-                 WHERE case_id = ?1 AND purpose = 'statistics' AND given = 1)",
-                [&case.case_id],
-                |r| r.get(0),
-            )?;
-            delete_case_rows(&tx, &case.case_id)?;
-            if shared {
-                self.ctx.hlc = self.ctx.hlc.tick(crate::hlc::Hlc::wall_clock_millis());
-                let hlc = self.ctx.hlc;
-                tx.execute(
-                    "INSERT INTO change_log (kind, record_id, hlc, op) VALUES ('purge', ?1, ?2, 'delete')",
-                    params![case.case_id, hlc.to_sql()],
-                )?;
+            let clock = &mut self.ctx.hlc;
+            let mut next_hlc = || {
+                *clock = clock.tick(crate::hlc::Hlc::wall_clock_millis());
+                clock.to_sql()
+            };
+            if purge_own_case(&tx, &case.case_id, &mut next_hlc)? {
                 tombstones += 1;
             }
             audit::append(

@@ -349,21 +349,11 @@ fn apply_purged(
                     |r| r.get(0),
                 )?;
                 if here {
-                    retention::archive_case(conn, id)?;
-                    let shared: bool = conn.query_row(
-                        "SELECT EXISTS (SELECT 1 FROM consent_event
-                         WHERE case_id = ?1 AND purpose = 'statistics' AND given = 1)",
-                        [id],
-                        |r| r.get(0),
-                    )?;
-                    retention::delete_case_rows(conn, id)?;
-                    if shared {
+                    let mut next_hlc = || {
                         *clock = clock.tick(Hlc::wall_clock_millis());
-                        conn.execute(
-                            "INSERT INTO change_log (kind, record_id, hlc, op) VALUES ('purge', ?1, ?2, 'delete')",
-                            params![id, clock.to_sql()],
-                        )?;
-                    }
+                        clock.to_sql()
+                    };
+                    retention::purge_own_case(conn, id, &mut next_hlc)?;
                     crate::audit::append(
                         conn,
                         user,

@@ -158,6 +158,12 @@ pub const TABLES: &[(&str, Carried)] = &[
         Carried::Local("the bundles imported on this computer"),
     ),
     (
+        "purge_count",
+        Carried::Local(
+            "the counts of the cases this computer purged, for the purge lines of its bundles (each computer archives the purges it applies)",
+        ),
+    ),
+    (
         "sync_presence",
         Carried::Local(
             "at a coordination centre: which cases each centre's bundles imported here sent or removed (ids only)",

@@ -118,6 +118,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261208_0028_stat_archive_consent",
         include_str!("migrations/20261208_0028_stat_archive_consent.sql"),
     ),
+    (
+        "20261208_0029_purge_count",
+        include_str!("migrations/20261208_0029_purge_count.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the number of migrations.

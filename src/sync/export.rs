@@ -732,6 +732,13 @@ impl Store {
         // One transaction from here: the versions given to the records and the bundle's
         // row in `bundle_out` commit together, after the file is in place.
         let tx = self.conn.unchecked_transaction()?;
+        // A purge line the coordination centre acknowledged is not sent again: the counts
+        // kept for it go.
+        tx.execute(
+            "DELETE FROM purge_count WHERE case_id IN
+               (SELECT record_id FROM change_log WHERE kind = 'purge' AND seq <= ?1)",
+            [plan.preview.change_seq_from],
+        )?;
         let key = &pseudonymise::key_for(&tx, &peer.peer.fingerprint.hex)?;
         let mut w = seal_to_file(out, routing, &peer, &me)?;
         let centre = profile.code.clone();
@@ -801,10 +808,20 @@ impl Store {
             )?;
         }
         for case in &plan.purged {
+            // The counts the purge archived here (none kept: a purge made before schema 29,
+            // whose counts are no longer known, and the coordinator archives its copy).
+            let counts: Option<String> = tx
+                .prepare_cached("SELECT counts FROM purge_count WHERE case_id = ?1")?
+                .query_row([case], |r| r.get(0))
+                .optional()?;
+            let counts = counts
+                .map(|c| serde_json::from_str(&c).map_err(|_| Error::DatabaseDamaged))
+                .transpose()?;
             write_line(
                 &mut w,
                 &Line::Purge {
                     case_id: key.id(case),
+                    counts,
                 },
             )?;
         }

@@ -20,6 +20,7 @@ use super::identity::{self, Fingerprint, PeerKeys, peer_by};
 use super::payload::{Line, Manifest, StatMonths, TABLES, Totals};
 use super::statistics;
 pub use super::summary::{ImportSummary, Rejected, TableCounts, UnknownCode};
+use crate::admin::retention::CaseCount;
 use crate::bundle::format::{self, BundleKind, Header};
 use crate::centre::{CentreProfile, Mode};
 use crate::codes::CodeLists;
@@ -449,12 +450,13 @@ impl Applier<'_> {
     }
 
     /// Purges this store's copy of a case the sender purged under its retention policy: its
-    /// contribution to the monthly tables is archived first, so the statistics stay.
-    fn purge(&mut self, case: &str) -> Result<()> {
+    /// contribution to the monthly tables is archived first, so the statistics stay — the
+    /// counts the purge line carries (what the centre archived, the case's last changes
+    /// included), or, from a centre before schema 29, those of the copy here. Once per case.
+    fn purge(&mut self, case: &str, counts: Option<&[CaseCount]>) -> Result<()> {
         if self.sent_later(case)? {
             return Ok(());
         }
-        self.set_presence(case, false)?;
         let owner: Option<String> = self
             .tx
             .query_row(
@@ -463,10 +465,9 @@ impl Applier<'_> {
                 |r| r.get(0),
             )
             .optional()?;
-        let Some(owner) = owner else {
-            return Ok(()); // never had it, or already purged
-        };
-        if owner != self.sender_centre {
+        if let Some(owner) = &owner
+            && *owner != self.sender_centre
+        {
             self.reject(
                 "case_file",
                 case,
@@ -474,9 +475,37 @@ impl Applier<'_> {
             );
             return Ok(());
         }
-        crate::admin::retention::archive_case(self.tx, case)?;
-        crate::admin::retention::delete_case_rows(self.tx, case)?;
-        self.summary.purged += 1;
+        let archived: bool = self
+            .tx
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM sync_presence WHERE record_id = ?1 AND sender = ?2
+                   AND archived = 1)",
+            )?
+            .query_row(params![case, self.sender_centre], |r| r.get(0))?;
+        self.set_presence(case, false)?;
+        if !archived {
+            match counts {
+                Some(counts) => crate::admin::retention::add_archived(
+                    self.tx,
+                    &self.sender_centre,
+                    true,
+                    counts,
+                )?,
+                None => {
+                    crate::admin::retention::archive_case(self.tx, case)?;
+                }
+            }
+            if counts.is_some() || owner.is_some() {
+                self.tx.execute(
+                    "UPDATE sync_presence SET archived = 1 WHERE record_id = ?1 AND sender = ?2",
+                    params![case, self.sender_centre],
+                )?;
+            }
+        }
+        if owner.is_some() {
+            crate::admin::retention::delete_case_rows(self.tx, case)?;
+            self.summary.purged += 1;
+        }
         Ok(())
     }
 
@@ -955,9 +984,9 @@ impl Store {
                         }
                         applier.withdraw(&case_id)?;
                     }
-                    Line::Purge { case_id } => {
+                    Line::Purge { case_id, counts } => {
                         counted.purged += 1;
-                        applier.purge(&case_id)?;
+                        applier.purge(&case_id, counts.as_deref())?;
                     }
                     Line::Stat {
                         month,

@@ -295,6 +295,12 @@ pub enum Line {
     Purge {
         /// The case.
         case_id: String,
+        /// What the case added to the centre's archived counts (codes and months only);
+        /// empty when its client had not consented to statistics when it was purged.
+        /// Absent from bundles of Atrama before schema 29: the coordinator then archives its
+        /// own copy of the case.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        counts: Option<Vec<crate::admin::retention::CaseCount>>,
     },
     /// One count of the sender's monthly tables (a `statistics`-level bundle): the month
     /// lies in the manifest's `statistics` range.
