@@ -476,3 +476,78 @@ fn a_purge_arriving_before_the_cases_records_still_counts_the_case_once() {
     }
     assert_same_tables(&centre.store, &coord.store);
 }
+
+#[test]
+fn a_purged_cases_counts_are_kept_only_until_a_bundle_carrying_them_is_acknowledged() {
+    let (mut centre, mut coord) = centre_and_coordinator();
+    let kept = |s: &Store| -> i64 {
+        s.dangerously_raw_connection()
+            .query_row("SELECT count(*) FROM purge_count", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert!(purge_closed_cases(&mut centre.store) > 0);
+    assert!(
+        kept(&centre.store) > 0,
+        "the purge keeps the counts for its lines"
+    );
+    let b1 = centre.tmp.path().join("b1.atrama");
+    centre.store.export_bundle("KOORD", &b1, None).unwrap();
+    // Not acknowledged yet: a next bundle carries the lines again, with their counts.
+    let b2 = centre.tmp.path().join("b2.atrama");
+    centre.store.export_bundle("KOORD", &b2, None).unwrap();
+    assert!(kept(&centre.store) > 0);
+    coord.store.import_bundle(&b2, false).unwrap();
+    let ack = coord.tmp.path().join("ack.atrama");
+    coord.store.export_bundle("KLP-01", &ack, None).unwrap();
+    centre.store.import_bundle(&ack, false).unwrap();
+    let b3 = centre.tmp.path().join("b3.atrama");
+    let report = centre.store.export_bundle("KOORD", &b3, None).unwrap();
+    assert_eq!(
+        report.preview.purged, 0,
+        "the acknowledged purges are not sent again"
+    );
+    assert_eq!(
+        kept(&centre.store),
+        0,
+        "the counts outlived the acknowledgement"
+    );
+}
+
+#[test]
+fn a_purge_line_without_counts_archives_the_coordinators_own_copy() {
+    use atrama::bundle::format::BundleKind;
+    let (mut centre, mut coord) = centre_and_coordinator();
+    let b0 = centre.tmp.path().join("b0.atrama");
+    centre.store.export_bundle("KOORD", &b0, None).unwrap();
+    coord.store.import_bundle(&b0, false).unwrap();
+    assert!(purge_closed_cases(&mut centre.store) > 0);
+    let b1 = centre.tmp.path().join("b1.atrama");
+    centre.store.export_bundle("KOORD", &b1, None).unwrap();
+    // The same bundle as an Atrama before schema 29 wrote it: purge lines without counts.
+    let lines: Vec<serde_json::Value> = coord
+        .store
+        .read_bundle_payload(&b1)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            if v["type"] == "purge" {
+                assert!(v["counts"].is_array(), "{v}");
+                v.as_object_mut().unwrap().remove("counts");
+            }
+            v
+        })
+        .collect();
+    let old = centre.tmp.path().join("old.atrama");
+    crate::site::forge_numbered(
+        &centre.store,
+        &coord.store,
+        BundleKind::CentreExport,
+        &lines,
+        &old,
+        2,
+    );
+    let s = coord.store.import_bundle(&old, false).unwrap();
+    assert!(s.purged > 0 && s.rejected.is_empty(), "{s:?}");
+    assert_same_tables(&centre.store, &coord.store);
+}

@@ -81,6 +81,18 @@ pub(crate) fn demo_centre(code: &str, country: Country, clients: u32, seed: u64)
 /// A bundle signed with `from`'s pinned key and sealed for `to`, holding exactly `lines`:
 /// what a partner who controls its own store (and so its keys) can send.
 pub(crate) fn forge(from: &Store, to: &Store, kind: BundleKind, lines: &[Value], out: &Path) {
+    forge_numbered(from, to, kind, lines, out, 1);
+}
+
+/// As [`forge`], numbered `sequence` in the sender's line of bundles.
+pub(crate) fn forge_numbered(
+    from: &Store,
+    to: &Store,
+    kind: BundleKind,
+    lines: &[Value],
+    out: &Path,
+    sequence: u64,
+) {
     let ed: Vec<u8> = from
         .dangerously_raw_connection()
         .query_row(
@@ -104,7 +116,7 @@ pub(crate) fn forge(from: &Store, to: &Store, kind: BundleKind, lines: &[Value],
         kind,
         sender: from.fingerprint().unwrap().hex,
         recipient: to.fingerprint().unwrap().hex,
-        sequence: 1,
+        sequence,
         period: None,
         created_at: chrono::Utc::now().to_rfc3339(),
         app_version: env!("CARGO_PKG_VERSION").into(),
