@@ -87,6 +87,10 @@ struct Applier<'a> {
     sequence: i64,
     /// Records not applied because a newer bundle of the sender removed their case.
     gone: u64,
+    /// Whether a newer bundle of the sender removed any case or client (known before the
+    /// first record: this bundle removes only under its own number), so that a bundle in
+    /// order looks nothing up per record.
+    removed_by_newer: bool,
 }
 
 impl Applier<'_> {
@@ -558,6 +562,9 @@ impl Applier<'_> {
     /// Whether a newer bundle of the sender than this one withdrew or purged `id` (a case
     /// or a client).
     fn removed_later(&self, id: &str) -> Result<bool> {
+        if !self.removed_by_newer {
+            return Ok(false);
+        }
         self.newer_bundle(id, false)
     }
 
@@ -919,6 +926,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         crate::phase::mark("import:transaction");
         {
+            let sequence = i64::try_from(header.sequence).map_err(|_| Error::BundleDamaged)?;
             let mut applier = Applier {
                 tx: &tx,
                 sender_centre: peer.peer.centre_code.clone(),
@@ -928,8 +936,14 @@ impl Store {
                 links: HashMap::new(),
                 summary: &mut summary,
                 unknown: BTreeMap::new(),
-                sequence: i64::try_from(header.sequence).map_err(|_| Error::BundleDamaged)?,
+                sequence,
                 gone: 0,
+                removed_by_newer: tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM sync_presence
+                       WHERE sender = ?1 AND present = 0 AND sequence > ?2)",
+                    params![peer.peer.centre_code, sequence],
+                    |r| r.get(0),
+                )?,
             };
             let kind = header.kind;
             let checked = |line: Result<Line>| {

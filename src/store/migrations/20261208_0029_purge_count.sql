@@ -17,3 +17,7 @@ CREATE TABLE purge_count (
 -- archived for the case already, so that a purge restated in a later bundle, or arriving
 -- twice, adds nothing.
 ALTER TABLE sync_presence ADD COLUMN archived INTEGER NOT NULL DEFAULT 0 CHECK (archived IN (0, 1));
+
+-- An import first asks whether a newer bundle of its sender removed anything at all, so
+-- that a bundle arriving in order looks nothing up per record.
+CREATE INDEX sync_presence_removed ON sync_presence (sender, sequence) WHERE present = 0;
