@@ -641,6 +641,14 @@ fn a_pseudonymised_payload_holds_no_time_no_free_text_no_case_number_no_marker()
     let (breaches, kinds) = scan_payload(&payload, "KLP-01", &forbidden);
     assert_clean("withdrawals and purges", &breaches);
     assert!(kinds.iter().any(|k| k == "withdraw") && kinds.iter().any(|k| k == "purge"));
+    // The scan read purge lines that carry counts (schema 29), not only empty ones.
+    assert!(
+        payload.lines().any(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            v["type"] == "purge" && v["counts"].as_array().is_some_and(|c| !c.is_empty())
+        }),
+        "no purge line carried counts"
+    );
     let summary = coord.store.import_bundle(&second, false).unwrap();
     assert_eq!(summary.withdrawn, 1, "{summary:?}");
     assert!(summary.purged > 0, "{summary:?}");
