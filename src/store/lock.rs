@@ -4,19 +4,35 @@
 //! reset) first takes an exclusive advisory lock on `atrama.lock` in the store folder
 //! (`File::try_lock`: `flock` on Linux and macOS, `LockFileEx` on Windows). An unlocked
 //! [`Store`](super::Store) holds the lock until it is dropped, so a second Atrama window or
-//! an `atrama` command on the same store is refused at once with
-//! [`Error::StoreInUse`] instead of writing beside it. The operating system releases the
+//! an `atrama` command on the same store is refused within half a second with
+//! [`Error::StoreInUse`] instead of writing beside it (the wait covers the moment in which a
+//! newly started process still holds a copy of a lock just released; see [`RELEASE_WAIT`]). The operating system releases the
 //! lock when the process ends, even by a crash, so a stale lock file never blocks anyone.
 //!
 //! The lock file is empty: it holds nothing but the lock.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 
 /// The lock file's name inside a store folder.
 pub const LOCK_FILE: &str = "atrama.lock";
+
+/// How long a lock held by someone else is waited for before the store is reported in use.
+///
+/// A process started by any thread holds a copy of every open file, and so of every lock,
+/// from the moment it is created until it runs its program (the lock file is opened
+/// close-on-exec, so only for that moment). A store closed and opened again just then,
+/// in a process that starts others (the test runners, a shell starting a helper), would
+/// be refused as in use by a lock nobody holds. Half a second covers that moment many
+/// times over on a loaded machine, and is all a second window or command waits before it
+/// is told the store is in use.
+const RELEASE_WAIT: Duration = Duration::from_millis(500);
+
+/// How often the lock is tried again while waiting.
+const RETRY_EVERY: Duration = Duration::from_millis(2);
 
 /// An exclusive lock on a store folder, released when dropped.
 #[derive(Debug)]
@@ -27,14 +43,23 @@ pub struct StoreLock {
 
 impl StoreLock {
     /// Takes the lock of the store in `dir` (creating the empty lock file if needed), or
-    /// answers [`Error::StoreInUse`] at once when another window or process holds it.
+    /// answers [`Error::StoreInUse`] when another window or process still holds it after
+    /// [`RELEASE_WAIT`].
     pub fn acquire(dir: &Path) -> Result<StoreLock> {
         let path = dir.join(LOCK_FILE);
         let file = open_lock_file(&path)?;
-        match file.try_lock() {
-            Ok(()) => Ok(StoreLock { _file: file }),
-            Err(TryLockError::WouldBlock) => Err(Error::StoreInUse { path: dir.into() }),
-            Err(TryLockError::Error(e)) => Err(Error::io(&path)(e)),
+        let deadline = Instant::now() + RELEASE_WAIT;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(StoreLock { _file: file }),
+                Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(RETRY_EVERY);
+                }
+                Err(TryLockError::WouldBlock) => {
+                    return Err(Error::StoreInUse { path: dir.into() });
+                }
+                Err(TryLockError::Error(e)) => return Err(Error::io(&path)(e)),
+            }
         }
     }
 
@@ -85,5 +110,41 @@ mod tests {
         let e = StoreLock::acquire(&tmp.path().join("absent")).unwrap_err();
         assert!(matches!(e, Error::Io { .. }), "{e}");
         assert!(e.to_string().contains("atrama.lock"), "{e}");
+    }
+
+    /// A process started by another thread holds a copy of every open file until it runs
+    /// its program, the lock file's too, and with it the lock. A store closed and opened
+    /// again at that moment must not be refused as in use (this once failed a CI run: a
+    /// test reopened a store while another test started processes).
+    #[test]
+    fn a_lock_released_while_another_thread_starts_processes_is_taken_again() {
+        let tmp = tempfile::tempdir().unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let spawner = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut started = 0u32;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::process::Command::new("true").status().unwrap();
+                    started += 1;
+                }
+                started
+            })
+        };
+        let mut refused = 0;
+        for _ in 0..3000 {
+            match StoreLock::acquire(tmp.path()) {
+                Ok(lock) => drop(lock),
+                Err(Error::StoreInUse { .. }) => refused += 1,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let started = spawner.join().unwrap();
+        assert!(started > 0);
+        assert_eq!(
+            refused, 0,
+            "refused {refused} of 3000 times while {started} processes started"
+        );
     }
 }
