@@ -1,5 +1,5 @@
 //! The fixture of `scripts/test-warehouse.sh`: three demo centres in two countries (with
-//! risk assessments, and corrected service contacts, referrals, risk assessments and
+//! risk assessments, deleted cases, and corrected service contacts, referrals, risk assessments and
 //! incidents — some moved to a date in another year — which the demo does not write) send
 //! their pseudonymised bundles to a coordination centre, which exports its replicas as
 //! Parquet into `OUT/warehouse` and writes its own monthly tables T1–T10 for `YEAR`, by
@@ -123,6 +123,11 @@ fn centre(dir: &Path, code: &str, country: Country, clients: u32, seed: u64) -> 
                 f.violence_forms = vec!["economic".into()];
                 s.batch(|b| b.correct_incident(i.id, &f)).unwrap();
             }
+        }
+        // Every eleventh case: deleted (a tombstone) with its contacts, referrals,
+        // assessments and incidents left live — none of them counts any more.
+        if k % 11 == 4 {
+            s.batch(|b| b.delete(*c)).unwrap();
         }
     }
     s

@@ -20,7 +20,7 @@ inc AS (
   WHERE c.deleted_at IS NULL AND i.deleted_at IS NULL
     AND c.opened_on >= (SELECT from_day FROM period) AND c.opened_on < (SELECT to_day FROM period)
     AND c.year = (SELECT year FROM period)
-    AND NOT EXISTS (SELECT 1 FROM iy n WHERE n.supersedes = i.id)),
+    AND i.id NOT IN (SELECT supersedes FROM iy WHERE supersedes IS NOT NULL)),
 forms AS (
   SELECT DISTINCT centre, month, id, form
   FROM (SELECT centre, month, id, unnest(from_json(violence_forms, '["VARCHAR"]')) AS form FROM inc)),

@@ -12,7 +12,7 @@ links AS (
   WHERE c.deleted_at IS NULL AND i.deleted_at IS NULL
     AND c.opened_on >= (SELECT from_day FROM period) AND c.opened_on < (SELECT to_day FROM period)
     AND c.year = (SELECT year FROM period)
-    AND NOT EXISTS (SELECT 1 FROM iy n WHERE n.supersedes = i.id))
+    AND i.id NOT IN (SELECT supersedes FROM iy WHERE supersedes IS NOT NULL))
 SELECT 'T3' AS part, centre, month, coalesce(json_extract_string(p, '$.relationship'), 'unknown') AS code,
        count(*) AS value
 FROM links GROUP BY 1, 2, 3, 4
