@@ -219,13 +219,7 @@ fn main() {
     // anything), lists every month with records with the migration's own statement; the
     // first read counts them all, once. A kept store is listed again, so that every run
     // times the full count.
-    let migration = include_str!("../src/store/migrations/20261207_0025_stat_count.sql");
-    let listing = &migration[migration
-        .find("INSERT OR IGNORE INTO stat_count_dirty (month)\nSELECT m FROM (\n")
-        .expect("the migration lists the months with records")..];
-    let listing = &listing[..listing.find(";\n").unwrap() + 1];
-    conn.execute_batch(listing).unwrap();
-    let listed = count("SELECT count(*) FROM stat_count_dirty");
+    let listed = common::list_every_month(&store);
     let start = Instant::now();
     store
         .monthly_tables(&StatsQuery::months("2026-10", None))

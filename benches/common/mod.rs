@@ -107,3 +107,21 @@ pub(crate) fn as_coordinator_replicas(store: &Store, n: u32) {
     sql.push_str("UPDATE centre_profile SET mode = 'coordinator';\nCOMMIT; ANALYZE;");
     conn.execute_batch(&sql).unwrap();
 }
+
+/// Lists every month with records for the kept monthly counts (migration 0025), with the
+/// migration's own statement, so that the next read of a coordinator's tables counts them
+/// all: a store rewritten by hand ([`as_coordinator_replicas`] runs before the store is a
+/// coordinator's, so no trigger listed anything) or kept from an earlier run. Returns how
+/// many months are listed.
+#[allow(dead_code, reason = "not every bench reads a coordinator's tables")]
+pub(crate) fn list_every_month(store: &Store) -> i64 {
+    let conn = store.dangerously_raw_connection();
+    let migration = include_str!("../../src/store/migrations/20261207_0025_stat_count.sql");
+    let listing = &migration[migration
+        .find("INSERT OR IGNORE INTO stat_count_dirty (month)\nSELECT m FROM (\n")
+        .expect("the migration lists the months with records")..];
+    let listing = &listing[..listing.find(";\n").unwrap() + 1];
+    conn.execute_batch(listing).unwrap();
+    conn.query_row("SELECT count(*) FROM stat_count_dirty", [], |r| r.get(0))
+        .unwrap()
+}
