@@ -125,6 +125,14 @@ fn contact(d: u8, mode: &str) -> ServiceContactFields {
     }
 }
 
+/// Exports the centre's next bundle for the coordination centre as `b<n>.atrama` in its
+/// folder; its path.
+fn bundle(centre: &mut Site, n: u32) -> std::path::PathBuf {
+    let path = centre.tmp.path().join(format!("b{n}.atrama"));
+    centre.store.export_bundle("KOORD", &path, None).unwrap();
+    path
+}
+
 /// Plays `ops` on a new demo centre; imports the bundles in the order `keys` gives them
 /// (sorted by key); compares the tables.
 fn play(ops: &[Op], keys: &[u32]) -> std::result::Result<(), TestCaseError> {
@@ -134,9 +142,8 @@ fn play(ops: &[Op], keys: &[u32]) -> std::result::Result<(), TestCaseError> {
     let sources = ["self", "police", "ngo", "health"];
     let mut files = Vec::new();
     let export = |centre: &mut Site, files: &mut Vec<std::path::PathBuf>| {
-        let f = centre.tmp.path().join(format!("b{}.atrama", files.len()));
-        centre.store.export_bundle("KOORD", &f, None).unwrap();
-        files.push(f);
+        let n = u32::try_from(files.len()).unwrap();
+        files.push(bundle(centre, n));
     };
     export(&mut centre, &mut files);
     for o in ops {
@@ -304,10 +311,8 @@ fn a_consenting_case(store: &Store, closed: bool) -> CaseId {
 #[test]
 fn a_late_older_bundle_does_not_bring_back_a_case_the_client_withdrew() {
     let (mut centre, mut coord) = centre_and_coordinator();
-    let file = |n: u32| centre.tmp.path().join(format!("b{n}.atrama"));
-    let (b0, b1, b2) = (file(0), file(1), file(2));
-    centre.store.export_bundle("KOORD", &b0, None).unwrap();
-    centre.store.export_bundle("KOORD", &b1, None).unwrap();
+    let b0 = bundle(&mut centre, 0);
+    let b1 = bundle(&mut centre, 1);
     let case = a_consenting_case(&centre.store, false);
     let before = consenting(&centre.store);
     centre
@@ -315,7 +320,7 @@ fn a_late_older_bundle_does_not_bring_back_a_case_the_client_withdrew() {
         .batch(|b| b.record_consent(case, &statistics_consent(false, today())))
         .unwrap();
     assert_eq!(consenting(&centre.store), before - 1);
-    centre.store.export_bundle("KOORD", &b2, None).unwrap();
+    let b2 = bundle(&mut centre, 2);
     // The withdrawal arrives before the older bundle that still carries the case.
     coord.store.import_bundle(&b0, false).unwrap();
     coord.store.import_bundle(&b2, false).unwrap();
@@ -337,10 +342,8 @@ fn a_late_older_bundle_does_not_bring_back_a_case_the_client_withdrew() {
 #[test]
 fn a_late_withdrawal_does_not_remove_a_case_shared_again() {
     let (mut centre, mut coord) = centre_and_coordinator();
-    let file = |n: u32| centre.tmp.path().join(format!("b{n}.atrama"));
-    let (b0, b1, b2) = (file(0), file(1), file(2));
     let all = consenting(&centre.store);
-    centre.store.export_bundle("KOORD", &b0, None).unwrap();
+    let b0 = bundle(&mut centre, 0);
     let case = a_consenting_case(&centre.store, false);
     centre
         .store
@@ -351,13 +354,13 @@ fn a_late_withdrawal_does_not_remove_a_case_shared_again() {
             )
         })
         .unwrap();
-    centre.store.export_bundle("KOORD", &b1, None).unwrap();
+    let b1 = bundle(&mut centre, 1);
     centre
         .store
         .batch(|b| b.record_consent(case, &statistics_consent(true, today())))
         .unwrap();
     assert_eq!(consenting(&centre.store), all);
-    centre.store.export_bundle("KOORD", &b2, None).unwrap();
+    let b2 = bundle(&mut centre, 2);
     // The consent given again arrives before the withdrawal it follows.
     for f in [&b0, &b2, &b1] {
         let s = coord.store.import_bundle(f, false).unwrap();
@@ -373,12 +376,10 @@ fn a_late_withdrawal_does_not_remove_a_case_shared_again() {
 #[test]
 fn a_late_older_bundle_does_not_count_a_purged_case_twice() {
     let (mut centre, mut coord) = centre_and_coordinator();
-    let file = |n: u32| centre.tmp.path().join(format!("b{n}.atrama"));
-    let (b0, b1, b2) = (file(0), file(1), file(2));
-    centre.store.export_bundle("KOORD", &b0, None).unwrap();
-    centre.store.export_bundle("KOORD", &b1, None).unwrap();
+    let b0 = bundle(&mut centre, 0);
+    let b1 = bundle(&mut centre, 1);
     assert!(purge_closed_cases(&mut centre.store) > 0);
-    centre.store.export_bundle("KOORD", &b2, None).unwrap();
+    let b2 = bundle(&mut centre, 2);
     coord.store.import_bundle(&b0, false).unwrap();
     let s = coord.store.import_bundle(&b2, false).unwrap();
     assert!(s.purged > 0, "{s:?}");
@@ -407,12 +408,10 @@ fn after_a_purge_the_centre_still_sees_exactly_what_the_coordinator_counts() {
     // Some closed cases without the client's consent to statistics, some with.
     let all = all_cases(&centre.store);
     assert!(all.iter().any(|c| !consents(&centre.store, *c)));
-    let b0 = centre.tmp.path().join("b0.atrama");
-    centre.store.export_bundle("KOORD", &b0, None).unwrap();
+    let b0 = bundle(&mut centre, 0);
     coord.store.import_bundle(&b0, false).unwrap();
     assert!(purge_closed_cases(&mut centre.store) > 0);
-    let b1 = centre.tmp.path().join("b1.atrama");
-    centre.store.export_bundle("KOORD", &b1, None).unwrap();
+    let b1 = bundle(&mut centre, 1);
     coord.store.import_bundle(&b1, false).unwrap();
     assert_same_tables(&centre.store, &coord.store);
 }
@@ -442,8 +441,7 @@ fn assert_same_tables(centre: &Store, coord: &Store) {
 #[test]
 fn a_change_made_just_before_a_purge_is_in_the_coordinators_archived_counts() {
     let (mut centre, mut coord) = centre_and_coordinator();
-    let b0 = centre.tmp.path().join("b0.atrama");
-    centre.store.export_bundle("KOORD", &b0, None).unwrap();
+    let b0 = bundle(&mut centre, 0);
     coord.store.import_bundle(&b0, false).unwrap();
     // A last contact in a closed case, then the purge, before any bundle carried it.
     let case = a_consenting_case(&centre.store, true);
@@ -452,8 +450,7 @@ fn a_change_made_just_before_a_purge_is_in_the_coordinators_archived_counts() {
         .batch(|b| b.log_service_contact(case, &contact(20, "in_person")))
         .unwrap();
     assert!(purge_closed_cases(&mut centre.store) > 0);
-    let b1 = centre.tmp.path().join("b1.atrama");
-    centre.store.export_bundle("KOORD", &b1, None).unwrap();
+    let b1 = bundle(&mut centre, 1);
     coord.store.import_bundle(&b1, false).unwrap();
     assert_same_tables(&centre.store, &coord.store);
 }
@@ -461,13 +458,11 @@ fn a_change_made_just_before_a_purge_is_in_the_coordinators_archived_counts() {
 #[test]
 fn a_purge_arriving_before_the_cases_records_still_counts_the_case_once() {
     let (mut centre, mut coord) = centre_and_coordinator();
-    let file = |n: u32| centre.tmp.path().join(format!("b{n}.atrama"));
-    let (b0, b1, b2) = (file(0), file(1), file(2));
-    centre.store.export_bundle("KOORD", &b0, None).unwrap();
+    let b0 = bundle(&mut centre, 0);
     assert!(purge_closed_cases(&mut centre.store) > 0);
     // Nothing acknowledged: both bundles after the purge carry its lines.
-    centre.store.export_bundle("KOORD", &b1, None).unwrap();
-    centre.store.export_bundle("KOORD", &b2, None).unwrap();
+    let b1 = bundle(&mut centre, 1);
+    let b2 = bundle(&mut centre, 2);
     // The purge first: the coordination centre never had the cases it purges; then the
     // records, late; then the purge again.
     for f in [&b1, &b0, &b2] {
@@ -490,11 +485,9 @@ fn a_purged_cases_counts_are_kept_only_until_a_bundle_carrying_them_is_acknowled
         kept(&centre.store) > 0,
         "the purge keeps the counts for its lines"
     );
-    let b1 = centre.tmp.path().join("b1.atrama");
-    centre.store.export_bundle("KOORD", &b1, None).unwrap();
+    bundle(&mut centre, 1);
     // Not acknowledged yet: a next bundle carries the lines again, with their counts.
-    let b2 = centre.tmp.path().join("b2.atrama");
-    centre.store.export_bundle("KOORD", &b2, None).unwrap();
+    let b2 = bundle(&mut centre, 2);
     assert!(kept(&centre.store) > 0);
     coord.store.import_bundle(&b2, false).unwrap();
     let ack = coord.tmp.path().join("ack.atrama");
@@ -517,12 +510,10 @@ fn a_purged_cases_counts_are_kept_only_until_a_bundle_carrying_them_is_acknowled
 fn a_purge_line_without_counts_archives_the_coordinators_own_copy() {
     use atrama::bundle::format::BundleKind;
     let (mut centre, mut coord) = centre_and_coordinator();
-    let b0 = centre.tmp.path().join("b0.atrama");
-    centre.store.export_bundle("KOORD", &b0, None).unwrap();
+    let b0 = bundle(&mut centre, 0);
     coord.store.import_bundle(&b0, false).unwrap();
     assert!(purge_closed_cases(&mut centre.store) > 0);
-    let b1 = centre.tmp.path().join("b1.atrama");
-    centre.store.export_bundle("KOORD", &b1, None).unwrap();
+    let b1 = bundle(&mut centre, 1);
     // The same bundle as an Atrama before schema 29 wrote it: purge lines without counts.
     let lines: Vec<serde_json::Value> = coord
         .store
