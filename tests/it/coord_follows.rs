@@ -542,3 +542,73 @@ fn a_purge_line_without_counts_archives_the_coordinators_own_copy() {
     assert!(s.purged > 0 && s.rejected.is_empty(), "{s:?}");
     assert_same_tables(&centre.store, &coord.store);
 }
+
+/// `docs/warehouse.md` ("Speed over many files") relies on it: no record a coordinator holds,
+/// and so none its Parquet export writes, points to a case it does not hold. An enrolled
+/// centre that sends — from its own key, as an attacker controlling its store could — a
+/// contact of a case it never sent gets that contact refused while the rest of the bundle
+/// applies, and the coordinator holds no record whose case is missing.
+#[test]
+fn a_record_of_a_case_the_coordinator_does_not_hold_is_never_applied() {
+    use atrama::bundle::format::BundleKind;
+    let (mut centre, mut coord) = centre_and_coordinator();
+    let b0 = bundle(&mut centre, 0);
+    let stray = uuid::Uuid::now_v7().to_string();
+    let mut moved = None;
+    let lines: Vec<serde_json::Value> = coord
+        .store
+        .read_bundle_payload(&b0)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            if moved.is_none() && v["type"] == "record" && v["table"] == "service_contact" {
+                moved = Some(v["row"]["id"].as_str().unwrap().to_owned());
+                v["row"]["case_id"] = serde_json::Value::String(stray.clone());
+            }
+            v
+        })
+        .collect();
+    let moved = moved.expect("the bundle carries service contacts");
+    let forged = centre.tmp.path().join("forged.atrama");
+    crate::site::forge(
+        &centre.store,
+        &coord.store,
+        BundleKind::CentreExport,
+        &lines,
+        &forged,
+    );
+    // The bundle is applied, the stray contact refused with its reason.
+    let s = coord.store.import_bundle(&forged, false).unwrap();
+    assert!(
+        s.rejected.iter().any(|r| r.id == moved),
+        "the stray contact was not refused: {:?}",
+        s.rejected
+    );
+    assert!(
+        coordinator_cases(&coord.store) > 0,
+        "the rest was not applied"
+    );
+    let conn = coord.store.dangerously_raw_connection();
+    let held = |id: &str| -> bool {
+        conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM service_contact WHERE id = ?1)",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert!(
+        !held(&moved),
+        "a contact of a case the coordinator does not hold was applied"
+    );
+    let orphans: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM service_contact s
+             WHERE NOT EXISTS (SELECT 1 FROM case_file c WHERE c.id = s.case_id)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(orphans, 0);
+}
