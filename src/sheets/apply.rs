@@ -900,7 +900,9 @@ fn check_untouched(conn: &Connection, batch_id: &str) -> Result<()> {
             return refuse(row, "a record it created has been changed or deleted since");
         }
     }
-    // Every record table with a case: nothing of anyone else's in the batch's cases.
+    // Every record table with a case: nothing but this batch's own records in its cases —
+    // another import's records count as anyone else's (a later import may open a case for a
+    // client this one created).
     let tables: Vec<String> = conn
         .prepare(
             "SELECT m.name FROM sqlite_master m
@@ -918,7 +920,8 @@ fn check_untouched(conn: &Connection, batch_id: &str) -> Result<()> {
                  JOIN import_record r ON r.kind = 'case_file' AND r.record_id = t.case_id
                  WHERE r.batch_id = ?1 AND t.deleted_at IS NULL
                    AND NOT EXISTS (SELECT 1 FROM import_record x
-                                   WHERE x.kind = '{table}' AND x.record_id = t.id)"
+                                   WHERE x.batch_id = ?1 AND x.kind = '{table}'
+                                     AND x.record_id = t.id)"
             ),
             [batch_id],
             |r| r.get(0),
@@ -932,7 +935,8 @@ fn check_untouched(conn: &Connection, batch_id: &str) -> Result<()> {
          JOIN import_record r ON r.kind = 'client' AND r.record_id = c.client_id
          WHERE r.batch_id = ?1 AND c.deleted_at IS NULL
            AND NOT EXISTS (SELECT 1 FROM import_record x
-                           WHERE x.kind = 'case_file' AND x.record_id = c.id)",
+                           WHERE x.batch_id = ?1 AND x.kind = 'case_file'
+                             AND x.record_id = c.id)",
         [batch_id],
         |r| r.get(0),
     )?;

@@ -956,3 +956,82 @@ fn progress_counts_rows_up_to_the_total_in_every_pass() {
             .all(|p| p.stage == ProgressStage::Write)
     );
 }
+
+/// A later import that opens a case for a client an earlier import created (the dry run's
+/// duplicate, decided "the client already recorded") makes the earlier import impossible to
+/// undo: undoing it would tombstone a client whose case — another batch's — is still open.
+/// The undo must see a case opened since by anyone, another import included.
+#[test]
+fn undo_is_refused_when_a_later_import_opened_a_case_for_its_client() {
+    let mut fx = store(atrama::Country::Lt);
+    let tmp = tempfile::tempdir().unwrap();
+    let sheet = tmp.path().join("register.csv");
+    write_register(&sheet, 3);
+    let mapping = sheets::suggested_mapping(
+        "register",
+        &sheets::preview(&sheet, &ReadOptions::default()).unwrap(),
+    );
+    let first = fx
+        .store
+        .sheet_import(&sheet, &mapping, &ImportOptions::default())
+        .unwrap();
+    assert_eq!(first.created.clients, 3);
+
+    // The same register again: every row is one of the first import's clients.
+    let dry = fx
+        .store
+        .sheet_dry_run(&sheet, &ReadOptions::default(), &mapping, &[])
+        .unwrap();
+    assert_eq!(dry.duplicates.len(), 3, "{:?}", dry.duplicates);
+    let decisions: Vec<RowDecision> = dry
+        .duplicates
+        .iter()
+        .map(|d| RowDecision {
+            row: d.row,
+            decision: Decision::Existing {
+                client_id: d
+                    .existing
+                    .first()
+                    .expect("a client of the first import")
+                    .client_id,
+            },
+        })
+        .collect();
+    let second = fx
+        .store
+        .sheet_import(
+            &sheet,
+            &mapping,
+            &ImportOptions {
+                decisions,
+                ..ImportOptions::default()
+            },
+        )
+        .unwrap();
+    assert_eq!((second.created.clients, second.created.cases), (0, 3));
+
+    let before = content(&fx.store);
+    let err = fx.store.sheet_undo(&first.batch_id).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("a client it created has a case opened since"),
+        "{err}"
+    );
+    assert_eq!(content(&fx.store), before, "a refused undo writes nothing");
+    // No client is left deleted under a live case.
+    let orphans: i64 = fx
+        .store
+        .dangerously_raw_connection()
+        .query_row(
+            "SELECT count(*) FROM case_file c JOIN client cl ON cl.id = c.client_id
+             WHERE c.deleted_at IS NULL AND cl.deleted_at IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(orphans, 0);
+    // The later import undone first, the earlier one can be.
+    fx.store.sheet_undo(&second.batch_id).unwrap();
+    let undo = fx.store.sheet_undo(&first.batch_id).unwrap();
+    assert_eq!(undo.records, 3 + 3 + 3 + 3);
+}
