@@ -594,6 +594,19 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
     None
 }
 
+/// A column's letters as a spreadsheet shows them (0 → `A`, 26 → `AA`).
+fn column_letters(index: usize) -> String {
+    let mut n = index + 1;
+    let mut out = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        out.push(b'A' + u8::try_from(rem).unwrap_or(0));
+        n = (n - 1) / 26;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
 /// What is wrong with one cell (or one row) of the sheet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -701,6 +714,20 @@ impl<'a> Plan<'a> {
                     c.column
                 )));
             };
+            // A mapping names columns by header: with two columns of one (folded) header it
+            // cannot say which it meant, and reading the first would fill a field from the
+            // wrong column on every row.
+            let same: Vec<usize> = (0..folded.len()).filter(|&j| folded[j] == key).collect();
+            if same.len() > 1 {
+                let letters: Vec<String> = same.iter().map(|&j| column_letters(j)).collect();
+                return Err(Error::invalid(format!(
+                    "the sheet has {} columns named '{}' (columns {}); rename them in the sheet \
+                     so that each header is different, then map the columns again",
+                    same.len(),
+                    c.column,
+                    letters.join(", ")
+                )));
+            }
             if columns.insert(c.field, (i, headers[i].clone())).is_some() {
                 return Err(Error::invalid(format!(
                     "field '{}' is mapped to two columns; keep one",
@@ -1120,5 +1147,11 @@ mod tests {
         assert_eq!(parse_date("2024"), None);
         assert_eq!(parse_date("31.02.2024"), None);
         assert_eq!(parse_date("vakar"), None);
+    }
+
+    #[test]
+    fn columns_are_named_by_their_letters() {
+        let names: Vec<String> = [0, 3, 25, 26, 701, 702].map(column_letters).to_vec();
+        assert_eq!(names, ["A", "D", "Z", "AA", "ZZ", "AAA"]);
     }
 }

@@ -33,6 +33,7 @@ mod peers_hostile;
 mod peers_status;
 mod risk;
 mod sheets;
+mod sheets_hostile;
 mod site;
 mod stats;
 mod sync;
