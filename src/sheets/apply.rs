@@ -24,7 +24,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::mapping::{Mapping, Plan, RowOutcome, RowProblem, RowRecords, UnknownValue};
+use super::mapping::{Field, Mapping, Plan, RowOutcome, RowProblem, RowRecords, UnknownValue};
 use super::read::{ReadOptions, Sheet};
 use crate::audit::Action;
 use crate::cases::duplicates::possible_duplicates;
@@ -284,11 +284,57 @@ fn display_name(r: &RowRecords) -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
+/// Who a row names, to tell whether two rows under one client or case number are one
+/// person: her folded name (given and family), birth year and phone, each compared only
+/// when both rows have it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Who {
+    name: Option<String>,
+    birth_year: Option<i32>,
+    phone: Option<String>,
+    client_key: Option<String>,
+}
+
+impl Who {
+    fn of(r: &RowRecords) -> Who {
+        let c = &r.client;
+        let name = match (c.given_name.as_deref(), c.family_name.as_deref()) {
+            (Some(g), Some(f)) => Some(format!(
+                "{}|{}",
+                fold::skeleton(&fold::plain(g)),
+                fold::skeleton(&fold::plain(f))
+            )),
+            _ => None,
+        };
+        Who {
+            name,
+            birth_year: c.birth_year,
+            phone: c.phone.as_deref().and_then(fold::phone_key),
+            client_key: r.client_key.clone(),
+        }
+    }
+
+    /// Whether `other` is someone else: a field both have differs.
+    fn differs(&self, other: &Who) -> bool {
+        fn both<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> bool {
+            matches!((a, b), (Some(a), Some(b)) if a != b)
+        }
+        both(&self.name, &other.name)
+            || both(&self.birth_year, &other.birth_year)
+            || both(&self.phone, &other.phone)
+            || both(&self.client_key, &other.client_key)
+    }
+}
+
 /// How rows are linked to the clients and cases of earlier rows, and which rows need a
 /// decision. Shared by the dry run and the import so both see the same records.
 struct Linker<C, K> {
     by_client_key: HashMap<String, C>,
     by_case_key: HashMap<String, (K, C)>,
+    /// Who the first row of each client and case number named, and its row: a later row
+    /// of the number naming someone else is a problem, never her record.
+    who_by_client_key: HashMap<String, (Who, usize)>,
+    who_by_case_key: HashMap<String, (Who, usize)>,
     by_sheet_key: HashMap<String, usize>,
     /// Whether earlier rows are remembered by name and phone (the dry run's duplicate
     /// check; the import has done it already).
@@ -317,6 +363,8 @@ impl<C: Clone, K: Clone> Linker<C, K> {
         Linker {
             by_client_key: HashMap::new(),
             by_case_key: HashMap::new(),
+            who_by_client_key: HashMap::new(),
+            who_by_case_key: HashMap::new(),
             by_sheet_key: HashMap::new(),
             sheet_keys,
             by_row: HashMap::new(),
@@ -332,6 +380,42 @@ impl<C: Clone, K: Clone> Linker<C, K> {
                 .map(|d| (d.row, d.decision.clone()))
                 .collect(),
         }
+    }
+
+    /// The row's problem when its client or case number is an earlier row's, of someone
+    /// else (another name, birth year, phone or client number): linking it would put her
+    /// case or incident in another person's file.
+    fn conflict(&self, plan: &Plan<'_>, r: &RowRecords) -> Option<RowProblem> {
+        let who = Who::of(r);
+        if let Some(key) = &r.case_key
+            && let Some((first, row)) = self.who_by_case_key.get(key)
+            && first.differs(&who)
+        {
+            return Some(RowProblem {
+                row: r.row,
+                column: Some(plan.header(Field::CaseKey)),
+                message: format!(
+                    "case number '{key}' is the case of row {row}, whose client differs from \
+                     this row's (client number, name, birth year or phone); give this case its \
+                     own number, or correct the row"
+                ),
+            });
+        }
+        if let Some(key) = &r.client_key
+            && let Some((first, row)) = self.who_by_client_key.get(key)
+            && first.differs(&who)
+        {
+            return Some(RowProblem {
+                row: r.row,
+                column: Some(plan.header(Field::ClientKey)),
+                message: format!(
+                    "client number '{key}' is the client of row {row}, and this row's name, \
+                     birth year or phone differ from hers; give this client her own number, \
+                     or correct the row"
+                ),
+            });
+        }
+        None
     }
 
     /// Where the row's records go; `Err` names a decision that points nowhere.
@@ -362,6 +446,16 @@ impl<C: Clone, K: Clone> Linker<C, K> {
 
     /// Remembers the row's client and case for later rows.
     fn remember(&mut self, r: &RowRecords, client: C, case: K, new_client: bool) {
+        if let Some(key) = &r.client_key {
+            self.who_by_client_key
+                .entry(key.clone())
+                .or_insert_with(|| (Who::of(r), r.row));
+        }
+        if let Some(key) = &r.case_key {
+            self.who_by_case_key
+                .entry(key.clone())
+                .or_insert_with(|| (Who::of(r), r.row));
+        }
         if let Some(key) = &r.client_key {
             self.by_client_key
                 .entry(key.clone())
@@ -509,6 +603,13 @@ impl Store {
                 }
                 RowOutcome::Records(r) => {
                     out.rows += 1;
+                    if let Some(p) = linker.conflict(&plan, &r) {
+                        out.rows_with_problems += 1;
+                        if out.problems.len() < MAX_LISTED_PROBLEMS {
+                            out.problems.push(p);
+                        }
+                        continue;
+                    }
                     out.rows_ready += 1;
                     let (client, case, new_client) = match linker.link(&r)? {
                         Link::Case(case, client) => (client, case, false),
@@ -671,6 +772,15 @@ impl Store {
                     }
                     RowOutcome::Records(r) => r,
                 };
+                if let Some(p) = linker.conflict(&plan, &r) {
+                    if options.skip_rows_with_problems {
+                        report.rows_skipped.push(p);
+                        continue;
+                    }
+                    return Err(Error::invalid(
+                        "the file changed while it was read; import again",
+                    ));
+                }
                 // Tags the record just written with its batch, row and version: the write
                 // stamped it with the context's clock, and nothing has stamped since. The
                 // undo compares this version with the record's.

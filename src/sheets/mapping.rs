@@ -785,7 +785,8 @@ impl<'a> Plan<'a> {
         cells.get(*i).map(|s| s.trim()).filter(|s| !s.is_empty())
     }
 
-    fn header(&self, field: Field) -> String {
+    /// The header of the column mapped to `field` (empty when not mapped).
+    pub(crate) fn header(&self, field: Field) -> String {
         self.columns
             .get(&field)
             .map(|(_, h)| h.clone())

@@ -30,6 +30,15 @@ fn mapping(columns: &[(&str, Field)]) -> Mapping {
     }
 }
 
+fn live(store: &atrama::Store, sql: &str) -> Vec<String> {
+    let conn = store.dangerously_raw_connection();
+    let mut stmt = conn.prepare(sql).unwrap();
+    stmt.query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
 /// Two columns with the same header ("Data" for the opening and for the incident, as a
 /// register with merged group cells above them has): a mapping names columns by header, so
 /// it cannot say which one it meant. Before the fix both fields were read from the first
@@ -87,4 +96,90 @@ fn a_header_shared_by_two_columns_is_refused_not_guessed() {
         .map(|d| format!("{:?}", d.will_create))
         .unwrap_or_else(|e| e.to_string());
     assert!(err.contains("2 columns named 'tel'"), "{err}");
+}
+
+/// One client number on rows of two different people (a number typed twice, a register
+/// merged from two): before the fix the second person's case was opened for the first
+/// person — her incident in someone else's file — and the dry run said nothing.
+#[test]
+fn a_client_number_on_two_different_people_is_a_row_problem() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sheet = write(
+        tmp.path(),
+        "register.csv",
+        "Kliento Nr.;Bylos Nr.;Vardas;Pavardė;Gimimo metai;Kreipimosi data;Smurto forma\n\
+         K-1;B-1;Rūta;Petraitienė;1980;05.03.2024;Fizinis\n\
+         K-1;B-2;Ona;Kazlauskienė;1975;06.03.2024;Fizinis\n\
+         K-1;B-3;Ruta;Petraitiene;1980;07.03.2024;Fizinis\n\
+         K-1;B-4;;;;08.03.2024;Fizinis\n\
+         K-2;B-1;Eglė;Jonaitienė;1990;09.03.2024;Fizinis\n",
+    );
+    let mut fx = store(atrama::Country::Lt);
+    let m = mapping(&[
+        ("Kliento Nr.", Field::ClientKey),
+        ("Bylos Nr.", Field::CaseKey),
+        ("Vardas", Field::GivenName),
+        ("Pavardė", Field::FamilyName),
+        ("Gimimo metai", Field::BirthYear),
+        ("Kreipimosi data", Field::OpenedOn),
+        ("Smurto forma", Field::ViolenceForms),
+    ]);
+    let dry = fx
+        .store
+        .sheet_dry_run(&sheet, &ReadOptions::default(), &m, &[])
+        .unwrap();
+    let rows: Vec<(usize, Option<String>)> = dry
+        .problems
+        .iter()
+        .map(|p| (p.row, p.column.clone()))
+        .collect();
+    // Row 3: K-1 is Rūta's number (row 2). Row 6: case B-1 is Rūta's case (row 2).
+    // Row 4 is Rūta spelt without diacritics, row 5 names nobody: both hers.
+    assert_eq!(
+        rows,
+        vec![
+            (3, Some("Kliento Nr.".to_owned())),
+            (6, Some("Bylos Nr.".to_owned()))
+        ],
+        "{:?}",
+        dry.problems
+    );
+    for p in &dry.problems {
+        assert!(p.message.contains("row 2"), "{}", p.message);
+        assert!(!p.message.contains("Ona") && !p.message.contains("Rūta"));
+    }
+    assert_eq!(dry.rows_with_problems, 2);
+    let before = content(&fx.store);
+    let err = fx
+        .store
+        .sheet_import(&sheet, &m, &ImportOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("row 3") && err.contains("nothing was imported"),
+        "{err}"
+    );
+    assert_eq!(content(&fx.store), before);
+    // Left out, the two rows are listed, and the others go to the right people.
+    let report = fx
+        .store
+        .sheet_import(
+            &sheet,
+            &m,
+            &ImportOptions {
+                skip_rows_with_problems: true,
+                ..ImportOptions::default()
+            },
+        )
+        .unwrap();
+    let skipped: Vec<usize> = report.rows_skipped.iter().map(|p| p.row).collect();
+    assert_eq!(skipped, vec![3, 6]);
+    assert_eq!((report.created.clients, report.created.cases), (1, 3));
+    assert_eq!(
+        live(
+            &fx.store,
+            "SELECT family_name FROM client WHERE deleted_at IS NULL"
+        ),
+        vec!["Petraitienė".to_owned()]
+    );
 }
