@@ -594,6 +594,40 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
     None
 }
 
+/// The error values spreadsheet programs show in a cell whose formula failed (Excel and
+/// LibreOffice; a CSV saved from them carries them as text).
+const SPREADSHEET_ERRORS: &[&str] = &[
+    "#N/A",
+    "#REF!",
+    "#VALUE!",
+    "#DIV/0!",
+    "#NAME?",
+    "#NUM!",
+    "#NULL!",
+    "#DATA!",
+    "#GETTING_DATA",
+    "#SPILL!",
+    "#CALC!",
+    "#FIELD!",
+    "#BLOCKED!",
+    "#CONNECT!",
+    "#BUSY!",
+    "#UNKNOWN!",
+    "Err:502",
+    "Err:504",
+    "Err:508",
+    "Err:522",
+];
+
+/// The spreadsheet error value `cell` holds, if it is one.
+pub fn spreadsheet_error(cell: &str) -> Option<&'static str> {
+    let cell = cell.trim();
+    SPREADSHEET_ERRORS
+        .iter()
+        .find(|e| e.eq_ignore_ascii_case(cell))
+        .copied()
+}
+
 /// A column's letters as a spreadsheet shows them (0 → `A`, 26 → `AA`).
 fn column_letters(index: usize) -> String {
     let mut n = index + 1;
@@ -779,8 +813,15 @@ impl<'a> Plan<'a> {
         })
     }
 
-    /// The cell of `field` in `cells`, trimmed, `None` when empty or not mapped.
+    /// The cell of `field` in `cells`, trimmed, `None` when empty, not mapped or a
+    /// spreadsheet error (which [`Plan::row`] reports as the row's problem).
     fn cell<'c>(&self, cells: &'c [String], field: Field) -> Option<&'c str> {
+        self.raw_cell(cells, field)
+            .filter(|s| spreadsheet_error(s).is_none())
+    }
+
+    /// The cell of `field` in `cells`, trimmed, `None` when empty or not mapped.
+    fn raw_cell<'c>(&self, cells: &'c [String], field: Field) -> Option<&'c str> {
         let (i, _) = self.columns.get(&field)?;
         cells.get(*i).map(|s| s.trim()).filter(|s| !s.is_empty())
     }
@@ -888,6 +929,20 @@ impl<'a> Plan<'a> {
             }
         };
 
+        // A spreadsheet's error value (a formula that could not be computed) stands for a
+        // value the sheet does not have: never data, never an empty cell.
+        for (field, (i, _)) in &self.columns {
+            if let Some(error) = cells.get(*i).and_then(|c| spreadsheet_error(c)) {
+                problem(
+                    *field,
+                    format!(
+                        "the cell holds the spreadsheet error '{error}' (a formula that could not \
+                         be computed); correct the formula or type the value in the sheet"
+                    ),
+                );
+            }
+        }
+
         // The client.
         let (given, family) = match self.cell(cells, Field::FullName) {
             Some(full) => {
@@ -942,7 +997,7 @@ impl<'a> Plan<'a> {
 
         // The case.
         let opened_on = date_of(Field::OpenedOn, &mut problem);
-        if opened_on.is_none() && self.cell(cells, Field::OpenedOn).is_none() {
+        if opened_on.is_none() && self.raw_cell(cells, Field::OpenedOn).is_none() {
             problem(
                 Field::OpenedOn,
                 "the case's opening date is empty; fill it in or leave the row out".into(),
@@ -987,7 +1042,7 @@ impl<'a> Plan<'a> {
                     }
                 }
             }
-            if forms.is_empty() && self.cell(cells, Field::ViolenceForms).is_none() {
+            if forms.is_empty() && self.raw_cell(cells, Field::ViolenceForms).is_none() {
                 problem(
                     Field::ViolenceForms,
                     "the row records an incident but no form of violence; fill it in (or map \

@@ -8,7 +8,8 @@
 //!
 //! The header is the row with the most filled cells among the first ten (a merged title
 //! cell above the real header fills one cell only); every cell is trimmed. Excel dates
-//! arrive as ISO dates, other numbers as their shortest text (`12`, not `12.0`).
+//! arrive as ISO dates, other numbers as their shortest text (`12`, not `12.0`), error
+//! values as Excel shows them (`#N/A`).
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -220,7 +221,9 @@ fn cell_text(cell: &Data) -> String {
             .map(|d| d.to_string())
             .unwrap_or_else(|| number_text(dt.as_f64())),
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.trim().to_owned(),
-        Data::Error(_) => String::new(),
+        // Kept as the spreadsheet shows it (`#N/A`): the mapping makes it a problem of the
+        // row (`mapping::spreadsheet_error`), never an empty cell.
+        Data::Error(e) => e.to_string(),
     }
 }
 

@@ -183,3 +183,87 @@ fn a_client_number_on_two_different_people_is_a_row_problem() {
         vec!["Petraitienė".to_owned()]
     );
 }
+
+/// An Excel error value (`#N/A` from a failed lookup, `#REF!` after a deleted column) as a
+/// CSV saved from Excel carries it, or as a workbook's error cell: before the fix the
+/// workbook's error read as an empty cell (the sex default, no phone, no birth year) and
+/// the CSV's text became the client's phone number.
+#[test]
+fn spreadsheet_error_values_are_row_problems_never_data_or_blanks() {
+    let mut fx = store(atrama::Country::Lt);
+    let m = mapping(&[
+        ("Vardas", Field::GivenName),
+        ("Pavardė", Field::FamilyName),
+        ("Telefonas", Field::Phone),
+        ("Lytis", Field::Sex),
+        ("Gimimo metai", Field::BirthYear),
+        ("Kreipimosi data", Field::OpenedOn),
+    ]);
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = write(
+        tmp.path(),
+        "register.csv",
+        "Vardas;Pavardė;Telefonas;Lytis;Gimimo metai;Kreipimosi data\n\
+         Rūta;Petraitienė;#N/A;moteris;1980;05.03.2024\n\
+         Ona;Kazlauskienė;+37061234567;#REF!;1975;06.03.2024\n\
+         Eglė;Jonaitienė;+37061234568;moteris;1990;07.03.2024\n",
+    );
+    // The same register as Excel keeps it: error cells (written by openpyxl, data type 'e').
+    let xlsx = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sheets/hostile-error-cells.xlsx");
+    for sheet in [csv, xlsx] {
+        let dry = fx
+            .store
+            .sheet_dry_run(&sheet, &ReadOptions::default(), &m, &[])
+            .unwrap();
+        let found: Vec<(usize, Option<String>)> = dry
+            .problems
+            .iter()
+            .map(|p| (p.row, p.column.clone()))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (2, Some("Telefonas".to_owned())),
+                (3, Some("Lytis".to_owned()))
+            ],
+            "{sheet:?}: {:?}",
+            dry.problems
+        );
+        assert!(
+            dry.problems[0].message.contains("#N/A") && dry.problems[0].message.contains("formula"),
+            "{}",
+            dry.problems[0].message
+        );
+        let before = content(&fx.store);
+        let err = fx
+            .store
+            .sheet_import(&sheet, &m, &ImportOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("row 2"), "{err}");
+        assert_eq!(content(&fx.store), before);
+    }
+    assert!(
+        live(
+            &fx.store,
+            "SELECT phone FROM client WHERE phone IS NOT NULL"
+        )
+        .is_empty()
+    );
+    // Left out, the rows are listed; the clean row imports.
+    let report = fx
+        .store
+        .sheet_import(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/sheets/hostile-error-cells.xlsx"),
+            &m,
+            &ImportOptions {
+                skip_rows_with_problems: true,
+                ..ImportOptions::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(report.rows_skipped.len(), 2);
+    assert_eq!(report.created.clients, 1);
+}
