@@ -334,6 +334,66 @@ impl Store {
     }
 }
 
+/// Before an export limited to `range` writes anything: every partition outside it that the
+/// manifest lists (and that the export keeps) must still hold exactly the rows the store
+/// has for it. A record that moved between years (a client whose first case is now an
+/// earlier one, recorded late) or changed in a kept year would otherwise be in the folder
+/// twice or stale — a period export wrote the client into her new year and kept the old
+/// year's file, which still held her, and DuckDB counted her twice
+/// (`tests/it/warehouse.rs::a_period_export_never_leaves_a_record_in_two_partitions`).
+/// Partitions the manifest does not list are not the folder's: not checked.
+fn check_kept_partitions(
+    conn: &Connection,
+    coordinator: &str,
+    datasets: &[Dataset],
+    old: &Manifest,
+    range: YearRange,
+    out_dir: &Path,
+    countries: &mut Countries,
+) -> Result<()> {
+    if old.schema_version != SCHEMA_VERSION {
+        return Ok(());
+    }
+    for ds in datasets {
+        let kept: BTreeMap<String, FileEntry> = old
+            .datasets
+            .get(ds.name)
+            .filter(|d| d.columns == ds.columns)
+            .map(|d| {
+                d.files
+                    .iter()
+                    .filter(|f| !range.contains(f.year))
+                    .map(|f| (f.path.clone(), f.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if kept.is_empty() {
+            continue;
+        }
+        let mut hashed = HashPass {
+            ds,
+            old: &kept,
+            out_dir,
+            current: None,
+            seen: BTreeMap::new(),
+        };
+        stream(conn, ds, coordinator, None, countries, &mut hashed)?;
+        if let Some(stale) = kept
+            .keys()
+            .find(|rel| !hashed.seen.get(*rel).copied().unwrap_or(false))
+        {
+            return Err(Error::invalid(format!(
+                "'{stale}', outside the years asked for, no longer holds what the store has \
+                 for it (a record moved to another year — a client's first case is now an \
+                 earlier one — or records of that year changed): kept as it is, the folder \
+                 would hold records twice or out of date; export without --period (or with a \
+                 period that includes its year); nothing was written"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The export itself, over a connection to a coordinator's store (benches call it on a
 /// store made coordinator-like).
 pub fn export(
@@ -357,6 +417,18 @@ pub fn export(
             .set_created_by(format!("atrama warehouse export {SCHEMA_VERSION}"))
             .build(),
     );
+
+    if let (Some(range), Some(old)) = (years, &old) {
+        check_kept_partitions(
+            conn,
+            coordinator,
+            &datasets,
+            old,
+            range,
+            out_dir,
+            &mut countries,
+        )?;
+    }
 
     let mut staged: Vec<Staged> = Vec::new();
     let mut summary = ParquetSummary {

@@ -8,7 +8,9 @@
 //!   pseudonymised fields of its record type;
 //! - incremental: after one centre changes one record, a second export rewrites only that
 //!   partition's file (new inode, new SHA-256), every other file is untouched, and the
-//!   manifest lists the new file; an export with nothing changed writes nothing.
+//!   manifest lists the new file; an export with nothing changed writes nothing;
+//! - a period export never leaves a record in two partitions (a client moved to an earlier
+//!   year): refused, or the folder equals a fresh export, dataset by dataset.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
@@ -367,4 +369,127 @@ fn a_centre_store_and_a_foreign_manifest_are_refused() {
     .unwrap();
     let err = coord.store.export_parquet(&out, None).unwrap_err();
     assert!(err.to_string().contains("outside the export"), "{err}");
+}
+
+/// Every row of every file the manifest lists, per dataset, as `id|version|deleted_at`
+/// (read with the `parquet` crate's reader), sorted: what DuckDB would count.
+fn rows_per_dataset(out: &Path) -> BTreeMap<String, Vec<String>> {
+    let m = manifest(out);
+    let mut all = BTreeMap::new();
+    for (name, d) in &m.datasets {
+        let mut rows = Vec::new();
+        for f in &d.files {
+            let reader =
+                SerializedFileReader::try_from(File::open(out.join(&f.path)).unwrap()).unwrap();
+            for row in reader.get_row_iter(None).unwrap() {
+                let row = row.unwrap();
+                let mut key = Vec::new();
+                for (col, field) in row.get_column_iter() {
+                    if ["id", "version", "deleted_at"].contains(&col.as_str()) {
+                        key.push(field.to_string());
+                    }
+                }
+                rows.push(key.join("|"));
+            }
+        }
+        rows.sort();
+        all.insert(name.clone(), rows);
+    }
+    all
+}
+
+/// A client's first case is now in an earlier year (a case from the paper files, recorded
+/// late): she moves to that year's partition. A period export of that year alone wrote her
+/// there and kept the later year's file, which still held her: DuckDB counted her twice.
+/// Such an export is refused, naming the partition, with nothing written; a full export
+/// then gives exactly what a fresh export gives.
+#[test]
+fn a_period_export_never_leaves_a_record_in_two_partitions() {
+    let mut coord = site("KOORD", Country::Lt, Mode::Coordinator);
+    let mut klp = demo_centre("KLP-01", Country::Lt, 6, 3);
+    enrol(&mut klp, &mut coord);
+    sync(&mut klp, &mut coord, "k1.atrama");
+    let out: PathBuf = coord.tmp.path().join("warehouse");
+    coord.store.export_parquet(&out, None).unwrap();
+
+    let case = klp
+        .store
+        .case_list(&atrama::cases::CaseFilter::default())
+        .unwrap()
+        .into_iter()
+        .next()
+        .unwrap();
+    let detail = klp.store.case_detail(case.id).unwrap();
+    let first_year = chrono::Datelike::year(&detail.case.opened_on);
+    let earlier = chrono::NaiveDate::from_ymd_opt(first_year - 2, 3, 1).unwrap();
+    let client_id = detail.case.client_id;
+    klp.store
+        .batch(|b| {
+            let case = b.open_case(&atrama::cases::NewCase {
+                client_id,
+                opened_on: earlier,
+                fields: atrama::cases::CaseFields {
+                    referral_source: "self".into(),
+                    police_notified_on: None,
+                    intake_outcome: "accepted".into(),
+                    lead_worker: None,
+                    team: vec![],
+                    follow_up_on: None,
+                },
+            })?;
+            // Shared with the coordinator only with the client's consent to statistics.
+            b.record_consent(
+                case,
+                &atrama::cases::ConsentFields {
+                    purpose: "statistics".into(),
+                    agency_type: None,
+                    given: true,
+                    given_by: "self".into(),
+                    on_date: earlier,
+                    shared_fields: vec![],
+                },
+            )
+        })
+        .unwrap();
+    sync(&mut klp, &mut coord, "k2.atrama");
+
+    let fresh = coord.tmp.path().join("fresh");
+    coord.store.export_parquet(&fresh, None).unwrap();
+    let expected = rows_per_dataset(&fresh);
+    for (name, rows) in &expected {
+        let unique: BTreeSet<&String> = rows.iter().collect();
+        assert_eq!(
+            unique.len(),
+            rows.len(),
+            "{name}: a row twice in a fresh export"
+        );
+    }
+
+    let before = manifest(&out);
+    let period = atrama::warehouse::parquet::YearRange {
+        from: first_year - 2,
+        to: first_year - 2,
+    };
+    match coord.store.export_parquet(&out, Some(period)) {
+        Ok(summary) => {
+            let got = rows_per_dataset(&out);
+            assert_eq!(
+                got, expected,
+                "a period export left the folder unlike a fresh export: {summary:?}"
+            );
+        }
+        Err(e) => {
+            let message = e.to_string();
+            assert!(
+                message.contains(&format!("year={first_year}"))
+                    && message.contains("without --period")
+                    && message.contains("nothing was written"),
+                "{message}"
+            );
+            assert_eq!(manifest(&out), before, "a refused export writes nothing");
+        }
+    }
+    // The full export brings the folder to exactly what a fresh export holds.
+    coord.store.export_parquet(&out, None).unwrap();
+    assert_eq!(rows_per_dataset(&out), expected);
 }
