@@ -3,9 +3,7 @@
 tests/fixtures/sheets/ (openpyxl; run from the repository root):
 
 - hostile-error-cells.xlsx: a register whose phone and sex cells hold Excel error values
-  (#N/A, #REF!: openpyxl stores them as error cells, data type 'e', as Excel does);
-- hostile-two-sheets.xlsx: a register kept one sheet per year ('2023', '2024'), and a
-  third sheet of drop-down lists, as centres keep them.
+  (#N/A, #REF!: openpyxl stores them as error cells, data type 'e', as Excel does).
 """
 import datetime as dt
 import os
@@ -36,22 +34,4 @@ def error_cells():
     wb.save(os.path.join(OUT, "hostile-error-cells.xlsx"))
 
 
-def two_sheets():
-    wb = openpyxl.Workbook()
-    first = wb.active
-    first.title = "2023"
-    first.append(HEADER)
-    first.append(["Rūta", "Petraitienė", "", "moteris", 1980, dt.date(2023, 3, 5)])
-    second = wb.create_sheet("2024")
-    second.append(HEADER)
-    second.append(["Ona", "Kazlauskienė", "", "moteris", 1975, dt.date(2024, 3, 6)])
-    second.append(["Eglė", "Jonaitienė", "", "moteris", 1990, dt.date(2024, 3, 7)])
-    lists = wb.create_sheet("Sąrašai")
-    for word in ["moteris", "vyras", "nežinoma"]:
-        lists.append([word])
-    fixed(wb)
-    wb.save(os.path.join(OUT, "hostile-two-sheets.xlsx"))
-
-
 error_cells()
-two_sheets()
