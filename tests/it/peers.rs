@@ -1149,7 +1149,7 @@ fn every_table_of_the_schema_is_synced_or_deliberately_local() {
 
 /// A case opened in 2018 and closed in 2019 on `store` (with a note, a document and an
 /// appointment), that a five-year retention policy purges in 2026.
-fn old_closed_case(store: &mut Store) -> (ClientId, CaseId) {
+pub(crate) fn old_closed_case(store: &mut Store) -> (ClientId, CaseId) {
     use atrama::cases::{AppointmentFields, AppointmentKind};
     store
         .batch(|b| {
@@ -1272,12 +1272,12 @@ fn a_purge_on_one_computer_purges_on_all_and_a_late_file_does_not_bring_it_back(
 /// What a computer shows of the months of `old_closed_case` (2018–2019): every cell of the
 /// monthly tables, of all clients and of consenting clients only, and its archived counts of
 /// purged cases (`stat_archive`, row by row).
-type Shown = (
+pub(crate) type Shown = (
     BTreeMap<(bool, String, String, String), Option<i64>>,
     Vec<String>,
 );
 
-fn shown(store: &Store) -> Shown {
+pub(crate) fn shown(store: &Store) -> Shown {
     use atrama::stats::StatsQuery;
     let mut cells = BTreeMap::new();
     for consented_only in [false, true] {
@@ -1334,7 +1334,7 @@ fn purge_line_counts(store: &Store, case: CaseId) -> Option<String> {
 }
 
 /// The contact of 3 December 2018 (legal, 45 minutes) in `stat_archive`, consenting.
-fn archived_contact(store: &Store) -> i64 {
+pub(crate) fn archived_contact(store: &Store) -> i64 {
     store
         .dangerously_raw_connection()
         .query_row(
@@ -1346,15 +1346,11 @@ fn archived_contact(store: &Store) -> i64 {
         .unwrap()
 }
 
-/// The scenario of `docs/peers.md` ("Retention purges"): an old closed case whose client
-/// consented to statistics, everywhere; on A a last service contact is logged and the case
-/// purged before any sync; A syncs, B applies A's file, and C hears of the purge only from
-/// B (each step through a folder of its own). A's two files are left in `late` (A's file for
-/// C unread). What A showed right after its purge is returned with the case.
-fn purge_heard_through_b(c: &mut Centre) -> (CaseId, Shown) {
-    use atrama::cases::ServiceContactFields;
-    let (_, case) = old_closed_case(&mut c.stores[0]);
-    c.stores[0]
+/// An old closed case (`old_closed_case`) on `store` whose client consented to statistics
+/// when it was opened.
+pub(crate) fn old_consenting_case(store: &mut Store) -> CaseId {
+    let (_, case) = old_closed_case(store);
+    store
         .batch(|b| {
             b.record_consent(
                 case,
@@ -1365,12 +1361,16 @@ fn purge_heard_through_b(c: &mut Centre) -> (CaseId, Shown) {
             )
         })
         .unwrap();
-    c.settle();
-    let before = shown(&c.stores[0]);
-    for s in &c.stores[1..] {
-        assert_eq!(shown(s), before, "the control: the same tables everywhere");
-    }
-    c.stores[0]
+    case
+}
+
+/// On `store`: a last service contact in `case` (3 December 2018, legal), then a purge
+/// under a five-year policy that removes the case, with no sync in between. What the
+/// computer shows right after.
+pub(crate) fn last_contact_then_purge(store: &mut Store, case: CaseId) -> Shown {
+    use atrama::cases::ServiceContactFields;
+    let before = shown(store);
+    store
         .batch(|b| {
             b.log_service_contact(
                 case,
@@ -1385,21 +1385,37 @@ fn purge_heard_through_b(c: &mut Centre) -> (CaseId, Shown) {
             )
         })
         .unwrap();
-    c.stores[0]
+    store
         .set_retention_policy(atrama::admin::RetentionPolicy {
             closed_case_years: Some(5),
             document_years: None,
         })
         .unwrap();
     let today = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    assert_eq!(c.stores[0].purge(today).unwrap().cases, 1);
-    let on_a = shown(&c.stores[0]);
+    assert_eq!(store.purge(today).unwrap().cases, 1);
+    let after = shown(store);
     assert_eq!(
-        archived_contact(&c.stores[0]),
+        archived_contact(store),
         1,
-        "A archived the last contact"
+        "the purge archived the last contact"
     );
-    assert_ne!(on_a.0, before.0, "the last contact is in A's tables");
+    assert_ne!(after.0, before.0, "the last contact is in the tables");
+    after
+}
+
+/// The scenario of `docs/peers.md` ("Retention purges"): an old closed case whose client
+/// consented to statistics, everywhere; on A a last service contact is logged and the case
+/// purged before any sync; A syncs, B applies A's file, and C hears of the purge only from
+/// B (each step through a folder of its own). A's two files are left in `late` (A's file for
+/// C unread). What A showed right after its purge is returned with the case.
+fn purge_heard_through_b(c: &mut Centre) -> (CaseId, Shown) {
+    let case = old_consenting_case(&mut c.stores[0]);
+    c.settle();
+    let before = shown(&c.stores[0]);
+    for s in &c.stores[1..] {
+        assert_eq!(shown(s), before, "the control: the same tables everywhere");
+    }
+    let on_a = last_contact_then_purge(&mut c.stores[0], case);
     let dir = |n: &str| {
         let d = c.tmp.path().join(n);
         std::fs::create_dir_all(&d).unwrap();
