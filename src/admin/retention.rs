@@ -12,9 +12,12 @@
 //! [`archive_case`]), then every row of the case is deleted (client too, if they have no
 //! other case), with its search entries; a tombstone in the change log tells the
 //! coordination centre to purge its replica too (a `purge` line in the next bundle) if the
-//! case ever went there. After the commit the full-text index is merged (so no deleted
-//! word survives in an old index segment), `secure_delete` has zeroed freed pages, and a
-//! `VACUUM` plus a WAL checkpoint rewrite the file without them.
+//! case ever went there. On a centre of several computers what was archived is kept for
+//! the others (`peer_purge_count`) until each has confirmed it, and a purge applied from
+//! another computer archives the counts that computer carried instead of the copy here
+//! (`docs/peers.md`, "Retention purges"). After the commit the full-text index is merged
+//! (so no deleted word survives in an old index segment), `secure_delete` has zeroed freed
+//! pages, and a `VACUUM` plus a WAL checkpoint rewrite the file without them.
 
 use chrono::{Datelike, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};

@@ -6,7 +6,8 @@
 //! recipient confirmed (so a lost or deleted file loses nothing: the next one carries it
 //! again), the versions of every merged field of those records, its people, its new access
 //! log entries, the centre's registry of computers, and what it has applied from the
-//! recipient (the confirmation). Files are named by sender, recipient and sequence and
+//! recipient (the confirmation), and the purges it knows with the counts each archived
+//! until the recipient confirmed them. Files are named by sender, recipient and sequence and
 //! written through a temporary name, so many computers can share one folder or stick.
 //! Applying is one transaction per file; a file applied before is skipped.
 
