@@ -12,9 +12,12 @@
 //! [`archive_case`]), then every row of the case is deleted (client too, if they have no
 //! other case), with its search entries; a tombstone in the change log tells the
 //! coordination centre to purge its replica too (a `purge` line in the next bundle) if the
-//! case ever went there. After the commit the full-text index is merged (so no deleted
-//! word survives in an old index segment), `secure_delete` has zeroed freed pages, and a
-//! `VACUUM` plus a WAL checkpoint rewrite the file without them.
+//! case ever went there. On a centre of several computers what was archived is kept for
+//! the others (`peer_purge_count`) until each has confirmed it, and a purge applied from
+//! another computer archives the counts that computer carried instead of the copy here
+//! (`docs/peers.md`, "Retention purges"). After the commit the full-text index is merged
+//! (so no deleted word survives in an old index segment), `secure_delete` has zeroed freed
+//! pages, and a `VACUUM` plus a WAL checkpoint rewrite the file without them.
 
 use chrono::{Datelike, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -311,6 +314,16 @@ pub(crate) fn add_archived(
 /// case's owner centre; what it added (`None`: no such case). Run in the purge's
 /// transaction, before the rows go.
 pub(crate) fn archive_case(conn: &Connection, case: &str) -> Result<Option<Archived>> {
+    let Some((centre, archived)) = case_counts(conn, case)? else {
+        return Ok(None);
+    };
+    add_archived(conn, &centre, archived.consented, &archived.counts)?;
+    Ok(Some(archived))
+}
+
+/// A case's contribution to the monthly tables (T1–T10), under its owner centre, as
+/// [`archive_case`] adds it (`None`: no such case). Writes nothing.
+fn case_counts(conn: &Connection, case: &str) -> Result<Option<(String, Archived)>> {
     let row: Option<(String, String, Option<String>)> = conn
         .query_row(
             "SELECT owner_centre, substr(opened_on, 1, 7), substr(closed_on, 1, 7)
@@ -363,36 +376,122 @@ pub(crate) fn archive_case(conn: &Connection, case: &str) -> Result<Option<Archi
             guard += 1;
         }
     }
-    add_archived(conn, &centre, consented, &counts)?;
-    Ok(Some(Archived { consented, counts }))
+    Ok(Some((centre, Archived { consented, counts })))
+}
+
+/// What a purge archived of one case, as it travels with the purge to the centre's other
+/// computers (`peer_purge_count`, `docs/peers.md`, "Retention purges"): the centre it was
+/// archived under, the consent and shareability it was archived with, and the counts —
+/// codes and months only, never case data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CaseArchive {
+    /// The purged case.
+    pub(crate) case_id: String,
+    /// The centre the counts were archived under (the case's owner).
+    pub(crate) centre: String,
+    /// Its client's consent to statistics was in force when it was purged.
+    pub(crate) consented: bool,
+    /// It was ever shareable with the coordination centre: a purge line is due.
+    pub(crate) shared: bool,
+    /// The counts, as added to `stat_archive`.
+    pub(crate) counts: Vec<CaseCount>,
+}
+
+/// Keeps what a purge archived, with a row of its own in the change log, for the centre's
+/// other computers: every sync file to a computer that has not confirmed that position
+/// carries it, and it is deleted once every current computer has
+/// (`peers::file::forget_confirmed_purge_counts`). Nothing is kept on a computer that is
+/// not one of several (a computer joined later copies the archive itself).
+fn keep_for_peers(
+    conn: &Connection,
+    archive: &CaseArchive,
+    next_hlc: &mut dyn FnMut() -> i64,
+) -> Result<()> {
+    let peers: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM peer_install WHERE removed_at IS NULL
+           AND install_id NOT IN (SELECT install_id FROM peer_self))",
+        [],
+        |r| r.get(0),
+    )?;
+    if !peers {
+        return Ok(());
+    }
+    let counts = serde_json::to_string(&archive.counts)
+        .map_err(|e| Error::invalid(format!("cannot keep a purged case's counts: {e}")))?;
+    conn.execute(
+        "INSERT INTO change_log (kind, record_id, hlc, op) VALUES ('peer_purge_count', ?1, ?2, 'delete')",
+        params![archive.case_id, next_hlc()],
+    )?;
+    let seq = conn.last_insert_rowid();
+    conn.execute(
+        "INSERT INTO peer_purge_count (case_id, centre, consented, shared, counts, seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (case_id) DO UPDATE SET centre = excluded.centre,
+           consented = excluded.consented, shared = excluded.shared,
+           counts = excluded.counts, seq = excluded.seq",
+        params![
+            archive.case_id,
+            archive.centre,
+            archive.consented,
+            archive.shared,
+            counts,
+            seq
+        ],
+    )?;
+    Ok(())
 }
 
 /// Purges one of this centre's own cases (under the retention policy here, or on another
 /// computer of the centre): archives its counts, deletes its rows and — when it was ever
 /// shared with the coordination centre — logs the purge for the next bundle (with the
 /// HLC `next_hlc` gives), keeping its counts for the purge line when its client consented
-/// (`purge_count`, until a bundle carrying it is acknowledged). Whether it logged one.
+/// (`purge_count`, until a bundle carrying it is acknowledged). What it archived is kept for
+/// the centre's other computers (`peer_purge_count`). Whether it logged a purge line.
+///
+/// `carried`: what the computer that purged the case archived, received with the purge —
+/// archived here instead of this computer's own copy of the case (which may lack the
+/// case's last changes), even when this computer does not hold the case at all.
 pub(crate) fn purge_own_case(
     conn: &Connection,
     case: &str,
     next_hlc: &mut dyn FnMut() -> i64,
+    carried: Option<&CaseArchive>,
 ) -> Result<bool> {
-    let archived = archive_case(conn, case)?;
-    let shared: bool = conn.query_row(
+    let shared_here: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM consent_event
          WHERE case_id = ?1 AND purpose = 'statistics' AND given = 1)",
         [case],
         |r| r.get(0),
     )?;
+    let archive = match carried {
+        Some(c) => Some(CaseArchive {
+            shared: c.shared || shared_here,
+            ..c.clone()
+        }),
+        None => case_counts(conn, case)?.map(|(centre, a)| CaseArchive {
+            case_id: case.to_owned(),
+            centre,
+            consented: a.consented,
+            shared: shared_here,
+            counts: a.counts,
+        }),
+    };
+    if let Some(a) = &archive {
+        add_archived(conn, &a.centre, a.consented, &a.counts)?;
+    }
     delete_case_rows(conn, case)?;
-    if !shared {
+    if let Some(a) = &archive {
+        keep_for_peers(conn, a, next_hlc)?;
+    }
+    if !archive.as_ref().map_or(shared_here, |a| a.shared) {
         return Ok(false);
     }
     conn.execute(
         "INSERT INTO change_log (kind, record_id, hlc, op) VALUES ('purge', ?1, ?2, 'delete')",
         params![case, next_hlc()],
     )?;
-    let counts: &[CaseCount] = match &archived {
+    let counts: &[CaseCount] = match &archive {
         Some(a) if a.consented => &a.counts,
         _ => &[],
     };
@@ -621,7 +720,7 @@ impl Store {
                 *clock = clock.tick(crate::hlc::Hlc::wall_clock_millis());
                 clock.to_sql()
             };
-            if purge_own_case(&tx, &case.case_id, &mut next_hlc)? {
+            if purge_own_case(&tx, &case.case_id, &mut next_hlc, None)? {
                 tombstones += 1;
             }
             audit::append(

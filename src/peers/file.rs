@@ -6,7 +6,8 @@
 //! recipient confirmed (so a lost or deleted file loses nothing: the next one carries it
 //! again), the versions of every merged field of those records, its people, its new access
 //! log entries, the centre's registry of computers, and what it has applied from the
-//! recipient (the confirmation). Files are named by sender, recipient and sequence and
+//! recipient (the confirmation), and the purges it knows with the counts each archived
+//! until the recipient confirmed them. Files are named by sender, recipient and sequence and
 //! written through a temporary name, so many computers can share one folder or stick.
 //! Applying is one transaction per file; a file applied before is skipped.
 
@@ -24,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use super::merge::{self, Cell, FieldVersion};
 use super::registry::{self, PeerKeys, SelfKeys};
 use super::tables;
+use crate::admin::retention::CaseArchive;
 use crate::atomic_file::{self, AtomicFile};
 use crate::bundle::format::{self, BundleKind, Routing};
 use crate::cases::model::NoteFields;
@@ -35,9 +37,13 @@ use crate::store::meta::{meta, set_meta};
 use crate::store::{Store, load_slots, search_index};
 use crate::sync::refdata::{self, ReferenceData, ReferenceVersion};
 
-/// The payload format of a peer sync file (3: with reference data; a format 2 file, which
-/// has none, is still read).
-const PAYLOAD_FORMAT: u32 = 3;
+/// The payload format of a peer sync file (4: with the counts purges archived,
+/// `purge_counts`; 3: with reference data). Files of formats 2 and 3, which have neither or
+/// no counts, are still read; a reader before format 4 refuses a format 4 file with the
+/// message to update both computers.
+const PAYLOAD_FORMAT: u32 = 4;
+/// The payload formats this version reads.
+const PAYLOAD_FORMATS_READ: [u32; 3] = [2, 3, PAYLOAD_FORMAT];
 /// The end of a peer sync file's name.
 pub const FILE_SUFFIX: &str = ".atrsync";
 
@@ -111,6 +117,11 @@ struct Payload {
     access_log: Vec<BTreeMap<String, Cell>>,
     /// Every record the sender removed for good (`peer_purged`: table, id).
     purged: Vec<(String, String)>,
+    /// What the purges of `purged` archived, for the purges the recipient has not confirmed
+    /// yet (`peer_purge_count`): the recipient archives these counts instead of its own copy
+    /// of the case (format 4; absent before).
+    #[serde(default)]
+    purge_counts: Vec<CaseArchive>,
     /// Who sends the centre's bundles to the coordination centre, and what was sent.
     role: Role,
     /// The reference data in force on the sender (code lists, instrument packs, the
@@ -321,16 +332,93 @@ impl Purged {
     }
 }
 
+/// The counts this computer's purges (and the purges it applied) archived that `peer` has
+/// not confirmed yet: those whose change-log position is after what it confirmed.
+fn purge_counts_for(conn: &Connection, acked_change: i64) -> Result<Vec<CaseArchive>> {
+    let mut stmt = conn.prepare(
+        "SELECT case_id, centre, consented, shared, counts FROM peer_purge_count
+         WHERE seq > ?1 ORDER BY seq",
+    )?;
+    let rows = stmt
+        .query_map([acked_change], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, bool>(2)?,
+                r.get::<_, bool>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .map(|(case_id, centre, consented, shared, counts)| {
+            Ok(CaseArchive {
+                case_id,
+                centre,
+                consented,
+                shared,
+                counts: serde_json::from_str(&counts).map_err(|_| Error::DatabaseDamaged)?,
+            })
+        })
+        .collect()
+}
+
+/// Deletes the counts of purges every current computer of the centre has confirmed (the
+/// change-log position each was kept at): per-case counts are not kept longer than it
+/// takes to carry them (`docs/peers.md`). With no other current computer, all go.
+pub(crate) fn forget_confirmed_purge_counts(conn: &Connection) -> Result<()> {
+    let mut floor = i64::MAX;
+    for peer in registry::active_peers(conn)? {
+        let (_, acked_change, _, _, _) = state(conn, &peer.install_id)?;
+        floor = floor.min(acked_change);
+    }
+    conn.execute("DELETE FROM peer_purge_count WHERE seq <= ?1", [floor])?;
+    Ok(())
+}
+
+/// Checks the counts a file carries with its purges: each names a case the file purges,
+/// once, with months and non-negative values (the sender is a current computer of the
+/// centre, but a file is checked on its own). By case.
+fn carried_counts<'a>(
+    purged: &[(String, String)],
+    counts: &'a [CaseArchive],
+) -> Result<BTreeMap<&'a str, &'a CaseArchive>> {
+    let cases: BTreeSet<&str> = purged
+        .iter()
+        .filter(|(t, _)| t == "case_file")
+        .map(|(_, id)| id.as_str())
+        .collect();
+    let mut out = BTreeMap::new();
+    for a in counts {
+        let month_ok = |m: &str| {
+            m.len() == 7
+                && chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").is_ok()
+        };
+        if !cases.contains(a.case_id.as_str())
+            || a.centre.is_empty()
+            || a.counts.iter().any(|c| c.value < 0 || !month_ok(&c.month))
+            || out.insert(a.case_id.as_str(), a).is_some()
+        {
+            return Err(Error::BundleDamaged);
+        }
+    }
+    Ok(out)
+}
+
 /// Applies another computer's purges: records them, and removes here what they name (as a
-/// purge does: the monthly counts archived, the coordinator's tombstone logged when the
-/// case was shared). Whether anything was removed.
+/// purge does: the monthly counts archived — those the file carries for the case when it
+/// carries them, else this computer's own copy's —, the coordinator's tombstone logged when
+/// the case was shared). A purge known here already changes nothing. Whether anything was
+/// removed.
 fn apply_purged(
     conn: &Connection,
     purged: &[(String, String)],
+    counts: &[CaseArchive],
     user: &str,
     clock: &mut Hlc,
 ) -> Result<bool> {
     use crate::admin::retention;
+    let carried = carried_counts(purged, counts)?;
     let mut removed = false;
     for (tbl, id) in purged {
         let known: bool = conn.query_row(
@@ -348,12 +436,15 @@ fn apply_purged(
                     [id],
                     |r| r.get(0),
                 )?;
-                if here {
+                let counts = carried.get(id.as_str()).copied();
+                if here || counts.is_some() {
                     let mut next_hlc = || {
                         *clock = clock.tick(Hlc::wall_clock_millis());
                         clock.to_sql()
                     };
-                    retention::purge_own_case(conn, id, &mut next_hlc)?;
+                    retention::purge_own_case(conn, id, &mut next_hlc, counts)?;
+                }
+                if here {
                     crate::audit::append(
                         conn,
                         user,
@@ -875,6 +966,8 @@ impl Store {
                 report.written.push(written);
             }
         }
+        // A computer removed since: what only it had not confirmed goes.
+        forget_confirmed_purge_counts(&self.conn)?;
         report.reviews = merge::reviews(&self.conn, None)?.len() as u64;
         Ok(report)
     }
@@ -956,7 +1049,7 @@ impl Store {
             .map_err(|e| format::payload_error(&e))?;
         reader.finish()?;
         let payload: Payload = serde_json::from_slice(&bytes).map_err(|_| Error::BundleDamaged)?;
-        if payload.format != PAYLOAD_FORMAT && payload.format != 2 {
+        if !PAYLOAD_FORMATS_READ.contains(&payload.format) {
             return Err(Error::invalid(
                 "this sync file was written by another version of Atrama; update the app on both computers",
             ));
@@ -1000,7 +1093,13 @@ impl Store {
             )?;
             new_codes |= item.kind == "code_lists" && outcome.outcome == "applied";
         }
-        let removed = apply_purged(&tx, &payload.purged, &self.ctx.user, &mut clock)?;
+        let removed = apply_purged(
+            &tx,
+            &payload.purged,
+            &payload.purge_counts,
+            &self.ctx.user,
+            &mut clock,
+        )?;
         let purged = Purged::load(&tx)?;
         // The records of a purged case carried by a file written before the purge reached
         // its writer are not applied: a late file brings nothing back.
@@ -1147,6 +1246,8 @@ impl Store {
             params![file_id, sender.install_id, i64::try_from(verified.header.sequence).unwrap_or(i64::MAX), verified.file_hash(), Utc::now().to_rfc3339()],
         )?;
         set_meta(&tx, "peer_capture_seq", &max_change_seq(&tx)?.to_string())?;
+        // The sender's confirmation may complete what every computer confirmed.
+        forget_confirmed_purge_counts(&tx)?;
         crate::phase::mark("peers:apply:commit");
         tx.commit()?;
         crate::phase::mark("peers:apply:committed");
@@ -1263,6 +1364,7 @@ impl Store {
             revisions,
             access_log,
             purged: purged_rows(&tx)?,
+            purge_counts: purge_counts_for(&tx, acked_change)?,
             role: role_out(&tx, export_changed)?,
             reference_state: refdata::state(&tx, self.ctx.codes)?,
             reference: refdata::outgoing_within_centre(

@@ -172,6 +172,9 @@ fn make_own(conn: &rusqlite::Connection, name: &str) -> Result<Joined> {
         params![from.install_id, change_seq, log_seq],
     )?;
     tx.execute("DELETE FROM store_meta WHERE key LIKE 'peer_acks_sent:%' OR key LIKE 'peer_registry_sent:%'", [])?;
+    // The counts of purges the first computer was carrying are its to carry: the copy holds
+    // those purges applied already, and its change-log positions are not this computer's.
+    tx.execute("DELETE FROM peer_purge_count", [])?;
     tx.execute(
         "INSERT INTO store_meta (key, value) VALUES ('peer_log_from', ?1)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -496,6 +496,8 @@ impl Store {
             "UPDATE peer_install SET removed_at = ?1, removed_by = ?2 WHERE install_id = ?3",
             params![Utc::now().to_rfc3339(), self.ctx.user, found.install_id],
         )?;
+        // The counts of purges kept only for it go (`docs/peers.md`, "Retention purges").
+        super::file::forget_confirmed_purge_counts(&tx)?;
         audit::append(
             &tx,
             &self.ctx.user,

@@ -77,6 +77,12 @@ pub const TABLES: &[(&str, Carried)] = &[
         Carried::Otherwise("the purged records, so that a late file does not bring them back"),
     ),
     (
+        "peer_purge_count",
+        Carried::Otherwise(
+            "the counts a purge archived, with the purged ids (`purge_counts`), until every current computer confirmed them",
+        ),
+    ),
+    (
         "change_log",
         Carried::Local("this computer's positions: what it has to send"),
     ),
@@ -160,7 +166,7 @@ pub const TABLES: &[(&str, Carried)] = &[
     (
         "purge_count",
         Carried::Local(
-            "the counts of the cases this computer purged, for the purge lines of its bundles (each computer archives the purges it applies)",
+            "the counts of the purged cases, for the purge lines of this computer's bundles (made from the counts the purging computer archived: `peer_purge_count`)",
         ),
     ),
     (
@@ -230,7 +236,7 @@ pub const TABLES: &[(&str, Carried)] = &[
     (
         "stat_archive",
         Carried::Local(
-            "the monthly counts of purged cases: each computer archives its purges, the applied ones too",
+            "the monthly counts of purged cases: each computer archives its purges and the applied ones, those with the counts the purging computer carried (`peer_purge_count`)",
         ),
     ),
     ("stat_received", Carried::Local("coordination centre only")),

@@ -122,6 +122,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261208_0029_purge_count",
         include_str!("migrations/20261208_0029_purge_count.sql"),
     ),
+    (
+        "20261208_0030_peer_purge_count",
+        include_str!("migrations/20261208_0030_peer_purge_count.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the number of migrations.

@@ -1149,7 +1149,7 @@ fn every_table_of_the_schema_is_synced_or_deliberately_local() {
 
 /// A case opened in 2018 and closed in 2019 on `store` (with a note, a document and an
 /// appointment), that a five-year retention policy purges in 2026.
-fn old_closed_case(store: &mut Store) -> (ClientId, CaseId) {
+pub(crate) fn old_closed_case(store: &mut Store) -> (ClientId, CaseId) {
     use atrama::cases::{AppointmentFields, AppointmentKind};
     store
         .batch(|b| {
@@ -1267,6 +1267,270 @@ fn a_purge_on_one_computer_purges_on_all_and_a_late_file_does_not_bring_it_back(
         );
     }
     assert_converged(&c);
+}
+
+/// What a computer shows of the months of `old_closed_case` (2018–2019): every cell of the
+/// monthly tables, of all clients and of consenting clients only, and its archived counts of
+/// purged cases (`stat_archive`, row by row).
+pub(crate) type Shown = (
+    BTreeMap<(bool, String, String, String), Option<i64>>,
+    Vec<String>,
+);
+
+pub(crate) fn shown(store: &Store) -> Shown {
+    use atrama::stats::StatsQuery;
+    let mut cells = BTreeMap::new();
+    for consented_only in [false, true] {
+        let report = store
+            .monthly_tables(&StatsQuery {
+                consented_only,
+                ..StatsQuery::months("2018-01", Some("2019-12"))
+            })
+            .unwrap();
+        for t in &report.tables {
+            for (row, values) in t.rows.iter().zip(&t.cells) {
+                for (column, cell) in t.columns.iter().zip(values) {
+                    if cell.value != Some(0) {
+                        cells.insert(
+                            (
+                                consented_only,
+                                t.id.clone(),
+                                row.month.clone().unwrap_or_default(),
+                                column.code.clone(),
+                            ),
+                            cell.value,
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let archive = store
+        .dangerously_raw_connection()
+        .prepare(
+            "SELECT centre || '|' || month || '|' || measure || '|' || dimension || '|'
+                    || consented || '|' || value FROM stat_archive ORDER BY 1",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<Vec<String>>>()
+        .unwrap();
+    (cells, archive)
+}
+
+/// The counts a computer keeps for the purge line of `case` (`purge_count`).
+fn purge_line_counts(store: &Store, case: CaseId) -> Option<String> {
+    use rusqlite::OptionalExtension;
+    store
+        .dangerously_raw_connection()
+        .query_row(
+            "SELECT counts FROM purge_count WHERE case_id = ?1",
+            [case.to_string()],
+            |r| r.get(0),
+        )
+        .optional()
+        .unwrap()
+}
+
+/// The contact of 3 December 2018 (legal, 45 minutes) in `stat_archive`, consenting.
+pub(crate) fn archived_contact(store: &Store) -> i64 {
+    store
+        .dangerously_raw_connection()
+        .query_row(
+            "SELECT coalesce(sum(value), 0) FROM stat_archive WHERE measure = 't6_contacts'
+               AND month = '2018-12' AND dimension = 'legal' AND consented = 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+/// An old closed case (`old_closed_case`) on `store` whose client consented to statistics
+/// when it was opened.
+pub(crate) fn old_consenting_case(store: &mut Store) -> CaseId {
+    let (_, case) = old_closed_case(store);
+    store
+        .batch(|b| {
+            b.record_consent(
+                case,
+                &atrama::cases::ConsentFields {
+                    on_date: NaiveDate::from_ymd_opt(2018, 5, 14).unwrap(),
+                    ..statistics_consent()
+                },
+            )
+        })
+        .unwrap();
+    case
+}
+
+/// On `store`: a last service contact in `case` (3 December 2018, legal), then a purge
+/// under a five-year policy that removes the case, with no sync in between. What the
+/// computer shows right after.
+pub(crate) fn last_contact_then_purge(store: &mut Store, case: CaseId) -> Shown {
+    use atrama::cases::ServiceContactFields;
+    let before = shown(store);
+    store
+        .batch(|b| {
+            b.log_service_contact(
+                case,
+                &ServiceContactFields {
+                    on_date: NaiveDate::from_ymd_opt(2018, 12, 3).unwrap(),
+                    discipline: "legal".into(),
+                    mode: "in_person".into(),
+                    minutes: 45,
+                    is_group: false,
+                    staff: None,
+                },
+            )
+        })
+        .unwrap();
+    store
+        .set_retention_policy(atrama::admin::RetentionPolicy {
+            closed_case_years: Some(5),
+            document_years: None,
+        })
+        .unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    assert_eq!(store.purge(today).unwrap().cases, 1);
+    let after = shown(store);
+    assert_eq!(
+        archived_contact(store),
+        1,
+        "the purge archived the last contact"
+    );
+    assert_ne!(after.0, before.0, "the last contact is in the tables");
+    after
+}
+
+/// The scenario of `docs/peers.md` ("Retention purges"): an old closed case whose client
+/// consented to statistics, everywhere; on A a last service contact is logged and the case
+/// purged before any sync; A syncs, B applies A's file, and C hears of the purge only from
+/// B (each step through a folder of its own). A's two files are left in `late` (A's file for
+/// C unread). What A showed right after its purge is returned with the case.
+fn purge_heard_through_b(c: &mut Centre) -> (CaseId, Shown) {
+    let case = old_consenting_case(&mut c.stores[0]);
+    c.settle();
+    let before = shown(&c.stores[0]);
+    for s in &c.stores[1..] {
+        assert_eq!(shown(s), before, "the control: the same tables everywhere");
+    }
+    let on_a = last_contact_then_purge(&mut c.stores[0], case);
+    let dir = |n: &str| {
+        let d = c.tmp.path().join(n);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    };
+    let (x, y, late) = (dir("a-to-b"), dir("b-to-c"), dir("late"));
+    let from_a = c.stores[0].peers_sync(&x).unwrap();
+    assert_eq!(from_a.written.len(), 2);
+    let at_b = c.stores[1].peers_sync(&x).unwrap();
+    assert_eq!(at_b.applied.len(), 1, "{at_b:?}");
+    for name in &at_b.written {
+        std::fs::rename(x.join(name), y.join(name)).unwrap();
+    }
+    let at_c = c.stores[2].peers_sync(&y).unwrap();
+    assert_eq!(at_c.applied.len(), 1, "{at_c:?}");
+    assert!(at_c.refused.is_empty(), "{:?}", at_c.refused);
+    for name in &from_a.written {
+        std::fs::rename(x.join(name), late.join(name)).unwrap();
+    }
+    // Every other file goes to the shared folder, for the next syncs.
+    let shared = c.folder();
+    for d in [&x, &y] {
+        for entry in std::fs::read_dir(d).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::rename(entry.path(), shared.join(entry.file_name())).unwrap();
+        }
+    }
+    (case, on_a)
+}
+
+/// The purge's last change reaches every computer's monthly tables, and the purge line of
+/// the computer that sends the centre's bundles, even through a third computer
+/// (`docs/peers.md`, "Retention purges"). Failed before the purge carried its counts: B and
+/// C archived the case from their own copies, without the last contact.
+#[test]
+fn a_purge_carries_its_counts_so_every_computer_archives_what_the_purging_one_did() {
+    let mut c = centre();
+    let (case, on_a) = purge_heard_through_b(&mut c);
+    for (i, s) in c.stores.iter().enumerate() {
+        assert_eq!(
+            archived_contact(s),
+            1,
+            "computer {i} lacks the last contact"
+        );
+        assert_eq!(
+            shown(s),
+            on_a,
+            "computer {i} shows other monthly tables than A"
+        );
+    }
+    let line = purge_line_counts(&c.stores[0], case);
+    assert!(
+        line.as_deref().is_some_and(|l| l.contains("t6_contacts")),
+        "{line:?}"
+    );
+    assert_eq!(
+        purge_line_counts(&c.stores[1], case),
+        line,
+        "B's purge line"
+    );
+    assert_eq!(
+        purge_line_counts(&c.stores[2], case),
+        line,
+        "C's purge line"
+    );
+}
+
+/// The counts a purge carries are kept only until every current computer confirmed a file
+/// that carried them (data minimisation), and a purge received again — carried by a second
+/// computer, or in a late file — archives nothing twice.
+#[test]
+fn the_counts_a_purge_carries_are_forgotten_once_confirmed_and_archived_once() {
+    let carried = |s: &Store| -> i64 {
+        s.dangerously_raw_connection()
+            .query_row("SELECT count(*) FROM peer_purge_count", [], |r| r.get(0))
+            .unwrap()
+    };
+    let mut c = centre();
+    let (_, on_a) = purge_heard_through_b(&mut c);
+    assert_eq!(
+        carried(&c.stores[0]),
+        1,
+        "A keeps them until B and C confirm"
+    );
+    assert_eq!(
+        carried(&c.stores[1]),
+        1,
+        "B relays them until A and C confirm"
+    );
+    assert_eq!(
+        carried(&c.stores[2]),
+        1,
+        "C relays them until A and B confirm"
+    );
+    // A's next files carry the purge to C again, B's file to A carries it back: each
+    // computer hears of it twice or more, and archives it once.
+    c.settle();
+    for (i, s) in c.stores.iter().enumerate() {
+        assert_eq!(carried(s), 0, "computer {i} keeps a purged case's counts");
+        assert_eq!(shown(s), on_a, "computer {i}");
+    }
+    // A's first file for C, never read, arrives late: applied, and it archives nothing.
+    let late = c.tmp.path().join("late");
+    let shared = c.folder();
+    for entry in std::fs::read_dir(&late).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::rename(entry.path(), shared.join(entry.file_name())).unwrap();
+    }
+    let at_c = c.sync(2);
+    assert_eq!(at_c.applied.len(), 1, "{at_c:?}");
+    c.settle();
+    for (i, s) in c.stores.iter().enumerate() {
+        assert_eq!(shown(s), on_a, "computer {i} archived the purge twice");
+        assert_eq!(carried(s), 0, "computer {i} keeps a purged case's counts");
+    }
 }
 
 /// A coordination centre enrolled with the centre (on every computer) and the centre with it.

@@ -157,3 +157,94 @@ fn an_access_log_entry_naming_its_own_columns_is_refused_and_runs_no_sql() {
     assert!(foreign_log_rows(&b, "ona") > 0);
     assert_eq!(foreign_log_rows(&b, "%|%"), 0);
 }
+
+/// Rows of the archived monthly counts of purged cases on a computer.
+fn archived_rows(store: &Store) -> i64 {
+    store
+        .dangerously_raw_connection()
+        .query_row("SELECT count(*) FROM stat_archive", [], |r| r.get(0))
+        .unwrap()
+}
+
+/// A purge received without the counts its computer archived — from an Atrama before
+/// payload format 4 — archives the recipient's own copy of the case, as before (without
+/// the change the purging computer had not synced: `docs/peers.md`, "Limits"); the same
+/// purge arriving afterwards with its counts archives nothing more.
+#[test]
+fn a_purge_received_without_counts_archives_the_recipients_own_copy_once() {
+    use super::peers::{archived_contact, last_contact_then_purge, old_consenting_case, shown};
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut a, mut b, folder) = two_computers(tmp.path());
+    let (ka, kb) = (keys(&a), keys(&b));
+    let case = old_consenting_case(&mut a);
+    a.peers_sync(&folder).unwrap();
+    assert_eq!(b.peers_sync(&folder).unwrap().applied.len(), 1);
+    let on_a = last_contact_then_purge(&mut a, case);
+    let second = tmp.path().join("second");
+    std::fs::create_dir_all(&second).unwrap();
+    a.peers_sync(&second).unwrap();
+    let genuine = take_payload(&second, &ka, &kb);
+    assert_eq!(genuine["format"], 4);
+    let carried = genuine["purge_counts"].as_array().unwrap();
+    assert_eq!(carried.len(), 1, "the purge's counts travel: {carried:?}");
+    assert_eq!(carried[0]["case_id"], case.to_string());
+    // The file as an Atrama of payload format 3 wrote it: no counts.
+    let mut old = genuine.clone();
+    old["format"] = 3.into();
+    old.as_object_mut().unwrap().remove("purge_counts");
+    seal(&second, &ka, &kb, 90, &old);
+    let report = b.peers_sync(&second).unwrap();
+    assert_eq!(report.applied.len(), 1, "{report:?}");
+    assert!(b.case(case).is_err(), "B purged the case");
+    assert!(archived_rows(&b) > 0, "B archived its own copy");
+    assert_eq!(
+        archived_contact(&b),
+        0,
+        "B's copy never had the last contact"
+    );
+    let on_b = shown(&b);
+    assert_ne!(on_b, on_a, "the documented limit of files without counts");
+    // The genuine file, with the counts, comes afterwards: the purge is known, nothing
+    // is archived twice.
+    seal(&second, &ka, &kb, 91, &genuine);
+    let report = b.peers_sync(&second).unwrap();
+    assert_eq!(report.applied.len(), 1, "{report:?}");
+    assert_eq!(shown(&b), on_b, "the purge was archived twice");
+}
+
+/// Counts carried for a case the file does not purge (a computer running altered
+/// software adding to the recipient's archived statistics) are refused with the whole
+/// file; the genuine file is applied.
+#[test]
+fn counts_carried_for_a_case_the_file_does_not_purge_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut a, mut b, folder) = two_computers(tmp.path());
+    let (ka, kb) = (keys(&a), keys(&b));
+    a.peers_sync(&folder).unwrap();
+    let genuine = take_payload(&folder, &ka, &kb);
+    let case: String = b
+        .dangerously_raw_connection()
+        .query_row("SELECT id FROM case_file", [], |r| r.get(0))
+        .unwrap();
+    let mut forged = genuine.clone();
+    forged["purge_counts"] = serde_json::json!([{
+        "case_id": case,
+        "centre": "KLP-01",
+        "consented": true,
+        "shared": true,
+        "counts": [{"month": "2026-11", "measure": "t6_contacts", "dimension": "legal", "value": 1000}],
+    }]);
+    seal(&folder, &ka, &kb, 90, &forged);
+    let report = b.peers_sync(&folder).unwrap();
+    assert_eq!(report.applied.len(), 0, "{report:?}");
+    assert_eq!(report.refused.len(), 1, "{report:?}");
+    assert_eq!(archived_rows(&b), 0, "forged counts were archived");
+    assert!(
+        b.case(atrama::ids::CaseId::parse(&case).unwrap()).is_ok(),
+        "the case was purged"
+    );
+    seal(&folder, &ka, &kb, 91, &genuine);
+    let report = b.peers_sync(&folder).unwrap();
+    assert_eq!(report.applied.len(), 1, "{report:?}");
+    assert_eq!(archived_rows(&b), 0);
+}
