@@ -36,10 +36,18 @@ impl Store {
         // The centre's identity towards the coordination centre is made now if it was not,
         // so that every computer of the centre holds the same one.
         crate::sync::identity::identity(&tx)?;
+        // The joined computer's case-number series, its own even when several join files
+        // are made here before any of them is added.
+        let series = registry::next_series(&tx)?;
+        crate::store::meta::set_meta(&tx, "peer_join_series", &series)?;
         capture_all(&tx, &self.ctx.install, &mut clock, &slots)?;
         tx.commit()?;
         self.ctx.hlc = clock;
-        self.create_backup(out)
+        let report = self.create_backup(out);
+        // Only the join file carries it (the letter stays given here: `peer_series_given`).
+        self.conn
+            .execute("DELETE FROM store_meta WHERE key = 'peer_join_series'", [])?;
+        report
     }
 }
 
@@ -126,11 +134,14 @@ fn make_own(conn: &rusqlite::Connection, name: &str) -> Result<Joined> {
     let log_seq: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM access_log", [], |r| {
         r.get(0)
     })?;
-    let computers: i64 = tx.query_row("SELECT count(*) FROM peer_install", [], |r| r.get(0))?;
-    // B, C, … after the first computer's plain numbers (docs/peers.md: case numbers).
-    let series = char::from_u32(u32::try_from(computers).unwrap_or(0) + u32::from(b'A'))
-        .filter(char::is_ascii_uppercase)
-        .ok_or_else(|| Error::invalid("a centre has at most 25 computers joined"))?;
+    // B, C, … after the first computer's plain numbers: the letter the join file gave
+    // (`registry::next_series`; docs/peers.md: case numbers), or for a join file written
+    // before it did, the next one known to the copy.
+    let series = match crate::store::meta::meta(&tx, "peer_join_series")? {
+        Some(s) if s.len() == 1 && s.bytes().all(|b| b.is_ascii_uppercase()) => s,
+        _ => registry::next_series(&tx)?,
+    };
+    tx.execute("DELETE FROM store_meta WHERE key = 'peer_join_series'", [])?;
     // What the copy holds: the first computer's logs up to here, and what it had applied
     // of the others' (`registry::Copied`), told to the others with this computer's
     // enrolment and the registry, so that they do not send the copy again.
@@ -149,13 +160,14 @@ fn make_own(conn: &rusqlite::Connection, name: &str) -> Result<Joined> {
         change: change_seq,
         log: log_seq,
         recv,
+        series: Some(series.clone()),
     })
     .map_err(|e| Error::invalid(format!("cannot record the join: {e}")))?;
     tx.execute("DELETE FROM peer_self", [])?;
     tx.execute(
         "INSERT INTO store_meta (key, value) VALUES ('install_id', ?1), ('case_number_series', ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        params![install, series.to_string()],
+        params![install, series],
     )?;
     // What this copy holds was sent by nobody here: it has all of the first computer's
     // changes (confirmed to it below) and sends only what is made here from now on.

@@ -72,6 +72,10 @@ pub(crate) struct Copied {
     pub(crate) change: i64,
     pub(crate) log: i64,
     pub(crate) recv: Vec<(String, i64, i64)>,
+    /// The letter of its case numbers (`KLP-01-2026-B0001`), given by the join file
+    /// ([`next_series`]); absent for a computer joined before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) series: Option<String>,
 }
 
 impl Copied {
@@ -91,6 +95,68 @@ impl Copied {
             .ok()
             .filter(|c| c.change >= 0 && c.log >= 0)
     }
+}
+
+/// The case-number series letters this computer knows to be in use, with who uses it (`None`:
+/// this computer; else the computer's name and id, joined by U+001F): its own and each
+/// known computer's (from what its copy holds; removed ones too, whose cases keep their
+/// numbers).
+fn series_used(conn: &Connection) -> Result<Vec<(String, Option<String>)>> {
+    let mut taken = Vec::new();
+    if let Some(own) = crate::store::meta::meta(conn, "case_number_series")? {
+        taken.push((own, None));
+    }
+    let mut stmt = conn.prepare("SELECT install_id, name, copied FROM peer_install")?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (install, name, copied) in rows {
+        if let Some(series) = copied
+            .as_deref()
+            .and_then(Copied::parse)
+            .and_then(|c| c.series)
+        {
+            taken.push((series, Some(format!("{name}\u{1f}{install}"))));
+        }
+    }
+    Ok(taken)
+}
+
+/// The case-number series letter for the next computer joined from a join file made here:
+/// after the first computer's plain numbers, the letter after the computers known here
+/// (B, C, …, as before), skipping every letter in use ([`series_used`]) or given by a join
+/// file made here before (`peer_series_given`). Recorded as given
+/// (`peer_series_given`), so that two join files made here before either computer is added
+/// give two letters (`docs/peers.md`, case numbers).
+pub(crate) fn next_series(conn: &Connection) -> Result<String> {
+    let computers: i64 = conn.query_row("SELECT count(*) FROM peer_install", [], |r| r.get(0))?;
+    let mut given = crate::store::meta::meta(conn, "peer_series_given")?.unwrap_or_default();
+    let mut taken: Vec<String> = series_used(conn)?.into_iter().map(|(l, _)| l).collect();
+    taken.extend(
+        given
+            .split(',')
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned),
+    );
+    let first = u8::try_from(computers.max(1))
+        .unwrap_or(u8::MAX)
+        .saturating_add(b'A');
+    let letter = (first..=b'Z')
+        .map(|b| char::from(b).to_string())
+        .find(|l| !taken.contains(l))
+        .ok_or_else(|| Error::invalid("a centre has at most 25 computers joined"))?;
+    if !given.is_empty() {
+        given.push(',');
+    }
+    given.push_str(&letter);
+    crate::store::meta::set_meta(conn, "peer_series_given", &given)?;
+    Ok(letter)
 }
 
 /// What `install`'s copy holds, if it was joined from one.
@@ -431,6 +497,30 @@ impl Store {
             return Err(Error::invalid(
                 "this is this computer's own enrolment file; add it on the other computer",
             ));
+        }
+        // Two computers numbering cases in one series would give one number twice, and
+        // neither could apply the other's cases: the same join file used twice, or join
+        // files made on two computers before either learnt of the other's.
+        if let Some(series) = copied
+            .as_deref()
+            .and_then(Copied::parse)
+            .and_then(|c| c.series)
+        {
+            let clash = series_used(&self.conn)?.into_iter().find(|(l, who)| {
+                *l == series
+                    && who
+                        .as_deref()
+                        .is_none_or(|w| !w.ends_with(&format!("\u{1f}{}", file.install_id)))
+            });
+            if let Some((_, who)) = clash {
+                let other = who
+                    .as_deref()
+                    .and_then(|w| w.split('\u{1f}').next())
+                    .map_or_else(|| "this computer".to_owned(), |n| format!("\"{n}\""));
+                return Err(Error::invalid(format!(
+                    "this computer would number its cases in series {series}, as {other} does: it was joined from a join file used twice, or made on another computer at the same time — nothing was added; join it anew from a new join file made on this computer"
+                )));
+            }
         }
         let tx = self.conn.unchecked_transaction()?;
         let removed: Option<Option<String>> = tx

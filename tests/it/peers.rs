@@ -1861,3 +1861,76 @@ fn two_takeovers_at_once_the_coordinator_keeps_one_and_a_new_handover_settles_it
     assert_eq!(summary.sequence, 4);
     assert!(summary.notes.is_empty(), "{:?}", summary.notes);
 }
+
+/// Opens a case for a new client on `store`; its case number.
+fn open_new_case(store: &mut Store, phone: &str) -> String {
+    let case = store
+        .batch(|w| {
+            let client = w.create_client(&client_fields(phone, "Naujoji g. 9"))?;
+            w.open_case(&NewCase {
+                client_id: client,
+                opened_on: NaiveDate::from_ymd_opt(2026, 11, 4).unwrap(),
+                fields: case_fields("self"),
+            })
+        })
+        .unwrap();
+    store.case(case).unwrap().case_number
+}
+
+#[test]
+fn computers_joined_from_join_files_made_together_never_give_one_case_number_twice() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut c = centre();
+    let mut a = c.stores.remove(0);
+    let recovery = &c.recovery;
+    // The administrator prepares two more laptops at once: both join files are made before
+    // either laptop is added.
+    let (f1, f2) = (tmp.path().join("d.join"), tmp.path().join("e.join"));
+    a.peers_join_file(&f1, "desk A").unwrap();
+    a.peers_join_file(&f2, "desk A").unwrap();
+    let (dd, de, dx) = (
+        tmp.path().join("d"),
+        tmp.path().join("e"),
+        tmp.path().join("x"),
+    );
+    let d = atrama::peers::join::join_with_enrolment(&f1, recovery, &dd, "laptop D").unwrap();
+    let e = atrama::peers::join::join_with_enrolment(&f2, recovery, &de, "laptop E").unwrap();
+    // The same join file used a second time.
+    let x = atrama::peers::join::join_with_enrolment(&f1, recovery, &dx, "laptop X").unwrap();
+    a.peers_add(&d.enrolment, &d.fingerprint).unwrap();
+    a.peers_add(&e.enrolment, &e.fingerprint).unwrap();
+    // A computer that would number its cases as D does is refused, with the reason, and
+    // nothing is added.
+    let before = a.peers_list().unwrap().len();
+    let err = a.peers_add(&x.enrolment, &x.fingerprint).unwrap_err();
+    assert!(err.to_string().contains("join it anew"), "{err}");
+    assert_eq!(a.peers_list().unwrap().len(), before);
+    let (mut d, mut e) = (unlock(&dd, "ona", PASS), unlock(&de, "ona", PASS));
+    let (nd, ne) = (
+        open_new_case(&mut d, "+370 633 33333"),
+        open_new_case(&mut e, "+370 644 44444"),
+    );
+    assert_ne!(nd, ne, "two computers gave out one case number");
+    // Both cases reach every computer, each with its own number.
+    let folder = tmp.path().join("shared");
+    std::fs::create_dir_all(&folder).unwrap();
+    for _ in 0..3 {
+        for store in [&mut a, &mut d, &mut e] {
+            let report = store.peers_sync(&folder).unwrap();
+            assert!(report.refused.is_empty(), "{:?}", report.refused);
+        }
+    }
+    for store in [&a, &d, &e] {
+        let numbers: Vec<String> = store
+            .dangerously_raw_connection()
+            .prepare("SELECT case_number FROM case_file")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for number in [&nd, &ne] {
+            assert!(numbers.contains(number), "{number} {numbers:?}");
+        }
+    }
+}
