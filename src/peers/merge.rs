@@ -546,6 +546,7 @@ pub(crate) fn capture(
             };
             new_versions.push(version);
         }
+        assert_live(tbl, &known, install, &mut new_versions);
         for (version, new) in new_versions
             .iter()
             .zip(store_versions(conn, &new_versions)?)
@@ -576,6 +577,48 @@ pub(crate) fn capture(
         }
     }
     Ok(written)
+}
+
+/// A change of a live record also records, as a version of its `deleted_at` with the value
+/// it has (none), that its writer had the record live: a deletion made meanwhile on another
+/// computer, which names only the versions of `deleted_at` its writer knew, is then a second
+/// head with another value, so a deletion and a change made on two computers go to review
+/// (the later in force; keeping the record brings it back with the change) instead of the
+/// change vanishing with the deleted record (`docs/peers.md`, "Changed on two computers").
+fn assert_live(
+    tbl: &str,
+    known: &BTreeMap<String, Vec<FieldVersion>>,
+    install: &str,
+    new_versions: &mut Vec<FieldVersion>,
+) {
+    const DELETED: &str = "deleted_at";
+    let changed = new_versions.iter().filter(|v| {
+        !v.bases.is_empty() && v.field != DELETED && !QUIET.contains(&(tbl, v.field.as_str()))
+    });
+    let Some(hlc) = changed.map(|v| v.hlc).max() else {
+        return;
+    };
+    if new_versions.iter().any(|v| v.field == DELETED) {
+        return;
+    }
+    let Some(vs) = known.get(DELETED) else {
+        return;
+    };
+    let Some(cur) = heads(vs).first().copied() else {
+        return;
+    };
+    if cur.value != Cell::Null || vs.iter().any(|v| v.hlc == hlc && v.install == install) {
+        return;
+    }
+    new_versions.push(FieldVersion {
+        tbl: tbl.to_owned(),
+        record_id: cur.record_id.clone(),
+        field: DELETED.to_owned(),
+        hlc,
+        install: install.to_owned(),
+        bases: vec![(cur.hlc, cur.install.clone())],
+        value: Cell::Null,
+    });
 }
 
 /// Writes a record's current values (the newest head of each field) into its row,

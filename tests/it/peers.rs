@@ -1934,3 +1934,59 @@ fn computers_joined_from_join_files_made_together_never_give_one_case_number_twi
         }
     }
 }
+
+#[test]
+fn a_record_deleted_on_one_computer_and_changed_on_another_goes_to_review() {
+    use atrama::cases::{AppointmentFields, AppointmentKind};
+    let mut c = centre();
+    let case = c.case;
+    let fields = AppointmentFields {
+        kind: AppointmentKind::Court,
+        on_date: NaiveDate::from_ymd_opt(2026, 12, 14).unwrap(),
+        at_time: Some("10:00".into()),
+        minutes: 60,
+        place: Some("Klaipėda district court".into()),
+        with_whom: None,
+        staff: Some("ona".into()),
+    };
+    let id = c.stores[0]
+        .batch(|w| w.add_appointment(case, &fields))
+        .unwrap();
+    c.settle();
+    // Before any sync: B moves the hearing to 11:00; C, later, cancels it.
+    let mut at_b = fields.clone();
+    at_b.at_time = Some("11:00".into());
+    c.stores[1]
+        .batch(|w| w.update_appointment(id, &at_b))
+        .unwrap();
+    c.stores[2].batch(|w| w.delete(id)).unwrap();
+    c.settle();
+    assert_converged(&c);
+    // The later change (the cancellation) is in force, and B's move is not lost silently:
+    // the case lists the appointment as changed on two computers, with both outcomes.
+    for s in &c.stores {
+        assert!(s.appointments(case).unwrap().is_empty());
+        let reviews = s.peer_reviews(Some(&case.to_string())).unwrap();
+        let review = reviews
+            .iter()
+            .find(|r| r.table == "appointment" && r.record_id == id.to_string())
+            .unwrap_or_else(|| panic!("a deletion and a change on two computers: {reviews:?}"));
+        assert_eq!(review.field, "deleted_at");
+        assert_eq!(review.values.len(), 2, "{review:?}");
+        assert!(review.values[0].value.is_some() && review.values[0].current);
+        assert_eq!(review.values[1].value, None);
+    }
+    // A person keeps the appointment on A: it is back, as B moved it, on every computer.
+    let kept = c.stores[0].peer_reviews(None).unwrap()[0].values[1].clone();
+    c.stores[0]
+        .resolve_peer_review("appointment", &id.to_string(), "deleted_at", kept.hlc)
+        .unwrap();
+    c.settle();
+    assert_converged(&c);
+    for s in &c.stores {
+        assert!(s.peer_reviews(None).unwrap().is_empty());
+        let now = s.appointments(case).unwrap();
+        assert_eq!(now.len(), 1);
+        assert_eq!(now[0].fields.at_time.as_deref(), Some("11:00"));
+    }
+}
