@@ -4,7 +4,9 @@
 //! memory, as any reader of those zipped formats must). CSV is read with `csv` from a
 //! streaming `encoding_rs` decoder, so a CSV of any length is read in constant memory.
 //! The encoding (UTF-8 with or without BOM, Windows-1257, Windows-1251) and the delimiter
-//! (`,` `;` TAB) are sniffed from the start of the file unless given.
+//! (`,` `;` TAB) are sniffed from the start of the file unless given. A CSV file that ends
+//! inside a quoted cell (one stray `"`) is refused naming the line the quote is on: the
+//! reader would take every line after it as that one cell ([`QuoteWatch`]).
 //!
 //! The header is the row with the most filled cells among the first ten (a merged title
 //! cell above the real header fills one cell only); every cell is trimmed. Excel dates
@@ -68,7 +70,10 @@ pub struct SourceRow {
 enum Rows {
     Grid(std::vec::IntoIter<SourceRow>),
     /// The reader and the number of records read so far.
-    Csv(Box<csv::Reader<DecodingReader<BufReader<File>>>>, usize),
+    Csv(
+        Box<csv::Reader<QuoteWatch<DecodingReader<BufReader<File>>>>>,
+        usize,
+    ),
 }
 
 /// An open sheet: its header and the rows below it.
@@ -497,10 +502,104 @@ pub fn sniff_delimiter(text: &str) -> u8 {
     best.0
 }
 
+/// Where a CSV reader is in a record, as `csv-core`'s reader walks it with the settings
+/// `open_csv` gives it (quoting on, `"` doubled inside a quoted cell for a quote, no escape
+/// character, no comments, any of CR, LF, CRLF ending a record).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QuoteState {
+    /// At the start of a cell: a quote here opens a quoted cell.
+    CellStart,
+    /// In a cell not opened by a quote: a quote is a character like any other.
+    InCell,
+    /// In a quoted cell: delimiters and line breaks are part of the cell.
+    InQuoted,
+    /// Just after a quote in a quoted cell: another quote is a quote in the cell; anything
+    /// else means the cell was closed.
+    QuoteInQuoted,
+}
+
+/// A `Read` that watches the bytes the CSV reader reads, to tell whether the file ends
+/// inside a quoted cell: the `csv` crate then ends the cell at the end of the file without
+/// an error, so one stray quote (`"Ona`) turned every line after it into one cell of one
+/// row, and the rows on those lines were lost without a word. The state machine is
+/// `csv-core`'s (`transition_nfa`), reduced to the settings `open_csv` uses.
+pub(crate) struct QuoteWatch<R> {
+    inner: R,
+    delimiter: u8,
+    state: QuoteState,
+    /// The line being read (1-based; LF, CRLF or a lone CR ends a line).
+    line: usize,
+    after_cr: bool,
+    /// The line the quoted cell being read opened on.
+    opened_on: usize,
+}
+
+impl<R> QuoteWatch<R> {
+    pub(crate) fn new(inner: R, delimiter: u8) -> Self {
+        QuoteWatch {
+            inner,
+            delimiter,
+            state: QuoteState::CellStart,
+            line: 1,
+            after_cr: false,
+            opened_on: 0,
+        }
+    }
+
+    fn watch(&mut self, bytes: &[u8]) {
+        for &c in bytes {
+            let line_break = c == b'\r' || c == b'\n';
+            self.state = match self.state {
+                QuoteState::CellStart if c == b'"' => {
+                    self.opened_on = self.line;
+                    QuoteState::InQuoted
+                }
+                QuoteState::InQuoted if c == b'"' => QuoteState::QuoteInQuoted,
+                QuoteState::InQuoted => QuoteState::InQuoted,
+                QuoteState::QuoteInQuoted if c == b'"' => QuoteState::InQuoted,
+                _ if c == self.delimiter || line_break => QuoteState::CellStart,
+                _ => QuoteState::InCell,
+            };
+            // A line of the file, as an editor counts it.
+            if c == b'\n' {
+                if !self.after_cr {
+                    self.line += 1;
+                }
+            } else if c == b'\r' {
+                self.line += 1;
+            }
+            self.after_cr = c == b'\r';
+        }
+    }
+
+    /// The line of the quoted cell the bytes read so far end in, if they end in one.
+    fn unclosed_quote(&self) -> Option<usize> {
+        (self.state == QuoteState::InQuoted).then_some(self.opened_on)
+    }
+}
+
+impl<R: Read> Read for QuoteWatch<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.watch(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// The error of a CSV file that ends inside the quoted cell opened on `line`.
+fn unclosed_quote(line: usize) -> Error {
+    Error::invalid(format!(
+        "line {line}: a quote (\") opens a cell that is never closed, so every line after it \
+         would be read as that one cell; correct the quote in the file (or save it again from \
+         the spreadsheet program)"
+    ))
+}
+
 /// The next record; rows are numbered by record, as a spreadsheet program shows the file
-/// (a quoted cell over several lines is still one row).
+/// (a quoted cell over several lines is still one row). At the end of the file, a quoted
+/// cell never closed is an error (see [`QuoteWatch`]).
 fn next_csv(
-    reader: &mut csv::Reader<DecodingReader<BufReader<File>>>,
+    reader: &mut csv::Reader<QuoteWatch<DecodingReader<BufReader<File>>>>,
     count: &mut usize,
 ) -> Result<Option<SourceRow>> {
     let mut record = csv::StringRecord::new();
@@ -512,7 +611,11 @@ fn next_csv(
                 cells: record.iter().map(|c| c.trim().to_owned()).collect(),
             }))
         }
-        Ok(false) => Ok(None),
+        // The end of the file: the watch has seen every byte the reader parsed.
+        Ok(false) => match reader.get_ref().unclosed_quote() {
+            Some(line) => Err(unclosed_quote(line)),
+            None => Ok(None),
+        },
         Err(e) => Err(Error::invalid(format!(
             "the CSV file could not be read past line {}: {e}; check that it is a CSV file",
             e.position().map_or(0, |p| p.line())
@@ -551,7 +654,10 @@ fn open_csv(path: &Path, options: &ReadOptions) -> Result<Sheet> {
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .from_reader(DecodingReader::new(BufReader::new(file), encoding));
+        .from_reader(QuoteWatch::new(
+            DecodingReader::new(BufReader::new(file), encoding),
+            delimiter,
+        ));
     let mut top = Vec::new();
     let mut count = 0;
     while top.len() < HEADER_SEARCH_ROWS {
@@ -685,5 +791,58 @@ mod csv_lines {
         assert_eq!(sheet.header_row, 3);
         let rows: Vec<usize> = sheet.filter_map(|r| r.ok()).map(|r| r.number).collect();
         assert_eq!(rows, vec![4, 5]);
+    }
+
+    /// Every row of `text` read as `a.csv`, or the error.
+    fn read_all(text: &str) -> std::result::Result<Vec<Vec<String>>, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let path = dir.path().join("a.csv");
+        std::fs::write(&path, text).map_err(|e| e.to_string())?;
+        let options = ReadOptions {
+            delimiter: Some(';'),
+            ..ReadOptions::default()
+        };
+        let sheet = Sheet::open(&path, &options).map_err(|e| e.to_string())?;
+        let mut rows = vec![sheet.headers.clone()];
+        for row in sheet {
+            rows.push(row.map_err(|e| e.to_string())?.cells);
+        }
+        Ok(rows)
+    }
+
+    #[test]
+    fn a_quote_never_closed_is_an_error_naming_the_line_it_opened_on() {
+        // Line 3 opens a quoted cell over two lines (closed on line 4); line 6 opens one
+        // that the file never closes.
+        let text = "A;B\r\n1;2\r\n\"x\r\ny\";3\r\n4;5\r\n\"Ona;6\r\n7;8\r\n";
+        let err = read_all(text).err().unwrap_or_default();
+        assert!(
+            err.starts_with("line 6: a quote (\") opens a cell that is never closed"),
+            "{err}"
+        );
+        // Lines ended by a lone CR are counted too; a doubled quote inside a quoted cell
+        // is a quote, so `"a""` is still open at the end.
+        let err = read_all("A;B\r1;2\r\"a\"\";3\r").err().unwrap_or_default();
+        assert!(err.starts_with("line 3: "), "{err}");
+    }
+
+    #[test]
+    fn quotes_the_csv_reader_reads_as_closed_or_as_text_are_not_errors() {
+        // A quote inside a cell that did not open with one is a character (csv-core reads
+        // it so); `"a"""` is a closed cell holding `a"`; `"a"b` is closed, then text; a
+        // quoted delimiter and line break stay in their cell.
+        let text = "A;B\nOna \"K;1\n\"a\"\"\";2\n\"a\"b;3\n\"x;\ny\";4\n";
+        assert_eq!(
+            read_all(text),
+            Ok(vec![
+                vec!["A".to_owned(), "B".to_owned()],
+                vec!["Ona \"K".to_owned(), "1".to_owned()],
+                vec!["a\"".to_owned(), "2".to_owned()],
+                vec!["ab".to_owned(), "3".to_owned()],
+                vec!["x;\ny".to_owned(), "4".to_owned()],
+            ])
+        );
+        // The same quotes with no line break after the last row.
+        assert!(read_all(text.trim_end()).is_ok());
     }
 }

@@ -267,3 +267,71 @@ fn spreadsheet_error_values_are_row_problems_never_data_or_blanks() {
     assert_eq!(report.rows_skipped.len(), 2);
     assert_eq!(report.created.clients, 1);
 }
+
+/// A semicolon CSV of ten clients with a lone quote typed before a name on line 4
+/// (`"Ona`): the CSV reader takes the quote to open a cell that runs to the end of the
+/// file, so lines 5 to 11 became part of one cell of row 4. Before the fix the dry run saw
+/// 3 rows, and its one problem was row 4's "the case's opening date is empty" (the date
+/// column was inside the swallowed cell): the 7 rows after it were not mentioned, and an
+/// import leaving out rows with problems wrote 2 clients of 10.
+#[test]
+fn a_lone_unclosed_quote_in_a_csv_is_refused_naming_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut text = String::from("Vardas;Pavardė;Gimimo metai;Kreipimosi data\n");
+    for i in 1..=10 {
+        let given = if i == 3 {
+            "\"Ona".to_owned()
+        } else {
+            format!("Vardas{i}")
+        };
+        text.push_str(&format!(
+            "{given};Pavardė{i};19{:02};0{}.03.2024\n",
+            70 + i,
+            i % 9 + 1
+        ));
+    }
+    let sheet = write(tmp.path(), "register.csv", &text);
+    let mut fx = store(atrama::Country::Lt);
+    let m = mapping(&[
+        ("Vardas", Field::GivenName),
+        ("Pavardė", Field::FamilyName),
+        ("Gimimo metai", Field::BirthYear),
+        ("Kreipimosi data", Field::OpenedOn),
+    ]);
+    let err = fx
+        .store
+        .sheet_dry_run(&sheet, &ReadOptions::default(), &m, &[])
+        .map(|d| format!("dry run saw {} rows, problems {:?}", d.rows, d.problems))
+        .unwrap_or_else(|e| e.to_string());
+    assert!(
+        err.contains("line 4: a quote (\") opens a cell that is never closed")
+            && err.contains("correct the quote"),
+        "{err}"
+    );
+    let before = content(&fx.store);
+    let err = fx
+        .store
+        .sheet_import(
+            &sheet,
+            &m,
+            &ImportOptions {
+                skip_rows_with_problems: true,
+                ..ImportOptions::default()
+            },
+        )
+        .map(|r| format!("imported {} rows", r.rows_imported))
+        .unwrap_or_else(|e| e.to_string());
+    assert!(err.contains("line 4: a quote"), "{err}");
+    assert_eq!(content(&fx.store), before, "nothing written");
+    // The quote closed (`"Ona"`), and a quoted cell holding a doubled quote and a line
+    // break, read as they are: all ten rows.
+    let fixed = text
+        .replace("\"Ona;", "\"Ona\";")
+        .replace("Vardas7;", "\"Vardas \"\"7\"\"\nantra eilutė\";");
+    let sheet = write(tmp.path(), "fixed.csv", &fixed);
+    let dry = fx
+        .store
+        .sheet_dry_run(&sheet, &ReadOptions::default(), &m, &[])
+        .unwrap();
+    assert_eq!((dry.rows, dry.rows_ready), (10, 10), "{:?}", dry.problems);
+}
