@@ -1,12 +1,20 @@
 //! Reading a spreadsheet as a header and a stream of rows of text.
 //!
-//! XLSX, XLS and ODS are read with `calamine` (the first sheet; calamine holds one sheet in
-//! memory, as any reader of those zipped formats must). CSV is read with `csv` from a
-//! streaming `encoding_rs` decoder, so a CSV of any length is read in constant memory.
-//! The encoding (UTF-8 with or without BOM, Windows-1257, Windows-1251) and the delimiter
-//! (`,` `;` TAB) are sniffed from the start of the file unless given. A CSV file that ends
-//! inside a quoted cell (one stray `"`) is refused naming the line the quote is on: the
-//! reader would take every line after it as that one cell ([`QuoteWatch`]).
+//! XLSX, XLS and ODS are read with `calamine`, one sheet: the one named in [`ReadOptions`],
+//! else the first visible sheet with a filled cell (a hidden sheet of dropdown lists in front
+//! of the register is passed over), else the first. Every sheet of the workbook is listed
+//! with its count of non-empty rows ([`Sheet::sheets`]), and [`Sheet::unread_sheets`] names
+//! the non-empty ones not read: a register kept one sheet per year is never read as its
+//! first sheet without a word about the others. calamine holds the sheet read in memory, as
+//! any reader of those zipped formats must; the other sheets of an XLSX or XLSB file are
+//! counted from a stream of their cells.
+//!
+//! CSV is read with `csv` from a streaming `encoding_rs` decoder, so a CSV of any length is
+//! read in constant memory. The encoding (UTF-8 with or without BOM, Windows-1257,
+//! Windows-1251) and the delimiter (`,` `;` TAB) are sniffed from the start of the file
+//! unless given. A CSV file that ends inside a quoted cell (one stray `"`) is refused naming
+//! the line the quote is on: the reader would take every line after it as that one cell
+//! (`QuoteWatch`).
 //!
 //! The header is the row with the most filled cells among the first ten (a merged title
 //! cell above the real header fills one cell only); every cell is trimmed. Excel dates
@@ -46,7 +54,7 @@ pub enum TextEncoding {
     Windows1251,
 }
 
-/// How to read a file (both fields are guessed when left as they are).
+/// How to read a file (every field is guessed when left as it is).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ReadOptions {
@@ -56,6 +64,23 @@ pub struct ReadOptions {
     /// The delimiter of a CSV file (`,`, `;` or a tab); guessed when empty.
     #[serde(default)]
     pub delimiter: Option<char>,
+    /// The sheet of a workbook to read, by its name; when empty, the first visible sheet
+    /// with a filled cell. A name the workbook does not have is an error listing its sheets;
+    /// a CSV file has no sheets, so any name is an error.
+    #[serde(default)]
+    pub sheet: Option<String>,
+}
+
+/// A sheet of a workbook, as the preview and the dry run list them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct SheetSummary {
+    /// Its name, as on its tab.
+    pub name: String,
+    /// Its rows with at least one filled cell (titles and the header counted).
+    pub rows: usize,
+    /// Hidden in the spreadsheet program (a sheet of dropdown lists often is).
+    pub hidden: bool,
 }
 
 /// One data row: its number as the spreadsheet shows it (1-based) and its cells, trimmed.
@@ -84,6 +109,10 @@ pub struct Sheet {
     pub header_row: usize,
     /// What the CSV reader settled on (for the preview), e.g. `windows-1257, ';'`.
     pub format: String,
+    /// The name of the sheet read (`None` for a CSV file).
+    pub sheet: Option<String>,
+    /// Every sheet of the workbook, in its order, the one read among them (none for CSV).
+    pub sheets: Vec<SheetSummary>,
     pending: VecDeque<SourceRow>,
     rows: Rows,
 }
@@ -94,6 +123,7 @@ impl std::fmt::Debug for Sheet {
             .field("columns", &self.headers.len())
             .field("header_row", &self.header_row)
             .field("format", &self.format)
+            .field("sheets", &self.sheets.len())
             .finish_non_exhaustive()
     }
 }
@@ -108,13 +138,46 @@ impl Sheet {
             .unwrap_or_default();
         match ext.as_str() {
             "csv" | "txt" | "tsv" => open_csv(path, options),
-            "xlsx" | "xlsm" | "xls" | "ods" | "xlsb" => open_workbook(path),
+            "xlsx" | "xlsm" | "xls" | "ods" | "xlsb" => open_workbook(path, options),
             _ => Err(Error::invalid(format!(
                 "'{}' is not a spreadsheet this app reads; save it as XLSX, XLS, ODS or CSV",
                 path.file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default()
             ))),
+        }
+    }
+
+    /// What says that sheets holding rows were not read, naming each with its count of
+    /// non-empty rows: "sheets '2023' (412 non-empty rows) and '2022' (380 non-empty rows)
+    /// were not read; …". `None` when every other sheet is empty (and for CSV).
+    pub fn unread_sheets(&self) -> Option<String> {
+        let unread: Vec<String> = self
+            .sheets
+            .iter()
+            .filter(|s| s.rows > 0 && self.sheet.as_deref() != Some(s.name.as_str()))
+            .map(|s| {
+                format!(
+                    "'{}' ({}{} non-empty row{})",
+                    s.name,
+                    if s.hidden { "hidden, " } else { "" },
+                    s.rows,
+                    if s.rows == 1 { "" } else { "s" }
+                )
+            })
+            .collect();
+        let read = self.sheet.as_deref().unwrap_or_default();
+        match unread.as_slice() {
+            [] => None,
+            [one] => Some(format!(
+                "sheet {one} was not read, only '{read}'; import it on its own (choose it as \
+                 the sheet to read)"
+            )),
+            [first @ .., last] => Some(format!(
+                "sheets {} and {last} were not read, only '{read}'; import each on its own \
+                 (choose it as the sheet to read)",
+                first.join(", ")
+            )),
         }
     }
 
@@ -186,6 +249,8 @@ fn finish(mut top: Vec<SourceRow>, format: String, rows: Rows) -> Result<Sheet> 
         headers,
         header_row: header.number,
         format,
+        sheet: None,
+        sheets: Vec::new(),
         pending,
         rows,
     })
@@ -240,63 +305,147 @@ fn cell_text(cell: &Data) -> String {
 /// `xlsx-far-cell` is that sheet). A register of 100,000 rows × 100 columns is far below it.
 pub const MAX_GRID_CELLS: u64 = 10_000_000;
 
-/// Refuses an XLSX or XLSB sheet whose filled cells span more than [`MAX_GRID_CELLS`],
-/// before calamine allocates the grid: its cell reader streams the cells, so this pass
-/// holds no grid. An error of that pass is left to the real read, which reports it. (XLS
-/// and ODS files, which calamine reads whole when it opens them, are checked before that
-/// by `extent`.)
-fn check_extent(book: &mut calamine::Sheets<BufReader<File>>, name: &str) -> Result<()> {
-    let Some(sheet) = book.sheet_names().first().cloned() else {
-        return Ok(());
-    };
+/// Whether a cell holds anything (a text of spaces is read as an empty cell).
+fn filled(cell: &calamine::DataRef<'_>) -> bool {
+    match cell {
+        calamine::DataRef::Empty => false,
+        calamine::DataRef::String(t) => !t.trim().is_empty(),
+        calamine::DataRef::SharedString(t) => !t.trim().is_empty(),
+        _ => true,
+    }
+}
+
+/// Whether a cell of a sheet read whole holds anything, as [`filled`].
+fn filled_data(cell: &Data) -> bool {
+    match cell {
+        Data::Empty => false,
+        Data::String(t) => !t.trim().is_empty(),
+        _ => true,
+    }
+}
+
+/// One sheet's count of non-empty rows and, for XLSX and XLSB, the extent of its filled
+/// cells (XLS and ODS files, which calamine reads whole when it opens them, are checked
+/// before that by `extent`). The cells of an XLSX or XLSB sheet are streamed: no grid is
+/// held, so a sheet that would need a huge one is counted, and refused only if it is the
+/// sheet to read ([`Extent::check`]).
+fn survey<RS: std::io::Read + std::io::Seek>(
+    book: &mut calamine::Sheets<RS>,
+    sheet: &str,
+) -> std::result::Result<(usize, Extent), calamine::Error> {
+    let mut rows = std::collections::HashSet::new();
     let mut extent = Extent::default();
     match book {
         calamine::Sheets::Xlsx(xlsx) => {
-            let Ok(mut cells) = xlsx.worksheet_cells_reader(&sheet) else {
-                return Ok(());
-            };
-            while let Ok(Some(cell)) = cells.next_cell() {
-                if !matches!(cell.get_value(), calamine::DataRef::Empty) {
-                    extent.add(cell.get_position(), name)?;
+            let mut cells = xlsx
+                .worksheet_cells_reader(sheet)
+                .map_err(calamine::Error::Xlsx)?;
+            while let Some(cell) = cells.next_cell().map_err(calamine::Error::Xlsx)? {
+                if filled(cell.get_value()) {
+                    extent.add(cell.get_position());
+                    rows.insert(cell.get_position().0);
                 }
             }
         }
         calamine::Sheets::Xlsb(xlsb) => {
-            let Ok(mut cells) = xlsb.worksheet_cells_reader(&sheet) else {
-                return Ok(());
-            };
-            while let Ok(Some(cell)) = cells.next_cell() {
-                if !matches!(cell.get_value(), calamine::DataRef::Empty) {
-                    extent.add(cell.get_position(), name)?;
+            let mut cells = xlsb
+                .worksheet_cells_reader(sheet)
+                .map_err(calamine::Error::Xlsb)?;
+            while let Some(cell) = cells.next_cell().map_err(calamine::Error::Xlsb)? {
+                if filled(cell.get_value()) {
+                    extent.add(cell.get_position());
+                    rows.insert(cell.get_position().0);
                 }
             }
         }
-        calamine::Sheets::Xls(_) | calamine::Sheets::Ods(_) => {}
+        calamine::Sheets::Xls(_) | calamine::Sheets::Ods(_) => {
+            let range = book.worksheet_range(sheet)?;
+            let count = range.rows().filter(|r| r.iter().any(filled_data)).count();
+            return Ok((count, extent));
+        }
     }
-    Ok(())
+    Ok((rows.len(), extent))
 }
 
-/// The rows and columns from the first to the last filled cell seen so far.
+/// The rows and columns from the first to the last filled cell of a sheet.
 #[derive(Default)]
 struct Extent(Option<((u32, u32), (u32, u32))>);
 
 impl Extent {
-    fn add(&mut self, (row, col): (u32, u32), name: &str) -> Result<()> {
+    fn add(&mut self, (row, col): (u32, u32)) {
         let ((r0, c0), (r1, c1)) = self.0.unwrap_or(((row, col), (row, col)));
-        let (r0, c0, r1, c1) = (r0.min(row), c0.min(col), r1.max(row), c1.max(col));
-        self.0 = Some(((r0, c0), (r1, c1)));
+        self.0 = Some(((r0.min(row), c0.min(col)), (r1.max(row), c1.max(col))));
+    }
+
+    /// Refuses a sheet whose filled cells span more than [`MAX_GRID_CELLS`], before
+    /// calamine allocates its grid.
+    fn check(&self, name: &str, sheet: &str) -> Result<()> {
+        let Some(((r0, c0), (r1, c1))) = self.0 else {
+            return Ok(());
+        };
         let rows = u64::from(r1 - r0) + 1;
         let cols = u64::from(c1 - c0) + 1;
         if rows.saturating_mul(cols) > MAX_GRID_CELLS {
             return Err(Error::invalid(format!(
-                "'{name}' spans {rows} rows by {cols} columns from its first to its last \
-                 filled cell, more than this app reads ({MAX_GRID_CELLS} cells); delete what \
-                 lies far outside the table (a stray cell far below or to the right) or save \
-                 the sheet as CSV"
+                "sheet '{sheet}' of '{name}' spans {rows} rows by {cols} columns from its first \
+                 to its last filled cell, more than this app reads ({MAX_GRID_CELLS} cells); \
+                 delete what lies far outside the table (a stray cell far below or to the \
+                 right) or save the sheet as CSV"
             )));
         }
         Ok(())
     }
+}
+
+/// The sheet to read of `book` (see [`ReadOptions::sheet`]), its cells and every sheet's
+/// summary. Chart sheets hold no cells and are not listed.
+fn read_book<RS: std::io::Read + std::io::Seek>(
+    mut book: calamine::Sheets<RS>,
+    name: &str,
+    options: &ReadOptions,
+    unreadable: &dyn Fn(calamine::Error) -> Error,
+) -> Result<(calamine::Range<Data>, String, Vec<SheetSummary>)> {
+    let listed: Vec<(String, bool)> = book
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.typ != calamine::SheetType::ChartSheet)
+        .map(|s| (s.name.clone(), s.visible != calamine::SheetVisible::Visible))
+        .collect();
+    let mut sheets = Vec::with_capacity(listed.len());
+    let mut extents = Vec::with_capacity(listed.len());
+    for (sheet, hidden) in listed {
+        let (rows, extent) = survey(&mut book, &sheet).map_err(unreadable)?;
+        sheets.push(SheetSummary {
+            name: sheet,
+            rows,
+            hidden,
+        });
+        extents.push(extent);
+    }
+    let at = match options.sheet.as_deref() {
+        Some(wanted) => sheets
+            .iter()
+            .position(|s| s.name == wanted)
+            .ok_or_else(|| {
+                let names: Vec<String> = sheets.iter().map(|s| format!("'{}'", s.name)).collect();
+                Error::invalid(format!(
+                    "'{name}' has no sheet named '{wanted}'; its sheets are {}",
+                    names.join(", ")
+                ))
+            })?,
+        None => sheets
+            .iter()
+            .position(|s| s.rows > 0 && !s.hidden)
+            .or_else(|| sheets.iter().position(|s| s.rows > 0))
+            .unwrap_or(0),
+    };
+    let (Some(chosen), Some(extent)) = (sheets.get(at), extents.get(at)) else {
+        return Err(Error::invalid(format!("'{name}' has no sheet")));
+    };
+    extent.check(name, &chosen.name)?;
+    let range = book.worksheet_range(&chosen.name).map_err(unreadable)?;
+    let chosen = chosen.name.clone();
+    Ok((range, chosen, sheets))
 }
 
 /// Opens a workbook with the reader its (lower-cased) extension names (XLS is opened from
@@ -316,7 +465,7 @@ fn open_by_extension(
     })
 }
 
-fn open_workbook(path: &Path) -> Result<Sheet> {
+fn open_workbook(path: &Path, options: &ReadOptions) -> Result<Sheet> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -336,12 +485,6 @@ fn open_workbook(path: &Path) -> Result<Sheet> {
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    let first_sheet = |range: Option<
-        std::result::Result<calamine::Range<calamine::Data>, calamine::Error>,
-    >| match range {
-        Some(r) => r.map_err(unreadable),
-        None => Err(Error::invalid(format!("'{name}' has no sheet"))),
-    };
     let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         // calamine reads every sheet of an XLS or ODS file when it opens it: a file that
         // would need a huge grid is refused before (`extent`).
@@ -349,21 +492,17 @@ fn open_workbook(path: &Path) -> Result<Sheet> {
             "xls" => {
                 // calamine reads the stream the check read, re-written (`extent::check_xls`).
                 let checked = super::extent::check_xls(path, &name)?;
-                let mut book = calamine::Xls::new(std::io::Cursor::new(checked))
+                let book = calamine::Xls::new(std::io::Cursor::new(checked))
                     .map_err(|e| unreadable(calamine::Error::Xls(e)))?;
-                return first_sheet(
-                    book.worksheet_range_at(0)
-                        .map(|r| r.map_err(calamine::Error::Xls)),
-                );
+                return read_book(calamine::Sheets::Xls(book), &name, options, &unreadable);
             }
             "ods" => super::extent::check_ods(path, &name)?,
             _ => {}
         }
-        let mut book = open_by_extension(path, &extension).map_err(unreadable)?;
-        check_extent(&mut book, &name)?;
-        first_sheet(book.worksheet_range_at(0))
+        let book = open_by_extension(path, &extension).map_err(unreadable)?;
+        read_book(book, &name, options, &unreadable)
     }));
-    let range = read.unwrap_or_else(|_| {
+    let (range, sheet, sheets) = read.unwrap_or_else(|_| {
         Err(Error::invalid(format!(
             "'{name}' could not be read as a workbook (the reader failed on its contents); \
              open it in a spreadsheet program and save it again as XLSX or CSV"
@@ -388,7 +527,13 @@ fn open_workbook(path: &Path) -> Result<Sheet> {
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_uppercase())
         .unwrap_or_default();
-    finish(all, kind, Rows::Grid(rest.into_iter()))
+    let mut read = finish(all, kind, Rows::Grid(rest.into_iter())).map_err(|e| match e {
+        Error::InvalidInput(m) => Error::invalid(format!("sheet '{sheet}': {m}")),
+        other => other,
+    })?;
+    read.sheet = Some(sheet);
+    read.sheets = sheets;
+    Ok(read)
 }
 
 // ---- CSV ---------------------------------------------------------------------------------
@@ -624,6 +769,12 @@ fn next_csv(
 }
 
 fn open_csv(path: &Path, options: &ReadOptions) -> Result<Sheet> {
+    if let Some(sheet) = &options.sheet {
+        return Err(Error::invalid(format!(
+            "a CSV file has no sheets, so sheet '{sheet}' cannot be read from it; leave the \
+             sheet empty"
+        )));
+    }
     let mut sample = Vec::with_capacity(SNIFF_BYTES);
     File::open(path)
         .map_err(Error::io(path))?
