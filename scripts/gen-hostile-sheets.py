@@ -3,7 +3,11 @@
 tests/fixtures/sheets/ (openpyxl; run from the repository root):
 
 - hostile-error-cells.xlsx: a register whose phone and sex cells hold Excel error values
-  (#N/A, #REF!: openpyxl stores them as error cells, data type 'e', as Excel does).
+  (#N/A, #REF!: openpyxl stores them as error cells, data type 'e', as Excel does);
+- hostile-several-sheets.xlsx: a register kept one sheet per year, behind a hidden code-list
+  sheet as registers with dropdowns have: 'Sąrašai' (hidden: the sex and form-of-violence
+  words the dropdowns offer, 4 non-empty rows), '2024' (a header and 3 clients), 'Tuščias'
+  (empty) and '2023' (a header and 2 clients).
 """
 import datetime as dt
 import os
@@ -34,4 +38,29 @@ def error_cells():
     wb.save(os.path.join(OUT, "hostile-error-cells.xlsx"))
 
 
+def several_sheets():
+    wb = openpyxl.Workbook()
+    lists = wb.active
+    lists.title = "Sąrašai"
+    lists.append(["Lytis", "Smurto forma"])
+    lists.append(["moteris", "Fizinis"])
+    lists.append(["vyras", "Psichologinis"])
+    lists.append([None, "Ekonominis"])
+    lists.sheet_state = "hidden"
+    y2024 = wb.create_sheet("2024")
+    y2024.append(HEADER)
+    y2024.append(["Rūta", "Petraitienė", "+37061234567", "moteris", 1980, dt.date(2024, 3, 5)])
+    y2024.append(["Ona", "Kazlauskienė", "+37061234568", "moteris", 1975, dt.date(2024, 3, 6)])
+    y2024.append(["Eglė", "Jonaitienė", "+37061234569", "moteris", 1990, dt.date(2024, 3, 7)])
+    wb.create_sheet("Tuščias")
+    y2023 = wb.create_sheet("2023")
+    y2023.append(HEADER)
+    y2023.append(["Asta", "Vaitkienė", "+37061234570", "moteris", 1985, dt.date(2023, 5, 2)])
+    y2023.append(["Daiva", "Mockienė", "+37061234571", "moteris", 1970, dt.date(2023, 6, 9)])
+    wb.active = 1
+    fixed(wb)
+    wb.save(os.path.join(OUT, "hostile-several-sheets.xlsx"))
+
+
 error_cells()
+several_sheets()

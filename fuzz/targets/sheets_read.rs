@@ -121,6 +121,9 @@ pub fn run(data: &[u8]) {
     // The mapping the import screen starts from (its preview's suggestions).
     let preview = SheetPreview {
         format: String::new(),
+        sheet: None,
+        sheets: Vec::new(),
+        unread_sheets: None,
         header_row: 0,
         headers,
         suggestions,

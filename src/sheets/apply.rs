@@ -8,7 +8,9 @@
 //! The import reads the file again inside one [`Batch`] — the one write path: versions,
 //! change log, search index, access log — and refuses (writing nothing) when a row has a
 //! problem (unless told to leave such rows out), when a possible duplicate has no decision,
-//! or when the file is not the one the dry run read. Every record it creates is listed in
+//! or when the file is not the one the dry run read. Both read one sheet of a workbook
+//! ([`ReadOptions::sheet`]) and say which, and name the other sheets holding rows, which
+//! were not read. Every record it creates is listed in
 //! `import_record` with its batch, sheet row and version.
 //!
 //! The undo tombstones every record of a batch in one transaction, and is refused while
@@ -25,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::mapping::{Field, Mapping, Plan, RowOutcome, RowProblem, RowRecords, UnknownValue};
-use super::read::{ReadOptions, Sheet};
+use super::read::{ReadOptions, Sheet, SheetSummary};
 use crate::audit::Action;
 use crate::cases::duplicates::possible_duplicates;
 use crate::cases::{Batch, NewCase, PossibleDuplicate, fold};
@@ -122,6 +124,13 @@ pub struct ImportOptions {
 pub struct DryRun {
     /// How the file was read.
     pub format: String,
+    /// The sheet read, for a workbook.
+    pub sheet: Option<String>,
+    /// Every sheet of a workbook, in its order (empty for CSV).
+    pub sheets: Vec<SheetSummary>,
+    /// Which other sheets hold rows and were not read ("sheets '2023' (412 non-empty rows)
+    /// and '2022' (380 non-empty rows) were not read, …"): each is imported on its own.
+    pub unread_sheets: Option<String>,
     /// The SHA-256 of the file, to pass to the import.
     pub sha256: String,
     /// Data rows read (blank rows not counted).
@@ -150,6 +159,10 @@ pub struct DryRun {
 pub struct ImportReport {
     /// The batch, to undo it.
     pub batch_id: String,
+    /// The sheet read, for a workbook.
+    pub sheet: Option<String>,
+    /// Which other sheets hold rows and were not imported (as [`DryRun::unread_sheets`]).
+    pub unread_sheets: Option<String>,
     /// Rows imported.
     pub rows_imported: usize,
     /// Rows left out for their problems.
@@ -577,6 +590,9 @@ impl Store {
         let mut tally = Tally::start(ProgressStage::Check, total, progress);
         let mut out = DryRun {
             format: sheet.format.clone(),
+            sheet: sheet.sheet.clone(),
+            sheets: sheet.sheets.clone(),
+            unread_sheets: sheet.unread_sheets(),
             sha256,
             ..DryRun::default()
         };
@@ -747,6 +763,8 @@ impl Store {
             )?;
             let mut report = ImportReport {
                 batch_id: batch_id.clone(),
+                sheet: checked.sheet.clone(),
+                unread_sheets: checked.unread_sheets.clone(),
                 rows_imported: 0,
                 rows_skipped: Vec::new(),
                 created: Counts::default(),

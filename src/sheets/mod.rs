@@ -30,7 +30,7 @@ pub use mapping::{
     ColumnMapping, Defaults, Field, Mapping, RowProblem, UnknownValue, ValueChoice, parse_date,
     suggest_columns, suggest_value,
 };
-pub use read::{ReadOptions, Sheet, TextEncoding};
+pub use read::{ReadOptions, Sheet, SheetSummary, TextEncoding};
 pub use saved::read_mapping_file;
 pub use shred::shred;
 
@@ -47,6 +47,12 @@ use crate::error::Result;
 pub struct SheetPreview {
     /// How the file was read (`XLSX`, `CSV, windows-1257, ';'`).
     pub format: String,
+    /// The sheet read, for a workbook.
+    pub sheet: Option<String>,
+    /// Every sheet of a workbook, in its order (empty for CSV): to choose another.
+    pub sheets: Vec<SheetSummary>,
+    /// Which sheets holding rows are not read ([`Sheet::unread_sheets`]).
+    pub unread_sheets: Option<String>,
     /// The row the header was found on.
     pub header_row: usize,
     /// The header cells.
@@ -74,6 +80,9 @@ pub fn preview(path: &Path, options: &ReadOptions) -> Result<SheetPreview> {
     }
     Ok(SheetPreview {
         format: sheet.format.clone(),
+        unread_sheets: sheet.unread_sheets(),
+        sheet: sheet.sheet.clone(),
+        sheets: sheet.sheets.clone(),
         header_row: sheet.header_row,
         suggestions: suggest_columns(&sheet.headers),
         headers: sheet.headers,

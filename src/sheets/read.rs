@@ -1,10 +1,20 @@
 //! Reading a spreadsheet as a header and a stream of rows of text.
 //!
-//! XLSX, XLS and ODS are read with `calamine` (the first sheet; calamine holds one sheet in
-//! memory, as any reader of those zipped formats must). CSV is read with `csv` from a
-//! streaming `encoding_rs` decoder, so a CSV of any length is read in constant memory.
-//! The encoding (UTF-8 with or without BOM, Windows-1257, Windows-1251) and the delimiter
-//! (`,` `;` TAB) are sniffed from the start of the file unless given.
+//! XLSX, XLS and ODS are read with `calamine`, one sheet: the one named in [`ReadOptions`],
+//! else the first visible sheet with a filled cell (a hidden sheet of dropdown lists in front
+//! of the register is passed over), else the first. Every sheet of the workbook is listed
+//! with its count of non-empty rows ([`Sheet::sheets`]), and [`Sheet::unread_sheets`] names
+//! the non-empty ones not read: a register kept one sheet per year is never read as its
+//! first sheet without a word about the others. calamine holds the sheet read in memory, as
+//! any reader of those zipped formats must; the other sheets of an XLSX or XLSB file are
+//! counted from a stream of their cells.
+//!
+//! CSV is read with `csv` from a streaming `encoding_rs` decoder, so a CSV of any length is
+//! read in constant memory. The encoding (UTF-8 with or without BOM, Windows-1257,
+//! Windows-1251) and the delimiter (`,` `;` TAB) are sniffed from the start of the file
+//! unless given. A CSV file that ends inside a quoted cell (one stray `"`) is refused naming
+//! the line the quote is on: the reader would take every line after it as that one cell
+//! (`QuoteWatch`).
 //!
 //! The header is the row with the most filled cells among the first ten (a merged title
 //! cell above the real header fills one cell only); every cell is trimmed. Excel dates
@@ -44,7 +54,7 @@ pub enum TextEncoding {
     Windows1251,
 }
 
-/// How to read a file (both fields are guessed when left as they are).
+/// How to read a file (every field is guessed when left as it is).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ReadOptions {
@@ -54,6 +64,23 @@ pub struct ReadOptions {
     /// The delimiter of a CSV file (`,`, `;` or a tab); guessed when empty.
     #[serde(default)]
     pub delimiter: Option<char>,
+    /// The sheet of a workbook to read, by its name; when empty, the first visible sheet
+    /// with a filled cell. A name the workbook does not have is an error listing its sheets;
+    /// a CSV file has no sheets, so any name is an error.
+    #[serde(default)]
+    pub sheet: Option<String>,
+}
+
+/// A sheet of a workbook, as the preview and the dry run list them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct SheetSummary {
+    /// Its name, as on its tab.
+    pub name: String,
+    /// Its rows with at least one filled cell (titles and the header counted).
+    pub rows: usize,
+    /// Hidden in the spreadsheet program (a sheet of dropdown lists often is).
+    pub hidden: bool,
 }
 
 /// One data row: its number as the spreadsheet shows it (1-based) and its cells, trimmed.
@@ -68,7 +95,10 @@ pub struct SourceRow {
 enum Rows {
     Grid(std::vec::IntoIter<SourceRow>),
     /// The reader and the number of records read so far.
-    Csv(Box<csv::Reader<DecodingReader<BufReader<File>>>>, usize),
+    Csv(
+        Box<csv::Reader<QuoteWatch<DecodingReader<BufReader<File>>>>>,
+        usize,
+    ),
 }
 
 /// An open sheet: its header and the rows below it.
@@ -79,6 +109,10 @@ pub struct Sheet {
     pub header_row: usize,
     /// What the CSV reader settled on (for the preview), e.g. `windows-1257, ';'`.
     pub format: String,
+    /// The name of the sheet read (`None` for a CSV file).
+    pub sheet: Option<String>,
+    /// Every sheet of the workbook, in its order, the one read among them (none for CSV).
+    pub sheets: Vec<SheetSummary>,
     pending: VecDeque<SourceRow>,
     rows: Rows,
 }
@@ -89,6 +123,7 @@ impl std::fmt::Debug for Sheet {
             .field("columns", &self.headers.len())
             .field("header_row", &self.header_row)
             .field("format", &self.format)
+            .field("sheets", &self.sheets.len())
             .finish_non_exhaustive()
     }
 }
@@ -103,13 +138,46 @@ impl Sheet {
             .unwrap_or_default();
         match ext.as_str() {
             "csv" | "txt" | "tsv" => open_csv(path, options),
-            "xlsx" | "xlsm" | "xls" | "ods" | "xlsb" => open_workbook(path),
+            "xlsx" | "xlsm" | "xls" | "ods" | "xlsb" => open_workbook(path, options),
             _ => Err(Error::invalid(format!(
                 "'{}' is not a spreadsheet this app reads; save it as XLSX, XLS, ODS or CSV",
                 path.file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default()
             ))),
+        }
+    }
+
+    /// What says that sheets holding rows were not read, naming each with its count of
+    /// non-empty rows: "sheets '2023' (412 non-empty rows) and '2022' (380 non-empty rows)
+    /// were not read; …". `None` when every other sheet is empty (and for CSV).
+    pub fn unread_sheets(&self) -> Option<String> {
+        let unread: Vec<String> = self
+            .sheets
+            .iter()
+            .filter(|s| s.rows > 0 && self.sheet.as_deref() != Some(s.name.as_str()))
+            .map(|s| {
+                format!(
+                    "'{}' ({}{} non-empty row{})",
+                    s.name,
+                    if s.hidden { "hidden, " } else { "" },
+                    s.rows,
+                    if s.rows == 1 { "" } else { "s" }
+                )
+            })
+            .collect();
+        let read = self.sheet.as_deref().unwrap_or_default();
+        match unread.as_slice() {
+            [] => None,
+            [one] => Some(format!(
+                "sheet {one} was not read, only '{read}'; import it on its own (choose it as \
+                 the sheet to read)"
+            )),
+            [first @ .., last] => Some(format!(
+                "sheets {} and {last} were not read, only '{read}'; import each on its own \
+                 (choose it as the sheet to read)",
+                first.join(", ")
+            )),
         }
     }
 
@@ -181,6 +249,8 @@ fn finish(mut top: Vec<SourceRow>, format: String, rows: Rows) -> Result<Sheet> 
         headers,
         header_row: header.number,
         format,
+        sheet: None,
+        sheets: Vec::new(),
         pending,
         rows,
     })
@@ -235,63 +305,147 @@ fn cell_text(cell: &Data) -> String {
 /// `xlsx-far-cell` is that sheet). A register of 100,000 rows × 100 columns is far below it.
 pub const MAX_GRID_CELLS: u64 = 10_000_000;
 
-/// Refuses an XLSX or XLSB sheet whose filled cells span more than [`MAX_GRID_CELLS`],
-/// before calamine allocates the grid: its cell reader streams the cells, so this pass
-/// holds no grid. An error of that pass is left to the real read, which reports it. (XLS
-/// and ODS files, which calamine reads whole when it opens them, are checked before that
-/// by `extent`.)
-fn check_extent(book: &mut calamine::Sheets<BufReader<File>>, name: &str) -> Result<()> {
-    let Some(sheet) = book.sheet_names().first().cloned() else {
-        return Ok(());
-    };
+/// Whether a cell holds anything (a text of spaces is read as an empty cell).
+fn filled(cell: &calamine::DataRef<'_>) -> bool {
+    match cell {
+        calamine::DataRef::Empty => false,
+        calamine::DataRef::String(t) => !t.trim().is_empty(),
+        calamine::DataRef::SharedString(t) => !t.trim().is_empty(),
+        _ => true,
+    }
+}
+
+/// Whether a cell of a sheet read whole holds anything, as [`filled`].
+fn filled_data(cell: &Data) -> bool {
+    match cell {
+        Data::Empty => false,
+        Data::String(t) => !t.trim().is_empty(),
+        _ => true,
+    }
+}
+
+/// One sheet's count of non-empty rows and, for XLSX and XLSB, the extent of its filled
+/// cells (XLS and ODS files, which calamine reads whole when it opens them, are checked
+/// before that by `extent`). The cells of an XLSX or XLSB sheet are streamed: no grid is
+/// held, so a sheet that would need a huge one is counted, and refused only if it is the
+/// sheet to read ([`Extent::check`]).
+fn survey<RS: std::io::Read + std::io::Seek>(
+    book: &mut calamine::Sheets<RS>,
+    sheet: &str,
+) -> std::result::Result<(usize, Extent), calamine::Error> {
+    let mut rows = std::collections::HashSet::new();
     let mut extent = Extent::default();
     match book {
         calamine::Sheets::Xlsx(xlsx) => {
-            let Ok(mut cells) = xlsx.worksheet_cells_reader(&sheet) else {
-                return Ok(());
-            };
-            while let Ok(Some(cell)) = cells.next_cell() {
-                if !matches!(cell.get_value(), calamine::DataRef::Empty) {
-                    extent.add(cell.get_position(), name)?;
+            let mut cells = xlsx
+                .worksheet_cells_reader(sheet)
+                .map_err(calamine::Error::Xlsx)?;
+            while let Some(cell) = cells.next_cell().map_err(calamine::Error::Xlsx)? {
+                if filled(cell.get_value()) {
+                    extent.add(cell.get_position());
+                    rows.insert(cell.get_position().0);
                 }
             }
         }
         calamine::Sheets::Xlsb(xlsb) => {
-            let Ok(mut cells) = xlsb.worksheet_cells_reader(&sheet) else {
-                return Ok(());
-            };
-            while let Ok(Some(cell)) = cells.next_cell() {
-                if !matches!(cell.get_value(), calamine::DataRef::Empty) {
-                    extent.add(cell.get_position(), name)?;
+            let mut cells = xlsb
+                .worksheet_cells_reader(sheet)
+                .map_err(calamine::Error::Xlsb)?;
+            while let Some(cell) = cells.next_cell().map_err(calamine::Error::Xlsb)? {
+                if filled(cell.get_value()) {
+                    extent.add(cell.get_position());
+                    rows.insert(cell.get_position().0);
                 }
             }
         }
-        calamine::Sheets::Xls(_) | calamine::Sheets::Ods(_) => {}
+        calamine::Sheets::Xls(_) | calamine::Sheets::Ods(_) => {
+            let range = book.worksheet_range(sheet)?;
+            let count = range.rows().filter(|r| r.iter().any(filled_data)).count();
+            return Ok((count, extent));
+        }
     }
-    Ok(())
+    Ok((rows.len(), extent))
 }
 
-/// The rows and columns from the first to the last filled cell seen so far.
+/// The rows and columns from the first to the last filled cell of a sheet.
 #[derive(Default)]
 struct Extent(Option<((u32, u32), (u32, u32))>);
 
 impl Extent {
-    fn add(&mut self, (row, col): (u32, u32), name: &str) -> Result<()> {
+    fn add(&mut self, (row, col): (u32, u32)) {
         let ((r0, c0), (r1, c1)) = self.0.unwrap_or(((row, col), (row, col)));
-        let (r0, c0, r1, c1) = (r0.min(row), c0.min(col), r1.max(row), c1.max(col));
-        self.0 = Some(((r0, c0), (r1, c1)));
+        self.0 = Some(((r0.min(row), c0.min(col)), (r1.max(row), c1.max(col))));
+    }
+
+    /// Refuses a sheet whose filled cells span more than [`MAX_GRID_CELLS`], before
+    /// calamine allocates its grid.
+    fn check(&self, name: &str, sheet: &str) -> Result<()> {
+        let Some(((r0, c0), (r1, c1))) = self.0 else {
+            return Ok(());
+        };
         let rows = u64::from(r1 - r0) + 1;
         let cols = u64::from(c1 - c0) + 1;
         if rows.saturating_mul(cols) > MAX_GRID_CELLS {
             return Err(Error::invalid(format!(
-                "'{name}' spans {rows} rows by {cols} columns from its first to its last \
-                 filled cell, more than this app reads ({MAX_GRID_CELLS} cells); delete what \
-                 lies far outside the table (a stray cell far below or to the right) or save \
-                 the sheet as CSV"
+                "sheet '{sheet}' of '{name}' spans {rows} rows by {cols} columns from its first \
+                 to its last filled cell, more than this app reads ({MAX_GRID_CELLS} cells); \
+                 delete what lies far outside the table (a stray cell far below or to the \
+                 right) or save the sheet as CSV"
             )));
         }
         Ok(())
     }
+}
+
+/// The sheet to read of `book` (see [`ReadOptions::sheet`]), its cells and every sheet's
+/// summary. Chart sheets hold no cells and are not listed.
+fn read_book<RS: std::io::Read + std::io::Seek>(
+    mut book: calamine::Sheets<RS>,
+    name: &str,
+    options: &ReadOptions,
+    unreadable: &dyn Fn(calamine::Error) -> Error,
+) -> Result<(calamine::Range<Data>, String, Vec<SheetSummary>)> {
+    let listed: Vec<(String, bool)> = book
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.typ != calamine::SheetType::ChartSheet)
+        .map(|s| (s.name.clone(), s.visible != calamine::SheetVisible::Visible))
+        .collect();
+    let mut sheets = Vec::with_capacity(listed.len());
+    let mut extents = Vec::with_capacity(listed.len());
+    for (sheet, hidden) in listed {
+        let (rows, extent) = survey(&mut book, &sheet).map_err(unreadable)?;
+        sheets.push(SheetSummary {
+            name: sheet,
+            rows,
+            hidden,
+        });
+        extents.push(extent);
+    }
+    let at = match options.sheet.as_deref() {
+        Some(wanted) => sheets
+            .iter()
+            .position(|s| s.name == wanted)
+            .ok_or_else(|| {
+                let names: Vec<String> = sheets.iter().map(|s| format!("'{}'", s.name)).collect();
+                Error::invalid(format!(
+                    "'{name}' has no sheet named '{wanted}'; its sheets are {}",
+                    names.join(", ")
+                ))
+            })?,
+        None => sheets
+            .iter()
+            .position(|s| s.rows > 0 && !s.hidden)
+            .or_else(|| sheets.iter().position(|s| s.rows > 0))
+            .unwrap_or(0),
+    };
+    let (Some(chosen), Some(extent)) = (sheets.get(at), extents.get(at)) else {
+        return Err(Error::invalid(format!("'{name}' has no sheet")));
+    };
+    extent.check(name, &chosen.name)?;
+    let range = book.worksheet_range(&chosen.name).map_err(unreadable)?;
+    let chosen = chosen.name.clone();
+    Ok((range, chosen, sheets))
 }
 
 /// Opens a workbook with the reader its (lower-cased) extension names (XLS is opened from
@@ -311,7 +465,7 @@ fn open_by_extension(
     })
 }
 
-fn open_workbook(path: &Path) -> Result<Sheet> {
+fn open_workbook(path: &Path, options: &ReadOptions) -> Result<Sheet> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -331,12 +485,6 @@ fn open_workbook(path: &Path) -> Result<Sheet> {
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    let first_sheet = |range: Option<
-        std::result::Result<calamine::Range<calamine::Data>, calamine::Error>,
-    >| match range {
-        Some(r) => r.map_err(unreadable),
-        None => Err(Error::invalid(format!("'{name}' has no sheet"))),
-    };
     let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         // calamine reads every sheet of an XLS or ODS file when it opens it: a file that
         // would need a huge grid is refused before (`extent`).
@@ -344,21 +492,17 @@ fn open_workbook(path: &Path) -> Result<Sheet> {
             "xls" => {
                 // calamine reads the stream the check read, re-written (`extent::check_xls`).
                 let checked = super::extent::check_xls(path, &name)?;
-                let mut book = calamine::Xls::new(std::io::Cursor::new(checked))
+                let book = calamine::Xls::new(std::io::Cursor::new(checked))
                     .map_err(|e| unreadable(calamine::Error::Xls(e)))?;
-                return first_sheet(
-                    book.worksheet_range_at(0)
-                        .map(|r| r.map_err(calamine::Error::Xls)),
-                );
+                return read_book(calamine::Sheets::Xls(book), &name, options, &unreadable);
             }
             "ods" => super::extent::check_ods(path, &name)?,
             _ => {}
         }
-        let mut book = open_by_extension(path, &extension).map_err(unreadable)?;
-        check_extent(&mut book, &name)?;
-        first_sheet(book.worksheet_range_at(0))
+        let book = open_by_extension(path, &extension).map_err(unreadable)?;
+        read_book(book, &name, options, &unreadable)
     }));
-    let range = read.unwrap_or_else(|_| {
+    let (range, sheet, sheets) = read.unwrap_or_else(|_| {
         Err(Error::invalid(format!(
             "'{name}' could not be read as a workbook (the reader failed on its contents); \
              open it in a spreadsheet program and save it again as XLSX or CSV"
@@ -383,7 +527,13 @@ fn open_workbook(path: &Path) -> Result<Sheet> {
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_uppercase())
         .unwrap_or_default();
-    finish(all, kind, Rows::Grid(rest.into_iter()))
+    let mut read = finish(all, kind, Rows::Grid(rest.into_iter())).map_err(|e| match e {
+        Error::InvalidInput(m) => Error::invalid(format!("sheet '{sheet}': {m}")),
+        other => other,
+    })?;
+    read.sheet = Some(sheet);
+    read.sheets = sheets;
+    Ok(read)
 }
 
 // ---- CSV ---------------------------------------------------------------------------------
@@ -497,10 +647,104 @@ pub fn sniff_delimiter(text: &str) -> u8 {
     best.0
 }
 
+/// Where a CSV reader is in a record, as `csv-core`'s reader walks it with the settings
+/// `open_csv` gives it (quoting on, `"` doubled inside a quoted cell for a quote, no escape
+/// character, no comments, any of CR, LF, CRLF ending a record).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QuoteState {
+    /// At the start of a cell: a quote here opens a quoted cell.
+    CellStart,
+    /// In a cell not opened by a quote: a quote is a character like any other.
+    InCell,
+    /// In a quoted cell: delimiters and line breaks are part of the cell.
+    InQuoted,
+    /// Just after a quote in a quoted cell: another quote is a quote in the cell; anything
+    /// else means the cell was closed.
+    QuoteInQuoted,
+}
+
+/// A `Read` that watches the bytes the CSV reader reads, to tell whether the file ends
+/// inside a quoted cell: the `csv` crate then ends the cell at the end of the file without
+/// an error, so one stray quote (`"Ona`) turned every line after it into one cell of one
+/// row, and the rows on those lines were lost without a word. The state machine is
+/// `csv-core`'s (`transition_nfa`), reduced to the settings `open_csv` uses.
+pub(crate) struct QuoteWatch<R> {
+    inner: R,
+    delimiter: u8,
+    state: QuoteState,
+    /// The line being read (1-based; LF, CRLF or a lone CR ends a line).
+    line: usize,
+    after_cr: bool,
+    /// The line the quoted cell being read opened on.
+    opened_on: usize,
+}
+
+impl<R> QuoteWatch<R> {
+    pub(crate) fn new(inner: R, delimiter: u8) -> Self {
+        QuoteWatch {
+            inner,
+            delimiter,
+            state: QuoteState::CellStart,
+            line: 1,
+            after_cr: false,
+            opened_on: 0,
+        }
+    }
+
+    fn watch(&mut self, bytes: &[u8]) {
+        for &c in bytes {
+            let line_break = c == b'\r' || c == b'\n';
+            self.state = match self.state {
+                QuoteState::CellStart if c == b'"' => {
+                    self.opened_on = self.line;
+                    QuoteState::InQuoted
+                }
+                QuoteState::InQuoted if c == b'"' => QuoteState::QuoteInQuoted,
+                QuoteState::InQuoted => QuoteState::InQuoted,
+                QuoteState::QuoteInQuoted if c == b'"' => QuoteState::InQuoted,
+                _ if c == self.delimiter || line_break => QuoteState::CellStart,
+                _ => QuoteState::InCell,
+            };
+            // A line of the file, as an editor counts it.
+            if c == b'\n' {
+                if !self.after_cr {
+                    self.line += 1;
+                }
+            } else if c == b'\r' {
+                self.line += 1;
+            }
+            self.after_cr = c == b'\r';
+        }
+    }
+
+    /// The line of the quoted cell the bytes read so far end in, if they end in one.
+    fn unclosed_quote(&self) -> Option<usize> {
+        (self.state == QuoteState::InQuoted).then_some(self.opened_on)
+    }
+}
+
+impl<R: Read> Read for QuoteWatch<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.watch(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// The error of a CSV file that ends inside the quoted cell opened on `line`.
+fn unclosed_quote(line: usize) -> Error {
+    Error::invalid(format!(
+        "line {line}: a quote (\") opens a cell that is never closed, so every line after it \
+         would be read as that one cell; correct the quote in the file (or save it again from \
+         the spreadsheet program)"
+    ))
+}
+
 /// The next record; rows are numbered by record, as a spreadsheet program shows the file
-/// (a quoted cell over several lines is still one row).
+/// (a quoted cell over several lines is still one row). At the end of the file, a quoted
+/// cell never closed is an error (see [`QuoteWatch`]).
 fn next_csv(
-    reader: &mut csv::Reader<DecodingReader<BufReader<File>>>,
+    reader: &mut csv::Reader<QuoteWatch<DecodingReader<BufReader<File>>>>,
     count: &mut usize,
 ) -> Result<Option<SourceRow>> {
     let mut record = csv::StringRecord::new();
@@ -512,7 +756,11 @@ fn next_csv(
                 cells: record.iter().map(|c| c.trim().to_owned()).collect(),
             }))
         }
-        Ok(false) => Ok(None),
+        // The end of the file: the watch has seen every byte the reader parsed.
+        Ok(false) => match reader.get_ref().unclosed_quote() {
+            Some(line) => Err(unclosed_quote(line)),
+            None => Ok(None),
+        },
         Err(e) => Err(Error::invalid(format!(
             "the CSV file could not be read past line {}: {e}; check that it is a CSV file",
             e.position().map_or(0, |p| p.line())
@@ -521,6 +769,12 @@ fn next_csv(
 }
 
 fn open_csv(path: &Path, options: &ReadOptions) -> Result<Sheet> {
+    if let Some(sheet) = &options.sheet {
+        return Err(Error::invalid(format!(
+            "a CSV file has no sheets, so sheet '{sheet}' cannot be read from it; leave the \
+             sheet empty"
+        )));
+    }
     let mut sample = Vec::with_capacity(SNIFF_BYTES);
     File::open(path)
         .map_err(Error::io(path))?
@@ -551,7 +805,10 @@ fn open_csv(path: &Path, options: &ReadOptions) -> Result<Sheet> {
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .from_reader(DecodingReader::new(BufReader::new(file), encoding));
+        .from_reader(QuoteWatch::new(
+            DecodingReader::new(BufReader::new(file), encoding),
+            delimiter,
+        ));
     let mut top = Vec::new();
     let mut count = 0;
     while top.len() < HEADER_SEARCH_ROWS {
@@ -685,5 +942,58 @@ mod csv_lines {
         assert_eq!(sheet.header_row, 3);
         let rows: Vec<usize> = sheet.filter_map(|r| r.ok()).map(|r| r.number).collect();
         assert_eq!(rows, vec![4, 5]);
+    }
+
+    /// Every row of `text` read as `a.csv`, or the error.
+    fn read_all(text: &str) -> std::result::Result<Vec<Vec<String>>, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let path = dir.path().join("a.csv");
+        std::fs::write(&path, text).map_err(|e| e.to_string())?;
+        let options = ReadOptions {
+            delimiter: Some(';'),
+            ..ReadOptions::default()
+        };
+        let sheet = Sheet::open(&path, &options).map_err(|e| e.to_string())?;
+        let mut rows = vec![sheet.headers.clone()];
+        for row in sheet {
+            rows.push(row.map_err(|e| e.to_string())?.cells);
+        }
+        Ok(rows)
+    }
+
+    #[test]
+    fn a_quote_never_closed_is_an_error_naming_the_line_it_opened_on() {
+        // Line 3 opens a quoted cell over two lines (closed on line 4); line 6 opens one
+        // that the file never closes.
+        let text = "A;B\r\n1;2\r\n\"x\r\ny\";3\r\n4;5\r\n\"Ona;6\r\n7;8\r\n";
+        let err = read_all(text).err().unwrap_or_default();
+        assert!(
+            err.starts_with("line 6: a quote (\") opens a cell that is never closed"),
+            "{err}"
+        );
+        // Lines ended by a lone CR are counted too; a doubled quote inside a quoted cell
+        // is a quote, so `"a""` is still open at the end.
+        let err = read_all("A;B\r1;2\r\"a\"\";3\r").err().unwrap_or_default();
+        assert!(err.starts_with("line 3: "), "{err}");
+    }
+
+    #[test]
+    fn quotes_the_csv_reader_reads_as_closed_or_as_text_are_not_errors() {
+        // A quote inside a cell that did not open with one is a character (csv-core reads
+        // it so); `"a"""` is a closed cell holding `a"`; `"a"b` is closed, then text; a
+        // quoted delimiter and line break stay in their cell.
+        let text = "A;B\nOna \"K;1\n\"a\"\"\";2\n\"a\"b;3\n\"x;\ny\";4\n";
+        assert_eq!(
+            read_all(text),
+            Ok(vec![
+                vec!["A".to_owned(), "B".to_owned()],
+                vec!["Ona \"K".to_owned(), "1".to_owned()],
+                vec!["a\"".to_owned(), "2".to_owned()],
+                vec!["ab".to_owned(), "3".to_owned()],
+                vec!["x;\ny".to_owned(), "4".to_owned()],
+            ])
+        );
+        // The same quotes with no line break after the last row.
+        assert!(read_all(text.trim_end()).is_ok());
     }
 }

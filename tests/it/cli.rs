@@ -793,3 +793,82 @@ fn import_records_dry_run_import_and_undo() {
     assert!(stderr(&out).contains("is not a file"), "{}", stderr(&out));
     assert!(link.exists());
 }
+
+/// `--sheet NAME` reads that sheet of a workbook; the dry run and the import say which sheet
+/// was read and name the other sheets holding rows (before `--sheet` only the first sheet
+/// was read, and nothing was said of the others); an unknown name is refused, listing the
+/// sheets.
+#[test]
+fn import_records_reads_the_sheet_named_and_names_the_others() {
+    use atrama::sheets::{ColumnMapping, Field, Mapping};
+    use atrama::{Passphrase, Store};
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    init(&store);
+    let env = [("ATRAMA_PASSPHRASE", PASS), ("ATRAMA_USER", "ona")];
+    let book = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sheets/hostile-several-sheets.xlsx");
+    let book = book.to_str().unwrap();
+    let columns = [
+        ("Vardas", Field::GivenName),
+        ("Pavardė", Field::FamilyName),
+        ("Kreipimosi data", Field::OpenedOn),
+    ];
+    Store::unlock(&store, "ona", &Passphrase::new(PASS))
+        .unwrap()
+        .save_sheet_mapping(&Mapping {
+            name: "years".into(),
+            columns: columns
+                .iter()
+                .map(|(column, field)| ColumnMapping {
+                    column: (*column).into(),
+                    field: *field,
+                })
+                .collect(),
+            ..Mapping::default()
+        })
+        .unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["import", "records", book, "--mapping", "years"];
+        args.extend_from_slice(extra);
+        atrama(&store, &args, &env)
+    };
+    let out = run(&["--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("Sheet read: '2024'."), "{text}");
+    assert!(
+        text.contains(
+            "note: sheets 'Sąrašai' (hidden, 4 non-empty rows) and '2023' (3 non-empty rows) \
+             were not read, only '2024'; import each on its own"
+        ) && text.contains("--sheet NAME"),
+        "{text}"
+    );
+    assert!(text.contains("3 rows: 3 ready"), "{text}");
+    let out = run(&["--dry-run", "--sheet", "2023"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("Sheet read: '2023'.")
+            && text.contains("'2024' (4 non-empty rows)")
+            && text.contains("2 rows: 2 ready"),
+        "{text}"
+    );
+    let out = run(&["--dry-run", "--sheet", "2025"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains(
+            "has no sheet named '2025'; its sheets are 'Sąrašai', '2024', 'Tuščias', '2023'"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["--sheet", "2023"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("Sheet read: '2023'.")
+            && text.contains("note: sheet")
+            && text.contains("Imported 2 rows: 2 client(s)"),
+        "{text}"
+    );
+}

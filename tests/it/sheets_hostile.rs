@@ -267,3 +267,241 @@ fn spreadsheet_error_values_are_row_problems_never_data_or_blanks() {
     assert_eq!(report.rows_skipped.len(), 2);
     assert_eq!(report.created.clients, 1);
 }
+
+/// A semicolon CSV of ten clients with a lone quote typed before a name on line 4
+/// (`"Ona`): the CSV reader takes the quote to open a cell that runs to the end of the
+/// file, so lines 5 to 11 became part of one cell of row 4. Before the fix the dry run saw
+/// 3 rows, and its one problem was row 4's "the case's opening date is empty" (the date
+/// column was inside the swallowed cell): the 7 rows after it were not mentioned, and an
+/// import leaving out rows with problems wrote 2 clients of 10.
+#[test]
+fn a_lone_unclosed_quote_in_a_csv_is_refused_naming_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut text = String::from("Vardas;Pavardė;Gimimo metai;Kreipimosi data\n");
+    for i in 1..=10 {
+        let given = if i == 3 {
+            "\"Ona".to_owned()
+        } else {
+            format!("Vardas{i}")
+        };
+        text.push_str(&format!(
+            "{given};Pavardė{i};19{:02};0{}.03.2024\n",
+            70 + i,
+            i % 9 + 1
+        ));
+    }
+    let sheet = write(tmp.path(), "register.csv", &text);
+    let mut fx = store(atrama::Country::Lt);
+    let m = mapping(&[
+        ("Vardas", Field::GivenName),
+        ("Pavardė", Field::FamilyName),
+        ("Gimimo metai", Field::BirthYear),
+        ("Kreipimosi data", Field::OpenedOn),
+    ]);
+    let err = fx
+        .store
+        .sheet_dry_run(&sheet, &ReadOptions::default(), &m, &[])
+        .map(|d| format!("dry run saw {} rows, problems {:?}", d.rows, d.problems))
+        .unwrap_or_else(|e| e.to_string());
+    assert!(
+        err.contains("line 4: a quote (\") opens a cell that is never closed")
+            && err.contains("correct the quote"),
+        "{err}"
+    );
+    let before = content(&fx.store);
+    let err = fx
+        .store
+        .sheet_import(
+            &sheet,
+            &m,
+            &ImportOptions {
+                skip_rows_with_problems: true,
+                ..ImportOptions::default()
+            },
+        )
+        .map(|r| format!("imported {} rows", r.rows_imported))
+        .unwrap_or_else(|e| e.to_string());
+    assert!(err.contains("line 4: a quote"), "{err}");
+    assert_eq!(content(&fx.store), before, "nothing written");
+    // The quote closed (`"Ona"`), and a quoted cell holding a doubled quote and a line
+    // break, read as they are: all ten rows.
+    let fixed = text
+        .replace("\"Ona;", "\"Ona\";")
+        .replace("Vardas7;", "\"Vardas \"\"7\"\"\nantra eilutė\";");
+    let sheet = write(tmp.path(), "fixed.csv", &fixed);
+    let dry = fx
+        .store
+        .sheet_dry_run(&sheet, &ReadOptions::default(), &m, &[])
+        .unwrap();
+    assert_eq!((dry.rows, dry.rows_ready), (10, 10), "{:?}", dry.problems);
+}
+
+/// A register kept one sheet per year ('2024', then '2023'), behind a hidden sheet of the
+/// dropdowns' words and with an empty sheet between (`hostile-several-sheets.xlsx`, written
+/// by `scripts/gen-hostile-sheets.py`). Before the fix only the first sheet was read: on the
+/// same workbook without the hidden sheet the dry run said `XLSX`, 3 rows, no problem, and
+/// nothing of '2023' (2 clients lost without a word); with it, the hidden list was read as
+/// the register ("the mapping names column 'Vardas', which this sheet does not have").
+#[test]
+fn a_workbook_of_several_sheets_names_the_sheets_it_did_not_read() {
+    let book = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sheets/hostile-several-sheets.xlsx");
+    let mut fx = store(atrama::Country::Lt);
+    let m = mapping(&[
+        ("Vardas", Field::GivenName),
+        ("Pavardė", Field::FamilyName),
+        ("Gimimo metai", Field::BirthYear),
+        ("Kreipimosi data", Field::OpenedOn),
+    ]);
+    let of = |sheet: &str| ReadOptions {
+        sheet: Some(sheet.to_owned()),
+        ..ReadOptions::default()
+    };
+    // By default: the first visible sheet with a filled cell, and the others named.
+    let dry = fx
+        .store
+        .sheet_dry_run(&book, &ReadOptions::default(), &m, &[])
+        .unwrap();
+    assert_eq!((dry.sheet.as_deref(), dry.rows), (Some("2024"), 3));
+    let listed: Vec<(&str, usize, bool)> = dry
+        .sheets
+        .iter()
+        .map(|s| (s.name.as_str(), s.rows, s.hidden))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            ("Sąrašai", 4, true),
+            ("2024", 4, false),
+            ("Tuščias", 0, false),
+            ("2023", 3, false)
+        ]
+    );
+    let note = dry.unread_sheets.clone().unwrap_or_default();
+    assert_eq!(
+        note,
+        "sheets 'Sąrašai' (hidden, 4 non-empty rows) and '2023' (3 non-empty rows) were not \
+         read, only '2024'; import each on its own (choose it as the sheet to read)"
+    );
+    let preview = atrama::sheets::preview(&book, &ReadOptions::default()).unwrap();
+    assert_eq!(preview.sheet.as_deref(), Some("2024"));
+    assert_eq!(preview.sheets, dry.sheets);
+    assert_eq!(preview.unread_sheets.as_deref(), Some(note.as_str()));
+    // The sheet chosen by name: its rows, and the others named.
+    let dry_2023 = fx.store.sheet_dry_run(&book, &of("2023"), &m, &[]).unwrap();
+    assert_eq!(
+        (
+            dry_2023.sheet.as_deref(),
+            dry_2023.rows,
+            dry_2023.rows_ready
+        ),
+        (Some("2023"), 2, 2)
+    );
+    assert!(
+        dry_2023
+            .unread_sheets
+            .as_deref()
+            .is_some_and(|n| n.contains("'2024' (4 non-empty rows)") && n.contains("only '2023'")),
+        "{:?}",
+        dry_2023.unread_sheets
+    );
+    // The file's hash, whichever sheet is read.
+    assert_eq!(dry_2023.sha256, dry.sha256);
+    let report = fx
+        .store
+        .sheet_import(
+            &book,
+            &m,
+            &ImportOptions {
+                read: of("2023"),
+                expected_sha256: Some(dry_2023.sha256.clone()),
+                ..ImportOptions::default()
+            },
+        )
+        .unwrap();
+    assert_eq!((report.rows_imported, report.created.clients), (2, 2));
+    assert_eq!(report.sheet.as_deref(), Some("2023"));
+    assert!(
+        report
+            .unread_sheets
+            .as_deref()
+            .is_some_and(|n| n.contains("'2024'")),
+        "{:?}",
+        report.unread_sheets
+    );
+    let mut names = live(
+        &fx.store,
+        "SELECT family_name FROM client WHERE deleted_at IS NULL",
+    );
+    names.sort();
+    assert_eq!(names, vec!["Mockienė".to_owned(), "Vaitkienė".to_owned()]);
+    // A name the workbook does not have, an empty sheet, a sheet of a CSV: refused.
+    let before = content(&fx.store);
+    for (read, expected) in [
+        (
+            of("2025"),
+            "'hostile-several-sheets.xlsx' has no sheet named '2025'; its sheets are \
+             'Sąrašai', '2024', 'Tuščias', '2023'",
+        ),
+        (of("Tuščias"), "sheet 'Tuščias': the sheet is empty"),
+    ] {
+        let err = fx
+            .store
+            .sheet_dry_run(&book, &read, &m, &[])
+            .map(|d| format!("read {:?}", d.sheet))
+            .unwrap_or_else(|e| e.to_string());
+        assert!(err.contains(expected), "{err}");
+        let err = fx
+            .store
+            .sheet_import(
+                &book,
+                &m,
+                &ImportOptions {
+                    read,
+                    ..ImportOptions::default()
+                },
+            )
+            .map(|r| format!("imported {}", r.rows_imported))
+            .unwrap_or_else(|e| e.to_string());
+        assert!(err.contains(expected), "{err}");
+    }
+    assert_eq!(content(&fx.store), before, "nothing written");
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = write(
+        tmp.path(),
+        "register.csv",
+        "Vardas;Pavardė\nRūta;Petraitienė\n",
+    );
+    let err = atrama::sheets::preview(&csv, &of("2023"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("a CSV file has no sheets"), "{err}");
+    // The file changed after the dry run of one of its sheets: refused, nothing written.
+    let copy = tmp.path().join("register.xlsx");
+    std::fs::copy(&book, &copy).unwrap();
+    let dry_2024 = fx.store.sheet_dry_run(&copy, &of("2024"), &m, &[]).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/sheets/hostile-error-cells.xlsx"),
+        &copy,
+    )
+    .unwrap();
+    let err = fx
+        .store
+        .sheet_import(
+            &copy,
+            &m,
+            &ImportOptions {
+                read: of("2024"),
+                expected_sha256: Some(dry_2024.sha256),
+                ..ImportOptions::default()
+            },
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("the file has changed since the dry run"),
+        "{err}"
+    );
+    assert_eq!(content(&fx.store), before);
+}

@@ -39,6 +39,11 @@ pub(crate) struct RecordsArgs {
     /// A mapping saved in the app (by name), or a mapping file exported from it.
     #[arg(long, value_name = "M")]
     mapping: String,
+    /// The sheet of a workbook to read, by its name (by default the first visible sheet
+    /// holding anything). The other sheets holding rows are named in the output: each is
+    /// imported on its own.
+    #[arg(long, value_name = "NAME")]
+    sheet: Option<String>,
     /// Check every row and print what is wrong and what would be created; write nothing.
     #[arg(long)]
     dry_run: bool,
@@ -142,7 +147,10 @@ fn records(session: &Session, out: Output, args: &RecordsArgs) -> Result<(), Err
             ))
         })?,
     };
-    let read = sheets::ReadOptions::default();
+    let read = sheets::ReadOptions {
+        sheet: args.sheet.clone(),
+        ..sheets::ReadOptions::default()
+    };
     let mut progress = progress_line(out);
     if args.dry_run {
         let dry = store.sheet_dry_run_with_progress(
@@ -153,6 +161,7 @@ fn records(session: &Session, out: Output, args: &RecordsArgs) -> Result<(), Err
             &mut progress,
         )?;
         return out.show(&dry, |d| {
+            sheet_lines(d.sheet.as_deref(), d.unread_sheets.as_deref());
             for p in &d.problems {
                 println!(
                     "row {}{}: {}",
@@ -209,6 +218,7 @@ fn records(session: &Session, out: Output, args: &RecordsArgs) -> Result<(), Err
     };
     let report = store.sheet_import_with_progress(&args.file, &mapping, &options, &mut progress)?;
     out.show(&report, |r| {
+        sheet_lines(r.sheet.as_deref(), r.unread_sheets.as_deref());
         for p in &r.rows_skipped {
             println!("left out row {}: {}", p.row, one_line(&p.message));
         }
@@ -234,6 +244,17 @@ fn records(session: &Session, out: Output, args: &RecordsArgs) -> Result<(), Err
         );
     }
     Ok(())
+}
+
+/// The sheet read of a workbook, and the note naming the sheets holding rows that were not
+/// read (`Sheet::unread_sheets`).
+fn sheet_lines(sheet: Option<&str>, unread: Option<&str>) {
+    if let Some(sheet) = sheet {
+        println!("Sheet read: '{}'.", one_line(sheet));
+    }
+    if let Some(note) = unread {
+        println!("note: {} (--sheet NAME)", one_line(note));
+    }
 }
 
 /// Overwrites and deletes `file`, then says what that cannot reach (on stderr, so that

@@ -2,6 +2,7 @@
 import type { Counts } from "./Counts";
 import type { RowDuplicate } from "./RowDuplicate";
 import type { RowProblem } from "./RowProblem";
+import type { SheetSummary } from "./SheetSummary";
 import type { UnknownValue } from "./UnknownValue";
 
 /**
@@ -12,6 +13,19 @@ export type DryRun = {
  * How the file was read.
  */
 format: string, 
+/**
+ * The sheet read, for a workbook.
+ */
+sheet: string | null, 
+/**
+ * Every sheet of a workbook, in its order (empty for CSV).
+ */
+sheets: Array<SheetSummary>, 
+/**
+ * Which other sheets hold rows and were not read ("sheets '2023' (412 non-empty rows)
+ * and '2022' (380 non-empty rows) were not read, …"): each is imported on its own.
+ */
+unread_sheets: string | null, 
 /**
  * The SHA-256 of the file, to pass to the import.
  */

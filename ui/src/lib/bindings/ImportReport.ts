@@ -11,6 +11,14 @@ export type ImportReport = {
  */
 batch_id: string, 
 /**
+ * The sheet read, for a workbook.
+ */
+sheet: string | null, 
+/**
+ * Which other sheets hold rows and were not imported (as [`DryRun::unread_sheets`]).
+ */
+unread_sheets: string | null, 
+/**
  * Rows imported.
  */
 rows_imported: number, 

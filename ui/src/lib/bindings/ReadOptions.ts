@@ -2,7 +2,7 @@
 import type { TextEncoding } from "./TextEncoding";
 
 /**
- * How to read a file (both fields are guessed when left as they are).
+ * How to read a file (every field is guessed when left as it is).
  */
 export type ReadOptions = { 
 /**
@@ -12,4 +12,10 @@ encoding: TextEncoding,
 /**
  * The delimiter of a CSV file (`,`, `;` or a tab); guessed when empty.
  */
-delimiter: string | null, };
+delimiter: string | null, 
+/**
+ * The sheet of a workbook to read, by its name; when empty, the first visible sheet
+ * with a filled cell. A name the workbook does not have is an error listing its sheets;
+ * a CSV file has no sheets, so any name is an error.
+ */
+sheet: string | null, };
