@@ -431,6 +431,23 @@ impl<C: Clone, K: Clone> Linker<C, K> {
         None
     }
 
+    /// The decision taken for the row, when it is the decision that links it (a row whose
+    /// case or client number an earlier row has is linked by the number).
+    fn decided(&self, r: &RowRecords) -> Option<&Decision> {
+        let by_case = r
+            .case_key
+            .as_ref()
+            .is_some_and(|k| self.by_case_key.contains_key(k));
+        let by_client = r
+            .client_key
+            .as_ref()
+            .is_some_and(|k| self.by_client_key.contains_key(k));
+        if by_case || by_client {
+            return None;
+        }
+        self.decisions.get(&r.row)
+    }
+
     /// Where the row's records go; `Err` names a decision that points nowhere.
     fn link(&self, r: &RowRecords) -> Result<Link<C, K>> {
         if let Some(key) = &r.case_key
@@ -520,6 +537,41 @@ fn duplicates_of<C: Clone, K: Clone>(
         earlier_row,
         existing,
     }))
+}
+
+/// Refuses a decision that answers no possible duplicate of the row: an existing client who
+/// is not one of the row's possible duplicates in the store, or an earlier row that is not
+/// the one the row may be. Such a decision was made for another file, sheet or version of
+/// the sheet (the CLI takes decisions from a file), and taking it would put the row's case
+/// in a stranger's file.
+fn check_decision<C: Clone, K: Clone>(
+    conn: &Connection,
+    linker: &Linker<C, K>,
+    r: &RowRecords,
+    decision: &Decision,
+) -> Result<()> {
+    let what = match decision {
+        Decision::New => return Ok(()),
+        Decision::Existing { client_id } => {
+            let found = duplicates_of(conn, linker, r)?;
+            if found.is_some_and(|d| d.existing.iter().any(|e| e.client_id == *client_id)) {
+                return Ok(());
+            }
+            "a recorded client who is not one of the clients this row may be".to_owned()
+        }
+        Decision::SameAsRow { row } => {
+            if linker.earlier(r) == Some(*row) {
+                return Ok(());
+            }
+            format!("the client of row {row}, which is not the earlier row this row may be")
+        }
+    };
+    Err(Error::invalid(format!(
+        "row {}: the decision says she is {what} (a decision made for another file, sheet or \
+         version of it?); run the dry run again and decide on the rows it lists; nothing was \
+         imported",
+        r.row
+    )))
 }
 
 impl Store {
@@ -627,6 +679,9 @@ impl Store {
                         continue;
                     }
                     out.rows_ready += 1;
+                    if let Some(decision) = linker.decided(&r) {
+                        check_decision(&self.conn, &linker, &r, decision)?;
+                    }
                     let (client, case, new_client) = match linker.link(&r)? {
                         Link::Case(case, client) => (client, case, false),
                         Link::Client(client) => {

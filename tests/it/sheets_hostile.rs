@@ -505,3 +505,125 @@ fn a_workbook_of_several_sheets_names_the_sheets_it_did_not_read() {
     );
     assert_eq!(content(&fx.store), before);
 }
+
+/// A duplicate decision that answers no duplicate the dry run found: the CLI takes
+/// decisions from a file (`--decisions`), which may have been made for another file, another
+/// sheet of the workbook or another version of the sheet — its row numbers then name other
+/// people. Before the fix an "existing client" decision on a row with no such possible
+/// duplicate opened that row's case in the named client's file, and "same as row" linked
+/// two strangers; now the dry run and the import refuse, naming the row, and nothing is
+/// written.
+#[test]
+fn a_decision_that_answers_no_duplicate_found_is_refused_never_applied() {
+    use atrama::sheets::{Decision, RowDecision};
+    let tmp = tempfile::tempdir().unwrap();
+    let m = mapping(&[
+        ("Vardas", Field::GivenName),
+        ("Pavardė", Field::FamilyName),
+        ("Gimimo metai", Field::BirthYear),
+        ("Kreipimosi data", Field::OpenedOn),
+    ]);
+    let mut fx = store(atrama::Country::Lt);
+    // The first register: Ona is recorded.
+    let first = write(
+        tmp.path(),
+        "first.csv",
+        "Vardas;Pavardė;Gimimo metai;Kreipimosi data\nOna;Žemaitė;1980;05.03.2024\n",
+    );
+    fx.store
+        .sheet_import(&first, &m, &ImportOptions::default())
+        .unwrap();
+    let ona = live(&fx.store, "SELECT id FROM client")[0].clone();
+    let ona = atrama::ids::ClientId::parse(&ona).unwrap();
+    // The next register: row 2 is Ona again (a true duplicate), row 3 a stranger.
+    let next = write(
+        tmp.path(),
+        "next.csv",
+        "Vardas;Pavardė;Gimimo metai;Kreipimosi data\n\
+         Ona;Žemaitė;1980;01.04.2024\n\
+         Daiva;Kazlauskienė;1975;02.04.2024\n\
+         Rasa;Jonaitienė;1990;03.04.2024\n",
+    );
+    let dry = fx
+        .store
+        .sheet_dry_run(&next, &ReadOptions::default(), &m, &[])
+        .unwrap();
+    let rows: Vec<usize> = dry.duplicates.iter().map(|d| d.row).collect();
+    assert_eq!(
+        rows,
+        [2],
+        "only Ona's row may be a duplicate: {:?}",
+        dry.duplicates
+    );
+    let before = content(&fx.store);
+    for (decisions, what) in [
+        // Daiva's row said to be Ona (a decisions file of another sheet).
+        (
+            vec![
+                RowDecision {
+                    row: 2,
+                    decision: Decision::Existing { client_id: ona },
+                },
+                RowDecision {
+                    row: 3,
+                    decision: Decision::Existing { client_id: ona },
+                },
+            ],
+            "row 3",
+        ),
+        // Rasa said to be Daiva, the client of row 3: strangers.
+        (
+            vec![
+                RowDecision {
+                    row: 2,
+                    decision: Decision::New,
+                },
+                RowDecision {
+                    row: 4,
+                    decision: Decision::SameAsRow { row: 3 },
+                },
+            ],
+            "row 4",
+        ),
+    ] {
+        let err = fx
+            .store
+            .sheet_dry_run(&next, &ReadOptions::default(), &m, &decisions)
+            .map(|d| format!("dry run accepted: {:?}", d.will_create))
+            .unwrap_or_else(|e| e.to_string());
+        assert!(
+            err.starts_with(what) && err.contains("dry run again"),
+            "{err}"
+        );
+        let err = fx
+            .store
+            .sheet_import(
+                &next,
+                &m,
+                &ImportOptions {
+                    decisions,
+                    ..ImportOptions::default()
+                },
+            )
+            .map(|r| format!("imported {:?}", r.created))
+            .unwrap_or_else(|e| e.to_string());
+        assert!(err.starts_with(what), "{err}");
+        assert_eq!(content(&fx.store), before, "nothing written");
+    }
+    // The decision the dry run asked for is taken.
+    let report = fx
+        .store
+        .sheet_import(
+            &next,
+            &m,
+            &ImportOptions {
+                decisions: vec![RowDecision {
+                    row: 2,
+                    decision: Decision::Existing { client_id: ona },
+                }],
+                ..ImportOptions::default()
+            },
+        )
+        .unwrap();
+    assert_eq!((report.created.clients, report.created.cases), (2, 3));
+}
