@@ -118,33 +118,44 @@ mod tests {
     /// test reopened a store while another test started processes).
     #[test]
     fn a_lock_released_while_another_thread_starts_processes_is_taken_again() {
+        use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
         let tmp = tempfile::tempdir().unwrap();
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let started = std::sync::Arc::new(AtomicU32::new(0));
         let spawner = {
-            let stop = stop.clone();
+            let (stop, started) = (stop.clone(), started.clone());
             std::thread::spawn(move || {
-                let mut started = 0u32;
-                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                while !stop.load(Ordering::Relaxed) {
                     std::process::Command::new("true").status().unwrap();
-                    started += 1;
+                    started.fetch_add(1, Ordering::Relaxed);
                 }
-                started
             })
         };
-        let mut refused = 0;
-        for _ in 0..3000 {
+        // At least 3,000 takes, and as many as it needs for 200 processes to start beside
+        // them: on a loaded machine the 3,000 can be over before the first process starts,
+        // and then the race is not tried at all. A minute at most.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let (mut takes, mut refused) = (0u32, 0u32);
+        while (takes < 3000 || started.load(Ordering::Relaxed) < 200)
+            && std::time::Instant::now() < deadline
+        {
             match StoreLock::acquire(tmp.path()) {
                 Ok(lock) => drop(lock),
                 Err(Error::StoreInUse { .. }) => refused += 1,
                 Err(e) => panic!("{e}"),
             }
+            takes += 1;
         }
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        let started = spawner.join().unwrap();
-        assert!(started > 0);
+        stop.store(true, Ordering::Relaxed);
+        spawner.join().unwrap();
+        let started = started.load(Ordering::Relaxed);
+        assert!(
+            started >= 200,
+            "only {started} processes started in a minute"
+        );
         assert_eq!(
             refused, 0,
-            "refused {refused} of 3000 times while {started} processes started"
+            "refused {refused} of {takes} times while {started} processes started"
         );
     }
 }
