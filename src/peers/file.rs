@@ -948,17 +948,35 @@ impl Store {
             })
             .collect();
         files.sort();
-        for path in files {
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("")
-                .to_owned();
-            match self.apply_peer_file(&me, &path) {
-                Ok(true) => report.applied.push(name),
-                Ok(false) => report.skipped += 1,
-                Err(e) => report.refused.push((name, e.to_string())),
+        // A file from a computer this one does not know yet is refused; another file of
+        // this sync may introduce that computer (a computer joined and added elsewhere), so
+        // the refused files are tried again while a pass applies anything: the outcome does
+        // not depend on the order the folder lists the files in. A refused file writes
+        // nothing, so trying it again is safe.
+        let mut pending = files;
+        loop {
+            let mut refused = Vec::new();
+            let mut applied_any = false;
+            for path in pending {
+                let name = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("")
+                    .to_owned();
+                match self.apply_peer_file(&me, &path) {
+                    Ok(true) => {
+                        applied_any = true;
+                        report.applied.push(name);
+                    }
+                    Ok(false) => report.skipped += 1,
+                    Err(e) => refused.push((path, name, e.to_string())),
+                }
             }
+            if !applied_any || refused.is_empty() {
+                report.refused = refused.into_iter().map(|(_, n, e)| (n, e)).collect();
+                break;
+            }
+            pending = refused.into_iter().map(|(p, _, _)| p).collect();
         }
         self.reconcile_slots()?;
         for peer in registry::active_peers(&self.conn)? {
