@@ -820,3 +820,44 @@ fn a_case_summary_and_the_clients_copy_print_only_what_each_may_hold_and_are_log
             .any(|(u, d)| u == "tomas" && d == "case summary: incidents, referrals")
     );
 }
+
+#[test]
+fn a_deleted_case_is_not_found_by_the_words_of_its_notes() {
+    let mut f = store(Country::Lt);
+    let (_, gone) = new_client(
+        &mut f.store,
+        person("Rūta", "Opened-by-mistake", None, None),
+        "2026-10-01",
+    );
+    let (_, stays) = new_client(
+        &mut f.store,
+        person("Asta", "Stays", None, None),
+        "2026-10-02",
+    );
+    f.store
+        .batch(|b| {
+            for case in [gone, stays] {
+                b.add_note(
+                    case,
+                    &NoteFields {
+                        body: format!("Skambino dėl apsaugos orderio {case}"),
+                        restricted_to: None,
+                    },
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    // Control: both are found while both exist.
+    assert_eq!(f.store.search("apsaugos orderio", None).unwrap().len(), 2);
+    f.store.batch(|b| b.delete(gone)).unwrap();
+    let hits = f.store.search("apsaugos orderio", None).unwrap();
+    let cases: Vec<CaseId> = hits.iter().map(|h| h.case_id).collect();
+    assert_eq!(cases, [stays], "{hits:?}");
+    assert!(
+        f.store
+            .search("Opened-by-mistake", None)
+            .unwrap()
+            .is_empty()
+    );
+}
