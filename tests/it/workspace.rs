@@ -861,3 +861,56 @@ fn a_deleted_case_is_not_found_by_the_words_of_its_notes() {
             .is_empty()
     );
 }
+
+/// Two Azerbaijani mobile numbers that differ only in the operator code ("50" and "70")
+/// share their last eight digits: they are two people, not one number spelled twice. A
+/// search by one finds only her case as exact, in every spelling, and the duplicate check
+/// does not call the other the same phone.
+#[test]
+fn numbers_that_differ_in_the_operator_code_are_not_the_same_phone() {
+    let mut f = store(Country::Az);
+    let (_, hers) = new_client(
+        &mut f.store,
+        person("Aynur", "Məmmədova", Some("+994 50 123 45 67"), None),
+        "2026-03-02",
+    );
+    let (_, other) = new_client(
+        &mut f.store,
+        person("Leyla", "Həsənova", Some("+994 70 123 45 67"), None),
+        "2026-03-03",
+    );
+    for typed in [
+        "+994 50 123 45 67",
+        "050 123 45 67",
+        "994501234567",
+        "501234567",
+    ] {
+        let hits = f.store.search(typed, None).unwrap();
+        let exact: Vec<CaseId> = hits.iter().filter(|h| h.exact).map(|h| h.case_id).collect();
+        assert_eq!(exact, [hers], "{typed}: {hits:?}");
+        assert!(
+            !atrama::cases::fold::same_phone(typed, "+994 70 123 45 67"),
+            "{typed}"
+        );
+    }
+    let typed = person("Nərmin", "Quliyeva", Some("070 123 45 67"), None);
+    let dups = f.store.possible_duplicates(&typed).unwrap();
+    assert!(
+        dups.iter()
+            .all(|d| d.cases.iter().all(|c| c.case_id != hers)),
+        "{dups:?}"
+    );
+    assert!(
+        dups.iter()
+            .any(|d| d.cases.iter().any(|c| c.case_id == other)),
+        "{dups:?}"
+    );
+    // Lithuanian spellings of one number stay one number.
+    for (a, b) in [
+        ("+370 612 34567", "861234567"),
+        ("+370 612 34567", "0037061234567"),
+        ("+370 612 34567", "612 34567"),
+    ] {
+        assert!(atrama::cases::fold::same_phone(a, b), "{a} {b}");
+    }
+}
