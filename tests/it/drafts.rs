@@ -336,3 +336,57 @@ fn a_draft_goes_with_its_case_when_the_retention_purge_removes_it() {
         "another case's draft stays"
     );
 }
+
+/// An intake draft saved under an id that is another person's draft (a page kept from the
+/// last person signed in on a shared computer) is not written into hers, and is not lost
+/// either: it is kept as a new draft of the person typing, whose id the save returns.
+#[test]
+fn an_intake_draft_saved_under_another_persons_id_is_kept_as_a_new_draft() {
+    let mut f = store(Country::Lt);
+    let hers = f
+        .store
+        .save_draft(None, "intake", "Intake — police", "{\"n\":\"ona's\"}")
+        .unwrap();
+    let pass = Passphrase::new("colleague passphrase");
+    f.store
+        .add_staff(
+            "tomas",
+            Role::Counsellor,
+            &[],
+            &pass,
+            KdfParams::INSECURE_FOR_TESTS,
+        )
+        .unwrap();
+    let dir = f.store.dir().to_owned();
+    drop(f.store);
+    let tomas = Store::dangerously_unlock_without_lock(&dir, "tomas", &pass).unwrap();
+    let his = tomas
+        .save_draft(
+            Some(&hers),
+            "intake",
+            "Intake — self",
+            "{\"n\":\"tomas's\"}",
+        )
+        .unwrap();
+    assert_ne!(his, hers, "not written into another person's draft");
+    let kept = tomas.drafts().unwrap();
+    assert_eq!(kept.len(), 1, "his typing is kept: {kept:?}");
+    assert_eq!(
+        (kept[0].id.as_str(), kept[0].body.as_str()),
+        (his.as_str(), "{\"n\":\"tomas's\"}")
+    );
+    // Saved again under the id returned: the same draft.
+    tomas
+        .save_draft(Some(&his), "intake", "Intake — self", "{\"n\":\"more\"}")
+        .unwrap();
+    assert_eq!(tomas.draft(&his).unwrap().body, "{\"n\":\"more\"}");
+    drop(tomas);
+    let ona = Store::dangerously_unlock_without_lock(
+        &dir,
+        "ona",
+        &Passphrase::new("a passphrase for tests"),
+    )
+    .unwrap();
+    assert_eq!(ona.draft(&hers).unwrap().body, "{\"n\":\"ona's\"}");
+    assert_eq!(ona.drafts().unwrap().len(), 1);
+}
