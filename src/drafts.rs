@@ -176,12 +176,26 @@ impl Store {
     }
 
     /// Keeps the signed-in person's draft of the form `key` names: replaces the one kept
-    /// before (one transaction), and returns the draft as kept.
+    /// before (one transaction), and returns the draft as kept. Refused, keeping nothing,
+    /// for a case that is not in the store (purged).
     pub fn save_form_draft(&self, key: &DraftKey, title: &str, body: &str) -> Result<Draft> {
         key.check()?;
         check_body(body)?;
         let case = key.case_id.map(|c| c.to_string());
         let tx = self.conn.unchecked_transaction()?;
+        // A case that is not in the store (purged, here or on another computer, while its
+        // form was open) keeps nothing typed about it.
+        if let Some(case) = &case {
+            let exists: bool = tx
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM case_file WHERE id = ?1)")?
+                .query_row([case], |r| r.get(0))?;
+            if !exists {
+                return Err(Error::NotFound {
+                    what: "case",
+                    id: case.clone(),
+                });
+            }
+        }
         let existing: Option<String> = tx
             .prepare_cached(
                 "SELECT id FROM draft WHERE username = ?1 AND kind = ?2

@@ -335,6 +335,16 @@ fn a_draft_goes_with_its_case_when_the_retention_purge_removes_it() {
         "{\"body\":\"kept\"}",
         "another case's draft stays"
     );
+    // A form of the purged case still open (the purge came from another computer) keeps
+    // saving: nothing of the case is kept again.
+    let err = ona
+        .save_form_draft(&key("note", Some(purged), None), "Note", &body)
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound, "{err}");
+    assert_eq!(
+        ona.form_draft(&key("note", Some(purged), None)).unwrap(),
+        None
+    );
 }
 
 /// An intake draft saved under an id that is another person's draft (a page kept from the
