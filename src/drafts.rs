@@ -102,7 +102,10 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Draft> {
 }
 
 impl Store {
-    /// Saves an intake draft (a new one when `id` is `None`) and returns its id.
+    /// Saves an intake draft (a new one when `id` is `None`) and returns its id. An `id`
+    /// that is another person's draft (a page kept from the last person signed in) is not
+    /// written into: the typing is kept as a new draft of the signed-in person, whose id is
+    /// returned.
     pub fn save_draft(
         &self,
         id: Option<&str>,
@@ -111,23 +114,30 @@ impl Store {
         body: &str,
     ) -> Result<String> {
         check_body(body)?;
+        let write = |id: &str| -> Result<usize> {
+            Ok(self.conn.execute(
+                "INSERT INTO draft (id, username, kind, title, body, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, title = excluded.title,
+                     body = excluded.body, updated_at = excluded.updated_at
+                 WHERE draft.username = excluded.username",
+                params![
+                    id,
+                    self.ctx.user,
+                    kind,
+                    title,
+                    body,
+                    Utc::now().to_rfc3339()
+                ],
+            )?)
+        };
         let id = id.map_or_else(|| Uuid::now_v7().to_string(), str::to_owned);
-        self.conn.execute(
-            "INSERT INTO draft (id, username, kind, title, body, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, title = excluded.title,
-                 body = excluded.body, updated_at = excluded.updated_at
-             WHERE draft.username = excluded.username",
-            params![
-                id,
-                self.ctx.user,
-                kind,
-                title,
-                body,
-                Utc::now().to_rfc3339()
-            ],
-        )?;
-        Ok(id)
+        if write(&id)? > 0 {
+            return Ok(id);
+        }
+        let new = Uuid::now_v7().to_string();
+        write(&new)?;
+        Ok(new)
     }
 
     /// The signed-in person's drafts, newest first.
@@ -166,12 +176,26 @@ impl Store {
     }
 
     /// Keeps the signed-in person's draft of the form `key` names: replaces the one kept
-    /// before (one transaction), and returns the draft as kept.
+    /// before (one transaction), and returns the draft as kept. Refused, keeping nothing,
+    /// for a case that is not in the store (purged).
     pub fn save_form_draft(&self, key: &DraftKey, title: &str, body: &str) -> Result<Draft> {
         key.check()?;
         check_body(body)?;
         let case = key.case_id.map(|c| c.to_string());
         let tx = self.conn.unchecked_transaction()?;
+        // A case that is not in the store (purged, here or on another computer, while its
+        // form was open) keeps nothing typed about it.
+        if let Some(case) = &case {
+            let exists: bool = tx
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM case_file WHERE id = ?1)")?
+                .query_row([case], |r| r.get(0))?;
+            if !exists {
+                return Err(Error::NotFound {
+                    what: "case",
+                    id: case.clone(),
+                });
+            }
+        }
         let existing: Option<String> = tx
             .prepare_cached(
                 "SELECT id FROM draft WHERE username = ?1 AND kind = ?2

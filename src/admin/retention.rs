@@ -506,7 +506,7 @@ pub(crate) fn purge_own_case(
 }
 
 /// Deletes every row of a case (and its client if they have no other case), with its
-/// search entries. No tombstone, no statistics: the callers do that.
+/// search entries and every person's drafts of its forms. No tombstone, no statistics: the callers do that.
 pub(crate) fn delete_case_rows(conn: &Connection, case: &str) -> Result<()> {
     // The field versions of the case's merged records hold their values: they go too, and
     // the case is recorded as purged for the centre's other computers (`docs/peers.md`).
@@ -528,6 +528,9 @@ pub(crate) fn delete_case_rows(conn: &Connection, case: &str) -> Result<()> {
         [case],
     )?;
     conn.execute("DELETE FROM search_doc WHERE case_id = ?1", [case])?;
+    // Everyone's drafts of the case's forms hold typed text about it (no foreign key: a
+    // draft may name a case the form has not saved into yet).
+    conn.execute("DELETE FROM draft WHERE case_id = ?1", [case])?;
     let client: Option<String> = conn
         .query_row(
             "SELECT client_id FROM case_file WHERE id = ?1",

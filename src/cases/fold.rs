@@ -11,9 +11,11 @@
 //!   letters are one. "Žilinskienė", "Zilinskiene" and "Жилинскене" all give "zilinskene";
 //!   "Əliyeva", "Aliyeva" and "Алиева" give "aleva". It is lossy on purpose: it widens
 //!   recall, and exact matches still rank first.
-//! - [`phone_digits`] and [`same_phone`]: a phone number compared by its last eight digits
-//!   (the national number in Lithuania and Latvia), so "+370 612 34567", "8 612 34567" and
-//!   "861234567" are one number.
+//! - [`phone_digits`] and [`same_phone`]: a phone number compared by its national number
+//!   (country code and trunk prefix taken off), so "+370 612 34567", "8 612 34567" and
+//!   "861234567" are one number, while the Azerbaijani "+994 50 123 45 67" and
+//!   "+994 70 123 45 67" — nine-digit national numbers with the same last eight — are two.
+//!   [`phone_key`] (the last eight digits) only finds the candidates.
 
 /// The letters of a name, lower case, without diacritics, Cyrillic in Latin letters.
 pub fn plain(text: &str) -> String {
@@ -158,8 +160,9 @@ pub fn looks_like_phone(text: &str) -> bool {
         && text.chars().filter(char::is_ascii_digit).count() >= 7
 }
 
-/// How many trailing digits identify a number: the national number of Lithuania and
-/// Latvia, without the country code ("+370") or trunk prefix ("8", "0").
+/// How many trailing digits find a number's candidates: the national number of Lithuania
+/// and Latvia, without the country code ("+370") or trunk prefix ("8", "0"); one digit short
+/// of Azerbaijan's, so [`same_phone`] decides.
 pub const PHONE_KEY_DIGITS: usize = 8;
 
 /// The trailing digits a number is compared by (fewer when it has fewer than eight).
@@ -172,12 +175,48 @@ pub fn phone_key(phone: &str) -> Option<String> {
     Some(digits[digits.len() - n..].to_owned())
 }
 
+/// The calling codes of the countries Atrama serves (Lithuania, Latvia, Azerbaijan).
+const COUNTRY_CODES: [&str; 3] = ["370", "371", "994"];
+
+/// A number as its country code (when written with one of [`COUNTRY_CODES`]) and the rest:
+/// the international prefix ("+" or "00") and the country code taken off, or else a trunk
+/// prefix ("8" in Lithuania, "0") before a national number of eight or nine digits.
+fn national(phone: &str) -> (Option<&'static str>, String) {
+    let digits = phone_digits(phone);
+    let digits = digits.strip_prefix("00").unwrap_or(&digits);
+    for cc in COUNTRY_CODES {
+        if digits.len() >= cc.len() + 8
+            && let Some(rest) = digits.strip_prefix(cc)
+        {
+            return (Some(cc), rest.to_owned());
+        }
+    }
+    let rest = match digits.len() {
+        9 | 10 => digits.strip_prefix(['8', '0']).unwrap_or(digits),
+        _ => digits,
+    };
+    (None, rest.to_owned())
+}
+
 /// Whether two phone numbers are the same number written differently: both have at least
-/// seven digits and the shorter key is the end of the other's digits.
+/// seven digits; written with two different country codes they are not; two whole national
+/// numbers (eight or nine digits: Lithuania, Latvia, Azerbaijan) are the same only when
+/// equal — "+994 50 123 45 67" and "+994 70 123 45 67" are two people, though their last
+/// eight digits agree; otherwise the shorter key is the end of the other's digits.
 pub fn same_phone(a: &str, b: &str) -> bool {
     let (Some(ka), Some(kb)) = (phone_key(a), phone_key(b)) else {
         return false;
     };
+    let ((ca, na), (cb, nb)) = (national(a), national(b));
+    if let (Some(x), Some(y)) = (ca, cb)
+        && x != y
+    {
+        return false;
+    }
+    let whole = |n: &str| (8..=9).contains(&n.len());
+    if whole(&na) && whole(&nb) {
+        return na == nb;
+    }
     let (da, db) = (phone_digits(a), phone_digits(b));
     if ka.len() <= kb.len() {
         db.ends_with(&ka)

@@ -336,27 +336,64 @@ impl Store {
     /// Makes and records the letter for a referral, addressed to `agency` of the referral
     /// directory (its language), or — with no agency — to the agency type in `language` (the
     /// centre's language when not given). Refused when the client's consent for that agency
-    /// type is not in force or names no details.
+    /// type is not in force or names no details, when the referral has a newer version (a
+    /// correction or a status change) and when its case was deleted.
     pub fn create_referral_letter(
         &mut self,
         referral: ReferralId,
         agency: Option<&str>,
         language: Option<Language>,
     ) -> Result<ReferralLetter> {
-        let row: Option<(CaseId, String, String, Option<String>)> = self
+        type Row = (
+            CaseId,
+            String,
+            String,
+            Option<String>,
+            bool,
+            Option<String>,
+            String,
+        );
+        let row: Option<Row> = self
             .conn
             .query_row(
-                "SELECT case_id, agency_type, on_date, deleted_at FROM referral WHERE id = ?1",
+                "SELECT r.case_id, r.agency_type, r.on_date, r.deleted_at,
+                        EXISTS (SELECT 1 FROM referral n WHERE n.supersedes = r.id),
+                        c.deleted_at, c.case_number
+                 FROM referral r JOIN case_file c ON c.id = r.case_id WHERE r.id = ?1",
                 [referral],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                    ))
+                },
             )
             .optional()?;
-        let Some((case, agency_type, referred_on, None)) = row else {
+        let Some((case, agency_type, referred_on, None, replaced, case_deleted, number)) = row
+        else {
             return Err(Error::NotFound {
                 what: "referral",
                 id: referral.to_string(),
             });
         };
+        // Only the referral as it stands, in a live case: a version a correction (or a status
+        // change) replaced may name another agency than the referral now goes to.
+        if case_deleted.is_some() {
+            return Err(Error::invalid(format!(
+                "case {number} was deleted; no letter can be made from it"
+            )));
+        }
+        if replaced {
+            return Err(Error::invalid(
+                "this referral was corrected or its status changed since the page was opened; \
+                 open the case again and make the letter from the referral as it stands",
+            ));
+        }
         let detail = self.case_detail_quiet(case)?;
         let profile = self.profile()?;
         let codes = self.ctx.codes;

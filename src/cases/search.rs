@@ -264,7 +264,9 @@ fn case_reason(row: &CaseRow, words: &[&str]) -> (MatchReason, Option<String>) {
 }
 
 /// Searches as `user` (with `disciplines`): first the cases whose number, pseudonym or
-/// phone number is exactly the text typed, then the best of the index's matches.
+/// phone number is exactly the text typed, then the best of the index's matches. A deleted
+/// case is never a result, whatever of it is still indexed (its notes stay in the index
+/// when the case itself is deleted, here or on another computer).
 pub(crate) fn search(
     conn: &Connection,
     user: &str,
@@ -303,7 +305,8 @@ pub(crate) fn search(
          CROSS JOIN search_doc d ON d.rowid = hit.rowid
          CROSS JOIN case_file c ON c.id = d.case_id
          CROSS JOIN client cl ON cl.id = c.client_id
-         WHERE (d.restricted_to IS NULL OR d.author = ?2
+         WHERE c.deleted_at IS NULL
+           AND (d.restricted_to IS NULL OR d.author = ?2
                 OR instr(?3, ',' || d.restricted_to || ',') > 0)
          ORDER BY hit.rank
          LIMIT ?4"

@@ -329,6 +329,21 @@ impl Batch<'_> {
         }
     }
 
+    /// The case of the sub-record `id` of `table` (a child, an order, an appointment) a
+    /// change goes into: it must be live and ours ([`Batch::live_case`]), and the change is
+    /// one of that case's. A record that does not exist is left to the write to name.
+    pub(crate) fn record_live_case(&mut self, table: &'static str, id: &str) -> Result<()> {
+        let case: Option<CaseId> = self
+            .tx
+            .prepare_cached(&format!("SELECT case_id FROM {table} WHERE id = ?1"))?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        match case {
+            Some(case) => self.live_case(case),
+            None => Ok(()),
+        }
+    }
+
     /// Remembers that `case` is live and ours (until a case's state changes).
     fn remember_live(&mut self, case: CaseId) {
         if self.live.len() >= 64 {
@@ -338,7 +353,7 @@ impl Batch<'_> {
     }
 
     /// The case of the current (not superseded, not deleted) event `old`, which a
-    /// correction will supersede.
+    /// correction will supersede; the case must be live and ours.
     pub(crate) fn current_event_case(&mut self, table: &'static str, old: &str) -> Result<CaseId> {
         let row: Option<(CaseId, Option<String>, String, bool)> = self
             .tx
@@ -366,7 +381,8 @@ impl Batch<'_> {
                 "this {what} was already corrected; correct its newest version"
             ))),
             Some((case, None, _, false)) => {
-                self.touch(case);
+                // A deleted case's events stay current: the case itself must be live.
+                self.live_case(case)?;
                 Ok(case)
             }
         }
@@ -1191,6 +1207,7 @@ impl Batch<'_> {
     /// Changes what is recorded about a child.
     pub fn update_child(&mut self, id: ChildId, f: &ChildFields) -> Result<()> {
         let cols = self.child_cols(f)?;
+        self.record_live_case("child", &id.to_string())?;
         self.update("child", &id.to_string(), cols)
     }
 
@@ -1242,6 +1259,7 @@ impl Batch<'_> {
         f: &ProtectionOrderFields,
     ) -> Result<()> {
         let cols = self.order_cols(f)?;
+        self.record_live_case("protection_order", &id.to_string())?;
         self.update("protection_order", &id.to_string(), cols)
     }
 

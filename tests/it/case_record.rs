@@ -1184,3 +1184,141 @@ fn a_restricted_note_history_is_refused_to_other_disciplines() {
     let err = tomas.record_history(RecordRef::Note(note)).unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotAllowed);
 }
+
+fn a_child(harmed: Tri) -> ChildFields {
+    ChildFields {
+        sex: "female".into(),
+        age_band: "0_17".into(),
+        lives_with_client: Tri::Yes,
+        witnessed: Tri::Yes,
+        directly_harmed: harmed,
+        child_protection_referral: Tri::Unknown,
+    }
+}
+
+fn an_order(breaches: u32) -> ProtectionOrderFields {
+    ProtectionOrderFields {
+        issuer: "police".into(),
+        order_type: "other".into(),
+        status: "granted".into(),
+        applied_on: Some(day("2026-03-02")),
+        decided_on: None,
+        starts_on: None,
+        ends_on: None,
+        breaches,
+    }
+}
+
+/// A write tried in a batch.
+type Attempt = Box<dyn FnOnce(&mut atrama::cases::Batch<'_>) -> atrama::Result<()>>;
+
+/// A record of a deleted case (a case deleted by a sheet's re-import or on another
+/// computer, still open on a counsellor's screen) takes no change: neither an update of a
+/// child or an order nor a correction of a note or a contact writes into it; and a change
+/// of a child or an order is logged as a change of its case like any other write.
+#[test]
+fn a_deleted_case_takes_no_change_through_its_records_and_every_change_is_logged() {
+    let mut f = store(Country::Lt);
+    let (case, child, order, note, contact) = f
+        .store
+        .batch(|b| {
+            let client = b.create_client(&client_fields("Ona", "Test", "+370 600 00019"))?;
+            let case = b.open_case(&NewCase {
+                client_id: client,
+                opened_on: day("2026-03-01"),
+                fields: case_fields("self", None),
+            })?;
+            let child = b.add_child(case, &a_child(Tri::No))?;
+            let order = b.add_protection_order(case, &an_order(0))?;
+            let note = b.add_note(
+                case,
+                &NoteFields {
+                    body: "first".into(),
+                    restricted_to: None,
+                },
+            )?;
+            let contact = b.log_service_contact(
+                case,
+                &ServiceContactFields {
+                    on_date: day("2026-03-03"),
+                    discipline: "legal".into(),
+                    mode: "phone".into(),
+                    minutes: 30,
+                    is_group: false,
+                    staff: None,
+                },
+            )?;
+            Ok((case, child, order, note, contact))
+        })
+        .unwrap();
+
+    // A change of a child or an order is a change of its case in the access log.
+    let changes_logged = |s: &Store| {
+        s.access_log_for_case(case)
+            .unwrap()
+            .iter()
+            .filter(|e| e.action == "change")
+            .count()
+    };
+    let before = changes_logged(&f.store);
+    f.store
+        .batch(|b| b.update_child(child, &a_child(Tri::Yes)))
+        .unwrap();
+    assert_eq!(changes_logged(&f.store), before + 1, "a child's change");
+    f.store
+        .batch(|b| b.update_protection_order(order, &an_order(1)))
+        .unwrap();
+    assert_eq!(changes_logged(&f.store), before + 2, "an order's change");
+
+    f.store.batch(|b| b.delete(case)).unwrap();
+    let seq = f.store.last_change_seq().unwrap();
+    let attempts: [(&str, Attempt); 4] = [
+        (
+            "child",
+            Box::new(move |b| b.update_child(child, &a_child(Tri::No))),
+        ),
+        (
+            "order",
+            Box::new(move |b| b.update_protection_order(order, &an_order(3))),
+        ),
+        (
+            "note",
+            Box::new(move |b| {
+                b.correct_note(
+                    note,
+                    &NoteFields {
+                        body: "written into a deleted case".into(),
+                        restricted_to: None,
+                    },
+                )
+                .map(|_| ())
+            }),
+        ),
+        (
+            "contact",
+            Box::new(move |b| {
+                b.correct_service_contact(
+                    contact,
+                    &ServiceContactFields {
+                        on_date: day("2026-03-03"),
+                        discipline: "legal".into(),
+                        mode: "phone".into(),
+                        minutes: 45,
+                        is_group: false,
+                        staff: None,
+                    },
+                )
+                .map(|_| ())
+            }),
+        ),
+    ];
+    for (what, attempt) in attempts {
+        let err = f.store.batch(attempt).unwrap_err();
+        assert!(err.to_string().contains("was deleted"), "{what}: {err}");
+    }
+    assert_eq!(
+        f.store.last_change_seq().unwrap(),
+        seq,
+        "nothing was written into the deleted case"
+    );
+}

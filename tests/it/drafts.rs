@@ -245,3 +245,158 @@ fn intake_drafts_and_form_drafts_list_together() {
     let p = all.iter().find(|d| d.kind == "safety_plan").unwrap();
     assert_eq!(p.case_id, Some(case));
 }
+
+#[test]
+fn a_draft_goes_with_its_case_when_the_retention_purge_removes_it() {
+    let mut f = store(Country::Lt);
+    let purged = open_case(&mut f.store);
+    let kept = open_case(&mut f.store);
+    let body = format!("{{\"body\":\"{MARKER}\"}}");
+    for (kind, record) in [
+        ("note", None),
+        (
+            "service_contact",
+            Some("0193a0c4-0000-7000-8000-00000000000a"),
+        ),
+    ] {
+        f.store
+            .save_form_draft(&key(kind, Some(purged), record), "Draft", &body)
+            .unwrap();
+    }
+    f.store
+        .save_form_draft(
+            &key("note", Some(kept), None),
+            "Note",
+            "{\"body\":\"kept\"}",
+        )
+        .unwrap();
+    // A colleague's draft of the same case: drafts are per person, the purge is not.
+    let pass = Passphrase::new("colleague passphrase");
+    f.store
+        .add_staff(
+            "tomas",
+            Role::Counsellor,
+            &[],
+            &pass,
+            KdfParams::INSECURE_FOR_TESTS,
+        )
+        .unwrap();
+    let dir = f.store.dir().to_owned();
+    drop(f.store);
+    let tomas = Store::dangerously_unlock_without_lock(&dir, "tomas", &pass).unwrap();
+    tomas
+        .save_form_draft(&key("safety_plan", Some(purged), None), "Plan", &body)
+        .unwrap();
+    drop(tomas);
+
+    let mut ona = Store::dangerously_unlock_without_lock(
+        &dir,
+        "ona",
+        &Passphrase::new("a passphrase for tests"),
+    )
+    .unwrap();
+    ona.batch(|b| b.close_case(purged, "2026-11-03".parse().unwrap(), "needs_met"))
+        .unwrap();
+    ona.set_retention_policy(atrama::admin::RetentionPolicy {
+        closed_case_years: Some(5),
+        document_years: None,
+    })
+    .unwrap();
+    let report = ona.purge("2032-01-01".parse().unwrap()).unwrap();
+    assert_eq!(report.cases, 1, "{report:?}");
+
+    let left: Vec<(String, String)> = ona
+        .dangerously_raw_connection()
+        .prepare("SELECT username, kind FROM draft WHERE case_id = ?1")
+        .unwrap()
+        .query_map([purged.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        left,
+        Vec::<(String, String)>::new(),
+        "drafts of the purged case"
+    );
+    let marker_rows: i64 = ona
+        .dangerously_raw_connection()
+        .query_row(
+            "SELECT count(*) FROM draft WHERE instr(body, '9c41e7b2') > 0",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(marker_rows, 0, "the purged case's typed text");
+    assert_eq!(
+        ona.form_draft(&key("note", Some(kept), None))
+            .unwrap()
+            .unwrap()
+            .body,
+        "{\"body\":\"kept\"}",
+        "another case's draft stays"
+    );
+    // A form of the purged case still open (the purge came from another computer) keeps
+    // saving: nothing of the case is kept again.
+    let err = ona
+        .save_form_draft(&key("note", Some(purged), None), "Note", &body)
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound, "{err}");
+    assert_eq!(
+        ona.form_draft(&key("note", Some(purged), None)).unwrap(),
+        None
+    );
+}
+
+/// An intake draft saved under an id that is another person's draft (a page kept from the
+/// last person signed in on a shared computer) is not written into hers, and is not lost
+/// either: it is kept as a new draft of the person typing, whose id the save returns.
+#[test]
+fn an_intake_draft_saved_under_another_persons_id_is_kept_as_a_new_draft() {
+    let mut f = store(Country::Lt);
+    let hers = f
+        .store
+        .save_draft(None, "intake", "Intake — police", "{\"n\":\"ona's\"}")
+        .unwrap();
+    let pass = Passphrase::new("colleague passphrase");
+    f.store
+        .add_staff(
+            "tomas",
+            Role::Counsellor,
+            &[],
+            &pass,
+            KdfParams::INSECURE_FOR_TESTS,
+        )
+        .unwrap();
+    let dir = f.store.dir().to_owned();
+    drop(f.store);
+    let tomas = Store::dangerously_unlock_without_lock(&dir, "tomas", &pass).unwrap();
+    let his = tomas
+        .save_draft(
+            Some(&hers),
+            "intake",
+            "Intake — self",
+            "{\"n\":\"tomas's\"}",
+        )
+        .unwrap();
+    assert_ne!(his, hers, "not written into another person's draft");
+    let kept = tomas.drafts().unwrap();
+    assert_eq!(kept.len(), 1, "his typing is kept: {kept:?}");
+    assert_eq!(
+        (kept[0].id.as_str(), kept[0].body.as_str()),
+        (his.as_str(), "{\"n\":\"tomas's\"}")
+    );
+    // Saved again under the id returned: the same draft.
+    tomas
+        .save_draft(Some(&his), "intake", "Intake — self", "{\"n\":\"more\"}")
+        .unwrap();
+    assert_eq!(tomas.draft(&his).unwrap().body, "{\"n\":\"more\"}");
+    drop(tomas);
+    let ona = Store::dangerously_unlock_without_lock(
+        &dir,
+        "ona",
+        &Passphrase::new("a passphrase for tests"),
+    )
+    .unwrap();
+    assert_eq!(ona.draft(&hers).unwrap().body, "{\"n\":\"ona's\"}");
+    assert_eq!(ona.drafts().unwrap().len(), 1);
+}

@@ -614,3 +614,55 @@ fn a_conference_records_actions_outcomes_and_puts_its_follow_up_in_the_queue() {
             .is_err()
     );
 }
+
+/// A letter is made from the referral as it stands in a live case: not from a version a
+/// correction replaced (a stale page: the referral now goes to another agency), and not in
+/// a case that was deleted.
+#[test]
+fn no_letter_from_a_corrected_referral_or_in_a_deleted_case() {
+    let mut f = crate::case_record::store(Country::Lt);
+    let (_, referral) = referred_case(&mut f.store, &["name"]);
+    let corrected = f
+        .store
+        .batch(|b| {
+            b.correct_referral(
+                referral,
+                &ReferralFields {
+                    on_date: day("2026-10-03"),
+                    agency_type: "state_legal_aid".into(),
+                    status: "referred".into(),
+                    consent_event_id: None,
+                },
+            )
+        })
+        .unwrap();
+    let e = f
+        .store
+        .create_referral_letter(referral, None, None)
+        .unwrap_err();
+    assert!(e.to_string().contains("corrected"), "{e}");
+    // The corrected referral has no consent for its agency: no letter either.
+    assert!(
+        f.store
+            .create_referral_letter(corrected, None, None)
+            .is_err()
+    );
+
+    let (case, referral) = referred_case(&mut f.store, &["name"]);
+    f.store.batch(|b| b.delete(case)).unwrap();
+    let e = f
+        .store
+        .create_referral_letter(referral, None, None)
+        .unwrap_err();
+    assert!(e.to_string().contains("deleted"), "{e}");
+    let letters: i64 = f
+        .store
+        .dangerously_raw_connection()
+        .query_row(
+            "SELECT count(*) FROM referral_letter WHERE case_id = ?1",
+            [case.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(letters, 0, "no letter recorded in the deleted case");
+}

@@ -820,3 +820,97 @@ fn a_case_summary_and_the_clients_copy_print_only_what_each_may_hold_and_are_log
             .any(|(u, d)| u == "tomas" && d == "case summary: incidents, referrals")
     );
 }
+
+#[test]
+fn a_deleted_case_is_not_found_by_the_words_of_its_notes() {
+    let mut f = store(Country::Lt);
+    let (_, gone) = new_client(
+        &mut f.store,
+        person("Rūta", "Opened-by-mistake", None, None),
+        "2026-10-01",
+    );
+    let (_, stays) = new_client(
+        &mut f.store,
+        person("Asta", "Stays", None, None),
+        "2026-10-02",
+    );
+    f.store
+        .batch(|b| {
+            for case in [gone, stays] {
+                b.add_note(
+                    case,
+                    &NoteFields {
+                        body: format!("Skambino dėl apsaugos orderio {case}"),
+                        restricted_to: None,
+                    },
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    // Control: both are found while both exist.
+    assert_eq!(f.store.search("apsaugos orderio", None).unwrap().len(), 2);
+    f.store.batch(|b| b.delete(gone)).unwrap();
+    let hits = f.store.search("apsaugos orderio", None).unwrap();
+    let cases: Vec<CaseId> = hits.iter().map(|h| h.case_id).collect();
+    assert_eq!(cases, [stays], "{hits:?}");
+    assert!(
+        f.store
+            .search("Opened-by-mistake", None)
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// Two Azerbaijani mobile numbers that differ only in the operator code ("50" and "70")
+/// share their last eight digits: they are two people, not one number spelled twice. A
+/// search by one finds only her case as exact, in every spelling, and the duplicate check
+/// does not call the other the same phone.
+#[test]
+fn numbers_that_differ_in_the_operator_code_are_not_the_same_phone() {
+    let mut f = store(Country::Az);
+    let (_, hers) = new_client(
+        &mut f.store,
+        person("Aynur", "Məmmədova", Some("+994 50 123 45 67"), None),
+        "2026-03-02",
+    );
+    let (_, other) = new_client(
+        &mut f.store,
+        person("Leyla", "Həsənova", Some("+994 70 123 45 67"), None),
+        "2026-03-03",
+    );
+    for typed in [
+        "+994 50 123 45 67",
+        "050 123 45 67",
+        "994501234567",
+        "501234567",
+    ] {
+        let hits = f.store.search(typed, None).unwrap();
+        let exact: Vec<CaseId> = hits.iter().filter(|h| h.exact).map(|h| h.case_id).collect();
+        assert_eq!(exact, [hers], "{typed}: {hits:?}");
+        assert!(
+            !atrama::cases::fold::same_phone(typed, "+994 70 123 45 67"),
+            "{typed}"
+        );
+    }
+    let typed = person("Nərmin", "Quliyeva", Some("070 123 45 67"), None);
+    let dups = f.store.possible_duplicates(&typed).unwrap();
+    assert!(
+        dups.iter()
+            .all(|d| d.cases.iter().all(|c| c.case_id != hers)),
+        "{dups:?}"
+    );
+    assert!(
+        dups.iter()
+            .any(|d| d.cases.iter().any(|c| c.case_id == other)),
+        "{dups:?}"
+    );
+    // Lithuanian spellings of one number stay one number.
+    for (a, b) in [
+        ("+370 612 34567", "861234567"),
+        ("+370 612 34567", "0037061234567"),
+        ("+370 612 34567", "612 34567"),
+    ] {
+        assert!(atrama::cases::fold::same_phone(a, b), "{a} {b}");
+    }
+}
