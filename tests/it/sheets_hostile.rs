@@ -39,6 +39,47 @@ fn live(store: &atrama::Store, sql: &str) -> Vec<String> {
         .unwrap()
 }
 
+/// What a dry run says: its error, or — when it accepted the sheet — what it saw, so that a
+/// test requiring a refusal prints what happened instead.
+fn dry_run_says(
+    store: &atrama::Store,
+    sheet: &Path,
+    read: &ReadOptions,
+    m: &Mapping,
+    decisions: &[atrama::sheets::RowDecision],
+) -> String {
+    store
+        .sheet_dry_run(sheet, read, m, decisions)
+        .map(|d| {
+            format!(
+                "dry run accepted: {} rows, would create {:?}, problems {:?}",
+                d.rows, d.will_create, d.problems
+            )
+        })
+        .unwrap_or_else(|e| e.to_string())
+}
+
+/// What an import says: its error, or what it created.
+fn import_says(
+    store: &mut atrama::Store,
+    sheet: &Path,
+    m: &Mapping,
+    options: &ImportOptions,
+) -> String {
+    store
+        .sheet_import(sheet, m, options)
+        .map(|r| format!("imported {} rows: {:?}", r.rows_imported, r.created))
+        .unwrap_or_else(|e| e.to_string())
+}
+
+/// The row and column of each problem a dry run lists.
+fn problems_at(dry: &atrama::sheets::DryRun) -> Vec<(usize, Option<String>)> {
+    dry.problems
+        .iter()
+        .map(|p| (p.row, p.column.clone()))
+        .collect()
+}
+
 /// Two columns with the same header ("Data" for the opening and for the incident, as a
 /// register with merged group cells above them has): a mapping names columns by header, so
 /// it cannot say which one it meant. Before the fix both fields were read from the first
@@ -61,21 +102,13 @@ fn a_header_shared_by_two_columns_is_refused_not_guessed() {
         ("Data", Field::IncidentDate),
         ("Smurto forma", Field::ViolenceForms),
     ]);
-    let err = fx
-        .store
-        .sheet_dry_run(&sheet, &ReadOptions::default(), &m, &[])
-        .map(|d| format!("{:?}", d.will_create))
-        .unwrap_or_else(|e| e.to_string());
+    let err = dry_run_says(&fx.store, &sheet, &ReadOptions::default(), &m, &[]);
     assert!(
         err.contains("2 columns named 'Data'") && err.contains("rename"),
         "{err}"
     );
     let before = content(&fx.store);
-    let err = fx
-        .store
-        .sheet_import(&sheet, &m, &ImportOptions::default())
-        .map(|r| format!("imported {:?}", r.created))
-        .unwrap_or_else(|e| e.to_string());
+    let err = import_says(&mut fx.store, &sheet, &m, &ImportOptions::default());
     assert!(err.contains("2 columns named 'Data'"), "{err}");
     assert_eq!(content(&fx.store), before, "nothing written");
     // Headers that differ only in case and punctuation fold to one ("Tel." and "tel").
@@ -90,11 +123,7 @@ fn a_header_shared_by_two_columns_is_refused_not_guessed() {
         ("tel", Field::Phone),
         ("Kreipimosi data", Field::OpenedOn),
     ]);
-    let err = fx
-        .store
-        .sheet_dry_run(&sheet, &ReadOptions::default(), &m, &[])
-        .map(|d| format!("{:?}", d.will_create))
-        .unwrap_or_else(|e| e.to_string());
+    let err = dry_run_says(&fx.store, &sheet, &ReadOptions::default(), &m, &[]);
     assert!(err.contains("2 columns named 'tel'"), "{err}");
 }
 
@@ -128,11 +157,7 @@ fn a_client_number_on_two_different_people_is_a_row_problem() {
         .store
         .sheet_dry_run(&sheet, &ReadOptions::default(), &m, &[])
         .unwrap();
-    let rows: Vec<(usize, Option<String>)> = dry
-        .problems
-        .iter()
-        .map(|p| (p.row, p.column.clone()))
-        .collect();
+    let rows: Vec<(usize, Option<String>)> = problems_at(&dry);
     // Row 3: K-1 is Rūta's number (row 2). Row 6: case B-1 is Rūta's case (row 2).
     // Row 4 is Rūta spelt without diacritics, row 5 names nobody: both hers.
     assert_eq!(
@@ -216,11 +241,7 @@ fn spreadsheet_error_values_are_row_problems_never_data_or_blanks() {
             .store
             .sheet_dry_run(&sheet, &ReadOptions::default(), &m, &[])
             .unwrap();
-        let found: Vec<(usize, Option<String>)> = dry
-            .problems
-            .iter()
-            .map(|p| (p.row, p.column.clone()))
-            .collect();
+        let found: Vec<(usize, Option<String>)> = problems_at(&dry);
         assert_eq!(
             found,
             vec![
@@ -298,29 +319,22 @@ fn a_lone_unclosed_quote_in_a_csv_is_refused_naming_its_line() {
         ("Gimimo metai", Field::BirthYear),
         ("Kreipimosi data", Field::OpenedOn),
     ]);
-    let err = fx
-        .store
-        .sheet_dry_run(&sheet, &ReadOptions::default(), &m, &[])
-        .map(|d| format!("dry run saw {} rows, problems {:?}", d.rows, d.problems))
-        .unwrap_or_else(|e| e.to_string());
+    let err = dry_run_says(&fx.store, &sheet, &ReadOptions::default(), &m, &[]);
     assert!(
         err.contains("line 4: a quote (\") opens a cell that is never closed")
             && err.contains("correct the quote"),
         "{err}"
     );
     let before = content(&fx.store);
-    let err = fx
-        .store
-        .sheet_import(
-            &sheet,
-            &m,
-            &ImportOptions {
-                skip_rows_with_problems: true,
-                ..ImportOptions::default()
-            },
-        )
-        .map(|r| format!("imported {} rows", r.rows_imported))
-        .unwrap_or_else(|e| e.to_string());
+    let err = import_says(
+        &mut fx.store,
+        &sheet,
+        &m,
+        &ImportOptions {
+            skip_rows_with_problems: true,
+            ..ImportOptions::default()
+        },
+    );
     assert!(err.contains("line 4: a quote"), "{err}");
     assert_eq!(content(&fx.store), before, "nothing written");
     // The quote closed (`"Ona"`), and a quoted cell holding a doubled quote and a line
@@ -445,24 +459,17 @@ fn a_workbook_of_several_sheets_names_the_sheets_it_did_not_read() {
         ),
         (of("Tuščias"), "sheet 'Tuščias': the sheet is empty"),
     ] {
-        let err = fx
-            .store
-            .sheet_dry_run(&book, &read, &m, &[])
-            .map(|d| format!("read {:?}", d.sheet))
-            .unwrap_or_else(|e| e.to_string());
+        let err = dry_run_says(&fx.store, &book, &read, &m, &[]);
         assert!(err.contains(expected), "{err}");
-        let err = fx
-            .store
-            .sheet_import(
-                &book,
-                &m,
-                &ImportOptions {
-                    read,
-                    ..ImportOptions::default()
-                },
-            )
-            .map(|r| format!("imported {}", r.rows_imported))
-            .unwrap_or_else(|e| e.to_string());
+        let err = import_says(
+            &mut fx.store,
+            &book,
+            &m,
+            &ImportOptions {
+                read,
+                ..ImportOptions::default()
+            },
+        );
         assert!(err.contains(expected), "{err}");
     }
     assert_eq!(content(&fx.store), before, "nothing written");
@@ -586,27 +593,20 @@ fn a_decision_that_answers_no_duplicate_found_is_refused_never_applied() {
             "row 4",
         ),
     ] {
-        let err = fx
-            .store
-            .sheet_dry_run(&next, &ReadOptions::default(), &m, &decisions)
-            .map(|d| format!("dry run accepted: {:?}", d.will_create))
-            .unwrap_or_else(|e| e.to_string());
+        let err = dry_run_says(&fx.store, &next, &ReadOptions::default(), &m, &decisions);
         assert!(
             err.starts_with(what) && err.contains("dry run again"),
             "{err}"
         );
-        let err = fx
-            .store
-            .sheet_import(
-                &next,
-                &m,
-                &ImportOptions {
-                    decisions,
-                    ..ImportOptions::default()
-                },
-            )
-            .map(|r| format!("imported {:?}", r.created))
-            .unwrap_or_else(|e| e.to_string());
+        let err = import_says(
+            &mut fx.store,
+            &next,
+            &m,
+            &ImportOptions {
+                decisions,
+                ..ImportOptions::default()
+            },
+        );
         assert!(err.starts_with(what), "{err}");
         assert_eq!(content(&fx.store), before, "nothing written");
     }
