@@ -399,10 +399,13 @@ impl<C: Clone, K: Clone> Linker<C, K> {
     /// else (another name, birth year, phone or client number): linking it would put her
     /// case or incident in another person's file.
     fn conflict(&self, plan: &Plan<'_>, r: &RowRecords) -> Option<RowProblem> {
-        let who = Who::of(r);
+        // Who the row names is folded only for a row whose number an earlier row has (most
+        // rows of a register have a number of their own).
+        let who = std::cell::OnceCell::new();
+        let who = || who.get_or_init(|| Who::of(r));
         if let Some(key) = &r.case_key
             && let Some((first, row)) = self.who_by_case_key.get(key)
-            && first.differs(&who)
+            && first.differs(who())
         {
             return Some(RowProblem {
                 row: r.row,
@@ -416,7 +419,7 @@ impl<C: Clone, K: Clone> Linker<C, K> {
         }
         if let Some(key) = &r.client_key
             && let Some((first, row)) = self.who_by_client_key.get(key)
-            && first.differs(&who)
+            && first.differs(who())
         {
             return Some(RowProblem {
                 row: r.row,
