@@ -1990,3 +1990,58 @@ fn a_record_deleted_on_one_computer_and_changed_on_another_goes_to_review() {
         assert_eq!(now[0].fields.at_time.as_deref(), Some("11:00"));
     }
 }
+
+/// A sync's outcome does not depend on the order the folder lists its files in: D knows only
+/// A; E's file to D is read before A's, which introduces E. The files are renamed (the name
+/// only routes: sender and recipient are checked in the signed header) so that E's sorts
+/// first. Before the retry, E's file was refused at that sync ("not … one of this centre's
+/// computers").
+#[test]
+fn a_file_from_a_computer_another_file_of_the_same_sync_introduces_is_applied() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut c = centre();
+    let mut a = c.stores.remove(0);
+    let recovery = &c.recovery;
+    let (fd, fe) = (tmp.path().join("d.join"), tmp.path().join("e.join"));
+    a.peers_join_file(&fd, "desk A").unwrap();
+    a.peers_join_file(&fe, "desk A").unwrap();
+    let (dd, de) = (tmp.path().join("d"), tmp.path().join("e"));
+    let d = atrama::peers::join::join_with_enrolment(&fd, recovery, &dd, "laptop D").unwrap();
+    let e = atrama::peers::join::join_with_enrolment(&fe, recovery, &de, "laptop E").unwrap();
+    a.peers_add(&d.enrolment, &d.fingerprint).unwrap();
+    a.peers_add(&e.enrolment, &e.fingerprint).unwrap();
+    let (mut d, mut e) = (unlock(&dd, "ona", PASS), unlock(&de, "ona", PASS));
+    let ne = open_new_case(&mut e, "+370 644 44444");
+    let shared = tmp.path().join("shared");
+    std::fs::create_dir_all(&shared).unwrap();
+    // A writes for D and E (the registry with both); E learns of D from it and writes for D.
+    let from_a = a.peers_sync(&shared).unwrap().written;
+    let from_e = e.peers_sync(&shared).unwrap().written;
+    // D's folder: E's files first by name, A's last.
+    let folder = tmp.path().join("d-folder");
+    std::fs::create_dir_all(&folder).unwrap();
+    let mut copied = 0;
+    for (names, prefix) in [(&from_e, "0"), (&from_a, "z")] {
+        for name in names.iter() {
+            let rest = name.strip_prefix("atrama-peer-").unwrap();
+            std::fs::copy(
+                shared.join(name),
+                folder.join(format!("atrama-peer-{prefix}{rest}")),
+            )
+            .unwrap();
+            copied += 1;
+        }
+    }
+    assert!(copied >= 3, "{from_a:?} {from_e:?}");
+    let report = d.peers_sync(&folder).unwrap();
+    assert!(report.refused.is_empty(), "{:?}", report.refused);
+    let numbers: Vec<String> = d
+        .dangerously_raw_connection()
+        .prepare("SELECT case_number FROM case_file")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(numbers.contains(&ne), "{ne} {numbers:?}");
+}
