@@ -480,9 +480,16 @@ impl<C: Clone, K: Clone> Linker<C, K> {
     /// Remembers the row's client and case for later rows.
     fn remember(&mut self, r: &RowRecords, client: C, case: K, new_client: bool) {
         if let Some(key) = &r.client_key {
+            // Its client number is the map's key: not kept twice.
             self.who_by_client_key
                 .entry(key.clone())
-                .or_insert_with(|| (Who::of(r), r.row));
+                .or_insert_with(|| {
+                    let who = Who {
+                        client_key: None,
+                        ..Who::of(r)
+                    };
+                    (who, r.row)
+                });
         }
         if let Some(key) = &r.case_key {
             self.who_by_case_key
